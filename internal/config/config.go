@@ -1,0 +1,156 @@
+// Package config reads sfnlocal's server settings from flags and environment variables.
+//
+// It exists so that the rules (defaults, which environment variable feeds which flag, Step
+// Functions Local's variable names where they mean the same thing, validation) live in one
+// table-tested function instead of being spread over main.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/sfnlocal/sfnlocal/internal/clock"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	Addr      string // listen address, host:port
+	Region    string
+	AccountID string
+	// TimeMode is "real", "instant" or "scale=N"; see clock.ParseMode.
+	TimeMode string
+	LogLevel string // debug, info, warn, error
+	// LambdaEndpoint, when set, forwards every Lambda invoke to another Lambda-compatible
+	// endpoint (like Step Functions Local's LAMBDA_ENDPOINT).
+	LambdaEndpoint string
+	// AllowPrivileged and AllowHostMounts let Batch job definitions ask for privileged
+	// containers and host bind mounts; both are refused by default.
+	AllowPrivileged bool
+	AllowHostMounts bool
+	// ContainerHost is the address job containers use to reach sfnlocal (their
+	// AWS_ENDPOINT_URL host); "" picks Docker's host gateway.
+	ContainerHost string
+}
+
+// Env lists the environment variables Load reads, for the README and usage text.
+var Env = []struct{ Name, Flag, Doc string }{
+	{"SFNLOCAL_ADDR", "addr", "listen address"},
+	{"SFNLOCAL_REGION", "region", "AWS region used in ARNs (also AWS_DEFAULT_REGION, AWS_REGION)"},
+	{"AWS_ACCOUNT_ID", "account-id", "account id used in ARNs (also SFNLOCAL_ACCOUNT_ID)"},
+	{"SFNLOCAL_TIME", "time", "time mode: real, instant or scale=N"},
+	{"WAIT_TIME_SCALE", "time", "Step Functions Local's wait multiplier: 0.1 waits a tenth as long, 0 skips waits (instant)"},
+	{"SFNLOCAL_LOG_LEVEL", "log-level", "debug, info, warn or error"},
+	{"LAMBDA_ENDPOINT", "lambda-endpoint", "forward Lambda invokes to this endpoint (also SFNLOCAL_LAMBDA_ENDPOINT)"},
+	{"SFNLOCAL_ALLOW_PRIVILEGED", "allow-privileged", "let Batch jobs run privileged containers"},
+	{"SFNLOCAL_ALLOW_HOST_MOUNTS", "allow-host-mounts", "let Batch jobs bind-mount host paths"},
+	{"SFNLOCAL_CONTAINER_HOST", "container-host", "host that job containers use to reach sfnlocal"},
+}
+
+var (
+	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+	accountRE = regexp.MustCompile(`^\d{12}$`)
+)
+
+// Load parses args (without the program and subcommand names) with defaults taken from getenv.
+// Flags win over environment variables. It never exits the process: errors, including -h, are
+// returned (flag.ErrHelp for -h).
+func Load(args []string, getenv func(string) string, usage io.Writer) (Config, error) {
+	first := func(names ...string) string {
+		for _, n := range names {
+			if v := getenv(n); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	or := func(v, def string) string {
+		if v == "" {
+			return def
+		}
+		return v
+	}
+	timeDefault := first("SFNLOCAL_TIME")
+	if timeDefault == "" {
+		// Step Functions Local: WAIT_TIME_SCALE multiplies wait durations (0.1 = ten times
+		// faster, 0 = no waiting at all).
+		if s := getenv("WAIT_TIME_SCALE"); s != "" {
+			f, err := strconv.ParseFloat(s, 64)
+			switch {
+			case err != nil || f < 0:
+				return Config{}, fmt.Errorf("invalid WAIT_TIME_SCALE %q: want a number >= 0", s)
+			case f == 0:
+				timeDefault = "instant"
+			default:
+				timeDefault = "scale=" + strconv.FormatFloat(1/f, 'g', -1, 64)
+			}
+		}
+	}
+	boolEnv := func(name string) (bool, error) {
+		v := getenv(name)
+		if v == "" {
+			return false, nil
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return false, fmt.Errorf("invalid %s %q: want true or false", name, v)
+		}
+		return b, nil
+	}
+	priv, err := boolEnv("SFNLOCAL_ALLOW_PRIVILEGED")
+	if err != nil {
+		return Config{}, err
+	}
+	mounts, err := boolEnv("SFNLOCAL_ALLOW_HOST_MOUNTS")
+	if err != nil {
+		return Config{}, err
+	}
+
+	var c Config
+	fs := flag.NewFlagSet("sfnlocal serve", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	fs.StringVar(&c.Addr, "addr", or(first("SFNLOCAL_ADDR"), "127.0.0.1:8083"), "listen address (env SFNLOCAL_ADDR)")
+	fs.StringVar(&c.Region, "region", or(first("SFNLOCAL_REGION", "AWS_DEFAULT_REGION", "AWS_REGION"), "us-east-1"), "AWS region in ARNs (env SFNLOCAL_REGION, AWS_DEFAULT_REGION)")
+	fs.StringVar(&c.AccountID, "account-id", or(first("SFNLOCAL_ACCOUNT_ID", "AWS_ACCOUNT_ID"), "123456789012"), "account id in ARNs (env AWS_ACCOUNT_ID)")
+	fs.StringVar(&c.TimeMode, "time", or(timeDefault, "real"), "time mode: real, instant or scale=N (env SFNLOCAL_TIME, WAIT_TIME_SCALE)")
+	fs.StringVar(&c.LogLevel, "log-level", or(first("SFNLOCAL_LOG_LEVEL"), "info"), "log level: debug, info, warn, error (env SFNLOCAL_LOG_LEVEL)")
+	fs.StringVar(&c.LambdaEndpoint, "lambda-endpoint", first("SFNLOCAL_LAMBDA_ENDPOINT", "LAMBDA_ENDPOINT"), "forward Lambda invokes to this endpoint (env LAMBDA_ENDPOINT)")
+	fs.BoolVar(&c.AllowPrivileged, "allow-privileged", priv, "allow privileged Batch containers (env SFNLOCAL_ALLOW_PRIVILEGED)")
+	fs.BoolVar(&c.AllowHostMounts, "allow-host-mounts", mounts, "allow host bind mounts in Batch jobs (env SFNLOCAL_ALLOW_HOST_MOUNTS)")
+	fs.StringVar(&c.ContainerHost, "container-host", first("SFNLOCAL_CONTAINER_HOST"), "host job containers use to reach sfnlocal (env SFNLOCAL_CONTAINER_HOST; default: Docker's host gateway)")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("invalid --addr %q: %v", c.Addr, err)
+	}
+	if !regionRE.MatchString(c.Region) {
+		return fmt.Errorf("invalid --region %q", c.Region)
+	}
+	if !accountRE.MatchString(c.AccountID) {
+		return fmt.Errorf("invalid --account-id %q: want 12 digits", c.AccountID)
+	}
+	if _, err := clock.ParseMode(c.TimeMode); err != nil {
+		return err
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("invalid --log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.LambdaEndpoint != "" && !strings.HasPrefix(c.LambdaEndpoint, "http://") && !strings.HasPrefix(c.LambdaEndpoint, "https://") {
+		return fmt.Errorf("invalid --lambda-endpoint %q: want an http:// or https:// URL", c.LambdaEndpoint)
+	}
+	return nil
+}

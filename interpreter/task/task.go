@@ -1,0 +1,182 @@
+// Package task is the contract between the ASL interpreter and the service integrations that
+// Task states call (Lambda, Batch, SNS, ...). It is a leaf package, shaped like Nomad's
+// plugins/drivers: the interpreter builds a Request and calls a Handler; integrations implement
+// Handler and import only this package and internal/clock, never the interpreter or the API.
+//
+// Values cross this boundary in generic JSON form, as decoded by Decode: map[string]any,
+// []any, string, json.Number, bool and nil. json.Number keeps numbers exactly as written, so
+// 1.0 stays 1.0 and large integers stay exact, as they do on AWS.
+package task
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Pattern is a service integration pattern.
+type Pattern string
+
+const (
+	// RequestResponse calls the service and moves on with its response.
+	RequestResponse Pattern = ""
+	// Sync (".sync") waits for the job the call started to finish.
+	Sync Pattern = "sync"
+	// WaitForTaskToken (".waitForTaskToken") calls the service, then waits for
+	// SendTaskSuccess/Failure with the request's TaskToken. The handler only makes the call;
+	// the interpreter does the waiting.
+	WaitForTaskToken Pattern = "waitForTaskToken"
+)
+
+// Request is one Task state's call to an integration.
+type Request struct {
+	// Resource is the Task's Resource field as written, e.g.
+	// "arn:aws:states:::batch:submitJob.sync" or "arn:aws:lambda:us-east-1:123456789012:function:f".
+	Resource string
+	// Service and Action name the integration, e.g. "lambda"/"invoke", "batch"/"submitJob",
+	// "sns"/"publish"; for AWS SDK integrations Service is "aws-sdk:<service>".
+	Service string
+	Action  string
+	Pattern Pattern
+	// Legacy is set for a Resource that is a bare Lambda function ARN: the handler returns the
+	// function's result only, not the lambda:invoke wrapper.
+	Legacy bool
+	// Parameters is the effective input of the Task (after InputPath and Parameters/Arguments).
+	Parameters any
+	// TaskToken is set for WaitForTaskToken and is the value of $$.Task.Token.
+	TaskToken string
+
+	Region          string
+	AccountID       string
+	ExecutionArn    string
+	StateMachineArn string
+	StateName       string
+	// RoleArn is the execution role, or the Task's Credentials.RoleArn when given.
+	RoleArn string
+
+	// Timeout and Heartbeat are the Task's TimeoutSeconds and HeartbeatSeconds (0 when unset).
+	// The interpreter enforces them through ctx; handlers may use them, e.g. as a job timeout.
+	Timeout   time.Duration
+	Heartbeat time.Duration
+
+	// Submitted is called by a Sync handler once its job is submitted, with the submit call's
+	// response; the interpreter records it as the TaskSubmitted event. Never nil.
+	Submitted func(output any)
+}
+
+// Handler runs Task requests for one service.
+//
+// Invoke returns the task result in generic JSON form. A failure that the state machine can
+// Retry or Catch is returned as a *Failure (e.g. {"Lambda.ResourceNotFoundException", "..."});
+// any other error is reported as States.TaskFailed with the error's text as the cause. When ctx
+// is cancelled (StopExecution, a timeout) the handler stops its work (terminates the job) and
+// returns promptly.
+type Handler interface {
+	Invoke(ctx context.Context, req *Request) (any, error)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, req *Request) (any, error)
+
+func (f HandlerFunc) Invoke(ctx context.Context, req *Request) (any, error) { return f(ctx, req) }
+
+// Registry maps a service name (Request.Service) to its Handler.
+type Registry map[string]Handler
+
+// Failure is an ASL error: data that Retry and Catch match on Error, and that ends up in
+// history and DescribeExecution. Error names starting with "States." are the interpreter's.
+type Failure struct {
+	Name  string // the ASL error name, e.g. "States.TaskFailed"
+	Cause string
+}
+
+func (f *Failure) Error() string {
+	if f.Cause == "" {
+		return f.Name
+	}
+	return f.Name + ": " + f.Cause
+}
+
+// AsFailure returns err as a Failure: itself if it is one, else States.TaskFailed with the
+// error's text as the cause.
+func AsFailure(err error) *Failure {
+	var f *Failure
+	if errors.As(err, &f) {
+		return f
+	}
+	return &Failure{Name: "States.TaskFailed", Cause: err.Error()}
+}
+
+// ParseResource splits an optimized-integration Resource ARN
+// ("arn:<partition>:states:::<service>:<action>[.<pattern>]", with "aws-sdk:<service>:<action>"
+// for SDK integrations) or a bare Lambda function ARN into a Request's naming fields. ok is
+// false for anything else (activities, malformed ARNs).
+func ParseResource(resource string) (service, action string, pattern Pattern, legacy, ok bool) {
+	parts := strings.Split(resource, ":")
+	if len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function" {
+		return "lambda", "invoke", RequestResponse, true, true
+	}
+	if len(parts) < 7 || parts[0] != "arn" || parts[2] != "states" || parts[3] != "" || parts[4] != "" {
+		return "", "", "", false, false
+	}
+	rest := strings.Join(parts[5:], ":")
+	if strings.HasPrefix(rest, "aws-sdk:") {
+		sdk := strings.SplitN(strings.TrimPrefix(rest, "aws-sdk:"), ":", 2)
+		if len(sdk) != 2 {
+			return "", "", "", false, false
+		}
+		service, action = "aws-sdk:"+sdk[0], sdk[1]
+	} else {
+		var found bool
+		service, action, found = strings.Cut(rest, ":")
+		if !found {
+			return "", "", "", false, false
+		}
+	}
+	if i := strings.IndexByte(action, '.'); i >= 0 {
+		switch p := Pattern(action[i+1:]); p {
+		case Sync, WaitForTaskToken:
+			pattern = p
+		case "sync:2":
+			pattern = Sync
+		default:
+			return "", "", "", false, false
+		}
+		action = action[:i]
+	}
+	if service == "" || action == "" {
+		return "", "", "", false, false
+	}
+	return service, action, pattern, false, true
+}
+
+// Decode parses JSON text into generic form, keeping numbers as json.Number. It rejects
+// trailing data after the value.
+func Decode(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("invalid character after top-level value")
+	}
+	return v, nil
+}
+
+// Encode writes v as compact JSON without HTML escaping, as AWS writes payloads.
+func Encode(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

@@ -1,0 +1,63 @@
+package task
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseResource(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		resource        string
+		service, action string
+		pattern         Pattern
+		legacy, ok      bool
+	}{
+		{resource: "arn:aws:states:::lambda:invoke", service: "lambda", action: "invoke", ok: true},
+		{resource: "arn:aws:states:::lambda:invoke.waitForTaskToken", service: "lambda", action: "invoke", pattern: WaitForTaskToken, ok: true},
+		{resource: "arn:aws:states:::batch:submitJob.sync", service: "batch", action: "submitJob", pattern: Sync, ok: true},
+		{resource: "arn:aws:states:::states:startExecution.sync:2", service: "states", action: "startExecution", pattern: Sync, ok: true},
+		{resource: "arn:aws:states:::aws-sdk:s3:getObject", service: "aws-sdk:s3", action: "getObject", ok: true},
+		{resource: "arn:aws:lambda:us-east-1:123456789012:function:f", service: "lambda", action: "invoke", legacy: true, ok: true},
+		{resource: "arn:aws:lambda:us-east-1:123456789012:function:f:live", service: "lambda", action: "invoke", legacy: true, ok: true},
+		{resource: "arn:aws:states:us-east-1:123456789012:activity:a"},
+		{resource: "arn:aws:states:::batch:submitJob.later"},
+		{resource: "arn:aws:states:::batch"},
+		{resource: "nonsense"},
+		{resource: ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.resource, func(t *testing.T) {
+			t.Parallel()
+			service, action, pattern, legacy, ok := ParseResource(tc.resource)
+			require.Equal(t, tc.ok, ok)
+			require.Equal(t, tc.service, service)
+			require.Equal(t, tc.action, action)
+			require.Equal(t, tc.pattern, pattern)
+			require.Equal(t, tc.legacy, legacy)
+		})
+	}
+}
+
+func TestDecodeKeepsNumbers(t *testing.T) {
+	t.Parallel()
+	v, err := Decode([]byte(`{"a":1.0,"b":12345678901234567890,"c":"<&>"}`))
+	require.NoError(t, err)
+	require.Equal(t, json.Number("1.0"), v.(map[string]any)["a"])
+	out, err := Encode(v)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"a":1.0,"b":12345678901234567890,"c":"<&>"}`, string(out))
+	require.Contains(t, string(out), `"<&>"`)
+	_, err = Decode([]byte(`{} x`))
+	require.Error(t, err)
+}
+
+func TestAsFailure(t *testing.T) {
+	t.Parallel()
+	f := &Failure{Name: "Batch.ClientException", Cause: "bad"}
+	require.Same(t, f, AsFailure(f))
+	require.Equal(t, &Failure{Name: "States.TaskFailed", Cause: "boom"}, AsFailure(errors.New("boom")))
+}

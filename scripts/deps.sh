@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what `make test` needs and a fresh machine may lack. Only Debian packages and Go
+# modules (through the module proxy) are reachable, so everything comes from those.
+set -euo pipefail
+need=()
+command -v aws >/dev/null 2>&1 || need+=(awscli)
+python3 -c 'import boto3' >/dev/null 2>&1 || need+=(python3-boto3)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || need+=(busybox-static)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "deps: installing ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+go mod download
