@@ -1,0 +1,411 @@
+// Package sns is sfnlocal's Amazon SNS fake: the `arn:aws:states:::sns:publish` integration
+// with AWS's output shape and errors, and a subset of the SNS query API (CreateTopic,
+// ListTopics, DeleteTopic, GetTopicAttributes, Publish, Subscribe, Unsubscribe,
+// ListSubscriptions, ListSubscriptionsByTopic) on sfnlocal's port.
+//
+// It exists because AWS's Batch samples notify through SNS after the job. Nothing is
+// delivered anywhere: every published message is kept (and logged) so that tests can read it
+// back, over HTTP at GET /_sfnlocal/sns/messages[?TopicArn=ARN] or with Messages in Go.
+package sns
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+
+	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/interpreter/task"
+)
+
+// Config configures the fake.
+type Config struct {
+	Clock     clock.Clock
+	Logger    *zap.Logger
+	Region    string
+	AccountID string
+}
+
+// Service holds topics, subscriptions and every published message.
+type Service struct {
+	cfg Config
+
+	mu       sync.Mutex
+	topics   map[string]*topic // by ARN
+	subs     map[string]*Subscription
+	messages []Message
+	seq      uint64
+}
+
+type topic struct {
+	arn   string
+	name  string
+	fifo  bool
+	attrs map[string]string
+}
+
+// Subscription is one Subscribe call's result.
+type Subscription struct {
+	SubscriptionArn string `json:"SubscriptionArn"`
+	TopicArn        string `json:"TopicArn"`
+	Protocol        string `json:"Protocol"`
+	Endpoint        string `json:"Endpoint"`
+	Owner           string `json:"Owner"`
+}
+
+// MessageAttribute is an SNS message attribute.
+type MessageAttribute struct {
+	DataType    string `json:"DataType"`
+	StringValue string `json:"StringValue,omitempty"`
+	BinaryValue string `json:"BinaryValue,omitempty"`
+}
+
+// Message is one published message, as kept for reading back.
+type Message struct {
+	MessageID              string                      `json:"MessageId"`
+	TopicArn               string                      `json:"TopicArn"`
+	Subject                string                      `json:"Subject,omitempty"`
+	Message                string                      `json:"Message"`
+	MessageAttributes      map[string]MessageAttribute `json:"MessageAttributes,omitempty"`
+	MessageGroupID         string                      `json:"MessageGroupId,omitempty"`
+	MessageDeduplicationID string                      `json:"MessageDeduplicationId,omitempty"`
+	SequenceNumber         string                      `json:"SequenceNumber,omitempty"`
+	Timestamp              time.Time                   `json:"Timestamp"`
+}
+
+// New returns an empty SNS fake.
+func New(cfg Config) *Service {
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real()
+	}
+	return &Service{cfg: cfg, topics: map[string]*topic{}, subs: map[string]*Subscription{}}
+}
+
+// Error is an SNS API error: Code is the query-protocol error code (e.g. "NotFound"), Type the
+// exception name the SDKs and Step Functions use (e.g. "NotFoundException").
+type Error struct {
+	Status  int
+	Code    string
+	Type    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+func errInvalidParameter(msg string) *Error {
+	return &Error{Status: 400, Code: "InvalidParameter", Type: "InvalidParameterException", Message: "Invalid parameter: " + msg}
+}
+
+func errNotFound(msg string) *Error {
+	return &Error{Status: 404, Code: "NotFound", Type: "NotFoundException", Message: msg}
+}
+
+var topicNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// CreateTopic creates a topic, or returns the existing one of that name (as AWS does).
+func (s *Service) CreateTopic(name string, attrs map[string]string) (string, error) {
+	base := strings.TrimSuffix(name, ".fifo")
+	fifo := strings.HasSuffix(name, ".fifo")
+	if !topicNameRE.MatchString(base) || len(name) > 256 {
+		return "", errInvalidParameter("Topic Name")
+	}
+	if attrs["FifoTopic"] == "true" && !fifo {
+		return "", errInvalidParameter("Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long.")
+	}
+	arn := fmt.Sprintf("arn:aws:sns:%s:%s:%s", s.cfg.Region, s.cfg.AccountID, name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.topics[arn]; !ok {
+		a := map[string]string{}
+		for k, v := range attrs {
+			a[k] = v
+		}
+		s.topics[arn] = &topic{arn: arn, name: name, fifo: fifo, attrs: a}
+	}
+	return arn, nil
+}
+
+// DeleteTopic deletes a topic and its subscriptions; deleting a missing topic succeeds.
+func (s *Service) DeleteTopic(arn string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.topics, arn)
+	for k, sub := range s.subs {
+		if sub.TopicArn == arn {
+			delete(s.subs, k)
+		}
+	}
+	return nil
+}
+
+// Topics lists topic ARNs in order.
+func (s *Service) Topics() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.topics))
+	for arn := range s.topics {
+		out = append(out, arn)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (s *Service) topicAttributes(arn string) (map[string]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.topics[arn]
+	if !ok {
+		return nil, errNotFound("Topic does not exist")
+	}
+	out := map[string]string{
+		"TopicArn":                t.arn,
+		"Owner":                   s.cfg.AccountID,
+		"DisplayName":             "",
+		"SubscriptionsConfirmed":  "0",
+		"SubscriptionsPending":    "0",
+		"SubscriptionsDeleted":    "0",
+		"EffectiveDeliveryPolicy": `{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}}`,
+	}
+	n := 0
+	for _, sub := range s.subs {
+		if sub.TopicArn == arn {
+			n++
+		}
+	}
+	out["SubscriptionsConfirmed"] = fmt.Sprint(n)
+	if t.fifo {
+		out["FifoTopic"] = "true"
+		out["ContentBasedDeduplication"] = "false"
+	}
+	for k, v := range t.attrs {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// Subscribe adds a subscription (nothing is delivered; it is recorded).
+func (s *Service) Subscribe(topicArn, protocol, endpoint string) (string, error) {
+	switch protocol {
+	case "http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose":
+	default:
+		return "", errInvalidParameter("Invalid protocol type: " + protocol)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.topics[topicArn]; !ok {
+		return "", errNotFound("Topic does not exist")
+	}
+	for _, sub := range s.subs {
+		if sub.TopicArn == topicArn && sub.Protocol == protocol && sub.Endpoint == endpoint {
+			return sub.SubscriptionArn, nil
+		}
+	}
+	arn := topicArn + ":" + uuid.NewString()
+	s.subs[arn] = &Subscription{SubscriptionArn: arn, TopicArn: topicArn, Protocol: protocol, Endpoint: endpoint, Owner: s.cfg.AccountID}
+	return arn, nil
+}
+
+// Unsubscribe removes a subscription.
+func (s *Service) Unsubscribe(arn string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.subs[arn]; !ok {
+		return errNotFound("Subscription does not exist")
+	}
+	delete(s.subs, arn)
+	return nil
+}
+
+// Subscriptions lists subscriptions, of one topic when topicArn is not "".
+func (s *Service) Subscriptions(topicArn string) ([]Subscription, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if topicArn != "" {
+		if _, ok := s.topics[topicArn]; !ok {
+			return nil, errNotFound("Topic does not exist")
+		}
+	}
+	var out []Subscription
+	for _, sub := range s.subs {
+		if topicArn == "" || sub.TopicArn == topicArn {
+			out = append(out, *sub)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].SubscriptionArn < out[j].SubscriptionArn })
+	return out, nil
+}
+
+// PublishInput is a Publish request.
+type PublishInput struct {
+	TopicArn               string
+	TargetArn              string
+	Message                string
+	Subject                string
+	MessageAttributes      map[string]MessageAttribute
+	MessageGroupID         string
+	MessageDeduplicationID string
+}
+
+// Publish records a message and returns its id (and a sequence number for FIFO topics).
+func (s *Service) Publish(in PublishInput) (messageID, sequenceNumber string, err error) {
+	arn := in.TopicArn
+	if arn == "" {
+		arn = in.TargetArn
+	}
+	if arn == "" {
+		return "", "", errInvalidParameter("TopicArn or TargetArn Reason: no value for required parameter")
+	}
+	if in.Message == "" {
+		return "", "", errInvalidParameter("Empty message")
+	}
+	if len(in.Message) > 256*1024 {
+		return "", "", errInvalidParameter("Message too long")
+	}
+	for name, a := range in.MessageAttributes {
+		if a.DataType == "" {
+			return "", "", errInvalidParameter(fmt.Sprintf("The message attribute '%s' must contain non-empty message attribute type.", name))
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.topics[arn]
+	if !ok {
+		return "", "", errNotFound("Topic does not exist")
+	}
+	m := Message{
+		MessageID: uuid.NewString(), TopicArn: arn, Subject: in.Subject, Message: in.Message,
+		MessageAttributes: in.MessageAttributes, Timestamp: s.cfg.Clock.Now().UTC(),
+	}
+	if t.fifo {
+		if in.MessageGroupID == "" {
+			return "", "", errInvalidParameter("The MessageGroupId parameter is required for FIFO topics")
+		}
+		if in.MessageDeduplicationID == "" && t.attrs["ContentBasedDeduplication"] != "true" {
+			return "", "", errInvalidParameter("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+		}
+		s.seq++
+		m.MessageGroupID = in.MessageGroupID
+		m.MessageDeduplicationID = in.MessageDeduplicationID
+		m.SequenceNumber = fmt.Sprintf("1%019d", s.seq)
+	} else if in.MessageGroupID != "" {
+		return "", "", errInvalidParameter("MessageGroupId Reason: The request includes MessageGroupId parameter that is not valid for this topic type")
+	}
+	s.messages = append(s.messages, m)
+	s.cfg.Logger.Info("sns message published", zap.String("topic_arn", arn), zap.String("message_id", m.MessageID), zap.String("message", m.Message))
+	return m.MessageID, m.SequenceNumber, nil
+}
+
+// Messages returns the messages published so far, of one topic when topicArn is not "".
+func (s *Service) Messages(topicArn string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []Message{}
+	for _, m := range s.messages {
+		if topicArn == "" || m.TopicArn == topicArn {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Integration returns the task.Handler for `arn:aws:states:::sns:publish`.
+func (s *Service) Integration() task.Handler { return task.HandlerFunc(s.invoke) }
+
+func (s *Service) invoke(ctx context.Context, req *task.Request) (any, error) {
+	if req.Action != "publish" || req.Pattern == task.Sync {
+		return nil, &task.Failure{Name: "States.Runtime", Cause: fmt.Sprintf("The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", req.Resource)}
+	}
+	params, _ := req.Parameters.(map[string]any)
+	in := PublishInput{
+		TopicArn:               str(params["TopicArn"]),
+		TargetArn:              str(params["TargetArn"]),
+		Subject:                str(params["Subject"]),
+		MessageGroupID:         str(params["MessageGroupId"]),
+		MessageDeduplicationID: str(params["MessageDeduplicationId"]),
+	}
+	// Step Functions sends a non-string Message as its JSON text.
+	switch m := params["Message"].(type) {
+	case nil:
+	case string:
+		in.Message = m
+	default:
+		b, err := task.Encode(m)
+		if err != nil {
+			return nil, err
+		}
+		in.Message = string(b)
+	}
+	if attrs, ok := params["MessageAttributes"].(map[string]any); ok {
+		in.MessageAttributes = map[string]MessageAttribute{}
+		for k, v := range attrs {
+			a, _ := v.(map[string]any)
+			in.MessageAttributes[k] = MessageAttribute{DataType: str(a["DataType"]), StringValue: str(a["StringValue"]), BinaryValue: str(a["BinaryValue"])}
+		}
+	}
+	requestID := uuid.NewString()
+	id, seq, err := s.Publish(in)
+	if err != nil {
+		e := err.(*Error)
+		return nil, &task.Failure{
+			Name:  "SNS." + e.Type,
+			Cause: fmt.Sprintf("%s (Service: AmazonSNS; Status Code: %d; Error Code: %s; Request ID: %s; Proxy: null)", e.Message, e.Status, e.Code, requestID),
+		}
+	}
+	body := publishXML(id, seq, requestID)
+	out := map[string]any{
+		"MessageId":           id,
+		"SdkHttpMetadata":     sdkHTTPMetadata(len(body), requestID, s.cfg.Clock.Now()),
+		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
+	}
+	if seq != "" {
+		out["SequenceNumber"] = seq
+	}
+	return out, nil
+}
+
+// sdkHTTPMetadata is the SdkHttpMetadata that Step Functions' Java SDK adds to the output of
+// request-response integrations, here for an SNS (text/xml) response.
+func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) map[string]any {
+	date := now.UTC().Format(time.RFC1123)
+	date = strings.Replace(date, "UTC", "GMT", 1)
+	cl := fmt.Sprint(contentLength)
+	return map[string]any{
+		"AllHttpHeaders": map[string]any{
+			"x-amzn-RequestId": []any{requestID},
+			"connection":       []any{"keep-alive"},
+			"Content-Length":   []any{cl},
+			"Date":             []any{date},
+			"Content-Type":     []any{"text/xml"},
+		},
+		"HttpHeaders": map[string]any{
+			"connection":       "keep-alive",
+			"Content-Length":   cl,
+			"Content-Type":     "text/xml",
+			"Date":             date,
+			"x-amzn-RequestId": requestID,
+		},
+		"HttpStatusCode": json.Number("200"),
+	}
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	default:
+		b, _ := task.Encode(x)
+		return string(b)
+	}
+}
