@@ -5,7 +5,7 @@ ADDR    ?= 127.0.0.1:8083
 PKGS    := ./...
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all build run test unit deps lint vet fmt-check bench fuzz clean
+.PHONY: all build run test unit deps lint vet fmt-check bench fuzz clean example docker compose-test
 
 all: build
 
@@ -32,6 +32,16 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# example runs every sample under examples/ end to end with real containers.
+example: build
+	./examples/run-all.sh
+
+IMAGE ?= sfnlocal:latest
+docker: build
+	rm -rf bin/docker-context && mkdir -p bin/docker-context/tmp
+	cp $(BIN) Dockerfile bin/docker-context/ && touch bin/docker-context/tmp/.keep
+	docker build -q -t $(IMAGE) bin/docker-context
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

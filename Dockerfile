@@ -1,0 +1,10 @@
+# sfnlocal as a small image: the static binary on scratch, serving 0.0.0.0:8083.
+# Built by `make docker` from bin/ (no base image is pulled, so it builds without a registry).
+# Batch jobs need the Docker socket: docker run -v /var/run/docker.sock:/var/run/docker.sock ...
+FROM scratch
+COPY sfnlocal /sfnlocal
+COPY tmp/ /tmp/
+ENV SFNLOCAL_ADDR=0.0.0.0:8083 TMPDIR=/tmp
+EXPOSE 8083
+ENTRYPOINT ["/sfnlocal"]
+CMD ["serve"]

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the images (sfnlocal, the example job, the test driver) locally and runs the Compose
+# test: `docker-compose up --exit-code-from tests` must exit 0.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(cd ../.. && pwd)
+make -C "$ROOT" docker >/dev/null
+ctx=.build
+rm -rf "$ctx" && mkdir -p "$ctx/fn" "$ctx/job"
+(cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -o examples/docker-compose/$ctx/driver ./examples/docker-compose/driver)
+(cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -o examples/docker-compose/$ctx/fn/bootstrap ./examples/batch-with-lambda/lambda)
+(cd "$ctx/fn" && zip -q ../function.zip bootstrap)
+(cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -o examples/docker-compose/$ctx/job/job ./examples/batch-with-lambda/job)
+cp ../batch-with-lambda/job/Dockerfile "$ctx/job/" && docker build -q -t sfnlocal-example/batch-job:latest "$ctx/job" >/dev/null
+cp ../batch-with-lambda/statemachine.json Dockerfile "$ctx/"
+project=sfnlocal-compose-$$
+trap 'docker-compose -p $project down -v --remove-orphans >/dev/null 2>&1 || true; rm -rf "$ctx"' EXIT
+docker-compose -p "$project" build -q tests >/dev/null
+docker-compose -p "$project" up --exit-code-from tests --abort-on-container-exit
