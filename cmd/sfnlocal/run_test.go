@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+	return p
+}
+
+func TestRunCommand(t *testing.T) {
+	t.Parallel()
+	passDef := `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"x":1},"ResultPath":"$.r","End":true}}}`
+	failDef := `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Boom","Cause":"bad <thing>"}}}`
+	waitDef := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`
+	tests := []struct {
+		name       string
+		def        string
+		args       []string
+		inputFile  string
+		wantCode   int
+		wantStatus string
+		wantOutput any
+		wantError  any
+		wantCause  any
+		wantEvents []string
+	}{
+		{name: "pass", def: passDef, args: []string{"--input", `{"a":"b"}`}, wantCode: 0, wantStatus: "SUCCEEDED",
+			wantOutput: `{"a":"b","r":{"x":1}}`, wantError: nil, wantCause: nil},
+		{name: "default input", def: passDef, wantCode: 0, wantStatus: "SUCCEEDED", wantOutput: `{"r":{"x":1}}`},
+		{name: "input from file", def: passDef, inputFile: `{"from":"file"}`, wantCode: 0, wantStatus: "SUCCEEDED",
+			wantOutput: `{"from":"file","r":{"x":1}}`},
+		{name: "fail state", def: failDef, wantCode: 1, wantStatus: "FAILED", wantOutput: nil, wantError: "Boom", wantCause: "bad <thing>"},
+		{name: "history", def: passDef, args: []string{"--history"}, wantCode: 0, wantStatus: "SUCCEEDED", wantOutput: `{"r":{"x":1}}`,
+			wantEvents: []string{"ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"}},
+		{name: "instant wait", def: waitDef, args: []string{"--time", "instant"}, wantCode: 0, wantStatus: "SUCCEEDED", wantOutput: `{}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"--definition", writeFile(t, "def.json", tc.def)}, tc.args...)
+			if tc.inputFile != "" {
+				args = append(args, "--input", "@"+writeFile(t, "in.json", tc.inputFile))
+			}
+			var stdout, stderr bytes.Buffer
+			code := runCommand(args, func(string) string { return "" }, &stdout, &stderr)
+			require.Equal(t, tc.wantCode, code, stderr.String())
+			var got map[string]any
+			require.NoError(t, json.Unmarshal(stdout.Bytes(), &got), stdout.String())
+			require.Equal(t, tc.wantStatus, got["status"])
+			require.Equal(t, tc.wantOutput, got["output"])
+			require.Equal(t, tc.wantError, got["error"])
+			require.Equal(t, tc.wantCause, got["cause"])
+			if tc.wantEvents == nil {
+				require.NotContains(t, got, "events")
+				return
+			}
+			evs, ok := got["events"].([]any)
+			require.True(t, ok)
+			require.Len(t, evs, len(tc.wantEvents))
+			for i, ev := range evs {
+				m := ev.(map[string]any)
+				require.Equal(t, tc.wantEvents[i], m["type"])
+				require.Equal(t, float64(i+1), m["id"])
+				require.Contains(t, m, "timestamp")
+				require.Contains(t, m, "previousEventId")
+			}
+			entered := evs[1].(map[string]any)["stateEnteredEventDetails"].(map[string]any)
+			require.Equal(t, "P", entered["name"])
+			require.Equal(t, "{}", entered["input"])
+		})
+	}
+}
+
+func TestRunCommandErrors(t *testing.T) {
+	t.Parallel()
+	good := `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
+	tests := []struct {
+		name     string
+		args     func(t *testing.T) []string
+		wantCode int
+	}{
+		{"no definition flag", func(t *testing.T) []string { return nil }, 2},
+		{"missing file", func(t *testing.T) []string { return []string{"--definition", "/nonexistent/def.json"} }, 2},
+		{"invalid definition", func(t *testing.T) []string {
+			return []string{"--definition", writeFile(t, "d.json", `{"StartAt":"X","States":{}}`)}
+		}, 1},
+		{"invalid input", func(t *testing.T) []string {
+			return []string{"--definition", writeFile(t, "d.json", good), "--input", "{nope"}
+		}, 2},
+		{"bad time mode", func(t *testing.T) []string {
+			return []string{"--definition", writeFile(t, "d.json", good), "--time", "warp"}
+		}, 2},
+		{"unknown flag", func(t *testing.T) []string { return []string{"--bogus"} }, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			code := runCommand(tc.args(t), func(string) string { return "" }, &stdout, &stderr)
+			require.Equal(t, tc.wantCode, code)
+			require.NotEmpty(t, stderr.String())
+		})
+	}
+}

@@ -1,0 +1,64 @@
+package interpreter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sfnlocal/sfnlocal/interpreter/task"
+)
+
+// TestHistoryGolden pins the exact GetExecutionHistory wire form of a few executions
+// (go test -run TestHistoryGolden -update rewrites testdata/history/*.golden).
+func TestHistoryGolden(t *testing.T) {
+	t.Parallel()
+	failing := task.HandlerFunc(func(_ context.Context, r *task.Request) (any, error) {
+		return nil, &task.Failure{Name: "Svc.Error", Cause: "it <broke> & stayed broken"}
+	})
+	tests := []struct {
+		name  string
+		def   string
+		input string
+		tasks task.Registry
+	}{
+		{name: "pass_choice_wait", input: `{"n":3,"when":"2024-01-02T03:04:10Z"}`, def: `{"StartAt":"P","States":{
+			"P":{"Type":"Pass","Parameters":{"n.$":"$.n","when.$":"$.when"},"Next":"C"},
+			"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":2,"Next":"W"}],"Default":"S"},
+			"W":{"Type":"Wait","TimestampPath":"$.when","Next":"S"},
+			"S":{"Type":"Succeed"}}}`},
+		{name: "task_retry_catch", input: `{}`, tasks: task.Registry{"svc": failing}, def: `{"StartAt":"T","States":{
+			"T":{"Type":"Task","Resource":"arn:aws:states:::svc:doIt","TimeoutSeconds":30,
+				"Retry":[{"ErrorEquals":["Svc.Error"],"MaxAttempts":1,"IntervalSeconds":3}],
+				"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"F"}],"End":true},
+			"F":{"Type":"Fail","ErrorPath":"$.error.Error","CausePath":"$.error.Cause"}}}`},
+		{name: "map_parallel", input: `{"items":[1,2]}`, def: `{"StartAt":"M","States":{
+			"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":1,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"ResultPath":"$.out","Next":"P"},
+			"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","Result":"a","End":true}}},{"StartAt":"B","States":{"B":{"Type":"Pass","Result":"b","End":true}}}],"End":true}}}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := instantEngine(t, tc.tasks)
+			x := start(t, e, tc.def, tc.input)
+			wait(t, x)
+			var pretty bytes.Buffer
+			enc := json.NewEncoder(&pretty)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			require.NoError(t, enc.Encode(x.History()))
+			pretty.Truncate(pretty.Len() - 1)
+			golden := filepath.Join("testdata", "history", tc.name+".golden")
+			if *update {
+				require.NoError(t, os.WriteFile(golden, append(pretty.Bytes(), '\n'), 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err)
+			require.Equal(t, string(bytes.TrimSpace(want)), pretty.String())
+		})
+	}
+}
