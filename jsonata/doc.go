@@ -1,0 +1,41 @@
+// Package jsonata is sfnlocal's own JSONata 2.x engine: a lexer, a Pratt
+// parser, an AST rewriting pass (paths, predicates, focus/index binding,
+// parent resolution, tail calls) and a tree-walking evaluator with the
+// standard function library.
+//
+// It exists because AWS Step Functions evaluates JSONata 2.x (with a few
+// extra functions) in JSONata-mode states, and the available Go engines are
+// either stuck at 1.x (blues/jsonata-go v1.5.4 passed 1258 of the 1686
+// reference suite cases when measured, counting any error as a pass where
+// one was expected) or not fetchable here. This engine passes 1684 of them. The reference implementation's test
+// suite (../shared/jsonata-suite) is this package's acceptance test.
+//
+// Usage: Compile parses once; the resulting *Expr is immutable and safe for
+// concurrent use, and Eval/EvalWith evaluate it against an input in generic
+// JSON form (map[string]any, []any, string, float64 or json.Number, bool,
+// nil). Results come back in the same generic form with numbers as float64.
+// An expression whose result is JSONata's `undefined` returns
+// (nil, ErrUndefined). Failures are *Error values carrying JSONata's error
+// codes (S0xxx syntax, T0xxx/T1xxx/T2xxx type, D1xxx–D3xxx dynamic, U1001
+// depth) with the reference implementation's message texts.
+//
+// Performance: Eval converts its input lazily (a Go map is wrapped and its
+// values converted only when read), so a large state input costs only what
+// the expression touches; Prepare converts a value once for reuse across
+// evaluations and goroutines. Env bounds depth (MaxDepth, U1001) and time
+// (Timeout), and fixes the clock for $now/$millis per evaluation.
+//
+// AWSFunctions supplies the functions AWS Step Functions adds ($partition,
+// $range, $hash, $random, $uuid, $parse) and hides $eval, as AWS does.
+//
+// Regular expressions are JavaScript regex literals run on Go's RE2 engine:
+// lookaround and backreferences are rejected at compile time (S0302).
+//
+// Object key order: objects built by an expression keep their insertion
+// order internally (as in JavaScript); Go maps given as input have no order,
+// so their keys are visited in sorted order. DecodeOrdered reads JSON text
+// into a form that keeps document order, for callers that need it.
+//
+// The package imports only the standard library, so it can be used without
+// the rest of sfnlocal.
+package jsonata
