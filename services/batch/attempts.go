@@ -1,0 +1,402 @@
+package batch
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+func errField(err error) zap.Field { return zap.Error(err) }
+
+// logDrain is how long, after a container exited, its log stream may take to reach EOF.
+const logDrain = 5 * time.Second
+
+// runAttempt is the goroutine of one attempt: start the container, stream its logs, enforce
+// the attempt timeout, wait for the exit, remove the container and record the outcome.
+func (s *Service) runAttempt(j *job, n int, spec Spec, stream string) {
+	defer s.wg.Done()
+	defer func() {
+		// A bug here must not take the server down with it.
+		if p := recover(); p != nil {
+			s.log.Error("panic in job attempt", fJobID(spec.Labels[LabelJobID]), fAttempt(n), zapAny("panic", p))
+		}
+	}()
+	ctx := s.ctx
+	id, err := s.runner.Start(ctx, spec)
+	if err != nil {
+		reason := "CannotStartContainerError: " + err.Error()
+		if errors.Is(err, ErrImageNotFound) {
+			reason = "CannotPullContainerError: " + err.Error()
+		}
+		s.log.Info("job container did not start", fJobID(j.d.JobID), fAttempt(n), errField(err))
+		s.mu.Lock()
+		s.finishAttemptLocked(j, nil, reason)
+		s.scheduleLocked()
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Lock()
+	j.containerID = id
+	stopNow := j.terminateReason != ""
+	s.mustTransition(j, StatusRunning)
+	now := s.nowMillis()
+	j.d.StartedAt = now
+	j.cur.StartedAt = now
+	var timer interface{ Stop() bool }
+	if j.timeout > 0 {
+		timer = s.clock.AfterFunc(j.timeout, func() { s.onAttemptTimeout(j, n) })
+	}
+	s.mu.Unlock()
+	s.log.Debug("job container started", fJobID(j.d.JobID), fAttempt(n), fContainerID(id))
+	if stopNow {
+		s.stopContainer(id, 0)
+	}
+
+	logCtx, stopLogs := context.WithCancel(ctx)
+	logsDone := make(chan struct{})
+	go func() {
+		defer close(logsDone)
+		s.pumpLogs(logCtx, id, stream)
+	}()
+
+	exit, werr := s.runner.Wait(ctx, id)
+	if timer != nil {
+		timer.Stop()
+	}
+	drain := s.clock.AfterFunc(logDrain, stopLogs)
+	<-logsDone
+	drain.Stop()
+	stopLogs()
+	if err := s.runner.Remove(context.WithoutCancel(ctx), id); err != nil {
+		s.log.Warn("removing job container failed", fJobID(j.d.JobID), fContainerID(id), errField(err))
+	}
+	if werr != nil {
+		exit = Exit{Code: 137, Reason: "container wait failed: " + werr.Error()}
+	}
+	s.mu.Lock()
+	s.finishAttemptLocked(j, &exit, "")
+	s.scheduleLocked()
+	s.mu.Unlock()
+}
+
+// pumpLogs copies the container's output into the attempt's log stream, one event per line.
+func (s *Service) pumpLogs(ctx context.Context, id, stream string) {
+	rc, err := s.runner.Logs(ctx, id)
+	if err != nil {
+		s.log.Warn("reading job logs failed", fContainerID(id), errField(err))
+		return
+	}
+	defer rc.Close()
+	go func() {
+		<-ctx.Done()
+		rc.Close()
+	}()
+	r := bufio.NewReader(rc)
+	for {
+		line, err := r.ReadString('\n')
+		if line != "" {
+			s.logs.append(stream, strings.TrimSuffix(line, "\n"), s.nowMillis())
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) && ctx.Err() == nil {
+				s.log.Warn("reading job logs failed", fContainerID(id), errField(err))
+			}
+			return
+		}
+	}
+}
+
+func (s *Service) onAttemptTimeout(j *job, n int) {
+	s.mu.Lock()
+	if j.attempt != n || j.d.Status != StatusRunning || j.containerID == "" {
+		s.mu.Unlock()
+		return
+	}
+	j.timedOut = true
+	id := j.containerID
+	s.mu.Unlock()
+	s.log.Info("job attempt timed out", fJobID(j.d.JobID), fAttempt(n))
+	s.stopContainer(id, s.cfg.StopGrace)
+}
+
+func (s *Service) stopContainer(id string, grace time.Duration) {
+	if err := s.runner.Stop(context.WithoutCancel(s.ctx), id, grace); err != nil {
+		s.log.Warn("stopping job container failed", fContainerID(id), errField(err))
+	}
+}
+
+// finishAttemptLocked records the end of the current attempt: exit is nil when the container
+// never started, with startReason saying why. It then retries, or ends the job.
+func (s *Service) finishAttemptLocked(j *job, exit *Exit, startReason string) {
+	now := s.nowMillis()
+	att := *j.cur
+	c := *att.Container
+	att.Container = &c
+	att.StoppedAt = now
+	if att.StartedAt == 0 {
+		att.StartedAt = now
+	}
+	var statusReason string
+	var code *int
+	switch {
+	case exit == nil:
+		// AWS reports "Task failed to start" as the status reason and the cause (e.g.
+		// CannotPullContainerError: ...) as the container's reason.
+		statusReason = reasonStartFailed
+		c.Reason = startReason
+	default:
+		code = intp(exit.Code)
+		c.ExitCode = code
+		c.Reason = exit.Reason
+		if exit.OOMKilled {
+			c.Reason = reasonOOM
+		}
+		switch {
+		case j.terminateReason != "":
+			statusReason = j.terminateReason
+		case j.timedOut:
+			statusReason = reasonTimeout
+		default:
+			statusReason = reasonExited
+		}
+	}
+	att.StatusReason = statusReason
+	j.d.Attempts = append(j.d.Attempts, att)
+	j.d.Container.ExitCode = code
+	j.d.Container.Reason = c.Reason
+	j.d.StatusReason = statusReason
+	j.ce.used -= j.vcpus
+	j.ce = nil
+	j.containerID = ""
+	j.cur = nil
+	s.log.Debug("job attempt ended", fJobID(j.d.JobID), fAttempt(j.attempt), zap.Stringp("reason", &statusReason))
+	if exit != nil && exit.Code == 0 && j.terminateReason == "" && !j.timedOut {
+		s.mustTransition(j, StatusSucceeded)
+		return
+	}
+	if j.terminateReason == "" && !j.timedOut && j.attempt < j.maxAttempts &&
+		shouldRetry(j.retry, code, statusReason, c.Reason) {
+		s.makeRunnableLocked(j)
+		return
+	}
+	s.mustTransition(j, StatusFailed)
+}
+
+// CancelJob fails a job that has not started yet; STARTING and RUNNING jobs are left alone,
+// as on AWS. For an array parent it cancels the children that have not started.
+func (s *Service) CancelJob(jobID, reason string) error {
+	return s.stopJob(jobID, reason, false)
+}
+
+// TerminateJob ends a job whatever its status: a running container is stopped.
+func (s *Service) TerminateJob(jobID, reason string) error {
+	return s.stopJob(jobID, reason, true)
+}
+
+func (s *Service) stopJob(jobID, reason string, terminate bool) error {
+	if jobID == "" {
+		return clientErrorf("jobId is required")
+	}
+	if reason == "" {
+		return clientErrorf("reason is required")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.jobs[s.nameFromRef("job", jobID)]
+	if !ok {
+		return clientErrorf("Job %s not found", jobID)
+	}
+	s.cancelLocked(j, reason, terminate)
+	s.scheduleLocked()
+	return nil
+}
+
+func (s *Service) cancelLocked(j *job, reason string, terminate bool) {
+	for _, k := range j.kids {
+		s.cancelLocked(k, reason, terminate)
+	}
+	if len(j.kids) > 0 {
+		return // the parent ends when its children have
+	}
+	switch j.d.Status {
+	case StatusSubmitted, StatusPending, StatusRunnable:
+		s.failWaitingLocked(j, reason, terminate)
+	case StatusStarting, StatusRunning:
+		if !terminate || j.terminateReason != "" {
+			return
+		}
+		j.terminateReason = reason
+		j.d.IsTerminated = true
+		if id := j.containerID; id != "" {
+			grace := s.cfg.StopGrace
+			go s.stopContainer(id, grace)
+		}
+	}
+}
+
+// DescribeJobs returns the details of the jobs with the given ids or ARNs; unknown ones are
+// left out, as on AWS.
+func (s *Service) DescribeJobs(ids []string) ([]JobDetail, error) {
+	if len(ids) > 100 {
+		return nil, clientErrorf("DescribeJobs accepts up to 100 job IDs")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []JobDetail{}
+	for _, id := range ids {
+		if j, ok := s.jobs[s.nameFromRef("job", id)]; ok {
+			out = append(out, j.snapshot())
+		}
+	}
+	return out, nil
+}
+
+type listJobsInput struct {
+	JobQueue       string          `json:"jobQueue"`
+	ArrayJobID     string          `json:"arrayJobId"`
+	MultiNodeJobID string          `json:"multiNodeJobId"`
+	JobStatus      string          `json:"jobStatus"`
+	MaxResults     int             `json:"maxResults"`
+	NextToken      string          `json:"nextToken"`
+	Filters        []KeyValuesPair `json:"filters"`
+}
+
+// listJobs lists the jobs of a queue or the children of an array job. Without a status or
+// filters only RUNNING jobs are listed, as on AWS; with filters every status is.
+func (s *Service) listJobs(in *listJobsInput) ([]JobSummary, string, error) {
+	n := 0
+	for _, v := range []string{in.JobQueue, in.ArrayJobID, in.MultiNodeJobID} {
+		if v != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, "", clientErrorf("Exactly one of jobQueue, arrayJobId or multiNodeJobId must be specified")
+	}
+	if in.JobStatus != "" && !validStatus(in.JobStatus) {
+		return nil, "", clientErrorf("Invalid job status %q", in.JobStatus)
+	}
+	match, err := listFilter(in.Filters)
+	if err != nil {
+		return nil, "", err
+	}
+	status := Status(in.JobStatus)
+	if status == "" && len(in.Filters) == 0 {
+		status = StatusRunning
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var candidates []*job
+	switch {
+	case in.JobQueue != "":
+		q, err := s.queueLocked(in.JobQueue)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, j := range s.order {
+			if j.queue == q {
+				candidates = append(candidates, j)
+			}
+		}
+	case in.ArrayJobID != "":
+		p, ok := s.jobs[in.ArrayJobID]
+		if !ok || p.kids == nil {
+			return nil, "", clientErrorf("Array job %s not found", in.ArrayJobID)
+		}
+		candidates = p.kids
+	default:
+		return nil, "", clientErrorf("Multi-node parallel jobs are not supported by sfnlocal")
+	}
+	out := []JobSummary{}
+	for _, j := range candidates {
+		if len(in.Filters) == 0 && j.d.Status != status {
+			continue
+		}
+		if !match(j) {
+			continue
+		}
+		out = append(out, j.summary())
+	}
+	return page(out, in.MaxResults, in.NextToken)
+}
+
+func (j *job) summary() JobSummary {
+	sum := JobSummary{
+		JobArn: j.d.JobArn, JobID: j.d.JobID, JobName: j.d.JobName, CreatedAt: j.d.CreatedAt,
+		Status: j.d.Status, StatusReason: j.d.StatusReason, StartedAt: j.d.StartedAt,
+		StoppedAt: j.d.StoppedAt, JobDefinition: j.d.JobDefinition,
+	}
+	if c := j.d.Container; c != nil && (c.ExitCode != nil || c.Reason != "") {
+		sum.Container = &ContainerSummary{ExitCode: c.ExitCode, Reason: c.Reason}
+	}
+	if a := j.d.ArrayProperties; a != nil {
+		sum.ArrayProperties = &ArrayPropertiesSummary{Size: a.Size, Index: a.Index}
+	}
+	return sum
+}
+
+// listFilter compiles ListJobs filters: JOB_NAME and JOB_DEFINITION (exact, or a prefix
+// ending in *), BEFORE_CREATED_AT and AFTER_CREATED_AT (epoch milliseconds).
+func listFilter(filters []KeyValuesPair) (func(*job) bool, error) {
+	var preds []func(*job) bool
+	for _, f := range filters {
+		if len(f.Values) != 1 {
+			return nil, clientErrorf("Filter %s must have exactly one value", f.Name)
+		}
+		v := f.Values[0]
+		switch f.Name {
+		case "JOB_NAME":
+			preds = append(preds, func(j *job) bool { return globMatch(v, j.d.JobName) })
+		case "JOB_DEFINITION":
+			preds = append(preds, func(j *job) bool {
+				return globMatch(v, j.d.JobDefinition) || globMatch(v, j.def.JobDefinitionName) ||
+					globMatch(v, j.def.JobDefinitionName+":"+itoa(j.def.Revision))
+			})
+		case "BEFORE_CREATED_AT", "AFTER_CREATED_AT":
+			t, err := parseInt64(v)
+			if err != nil {
+				return nil, clientErrorf("Filter %s value must be a timestamp in epoch milliseconds", f.Name)
+			}
+			before := f.Name == "BEFORE_CREATED_AT"
+			preds = append(preds, func(j *job) bool {
+				if before {
+					return j.d.CreatedAt < t
+				}
+				return j.d.CreatedAt > t
+			})
+		default:
+			return nil, clientErrorf("Invalid filter name %s", f.Name)
+		}
+	}
+	return func(j *job) bool {
+		for _, p := range preds {
+			if !p(j) {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+// Wait blocks until the job ends or ctx is done, and returns its detail.
+func (s *Service) Wait(ctx context.Context, jobID string) (JobDetail, error) {
+	s.mu.Lock()
+	j, ok := s.jobs[s.nameFromRef("job", jobID)]
+	s.mu.Unlock()
+	if !ok {
+		return JobDetail{}, clientErrorf("Job %s not found", jobID)
+	}
+	select {
+	case <-j.done:
+	case <-ctx.Done():
+		return JobDetail{}, context.Cause(ctx)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return j.snapshot(), nil
+}

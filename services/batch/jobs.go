@@ -1,0 +1,627 @@
+package batch
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// job is one Batch job (an array parent, an array child or a plain job) and its run state.
+// Every field is guarded by Service.mu.
+type job struct {
+	d      JobDetail
+	queue  *jobQueue
+	def    *JobDefinition
+	parent *job
+	kids   []*job
+	// deps are the jobs this one waits for; waiting counts those not yet SUCCEEDED.
+	deps       []*job
+	waiting    int
+	dependents []*job
+
+	vcpus       float64
+	memory      int64
+	maxAttempts int
+	retry       *RetryStrategy
+	timeout     time.Duration
+	index       int // array index, -1 when not an array child
+	arraySize   int
+
+	attempt         int // attempts started so far
+	ce              *computeEnv
+	containerID     string
+	cur             *AttemptDetail
+	terminateReason string
+	timedOut        bool
+	done            chan struct{}
+}
+
+func (j *job) running() bool { return j.d.Status == StatusStarting || j.d.Status == StatusRunning }
+
+// snapshot returns a copy of the detail that stays valid after the lock is released.
+func (j *job) snapshot() JobDetail {
+	d := j.d
+	d.Attempts = slices.Clone(j.d.Attempts)
+	if d.Attempts == nil {
+		d.Attempts = []AttemptDetail{}
+	}
+	if j.d.Container != nil {
+		c := *j.d.Container
+		d.Container = &c
+	}
+	if j.d.ArrayProperties != nil {
+		a := *j.d.ArrayProperties
+		a.StatusSummary = maps.Clone(a.StatusSummary)
+		d.ArrayProperties = &a
+	}
+	d.Tags = maps.Clone(j.d.Tags)
+	return d
+}
+
+const (
+	reasonExited          = "Essential container in task exited"
+	reasonTimeout         = "Job attempt duration exceeded timeout"
+	reasonDependentFailed = "Dependent Job failed"
+	reasonOOM             = "OutOfMemoryError: Container killed due to memory usage"
+	reasonStartFailed     = "Task failed to start"
+)
+
+// SubmitJob validates and queues a job (and the children of an array job).
+func (s *Service) SubmitJob(in *SubmitJobInput) (*SubmitJobOutput, error) {
+	if !nameRE.MatchString(in.JobName) {
+		return nil, clientErrorf("Job name %q is invalid: up to 128 letters, numbers, hyphens and underscores, starting with a letter or number", in.JobName)
+	}
+	if in.JobQueue == "" {
+		return nil, clientErrorf("jobQueue is required")
+	}
+	if in.JobDefinition == "" {
+		return nil, clientErrorf("jobDefinition is required")
+	}
+	size := 0
+	if in.ArrayProperties != nil && in.ArrayProperties.Size != nil {
+		size = *in.ArrayProperties.Size
+		if size < 2 || size > 10000 {
+			return nil, clientErrorf("Array job size must be between 2 and 10000")
+		}
+	}
+	if len(in.DependsOn) > 20 {
+		return nil, clientErrorf("A job can depend on up to 20 jobs")
+	}
+	o := in.ContainerOverrides
+	if o != nil {
+		for _, e := range o.Environment {
+			if strings.HasPrefix(e.Name, "AWS_BATCH") {
+				return nil, clientErrorf("Environment variable names starting with AWS_BATCH are reserved: %s", e.Name)
+			}
+		}
+		for _, c := range o.Command {
+			if c == "" {
+				return nil, clientErrorf("Container override command cannot contain empty strings")
+			}
+		}
+		if err := checkResources(o.ResourceRequirements); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkRetry(in.RetryStrategy); err != nil {
+		return nil, err
+	}
+	if err := checkTimeout(in.Timeout); err != nil {
+		return nil, err
+	}
+	if err := checkTags(in.Tags); err != nil {
+		return nil, err
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, &APIError{Code: CodeServerException, Message: "The Batch service is shutting down", Status: 500}
+	}
+	q, err := s.queueLocked(in.JobQueue)
+	if err != nil {
+		return nil, clientErrorf("Job Queue %s does not exist", in.JobQueue)
+	}
+	def := s.defLocked(in.JobDefinition)
+	if def == nil || def.Status != "ACTIVE" {
+		if strings.HasPrefix(in.JobDefinition, "arn:") {
+			return nil, clientErrorf("JobDefinition %s not found.", in.JobDefinition)
+		}
+		return nil, clientErrorf("JobDefinition name %s does not exist or is not in ACTIVE status", in.JobDefinition)
+	}
+	deps := make([]*job, 0, len(in.DependsOn))
+	for _, dep := range in.DependsOn {
+		switch dep.Type {
+		case "", "N_TO_N", "SEQUENTIAL":
+		default:
+			return nil, clientErrorf("Invalid dependency type %q: must be N_TO_N or SEQUENTIAL", dep.Type)
+		}
+		if dep.Type == "SEQUENTIAL" {
+			if size == 0 || dep.JobID != "" {
+				return nil, clientErrorf("A SEQUENTIAL dependency is only valid for an array job, without a jobId")
+			}
+			deps = append(deps, nil)
+			continue
+		}
+		dj, ok := s.jobs[s.nameFromRef("job", dep.JobID)]
+		if !ok {
+			return nil, clientErrorf("Dependent job ID %s not found", dep.JobID)
+		}
+		if dep.Type == "N_TO_N" && (size == 0 || len(dj.kids) != size) {
+			return nil, clientErrorf("An N_TO_N dependency requires array jobs of the same size")
+		}
+		deps = append(deps, dj)
+	}
+
+	id := newUUID()
+	now := s.nowMillis()
+	cp := def.ContainerProperties
+	params := maps.Clone(def.Parameters)
+	if params == nil {
+		params = map[string]string{}
+	}
+	maps.Copy(params, in.Parameters)
+	command := cp.Command
+	env := slices.Clone(cp.Environment)
+	reqs := slices.Clone(cp.ResourceRequirements)
+	vcpusField, memField := cp.Vcpus, cp.Memory
+	if o != nil {
+		if len(o.Command) > 0 {
+			command = o.Command
+		}
+		for _, e := range o.Environment {
+			if i := slices.IndexFunc(env, func(x KeyValuePair) bool { return x.Name == e.Name }); i >= 0 {
+				env[i] = e
+			} else {
+				env = append(env, e)
+			}
+		}
+		for _, r := range o.ResourceRequirements {
+			if i := slices.IndexFunc(reqs, func(x ResourceRequirement) bool { return x.Type == r.Type }); i >= 0 {
+				reqs[i] = r
+			} else {
+				reqs = append(reqs, r)
+			}
+		}
+		if o.Vcpus != nil {
+			vcpusField = o.Vcpus
+		}
+		if o.Memory != nil {
+			memField = o.Memory
+		}
+	}
+	command = substituteRefs(command, params)
+	vcpus, memory := 1.0, int64(0)
+	if vcpusField != nil {
+		vcpus = float64(*vcpusField)
+	}
+	if memField != nil {
+		memory = int64(*memField)
+	}
+	for _, r := range reqs {
+		switch r.Type {
+		case "VCPU":
+			vcpus, _ = strconv.ParseFloat(r.Value, 64)
+		case "MEMORY":
+			memory, _ = strconv.ParseInt(r.Value, 10, 64)
+		}
+	}
+	retry := def.RetryStrategy
+	if in.RetryStrategy != nil {
+		retry = in.RetryStrategy
+	}
+	maxAttempts := 1
+	if retry != nil && retry.Attempts != nil {
+		maxAttempts = *retry.Attempts
+	}
+	timeout := def.Timeout
+	if in.Timeout != nil && in.Timeout.AttemptDurationSeconds != nil {
+		timeout = in.Timeout
+	}
+	var timeoutD time.Duration
+	if timeout != nil && timeout.AttemptDurationSeconds != nil {
+		timeoutD = time.Duration(*timeout.AttemptDurationSeconds) * time.Second
+	}
+	propagate := def.PropagateTags
+	if in.PropagateTags != nil {
+		propagate = in.PropagateTags
+	}
+	dependsOn := slices.Clone(in.DependsOn)
+	if dependsOn == nil {
+		dependsOn = []JobDependency{}
+	}
+
+	newJob := func(id string, index int) *job {
+		j := &job{
+			queue: q, def: def, vcpus: vcpus, memory: memory, maxAttempts: maxAttempts,
+			retry: retry, timeout: timeoutD, index: index, done: make(chan struct{}),
+			d: JobDetail{
+				JobArn: s.arn("job", id), JobName: in.JobName, JobID: id, JobQueue: q.d.JobQueueArn,
+				Status: StatusSubmitted, Attempts: []AttemptDetail{}, CreatedAt: now,
+				RetryStrategy: retry, DependsOn: []JobDependency{}, JobDefinition: def.JobDefinitionArn,
+				Parameters: params, Timeout: timeout, Tags: maps.Clone(in.Tags), PropagateTags: propagate,
+				PlatformCapabilities: def.PlatformCapabilities,
+				Container: &ContainerDetail{
+					Image: cp.Image, Vcpus: vcpusField, Memory: memField, Command: command,
+					JobRoleArn: cp.JobRoleArn, ExecutionRoleArn: cp.ExecutionRoleArn, Volumes: cp.Volumes,
+					Environment: env, MountPoints: cp.MountPoints, ReadonlyRootFilesystem: cp.ReadonlyRootFilesystem,
+					Ulimits: cp.Ulimits, Privileged: cp.Privileged, User: cp.User, InstanceType: cp.InstanceType,
+					NetworkInterfaces: []NetworkInterface{}, ResourceRequirements: reqs,
+				},
+			},
+		}
+		s.jobs[id] = j
+		return j
+	}
+
+	parent := newJob(id, -1)
+	s.order = append(s.order, parent)
+	if size == 0 {
+		parent.d.DependsOn = dependsOn
+		for _, dj := range deps {
+			s.addDepLocked(parent, dj)
+		}
+		s.enterQueueLocked(parent)
+	} else {
+		parent.arraySize = size
+		parent.d.DependsOn = dependsOn
+		parent.d.ArrayProperties = &ArrayPropertiesDetail{Size: intp(size), StatusSummary: map[string]int{
+			"SUBMITTED": 0, "PENDING": 0, "RUNNABLE": 0, "STARTING": 0, "RUNNING": 0, "SUCCEEDED": 0, "FAILED": 0,
+		}, StatusSummaryLastUpdatedAt: now}
+		s.mustTransition(parent, StatusPending)
+		parent.kids = make([]*job, size)
+		for i := range size {
+			kid := newJob(id+":"+strconv.Itoa(i), i)
+			kid.parent = parent
+			kid.arraySize = size
+			kid.d.ArrayProperties = &ArrayPropertiesDetail{Index: intp(i)}
+			parent.kids[i] = kid
+			parent.d.ArrayProperties.StatusSummary[string(StatusSubmitted)]++
+			for k, dep := range in.DependsOn {
+				dj := deps[k]
+				switch {
+				case dep.Type == "SEQUENTIAL":
+					if i > 0 {
+						kid.d.DependsOn = append(kid.d.DependsOn, JobDependency{JobID: parent.kids[i-1].d.JobID, Type: "SEQUENTIAL"})
+						s.addDepLocked(kid, parent.kids[i-1])
+					}
+				case dep.Type == "N_TO_N":
+					kid.d.DependsOn = append(kid.d.DependsOn, JobDependency{JobID: dj.kids[i].d.JobID, Type: "N_TO_N"})
+					s.addDepLocked(kid, dj.kids[i])
+				default:
+					kid.d.DependsOn = append(kid.d.DependsOn, dep)
+					s.addDepLocked(kid, dj)
+				}
+			}
+		}
+		for _, kid := range parent.kids {
+			s.enterQueueLocked(kid)
+		}
+	}
+	s.scheduleLocked()
+	return &SubmitJobOutput{JobArn: parent.d.JobArn, JobName: parent.d.JobName, JobID: parent.d.JobID}, nil
+}
+
+func (s *Service) addDepLocked(j, dep *job) {
+	j.deps = append(j.deps, dep)
+	dep.dependents = append(dep.dependents, j)
+	if dep.d.Status != StatusSucceeded {
+		j.waiting++
+	}
+}
+
+// enterQueueLocked moves a new job on from SUBMITTED: to RUNNABLE when it has no
+// dependencies, else to PENDING, and on to RUNNABLE or FAILED as its dependencies allow
+// (AWS Batch user guide, "Job states").
+func (s *Service) enterQueueLocked(j *job) {
+	if len(j.deps) == 0 {
+		s.makeRunnableLocked(j)
+		return
+	}
+	s.mustTransition(j, StatusPending)
+	for _, d := range j.deps {
+		if d.d.Status == StatusFailed {
+			s.failWaitingLocked(j, reasonDependentFailed, false)
+			return
+		}
+	}
+	if j.waiting == 0 {
+		s.makeRunnableLocked(j)
+	}
+}
+
+func (s *Service) makeRunnableLocked(j *job) {
+	s.mustTransition(j, StatusRunnable)
+	s.runnable = append(s.runnable, j)
+}
+
+// failWaitingLocked fails a job that has not started (cancel, terminate, a failed dependency).
+func (s *Service) failWaitingLocked(j *job, reason string, terminated bool) {
+	if terminated {
+		j.d.IsTerminated = true
+	} else {
+		j.d.IsCancelled = true
+	}
+	j.d.StatusReason = reason
+	s.mustTransition(j, StatusFailed)
+}
+
+// mustTransition applies a move the caller has established is valid; an invalid one is a bug,
+// which is logged and otherwise ignored so that a user request never crashes the server.
+func (s *Service) mustTransition(j *job, to Status) {
+	if err := s.transitionLocked(j, to); err != nil {
+		s.log.Error("job status bug", fJobID(j.d.JobID), fStatus(to), errField(err))
+	}
+}
+
+// transitionLocked moves j to status to, after the transition table, and propagates the change
+// to the array parent and to dependent jobs.
+func (s *Service) transitionLocked(j *job, to Status) error {
+	from := j.d.Status
+	if err := CheckTransition(from, to); err != nil {
+		return fmt.Errorf("job %s: %w", j.d.JobID, err)
+	}
+	now := s.nowMillis()
+	j.d.Status = to
+	if to.Terminal() {
+		j.d.StoppedAt = now
+		close(j.done)
+	}
+	s.log.Debug("job status", fJobID(j.d.JobID), fStatus(to))
+	if s.onTransition != nil {
+		s.onTransition(j.d.JobID, from, to)
+	}
+	close(s.changed)
+	s.changed = make(chan struct{})
+	if j.parent != nil {
+		s.rollUpLocked(j.parent, from, to, now)
+	}
+	if to.Terminal() {
+		for _, dep := range j.dependents {
+			if dep.d.Status != StatusPending {
+				continue
+			}
+			if to == StatusSucceeded {
+				dep.waiting--
+				if dep.waiting == 0 {
+					s.makeRunnableLocked(dep)
+				}
+			} else {
+				s.failWaitingLocked(dep, reasonDependentFailed, false)
+			}
+		}
+	}
+	return nil
+}
+
+// rollUpLocked updates an array parent after a child moved, and ends the parent once every
+// child has ended: SUCCEEDED when all children succeeded, else FAILED.
+func (s *Service) rollUpLocked(p *job, from, to Status, now int64) {
+	ap := p.d.ArrayProperties
+	ap.StatusSummary[string(from)]--
+	ap.StatusSummary[string(to)]++
+	ap.StatusSummaryLastUpdatedAt = now
+	if to == StatusRunning && p.d.StartedAt == 0 {
+		p.d.StartedAt = now
+	}
+	if p.d.Status.Terminal() {
+		return
+	}
+	succeeded, failed := ap.StatusSummary[string(StatusSucceeded)], ap.StatusSummary[string(StatusFailed)]
+	if succeeded+failed < p.arraySize {
+		return
+	}
+	if failed == 0 {
+		p.d.StatusReason = ""
+		s.mustTransition(p, StatusSucceeded)
+		return
+	}
+	p.d.StatusReason = fmt.Sprintf("Array Child Job failed: %d of %d child jobs failed", failed, p.arraySize)
+	s.mustTransition(p, StatusFailed)
+}
+
+// scheduleLocked starts RUNNABLE jobs, by queue priority and then in the order they became
+// runnable, on the first enabled compute environment of their queue with room for their vCPUs.
+func (s *Service) scheduleLocked() {
+	if s.closed || len(s.runnable) == 0 {
+		return
+	}
+	queues := make([]*jobQueue, 0, len(s.queues))
+	for _, q := range s.queues {
+		if q.d.State == "ENABLED" {
+			queues = append(queues, q)
+		}
+	}
+	sort.Slice(queues, func(i, k int) bool {
+		if queues[i].d.Priority != queues[k].d.Priority {
+			return queues[i].d.Priority > queues[k].d.Priority
+		}
+		return queues[i].seq < queues[k].seq
+	})
+	for _, q := range queues {
+		ces := make([]*computeEnv, 0, len(q.d.ComputeEnvironmentOrder))
+		for _, o := range q.d.ComputeEnvironmentOrder {
+			if ce, ok := s.ces[s.nameFromRef("compute-environment", o.ComputeEnvironment)]; ok && ce.d.State == "ENABLED" {
+				ces = append(ces, ce)
+			}
+		}
+		for _, j := range s.runnable {
+			if j.queue != q || j.d.Status != StatusRunnable {
+				continue
+			}
+			for _, ce := range ces {
+				if ce.used+j.vcpus <= ce.capacity() {
+					s.startLocked(j, ce)
+					break
+				}
+			}
+		}
+	}
+	kept := s.runnable[:0]
+	for _, j := range s.runnable {
+		if j.d.Status == StatusRunnable {
+			kept = append(kept, j)
+		}
+	}
+	clear(s.runnable[len(kept):])
+	s.runnable = kept
+}
+
+// startLocked moves j to STARTING on ce and launches its attempt.
+func (s *Service) startLocked(j *job, ce *computeEnv) {
+	s.mustTransition(j, StatusStarting)
+	j.ce = ce
+	ce.used += j.vcpus
+	j.attempt++
+	j.timedOut = false
+	task := newHexID(16)
+	cluster := clusterName(ce.d.EcsClusterArn)
+	stream := j.def.JobDefinitionName + "/default/" + task
+	c := &AttemptContainerDetail{
+		ContainerInstanceArn: fmt.Sprintf("arn:aws:ecs:%s:%s:container-instance/%s/%s", s.cfg.Region, s.cfg.AccountID, cluster, s.serverID),
+		TaskArn:              fmt.Sprintf("arn:aws:ecs:%s:%s:task/%s/%s", s.cfg.Region, s.cfg.AccountID, cluster, task),
+		LogStreamName:        stream, NetworkInterfaces: []NetworkInterface{},
+	}
+	j.cur = &AttemptDetail{Container: c}
+	j.d.Container.ContainerInstanceArn = c.ContainerInstanceArn
+	j.d.Container.TaskArn = c.TaskArn
+	j.d.Container.LogStreamName = stream
+	s.logs.create(stream, s.nowMillis())
+	spec := s.specLocked(j)
+	s.wg.Add(1)
+	go s.runAttempt(j, j.attempt, spec, stream)
+}
+
+func clusterName(arn string) string {
+	_, name, _ := strings.Cut(arn, ":cluster/")
+	return name
+}
+
+// specLocked builds the container of j's next attempt.
+func (s *Service) specLocked(j *job) Spec {
+	c := j.d.Container
+	var env []string
+	has := map[string]bool{}
+	for _, e := range c.Environment {
+		has[e.Name] = true
+	}
+	add := func(k, v string) {
+		if !has[k] {
+			env = append(env, k+"="+v)
+		}
+	}
+	if s.cfg.EndpointURL != "" {
+		add("AWS_ENDPOINT_URL", s.cfg.EndpointURL)
+	}
+	add("AWS_REGION", s.cfg.Region)
+	add("AWS_DEFAULT_REGION", s.cfg.Region)
+	for _, e := range c.Environment {
+		env = append(env, e.Name+"="+e.Value)
+	}
+	ceName := j.ce.d.ComputeEnvironmentName
+	env = append(env,
+		"AWS_BATCH_JOB_ID="+j.d.JobID,
+		"AWS_BATCH_JOB_ATTEMPT="+strconv.Itoa(j.attempt),
+		"AWS_BATCH_JQ_NAME="+j.queue.d.JobQueueName,
+		"AWS_BATCH_CE_NAME="+ceName,
+	)
+	if j.index >= 0 {
+		env = append(env,
+			"AWS_BATCH_JOB_ARRAY_INDEX="+strconv.Itoa(j.index),
+			"AWS_BATCH_JOB_ARRAY_SIZE="+strconv.Itoa(j.arraySize))
+	}
+	var mounts []Mount
+	for _, m := range c.MountPoints {
+		for _, v := range c.Volumes {
+			if v.Name == m.SourceVolume {
+				src := ""
+				if v.Host != nil {
+					src = v.Host.SourcePath
+				}
+				mounts = append(mounts, Mount{Source: src, Target: m.ContainerPath, ReadOnly: m.ReadOnly})
+			}
+		}
+	}
+	var ulimits []Ulimit
+	for _, u := range c.Ulimits {
+		ulimits = append(ulimits, Ulimit{Name: u.Name, Soft: u.SoftLimit, Hard: u.HardLimit})
+	}
+	var cmd []string
+	if len(c.Command) > 0 {
+		cmd = slices.Clone(c.Command)
+	}
+	return Spec{
+		Name:    "sfnlocal-batch-" + strings.ReplaceAll(j.d.JobID, ":", "-") + "-" + strconv.Itoa(j.attempt),
+		Image:   c.Image,
+		Command: cmd,
+		Env:     env,
+		Labels: map[string]string{
+			LabelJobID: j.d.JobID, LabelServerID: s.serverID, LabelAttempt: strconv.Itoa(j.attempt),
+		},
+		VCPUs: j.vcpus, MemoryMiB: j.memory,
+		Privileged:     c.Privileged != nil && *c.Privileged,
+		ReadonlyRootFS: c.ReadonlyRootFilesystem != nil && *c.ReadonlyRootFilesystem,
+		User:           c.User, Mounts: mounts, Ulimits: ulimits,
+		ExtraHosts: []string{"host.docker.internal:host-gateway"},
+	}
+}
+
+// Container labels set on every job container.
+const (
+	LabelJobID    = "sfnlocal.batch.job-id"
+	LabelServerID = "sfnlocal.batch.server-id"
+	LabelAttempt  = "sfnlocal.batch.attempt"
+)
+
+var refRE = regexp.MustCompile(`Ref::([A-Za-z0-9_-]+)`)
+
+// substituteRefs replaces Ref::name placeholders with parameter values; placeholders without
+// a parameter stay as written, as on AWS.
+func substituteRefs(cmd []string, params map[string]string) []string {
+	out := make([]string, len(cmd))
+	for i, c := range cmd {
+		out[i] = refRE.ReplaceAllStringFunc(c, func(m string) string {
+			if v, ok := params[m[len("Ref::"):]]; ok {
+				return v
+			}
+			return m
+		})
+	}
+	return out
+}
+
+// shouldRetry applies retryStrategy.evaluateOnExit: the first condition that matches decides;
+// with none matching (or none given) the job is retried.
+func shouldRetry(r *RetryStrategy, exitCode *int, statusReason, reason string) bool {
+	if r == nil {
+		return true
+	}
+	for _, e := range r.EvaluateOnExit {
+		if e.OnExitCode != "" {
+			if exitCode == nil || !globMatch(e.OnExitCode, strconv.Itoa(*exitCode)) {
+				continue
+			}
+		}
+		if e.OnStatusReason != "" && !globMatch(e.OnStatusReason, statusReason) {
+			continue
+		}
+		if e.OnReason != "" && !globMatch(e.OnReason, reason) {
+			continue
+		}
+		return strings.EqualFold(e.Action, "RETRY")
+	}
+	return true
+}
+
+// globMatch matches AWS Batch's evaluateOnExit patterns: exact, or a prefix ending in *.
+func globMatch(pattern, s string) bool {
+	if p, ok := strings.CutSuffix(pattern, "*"); ok {
+		return strings.HasPrefix(s, p)
+	}
+	return pattern == s
+}

@@ -1,0 +1,87 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// ContainerRunner runs job containers. The scheduler depends on this interface only;
+// services/batch/docker implements it on the Docker Engine API.
+type ContainerRunner interface {
+	// Start creates and starts a container, returning its id. A missing image that cannot be
+	// pulled is reported as an error wrapping ErrImageNotFound.
+	Start(ctx context.Context, spec Spec) (string, error)
+	// Wait blocks until the container exits.
+	Wait(ctx context.Context, id string) (Exit, error)
+	// Stop asks the container to stop (SIGTERM), and kills it after grace.
+	Stop(ctx context.Context, id string, grace time.Duration) error
+	// Remove deletes the container and its writable layer.
+	Remove(ctx context.Context, id string) error
+	// Logs streams the container's combined stdout and stderr from its start until it exits.
+	Logs(ctx context.Context, id string) (io.ReadCloser, error)
+}
+
+// Reaper is implemented by runners that can find containers left behind by a crashed run;
+// New calls it once at start.
+type Reaper interface {
+	Reap(ctx context.Context) (int, error)
+}
+
+// ErrImageNotFound reports an image that is not present and cannot be pulled; the job fails
+// with "Task failed to start" and a CannotPullContainerError container reason.
+var ErrImageNotFound = errors.New("image not found")
+
+// ImageError is the error a runner returns for an image that is missing and cannot be
+// pulled. Message is the engine's own text, which follows "CannotPullContainerError: " in
+// the job's container reason, as on AWS.
+type ImageError struct {
+	Image   string
+	Message string
+}
+
+func (e *ImageError) Error() string { return e.Message }
+
+// Is makes errors.Is(err, ErrImageNotFound) hold.
+func (e *ImageError) Is(target error) bool { return target == ErrImageNotFound }
+
+// Spec describes one job attempt's container.
+type Spec struct {
+	Name    string // container name hint (may be ignored)
+	Image   string
+	Command []string // nil: the image's default command
+	Env     []string // KEY=VALUE
+	Labels  map[string]string
+	// VCPUs becomes CPU shares (1024 per vCPU); MemoryMiB a hard memory limit (0: none).
+	VCPUs          float64
+	MemoryMiB      int64
+	Privileged     bool
+	ReadonlyRootFS bool
+	User           string
+	Mounts         []Mount
+	// ExtraHosts are host:ip entries (e.g. host.docker.internal:host-gateway).
+	ExtraHosts []string
+	Ulimits    []Ulimit
+}
+
+// Mount binds a host path (Source) or, when Source is empty, an anonymous volume at Target.
+type Mount struct {
+	Source   string
+	Target   string
+	ReadOnly bool
+}
+
+// Ulimit is a resource limit (name as in Docker, e.g. "nofile").
+type Ulimit struct {
+	Name       string
+	Soft, Hard int64
+}
+
+// Exit is how a container ended.
+type Exit struct {
+	Code      int
+	OOMKilled bool
+	// Reason is the engine's error text, if any (e.g. a failure to exec the command).
+	Reason string
+}

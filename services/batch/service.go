@@ -1,0 +1,662 @@
+package batch
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/sfnlocal/sfnlocal/internal/clock"
+)
+
+// Names of the resources New creates.
+const (
+	DefaultComputeEnvironment = "default"
+	DefaultJobQueue           = "default"
+	// DefaultMaxVCPUs is the default compute environment's maxvCpus, and the capacity of
+	// environments created without one.
+	DefaultMaxVCPUs = 256
+	// LogGroup is the CloudWatch Logs group of every job's output.
+	LogGroup = "/aws/batch/job"
+	// DefaultStopGrace is how long a stopped container gets between SIGTERM and SIGKILL (ECS's
+	// default ECS_CONTAINER_STOP_TIMEOUT).
+	DefaultStopGrace = 30 * time.Second
+)
+
+// Config configures a Service.
+type Config struct {
+	Clock             clock.Clock
+	Logger            *zap.Logger
+	Region, AccountID string
+	Runner            ContainerRunner
+	// AllowPrivileged and AllowHostMounts let job definitions ask for privileged containers
+	// and host bind mounts; both are refused with a ClientException by default.
+	AllowPrivileged, AllowHostMounts bool
+	// EndpointURL is given to containers as AWS_ENDPOINT_URL, e.g.
+	// http://host.docker.internal:8083.
+	EndpointURL string
+	// StopGrace is the SIGTERM→SIGKILL grace for terminated and timed-out jobs (0: 30 s).
+	StopGrace time.Duration
+}
+
+// Service is the Batch simulator: resources, jobs, their containers and logs.
+type Service struct {
+	cfg      Config
+	clock    clock.Clock
+	log      *zap.Logger
+	runner   ContainerRunner
+	serverID string
+
+	// ctx is the component-lifetime context of the goroutines that run attempts; Close
+	// cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	closed  bool
+	ces     map[string]*computeEnv // by name
+	queues  map[string]*jobQueue   // by name
+	defs    map[string][]*JobDefinition
+	jobs    map[string]*job // by id, children included
+	order   []*job          // top-level jobs in submission order
+	pending map[*job]struct{}
+	// runnable holds RUNNABLE jobs in the order they became runnable.
+	runnable []*job
+	// changed is closed and replaced on every job status change (tests and waiters).
+	changed chan struct{}
+	// onTransition, when set (tests), sees every status change under mu.
+	onTransition func(jobID string, from, to Status)
+
+	logs *logStore
+}
+
+type computeEnv struct {
+	d    ComputeEnvironmentDetail
+	used float64 // vCPUs of jobs STARTING or RUNNING here
+}
+
+func (c *computeEnv) capacity() float64 {
+	if c.d.Type == "UNMANAGED" {
+		if c.d.UnmanagedvCpus != nil && *c.d.UnmanagedvCpus > 0 {
+			return float64(*c.d.UnmanagedvCpus)
+		}
+		return DefaultMaxVCPUs
+	}
+	if c.d.ComputeResources != nil && c.d.ComputeResources.MaxvCpus != nil {
+		return float64(*c.d.ComputeResources.MaxvCpus)
+	}
+	return DefaultMaxVCPUs
+}
+
+type jobQueue struct {
+	d   JobQueueDetail
+	seq int // creation order, to break priority ties
+}
+
+// New makes a Service with the default compute environment and job queue, and reaps
+// containers left by a crashed run when the runner can.
+func New(cfg Config) (*Service, error) {
+	if cfg.Runner == nil {
+		return nil, errors.New("batch: Config.Runner is required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.AccountID == "" {
+		cfg.AccountID = "123456789012"
+	}
+	if cfg.StopGrace == 0 {
+		cfg.StopGrace = DefaultStopGrace
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Service{
+		cfg: cfg, clock: cfg.Clock, log: cfg.Logger, runner: cfg.Runner,
+		serverID: newHexID(8),
+		ctx:      ctx, cancel: cancel,
+		ces: map[string]*computeEnv{}, queues: map[string]*jobQueue{},
+		defs: map[string][]*JobDefinition{}, jobs: map[string]*job{},
+		pending: map[*job]struct{}{},
+		changed: make(chan struct{}),
+		logs:    newLogStore(),
+	}
+	maxv := DefaultMaxVCPUs
+	if _, err := s.createComputeEnvironment(&createCEInput{
+		ComputeEnvironmentName: DefaultComputeEnvironment, Type: "MANAGED",
+		ComputeResources: &ComputeResources{Type: "EC2", MaxvCpus: &maxv},
+	}); err != nil {
+		return nil, err
+	}
+	if _, err := s.createJobQueue(&createJQInput{
+		JobQueueName: DefaultJobQueue, Priority: intp(1),
+		ComputeEnvironmentOrder: []ComputeEnvironmentOrder{{Order: 1, ComputeEnvironment: DefaultComputeEnvironment}},
+	}); err != nil {
+		return nil, err
+	}
+	if r, ok := cfg.Runner.(Reaper); ok {
+		n, err := r.Reap(ctx)
+		if err != nil {
+			s.log.Warn("reaping leftover containers failed", zap.Error(err))
+		} else if n > 0 {
+			s.log.Info("reaped leftover containers", fReaped(n))
+		}
+	}
+	return s, nil
+}
+
+// Close stops the scheduler, force-removes the containers of running jobs and waits for their
+// goroutines.
+func (s *Service) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	// Cancelling the component context ends every attempt's Wait; each attempt goroutine then
+	// force-removes its container.
+	s.cancel()
+	s.wg.Wait()
+	return nil
+}
+
+func intp(v int) *int { return &v }
+
+func newHexID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// newUUID returns a random RFC 4122 version 4 UUID, the form of AWS Batch job ids.
+func newUUID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func (s *Service) arn(kind, name string) string {
+	return fmt.Sprintf("arn:aws:batch:%s:%s:%s/%s", s.cfg.Region, s.cfg.AccountID, kind, name)
+}
+
+func (s *Service) nowMillis() int64 { return s.clock.Now().UnixMilli() }
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`)
+
+// nameFromRef accepts a name or an ARN of the given kind and returns the name part.
+func (s *Service) nameFromRef(kind, ref string) string {
+	prefix := fmt.Sprintf("arn:aws:batch:%s:%s:%s/", s.cfg.Region, s.cfg.AccountID, kind)
+	return strings.TrimPrefix(ref, prefix)
+}
+
+// ---- compute environments ----
+
+type createCEInput struct {
+	ComputeEnvironmentName string            `json:"computeEnvironmentName"`
+	Type                   string            `json:"type"`
+	State                  string            `json:"state"`
+	UnmanagedvCpus         *int              `json:"unmanagedvCpus"`
+	ComputeResources       *ComputeResources `json:"computeResources"`
+	ServiceRole            string            `json:"serviceRole"`
+	Tags                   map[string]string `json:"tags"`
+}
+
+type ceOutput struct {
+	ComputeEnvironmentName string `json:"computeEnvironmentName"`
+	ComputeEnvironmentArn  string `json:"computeEnvironmentArn"`
+}
+
+// createComputeEnvironment adds a compute environment; its maxvCpus (or unmanagedvCpus)
+// caps the vCPUs of the jobs it runs at once.
+func (s *Service) createComputeEnvironment(in *createCEInput) (*ceOutput, error) {
+	if !nameRE.MatchString(in.ComputeEnvironmentName) {
+		return nil, clientErrorf("Compute environment name %q is invalid: up to 128 letters, numbers, hyphens and underscores", in.ComputeEnvironmentName)
+	}
+	switch in.Type {
+	case "MANAGED", "UNMANAGED":
+	default:
+		return nil, clientErrorf("Invalid compute environment type %q: must be MANAGED or UNMANAGED", in.Type)
+	}
+	state, err := checkState(in.State)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkVCPUs(in.UnmanagedvCpus, in.ComputeResources); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.ces[in.ComputeEnvironmentName]; ok {
+		return nil, clientErrorf("Object already exists")
+	}
+	ce := &computeEnv{d: ComputeEnvironmentDetail{
+		ComputeEnvironmentName: in.ComputeEnvironmentName,
+		ComputeEnvironmentArn:  s.arn("compute-environment", in.ComputeEnvironmentName),
+		EcsClusterArn: fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/AWSBatch-%s-%s", s.cfg.Region, s.cfg.AccountID,
+			in.ComputeEnvironmentName, newUUID()),
+		Type: in.Type, State: state, Status: "VALID", StatusReason: "ComputeEnvironment Healthy",
+		ComputeResources: in.ComputeResources, UnmanagedvCpus: in.UnmanagedvCpus,
+		ServiceRole: in.ServiceRole, Tags: in.Tags, ContainerOrchestrationType: "ECS", UUID: newUUID(),
+	}}
+	s.ces[in.ComputeEnvironmentName] = ce
+	return &ceOutput{ce.d.ComputeEnvironmentName, ce.d.ComputeEnvironmentArn}, nil
+}
+
+func checkState(state string) (string, error) {
+	switch state {
+	case "":
+		return "ENABLED", nil
+	case "ENABLED", "DISABLED":
+		return state, nil
+	}
+	return "", clientErrorf("Invalid state %q: must be ENABLED or DISABLED", state)
+}
+
+func checkVCPUs(unmanaged *int, cr *ComputeResources) error {
+	if unmanaged != nil && *unmanaged < 0 {
+		return clientErrorf("unmanagedvCpus must be at least 0")
+	}
+	if cr != nil && cr.MaxvCpus != nil && *cr.MaxvCpus < 0 {
+		return clientErrorf("maxvCpus must be at least 0")
+	}
+	return nil
+}
+
+type updateCEInput struct {
+	ComputeEnvironment string            `json:"computeEnvironment"`
+	State              string            `json:"state"`
+	UnmanagedvCpus     *int              `json:"unmanagedvCpus"`
+	ComputeResources   *ComputeResources `json:"computeResources"`
+	ServiceRole        string            `json:"serviceRole"`
+}
+
+func (s *Service) updateComputeEnvironment(in *updateCEInput) (*ceOutput, error) {
+	if err := checkVCPUs(in.UnmanagedvCpus, in.ComputeResources); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ce, err := s.ceLocked(in.ComputeEnvironment)
+	if err != nil {
+		return nil, err
+	}
+	if in.State != "" {
+		st, err := checkState(in.State)
+		if err != nil {
+			return nil, err
+		}
+		ce.d.State = st
+	}
+	if in.UnmanagedvCpus != nil {
+		ce.d.UnmanagedvCpus = in.UnmanagedvCpus
+	}
+	if in.ComputeResources != nil {
+		if ce.d.ComputeResources == nil {
+			ce.d.ComputeResources = &ComputeResources{}
+		}
+		if in.ComputeResources.MaxvCpus != nil {
+			ce.d.ComputeResources.MaxvCpus = in.ComputeResources.MaxvCpus
+		}
+		if in.ComputeResources.MinvCpus != nil {
+			ce.d.ComputeResources.MinvCpus = in.ComputeResources.MinvCpus
+		}
+		if in.ComputeResources.DesiredvC != nil {
+			ce.d.ComputeResources.DesiredvC = in.ComputeResources.DesiredvC
+		}
+	}
+	if in.ServiceRole != "" {
+		ce.d.ServiceRole = in.ServiceRole
+	}
+	s.scheduleLocked()
+	return &ceOutput{ce.d.ComputeEnvironmentName, ce.d.ComputeEnvironmentArn}, nil
+}
+
+func (s *Service) ceLocked(ref string) (*computeEnv, error) {
+	if ce, ok := s.ces[s.nameFromRef("compute-environment", ref)]; ok {
+		return ce, nil
+	}
+	return nil, clientErrorf("ComputeEnvironment %s does not exist", ref)
+}
+
+type deleteCEInput struct {
+	ComputeEnvironment string `json:"computeEnvironment"`
+}
+
+func (s *Service) deleteComputeEnvironment(in *deleteCEInput) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ce, err := s.ceLocked(in.ComputeEnvironment)
+	if err != nil {
+		return err
+	}
+	for _, q := range s.queues {
+		for _, o := range q.d.ComputeEnvironmentOrder {
+			if o.ComputeEnvironment == ce.d.ComputeEnvironmentArn {
+				return clientErrorf("Cannot delete, found existing JobQueue relationship")
+			}
+		}
+	}
+	if ce.d.State != "DISABLED" {
+		return clientErrorf("Cannot delete, ComputeEnvironment %s is not DISABLED", ce.d.ComputeEnvironmentName)
+	}
+	delete(s.ces, ce.d.ComputeEnvironmentName)
+	return nil
+}
+
+type describeInput struct {
+	Names      []string `json:"-"`
+	MaxResults int      `json:"maxResults"`
+	NextToken  string   `json:"nextToken"`
+}
+
+// page cuts a slice for maxResults/nextToken pagination (the token is an offset).
+func page[T any](items []T, maxResults int, token string) ([]T, string, error) {
+	start := 0
+	if token != "" {
+		n, err := strconv.Atoi(token)
+		if err != nil || n < 0 || n > len(items) {
+			return nil, "", clientErrorf("Invalid nextToken")
+		}
+		start = n
+	}
+	if maxResults < 0 {
+		return nil, "", clientErrorf("maxResults must be positive")
+	}
+	if maxResults == 0 || maxResults > 1000 {
+		maxResults = 100
+	}
+	end := start + maxResults
+	if end >= len(items) {
+		return items[start:], "", nil
+	}
+	return items[start:end], strconv.Itoa(end), nil
+}
+
+func (s *Service) describeComputeEnvironments(names []string, maxResults int, token string) ([]ComputeEnvironmentDetail, string, error) {
+	s.mu.Lock()
+	var out []ComputeEnvironmentDetail
+	if len(names) > 0 {
+		for _, n := range names {
+			if ce, ok := s.ces[s.nameFromRef("compute-environment", n)]; ok {
+				out = append(out, ce.d)
+			}
+		}
+	} else {
+		for _, ce := range s.ces {
+			out = append(out, ce.d)
+		}
+		sort.Slice(out, func(i, k int) bool { return out[i].ComputeEnvironmentName < out[k].ComputeEnvironmentName })
+	}
+	s.mu.Unlock()
+	if out == nil {
+		out = []ComputeEnvironmentDetail{}
+	}
+	return page(out, maxResults, token)
+}
+
+// ---- job queues ----
+
+type createJQInput struct {
+	JobQueueName            string                    `json:"jobQueueName"`
+	State                   string                    `json:"state"`
+	SchedulingPolicyArn     string                    `json:"schedulingPolicyArn"`
+	Priority                *int                      `json:"priority"`
+	ComputeEnvironmentOrder []ComputeEnvironmentOrder `json:"computeEnvironmentOrder"`
+	JobQueueType            string                    `json:"jobQueueType"`
+	Tags                    map[string]string         `json:"tags"`
+}
+
+type jqOutput struct {
+	JobQueueName string `json:"jobQueueName"`
+	JobQueueArn  string `json:"jobQueueArn"`
+}
+
+func (s *Service) createJobQueue(in *createJQInput) (*jqOutput, error) {
+	if !nameRE.MatchString(in.JobQueueName) {
+		return nil, clientErrorf("Job queue name %q is invalid: up to 128 letters, numbers, hyphens and underscores", in.JobQueueName)
+	}
+	if in.Priority == nil {
+		return nil, clientErrorf("priority is required")
+	}
+	state, err := checkState(in.State)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.queues[in.JobQueueName]; ok {
+		return nil, clientErrorf("Object already exists")
+	}
+	order, err := s.ceOrderLocked(in.ComputeEnvironmentOrder)
+	if err != nil {
+		return nil, err
+	}
+	q := &jobQueue{seq: len(s.queues), d: JobQueueDetail{
+		JobQueueName: in.JobQueueName, JobQueueArn: s.arn("job-queue", in.JobQueueName),
+		State: state, SchedulingPolicyArn: in.SchedulingPolicyArn, Status: "VALID",
+		StatusReason: "JobQueue Healthy", Priority: *in.Priority, ComputeEnvironmentOrder: order,
+		JobQueueType: "ECS", Tags: in.Tags,
+	}}
+	s.queues[in.JobQueueName] = q
+	return &jqOutput{q.d.JobQueueName, q.d.JobQueueArn}, nil
+}
+
+// ceOrderLocked resolves compute environment names to ARNs, sorted by order.
+func (s *Service) ceOrderLocked(in []ComputeEnvironmentOrder) ([]ComputeEnvironmentOrder, error) {
+	if len(in) == 0 {
+		return nil, clientErrorf("computeEnvironmentOrder is required")
+	}
+	if len(in) > 3 {
+		return nil, clientErrorf("A job queue can have up to 3 compute environments")
+	}
+	out := make([]ComputeEnvironmentOrder, 0, len(in))
+	for _, o := range in {
+		ce, err := s.ceLocked(o.ComputeEnvironment)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ComputeEnvironmentOrder{Order: o.Order, ComputeEnvironment: ce.d.ComputeEnvironmentArn})
+	}
+	sort.SliceStable(out, func(i, k int) bool { return out[i].Order < out[k].Order })
+	return out, nil
+}
+
+type updateJQInput struct {
+	JobQueue                string                    `json:"jobQueue"`
+	State                   string                    `json:"state"`
+	Priority                *int                      `json:"priority"`
+	ComputeEnvironmentOrder []ComputeEnvironmentOrder `json:"computeEnvironmentOrder"`
+}
+
+func (s *Service) updateJobQueue(in *updateJQInput) (*jqOutput, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, err := s.queueLocked(in.JobQueue)
+	if err != nil {
+		return nil, err
+	}
+	if in.State != "" {
+		st, err := checkState(in.State)
+		if err != nil {
+			return nil, err
+		}
+		q.d.State = st
+	}
+	if in.Priority != nil {
+		q.d.Priority = *in.Priority
+	}
+	if in.ComputeEnvironmentOrder != nil {
+		order, err := s.ceOrderLocked(in.ComputeEnvironmentOrder)
+		if err != nil {
+			return nil, err
+		}
+		q.d.ComputeEnvironmentOrder = order
+	}
+	s.scheduleLocked()
+	return &jqOutput{q.d.JobQueueName, q.d.JobQueueArn}, nil
+}
+
+func (s *Service) queueLocked(ref string) (*jobQueue, error) {
+	if q, ok := s.queues[s.nameFromRef("job-queue", ref)]; ok {
+		return q, nil
+	}
+	return nil, clientErrorf("JobQueue %s does not exist", ref)
+}
+
+func (s *Service) deleteJobQueue(ref string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, err := s.queueLocked(ref)
+	if err != nil {
+		return err
+	}
+	if q.d.State != "DISABLED" {
+		return clientErrorf("Cannot delete, JobQueue %s is not DISABLED", q.d.JobQueueName)
+	}
+	delete(s.queues, q.d.JobQueueName)
+	// Jobs still waiting in a deleted queue fail, as AWS terminates them.
+	for _, j := range s.order {
+		if j.queue == q && !j.d.Status.Terminal() {
+			s.cancelLocked(j, "Job queue deleted", true)
+		}
+	}
+	return nil
+}
+
+func (s *Service) describeJobQueues(names []string, maxResults int, token string) ([]JobQueueDetail, string, error) {
+	s.mu.Lock()
+	var out []JobQueueDetail
+	if len(names) > 0 {
+		for _, n := range names {
+			if q, ok := s.queues[s.nameFromRef("job-queue", n)]; ok {
+				out = append(out, q.d)
+			}
+		}
+	} else {
+		for _, q := range s.queues {
+			out = append(out, q.d)
+		}
+		sort.Slice(out, func(i, k int) bool { return out[i].JobQueueName < out[k].JobQueueName })
+	}
+	s.mu.Unlock()
+	if out == nil {
+		out = []JobQueueDetail{}
+	}
+	return page(out, maxResults, token)
+}
+
+// ---- tags ----
+
+// tagsLocked returns a pointer to the tag map of the resource with the given ARN.
+func (s *Service) tagsLocked(arn string) (*map[string]string, error) {
+	prefix := fmt.Sprintf("arn:aws:batch:%s:%s:", s.cfg.Region, s.cfg.AccountID)
+	kind, name, ok := strings.Cut(strings.TrimPrefix(arn, prefix), "/")
+	if ok && strings.HasPrefix(arn, prefix) {
+		switch kind {
+		case "compute-environment":
+			if ce, ok := s.ces[name]; ok {
+				return &ce.d.Tags, nil
+			}
+		case "job-queue":
+			if q, ok := s.queues[name]; ok {
+				return &q.d.Tags, nil
+			}
+		case "job-definition":
+			if d := s.defLocked(arn); d != nil {
+				return &d.Tags, nil
+			}
+		case "job":
+			if j, ok := s.jobs[name]; ok {
+				return &j.d.Tags, nil
+			}
+		}
+	}
+	return nil, clientErrorf("Resource %s not found", arn)
+}
+
+func (s *Service) tagResource(arn string, tags map[string]string) error {
+	if err := checkTags(tags); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.tagsLocked(arn)
+	if err != nil {
+		return err
+	}
+	if *t == nil {
+		*t = map[string]string{}
+	}
+	for k, v := range tags {
+		(*t)[k] = v
+	}
+	return nil
+}
+
+func (s *Service) untagResource(arn string, keys []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.tagsLocked(arn)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		delete(*t, k)
+	}
+	if len(*t) == 0 {
+		*t = nil
+	}
+	return nil
+}
+
+func (s *Service) listTagsForResource(arn string) (map[string]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.tagsLocked(arn)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for k, v := range *t {
+		out[k] = v
+	}
+	return out, nil
+}
+
+func checkTags(tags map[string]string) error {
+	if len(tags) > 50 {
+		return clientErrorf("A resource can have up to 50 tags")
+	}
+	for k, v := range tags {
+		if len(k) < 1 || len(k) > 128 || len(v) > 256 {
+			return clientErrorf("Invalid tag %q: keys are 1-128 characters, values up to 256", k)
+		}
+		if strings.HasPrefix(strings.ToLower(k), "aws:") {
+			return clientErrorf("Tag keys starting with aws: are reserved")
+		}
+	}
+	return nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func parseInt64(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
