@@ -179,7 +179,7 @@ func TestReplayIntegrations(t *testing.T) {
 	var failures []string
 	for _, c := range cases {
 		def := string(c.Definition)
-		if (c.Tier != "lambda" && c.Tier != "other-services") || c.HistoryEvents == nil || c.IsJSONata() ||
+		if (c.Tier != "lambda" && c.Tier != "other-services") || c.HistoryEvents == nil ||
 			strings.Contains(def, ":activity:") ||
 			!sequentialMaps(c.Definition) || strings.Contains(def, "<fake:") ||
 			c.Expected.Status == "RUNNING" || len(c.Definition) == 0 || string(c.Definition) == "null" {

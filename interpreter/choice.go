@@ -62,6 +62,8 @@ type choiceRule struct {
 	pattern  string         // StringMatches
 	flag     bool           // Is* expected value
 	assign   *payload.Template
+	// JSONata rules: Condition, and the rule's own Output and Assign.
+	jCond, jOutput, jAssign *jnode
 }
 
 var comparisons = func() map[string]struct {
@@ -119,11 +121,16 @@ func (p *parser) choice(st *state, obj map[string]any, loc string) {
 			if _, ok := robj["Condition"]; !ok {
 				p.add(CodeSchema, rloc, "These fields are required: [Condition]")
 			}
+			p.checkFields(robj, rloc, set("Condition", "Next", "Assign", "Output", "Comment"))
 			n, ok := robj["Next"].(string)
 			if !ok || n == "" {
 				p.add(CodeSchema, rloc, "These fields are required: [Next]")
 			}
-			st.choices = append(st.choices, &choiceRule{next: n, kind: ruleJSONata})
+			r := &choiceRule{next: n, kind: ruleJSONata}
+			r.jCond = p.jfield(robj, "Condition", rloc, false, false)
+			r.jOutput = p.jfield(robj, "Output", rloc, false, false)
+			r.jAssign = p.jassign(robj, rloc, false, false)
+			st.choices = append(st.choices, r)
 			continue
 		}
 		r := p.rule(robj, rloc, st.name, true)

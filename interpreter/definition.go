@@ -31,18 +31,23 @@ const (
 
 // Diagnostic codes, as AWS reports them.
 const (
-	CodeSchema            = "SCHEMA_VALIDATION_FAILED"
-	CodeInvalidJSON       = "INVALID_JSON_DESCRIPTION"
-	CodeMissingTarget     = "MISSING_TRANSITION_TARGET"
-	CodeMissingEnd        = "MISSING_END_STATE"
-	CodeDuplicateKey      = "DUPLICATE_STATE_NAME"
-	CodeInvalidPath       = "INVALID_JSON_PATH"
-	CodeInvalidResource   = "INVALID_RESOURCE"
-	maxDefinitionChars    = 1048576
-	maxStateNameRunes     = 80
-	maxIntervalSeconds    = 99999999
-	maxMaxDelaySeconds    = 31622400
-	maxTimeoutSecondsSpec = 99999999
+	CodeSchema          = "SCHEMA_VALIDATION_FAILED"
+	CodeInvalidJSON     = "INVALID_JSON_DESCRIPTION"
+	CodeMissingTarget   = "MISSING_TRANSITION_TARGET"
+	CodeMissingEnd      = "MISSING_END_STATE"
+	CodeDuplicateKey    = "DUPLICATE_STATE_NAME"
+	CodeInvalidPath     = "INVALID_JSON_PATH"
+	CodeInvalidResource = "INVALID_RESOURCE"
+	// CodeInvalidJSONata is a JSONata expression that does not parse; CodeUnsupportedJSONata
+	// one that uses what its field does not offer ($states.result outside Output/Assign of a
+	// Task, Map or Parallel; $states.errorOutput outside a Catcher).
+	CodeInvalidJSONata     = "INVALID_JSONATA_EXPRESSION"
+	CodeUnsupportedJSONata = "UNSUPPORTED_JSONATA_EXPRESSION"
+	maxDefinitionChars     = 1048576
+	maxStateNameRunes      = 80
+	maxIntervalSeconds     = 99999999
+	maxMaxDelaySeconds     = 31622400
+	maxTimeoutSecondsSpec  = 99999999
 )
 
 // DefinitionError is the error Parse returns for an invalid definition.
@@ -118,12 +123,14 @@ type resultPath struct {
 
 // valueOrPath is a field that is either a constant or a *Path variant.
 type intOrPath struct {
+	jx   *jnode // a JSONata expression
 	set  bool
 	val  int64
 	path *jsonpath.Path
 }
 
 type stringOrPath struct {
+	jx        *jnode
 	set       bool
 	val       string
 	path      *jsonpath.Path
@@ -188,9 +195,16 @@ type state struct {
 	label          string
 	// unsupported names a field the state uses that sfnlocal cannot run yet.
 	unsupported string
+
+	// JSONata mode: Arguments, Output, Assign, Map Items/ItemSelector, Wait Timestamp.
+	jArgs, jOutput, jAssign *jnode
+	jItems, jItemSelector   *jnode
+	jTimestamp              *jnode
+	jCredentials            *jnode
 }
 
 type floatOrPath struct {
+	jx   *jnode
 	set  bool
 	val  float64
 	path *jsonpath.Path
@@ -211,6 +225,8 @@ type catcher struct {
 	next        string
 	resPath     resultPath
 	assign      *payload.Template
+	// JSONata mode
+	jOutput, jAssign *jnode
 }
 
 // Parse parses and validates a definition. On any ERROR diagnostic it returns a
@@ -245,6 +261,8 @@ type parser struct {
 	names   map[string]string
 	topLang string
 	sm      *StateMachine
+	// cur is the name of the state being parsed (for variable references).
+	cur string
 }
 
 func (p *parser) add(code, loc, format string, args ...any) {
@@ -608,6 +626,9 @@ var jsonataOnly = []string{"Output", "Arguments", "Items"}
 
 func (p *parser) state(name string, obj map[string]any, loc string) *state {
 	st := &state{name: name}
+	savedCur := p.cur
+	p.cur = name
+	defer func() { p.cur = savedCur }()
 	typ, ok := obj["Type"].(string)
 	if !ok {
 		if _, has := obj["Type"]; has {
@@ -653,13 +674,13 @@ func (p *parser) state(name string, obj map[string]any, loc string) *state {
 		p.sm.usesJSONata = true
 		for _, f := range jsonPathOnly {
 			if _, ok := obj[f]; ok {
-				p.add(CodeSchema, loc, "The field '%s' is not supported when 'QueryLanguage' is 'JSONata'", f)
+				p.add(CodeSchema, loc, "The QueryLanguage is set to 'JSONata', but field '%s' is only supported for the 'JSONPath' QueryLanguage", f)
 			}
 		}
 	} else {
 		for _, f := range jsonataOnly {
 			if _, ok := obj[f]; ok {
-				p.add(CodeSchema, loc, "The field '%s' is supported only when 'QueryLanguage' is 'JSONata'", f)
+				p.add(CodeSchema, loc, "The QueryLanguage is set to 'JSONPath', but field '%s' is only supported for the 'JSONata' QueryLanguage", f)
 			}
 		}
 	}
@@ -700,13 +721,10 @@ func (p *parser) state(name string, obj map[string]any, loc string) *state {
 		st.resultSelector = p.template(obj, "ResultSelector", loc, name)
 		st.assign = p.template(obj, "Assign", loc, name)
 	} else {
-		// JSONata expressions are evaluated by the JSONata issue's engine; until then, the
-		// state runs as a runtime failure (see exec.go). Validate the shape we can.
-		if a, ok := obj["Assign"]; ok {
-			if _, ok := a.(map[string]any); !ok {
-				p.add(CodeSchema, loc+"/Assign", "The value for the field 'Assign' must be an OBJECT")
-			}
-		}
+		resultOK := typ == "Task" || typ == "Map" || typ == "Parallel"
+		st.jOutput = p.jfield(obj, "Output", loc, resultOK, false)
+		st.jAssign = p.jassign(obj, loc, resultOK, false)
+		st.jArgs = p.jfield(obj, "Arguments", loc, false, false)
 	}
 	if r, ok := obj["Result"]; ok {
 		st.result, st.hasResult = r, true
@@ -810,10 +828,16 @@ func (p *parser) template(obj map[string]any, field, loc, stateName string) *pay
 		return nil
 	}
 	if field == "Assign" {
-		if _, ok := v.(map[string]any); !ok {
+		m, ok := v.(map[string]any)
+		if !ok {
 			p.add(CodeSchema, loc+"/"+field, "The value for the field '%s' must be an OBJECT", field)
 			return nil
 		}
+		names := make(map[string]any, len(m))
+		for k := range m {
+			names[strings.TrimSuffix(k, ".$")] = nil
+		}
+		p.checkVariableNames(names, loc)
 	}
 	t, err := payload.Compile(v)
 	if err != nil {
@@ -886,6 +910,9 @@ func (p *parser) intOrPath(obj map[string]any, field, pathField, loc string, min
 	}
 	if has {
 		if p.isExpression(v) {
+			if jx := p.jfield(obj, field, loc, false, false); jx != nil {
+				return intOrPath{set: true, jx: jx}
+			}
 			return intOrPath{}
 		}
 		n, ok := intValue(v)
@@ -913,6 +940,12 @@ func (p *parser) stringOrPath(obj map[string]any, field, pathField, loc string, 
 		s, ok := v.(string)
 		if !ok {
 			p.add(CodeSchema, loc+"/"+field, "The value for the field '%s' must be a STRING", field)
+			return stringOrPath{}
+		}
+		if p.isExpression(s) {
+			if jx := p.jfield(obj, field, loc, false, false); jx != nil {
+				return stringOrPath{set: true, jx: jx}
+			}
 			return stringOrPath{}
 		}
 		return stringOrPath{set: true, val: s}
@@ -963,10 +996,13 @@ func (p *parser) task(st *state, obj map[string]any, loc string) {
 	}
 	st.timeout = p.intOrPath(obj, "TimeoutSeconds", "TimeoutSecondsPath", loc, 1, maxTimeoutSecondsSpec)
 	st.heartbeat = p.intOrPath(obj, "HeartbeatSeconds", "HeartbeatSecondsPath", loc, 1, maxTimeoutSecondsSpec)
-	if st.timeout.set && st.heartbeat.set && st.timeout.path == nil && st.heartbeat.path == nil && st.heartbeat.val >= st.timeout.val {
+	if st.timeout.set && st.heartbeat.set && st.timeout.path == nil && st.heartbeat.path == nil &&
+		st.timeout.jx == nil && st.heartbeat.jx == nil && st.heartbeat.val >= st.timeout.val {
 		p.add(CodeSchema, loc+"/HeartbeatSeconds", "The value for the field 'HeartbeatSeconds' must be smaller than the value for the field 'TimeoutSeconds'")
 	}
-	if !st.jsonata {
+	if st.jsonata {
+		st.jCredentials = p.jfield(obj, "Credentials", loc, false, false)
+	} else {
 		st.credentials = p.template(obj, "Credentials", loc, st.name)
 	}
 }
@@ -1036,7 +1072,10 @@ func (p *parser) mapState(st *state, obj map[string]any, loc string) {
 			st.processor = p.program(pobj, ploc)
 		}
 	}
-	if !st.jsonata {
+	if st.jsonata {
+		st.jItems = p.jfield(obj, "Items", loc, false, false)
+		st.jItemSelector = p.jfield(obj, "ItemSelector", loc, false, false)
+	} else {
 		st.itemsPath = p.refPath(obj, "ItemsPath", loc)
 		_, hasSel := obj["ItemSelector"]
 		_, hasParams := obj["Parameters"]
@@ -1050,7 +1089,11 @@ func (p *parser) mapState(st *state, obj map[string]any, loc string) {
 	}
 	st.maxConcurrency = p.intOrPath(obj, "MaxConcurrency", "MaxConcurrencyPath", loc, 0, math.MaxInt32)
 	st.toleratedCount = p.intOrPath(obj, "ToleratedFailureCount", "ToleratedFailureCountPath", loc, 0, math.MaxInt32)
-	if v, ok := obj["ToleratedFailurePercentage"]; ok && !p.isExpression(v) {
+	if v, ok := obj["ToleratedFailurePercentage"]; ok && p.isExpression(v) {
+		if jx := p.jfield(obj, "ToleratedFailurePercentage", loc, false, false); jx != nil {
+			st.toleratedPct = floatOrPath{set: true, jx: jx}
+		}
+	} else if v, ok := obj["ToleratedFailurePercentage"]; ok {
 		f, ok := floatValue(v)
 		if !ok || f < 0 || f > 100 {
 			p.add(CodeSchema, loc+"/ToleratedFailurePercentage", "The value for the field 'ToleratedFailurePercentage' must be a NUMBER between 0 and 100")
@@ -1090,11 +1133,20 @@ func (p *parser) wait(st *state, obj map[string]any, loc string) {
 			n++
 		}
 	}
-	if n != 1 && !st.jsonata {
+	if n != 1 {
 		p.add(CodeSchema, loc, "Exactly one of 'Seconds', 'Timestamp', 'SecondsPath' or 'TimestampPath' must be present")
 	}
 	if st.jsonata {
-		return
+		if v, ok := obj["Seconds"]; ok && p.isExpression(v) {
+			if jx := p.jfield(obj, "Seconds", loc, false, false); jx != nil {
+				st.waitSeconds = intOrPath{set: true, jx: jx}
+			}
+			return
+		}
+		if v, ok := obj["Timestamp"]; ok && p.isExpression(v) {
+			st.jTimestamp = p.jfield(obj, "Timestamp", loc, false, false)
+			return
+		}
 	}
 	if v, ok := obj["Seconds"]; ok {
 		s, ok := intValue(v)
@@ -1224,8 +1276,17 @@ func (p *parser) catchers(obj map[string]any, loc, stateName string, jsonata boo
 		}
 		c.next = n
 		if !jsonata {
+			if _, ok := cobj["Output"]; ok {
+				p.add(CodeSchema, cloc, "The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage")
+			}
 			c.resPath = p.resultPath(cobj, "ResultPath", cloc)
 			c.assign = p.template(cobj, "Assign", cloc, stateName)
+		} else {
+			if _, ok := cobj["ResultPath"]; ok {
+				p.add(CodeSchema, cloc, "The QueryLanguage is set to 'JSONata', but field 'ResultPath' is only supported for the 'JSONPath' QueryLanguage")
+			}
+			c.jOutput = p.jfield(cobj, "Output", cloc, false, true)
+			c.jAssign = p.jassign(cobj, cloc, false, true)
 		}
 		out = append(out, c)
 	}

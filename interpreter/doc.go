@@ -1,4 +1,5 @@
-// Package interpreter is sfnlocal's Amazon States Language interpreter (JSONPath mode): it
+// Package interpreter is sfnlocal's Amazon States Language interpreter, in both query
+// languages (JSONPath and JSONata, per machine or per state) and with workflow variables: it
 // turns a definition into an immutable *StateMachine (Parse, Validate) and runs executions of
 // it (Engine, Execution), recording their history exactly as AWS Step Functions does.
 //
@@ -18,6 +19,20 @@
 //     interpreter never mutates a value it did not create, so events can share them.
 //   - All time goes through internal/clock (history timestamps, Wait, retry backoff, timeouts,
 //     heartbeats), so instant and scaled modes apply everywhere.
+//   - JSONata mode (jsonata.go, exec_jsonata.go): every "{% ... %}" string inside Arguments,
+//     Output, Assign, Items, ItemSelector, Condition, Credentials and the numeric, timestamp
+//     and Fail fields is compiled at Parse (INVALID_JSONATA_EXPRESSION otherwise) into a
+//     tree of constants and expressions. At run time the expressions see $states (input,
+//     context, and result or errorOutput where AWS offers them) and the workflow variables
+//     they mention, with AWS's extra functions ($partition, $range, $hash, $random, $uuid,
+//     $parse; $eval hidden). Engine numbers (float64) become json.Number at the boundary,
+//     printed as JavaScript does. A failed evaluation is States.QueryEvaluationError with
+//     AWS's cause texts, preceded by an EvaluationFailed event.
+//   - Variables live in scopes: the execution's, and one per Parallel branch and Map
+//     iteration, which read the outer scopes; a Distributed Map's children start empty. All
+//     of a state's Assign expressions see the values as the state was entered; the new
+//     values are stored after Output is computed, and StateExited records them
+//     (assignedVariables). Names are checked at Parse; sizes at run time (256 KiB).
 //   - Task states call integrations only through the interpreter/task contract; this package
 //     imports no HTTP and no Docker (deps_test.go enforces it).
 //

@@ -53,6 +53,8 @@ const (
 	EvActivityFailed         = "ActivityFailed"
 	EvActivityTimedOut       = "ActivityTimedOut"
 	EvActivityScheduleFailed = "ActivityScheduleFailed"
+	// EvEvaluationFailed records a failed JSONata evaluation before the failure it causes.
+	EvEvaluationFailed = "EvaluationFailed"
 )
 
 // Event is one history event. Its payloads (Input, Output, Parameters) are generic JSON values
@@ -101,6 +103,8 @@ type Details struct {
 	StateMachineVersionArn string
 
 	MapRunArn string
+	// Location is the field of a failed JSONata evaluation ("Output/result").
+	Location string
 	// AssignedVariables are the variables a state assigned (StateExited).
 	AssignedVariables map[string]any
 }
@@ -396,6 +400,12 @@ func (ev *Event) writeDetails(b *bytes.Buffer) error {
 			w.str("resource", d.Resource)
 			w.payload("input", ev.Input)
 			timeouts()
+		case EvEvaluationFailed:
+			errCause()
+			if d.Location != "" {
+				w.str("location", d.Location)
+			}
+			w.str("state", ev.Name)
 		case EvActivityStarted:
 			if d.HasWorkerName {
 				w.str("workerName", d.WorkerName)

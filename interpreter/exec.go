@@ -33,6 +33,8 @@ type failure struct {
 	// taskResult: a failure of the Task's call itself (e.g. its result over the payload
 	// limit), which States.ALL catches even for States.DataLimitExceeded.
 	taskResult bool
+	// evalEventID is the EvaluationFailed event of a failed JSONata evaluation.
+	evalEventID int64
 }
 
 func newFailure(name, cause string) *failure {
@@ -110,13 +112,16 @@ type frame struct {
 	vars   *scope
 
 	// The current state, for the Context object and failure causes.
-	st         *state
-	entered    time.Time
-	enteredID  int64
-	retryCount int
-	token      string
-	mapItem    map[string]any
-	cx         map[string]any
+	st        *state
+	entered   time.Time
+	enteredID int64
+	// enteredPrev is the previous event of the state's Entered event (EvaluationFailed
+	// points at it).
+	enteredPrev int64
+	retryCount  int
+	token       string
+	mapItem     map[string]any
+	cx          map[string]any
 	// failedTask is set when the thread ended on a Task's own failure (not caught): AWS then
 	// records TaskStateAborted for it as the branch or iteration ends.
 	failedTask bool
@@ -360,6 +365,7 @@ func exitedType(typ string) string {
 func (f *frame) enter(st *state, input any) {
 	f.st, f.retryCount, f.token, f.cx, f.mapItem = st, 0, "", nil, nil
 	f.entered = f.clk.Now()
+	f.enteredPrev = f.getCursor()
 	f.enteredID = f.emit(Event{Type: enteredType(st.typ), Name: st.name, Input: input, Timestamp: f.entered}, -1, true)
 }
 
@@ -525,6 +531,9 @@ func (f *frame) evalAssign(t *payload.Template, in any) (map[string]any, *failur
 		return nil, fl
 	}
 	m, _ := v.(map[string]any)
+	if fl := f.checkVariableSizes(m); fl != nil {
+		return nil, fl
+	}
 	return m, nil
 }
 
@@ -590,8 +599,14 @@ func (f *frame) dataLimit(st *state) *failure {
 
 func (f *frame) runState(st *state, input any) (any, string, *failure) {
 	if st.jsonata {
-		f.enter(st, input)
-		return nil, "", newFailure(errRuntime, f.causePrefix()+"JSONata states are not supported yet")
+		switch st.typ {
+		case "Pass", "Succeed", "Wait":
+			return f.runJSONataSimple(st, input)
+		case "Choice":
+			return f.runJSONataChoice(st, input)
+		case "Fail":
+			return f.runJSONataFail(st, input)
+		}
 	}
 	switch st.typ {
 	case "Pass":
@@ -866,6 +881,14 @@ func (f *frame) runWithRetry(st *state, input any, attempt attemptFunc) (any, st
 		if fl.canceled || f.ctx.Err() != nil {
 			return nil, "", canceledFailure
 		}
+		if fl.evalEventID > 0 && f.pendingFail == nil {
+			switch st.typ {
+			case "Map":
+				f.pendingFail = &Event{Type: EvMapStateFailed, PreviousEventID: fl.evalEventID}
+			case "Parallel":
+				f.pendingFail = &Event{Type: EvParallelStateFailed, PreviousEventID: fl.evalEventID}
+			}
+		}
 		{
 			name := fl.err
 			if !fl.hasErr {
@@ -920,6 +943,15 @@ func (f *frame) catchOrFail(st *state, input any, fl *failure) (any, string, *fa
 			continue
 		}
 		errOut := fl.errorOutput()
+		if st.jsonata {
+			env := f.newJEnv(input).with("errorOutput", errOut)
+			out, assigned, afl := f.jsonataOutputAssign(c.jOutput, c.jAssign, env, errOut)
+			if afl != nil {
+				return nil, "", afl
+			}
+			f.exit(st, out, assigned)
+			return out, c.next, nil
+		}
 		assigned, afl := f.assign(c.assign, errOut)
 		if afl != nil {
 			return nil, "", afl
@@ -936,6 +968,9 @@ func (f *frame) catchOrFail(st *state, input any, fl *failure) (any, string, *fa
 
 // processResult applies ResultSelector, Assign, ResultPath and OutputPath to a result.
 func (f *frame) processResult(st *state, input, result any) (any, map[string]any, *failure) {
+	if st.jsonata {
+		return f.jsonataOutputAssign(st.jOutput, st.jAssign, f.newJEnv(input).with("result", result), result)
+	}
 	// Assign sees the raw result, as ResultSelector does: AWS evaluates them side by side.
 	var fl *failure
 	var assigned map[string]any
@@ -962,6 +997,9 @@ func (f *frame) processResult(st *state, input, result any) (any, map[string]any
 
 // effectiveInput applies InputPath and Parameters.
 func (f *frame) effectiveInput(st *state, input any) (any, *failure) {
+	if st.jsonata {
+		return f.jsonataArguments(st, input)
+	}
 	eff, fl := f.applyInputPath(st, input)
 	if fl != nil {
 		return nil, fl
@@ -978,6 +1016,9 @@ func (f *frame) effectiveInput(st *state, input any) (any, *failure) {
 func (f *frame) resolveSeconds(v intOrPath, input any, field string) (int64, *failure) {
 	if !v.set {
 		return 0, nil
+	}
+	if v.jx != nil {
+		return f.jsonataInt(v.jx, input, 1)
 	}
 	if v.path == nil {
 		return v.val, nil
@@ -998,6 +1039,9 @@ func (f *frame) resolveSeconds(v intOrPath, input any, field string) (int64, *fa
 func (f *frame) resolveCount(v intOrPath, input any, field string) (int64, *failure) {
 	if !v.set {
 		return 0, nil
+	}
+	if v.jx != nil {
+		return f.jsonataInt(v.jx, input, 0)
 	}
 	if v.path == nil {
 		return v.val, nil
@@ -1100,6 +1144,18 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 		return nil, fl
 	}
 	itemsV := eff
+	if st.jsonata && st.jItems != nil {
+		v, qe := st.jItems.eval(f.newJEnv(eff))
+		if qe == nil {
+			if _, ok := v.([]any); !ok {
+				qe = st.jItems.unexpectedType("array", v)
+			}
+		}
+		if qe != nil {
+			return nil, f.queryFailure(qe)
+		}
+		itemsV = v
+	}
 	if st.itemsPath != nil {
 		v, err := f.selectPath(st.itemsPath, eff)
 		if err != nil {
@@ -1109,6 +1165,9 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 	}
 	items, ok := itemsV.([]any)
 	if !ok {
+		if st.jsonata {
+			return nil, f.queryFailure(&queryError{msg: "Map state input must be an array but was: " + renderValue(itemsV)})
+		}
 		return nil, f.runtimeFailuref("Map state input must be an array but was: %s", renderValue(itemsV))
 	}
 	maxConc, fl := f.resolveCount(st.maxConcurrency, eff, "MaxConcurrencyPath")
@@ -1118,6 +1177,19 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 
 	// Iteration inputs (ItemSelector sees $$.Map.Item).
 	inputs := items
+	if st.jItemSelector != nil {
+		inputs = make([]any, len(items))
+		for i, it := range items {
+			f.mapItem = map[string]any{"Index": jsonInt(int64(i)), "Value": it}
+			f.cx = nil
+			v, qe := st.jItemSelector.eval(f.newJEnv(eff))
+			f.mapItem, f.cx = nil, nil
+			if qe != nil {
+				return nil, f.queryFailure(qe)
+			}
+			inputs[i] = v
+		}
+	}
 	if st.itemSelector != nil {
 		inputs = make([]any, len(items))
 		for i, it := range items {
@@ -1141,6 +1213,18 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 		return nil, f.runtimeFailuref("ToleratedFailureCount cannot be negative.")
 	}
 	tolPct := st.toleratedPct.val
+	if st.toleratedPct.jx != nil {
+		v, qe := st.toleratedPct.jx.eval(f.newJEnv(eff))
+		if qe == nil {
+			if _, ok := v.(json.Number); !ok {
+				qe = st.toleratedPct.jx.unexpectedType("number", v)
+			}
+		}
+		if qe != nil {
+			return nil, f.queryFailure(qe)
+		}
+		tolPct, _ = strconv.ParseFloat(string(v.(json.Number)), 64)
+	}
 	if st.toleratedPct.path != nil {
 		v, err := f.selectPath(st.toleratedPct.path, eff)
 		if err != nil {
@@ -1160,7 +1244,9 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 	parent := f
 	if st.distributed {
 		runID = f.emit(Event{Type: EvMapRunStarted, Details: &Details{MapRunArn: f.mapRunArn(st)}}, -1, true)
-		parent = &frame{x: f.x, ctx: f.ctx, clk: f.clk, cursor: runID, silent: true, vars: f.vars, st: f.st}
+		// A Distributed Map's children are executions of their own: they cannot read the
+		// parent's variables (AWS "Workflow variables": scope).
+		parent = &frame{x: f.x, ctx: f.ctx, clk: f.clk, cursor: runID, silent: true, vars: &scope{}, st: f.st}
 	}
 	results := make([]any, len(items))
 	failed := 0
@@ -1375,7 +1461,11 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 		f.cx = nil
 	}
 	params := eff
-	if st.parameters != nil {
+	if st.jsonata {
+		if params, fl = f.jsonataArguments(st, eff); fl != nil {
+			return nil, fl
+		}
+	} else if st.parameters != nil {
 		if params, fl = f.evalTemplate(st.parameters, eff); fl != nil {
 			return nil, fl
 		}
@@ -1389,6 +1479,15 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 		return nil, fl
 	}
 	roleArn := ""
+	if st.jCredentials != nil {
+		cv, qe := st.jCredentials.eval(f.newJEnv(eff))
+		if qe != nil {
+			return nil, f.queryFailure(qe)
+		}
+		if m, ok := cv.(map[string]any); ok {
+			roleArn, _ = m["RoleArn"].(string)
+		}
+	}
 	if st.credentials != nil {
 		cv, fl := f.evalTemplate(st.credentials, eff)
 		if fl != nil {

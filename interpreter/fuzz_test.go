@@ -1,9 +1,11 @@
 package interpreter
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
@@ -23,6 +25,8 @@ func FuzzParse(f *testing.F) {
 	f.Add(passChain(3), `{"a":1}`)
 	f.Add(`{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.i","ItemSelector":{"x.$":"$$.Map.Item.Value"},"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`, `{"i":[1,2]}`)
 	f.Add(`{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Not":{"Variable":"$.a","StringMatches":"x*"},"Next":"S"}],"Default":"F"},"S":{"Type":"Succeed"},"F":{"Type":"Fail","ErrorPath":"$.e","CausePath":"States.Format('{}', $.a)"}}}`, `{"a":"y","e":"E"}`)
+	f.Add(`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"a":"{% $states.input.x %}"},"Output":{"o":["{% $a %}","{% $states.context.State.Name %}"]},"End":true}}}`, `{"x":1}`)
+	f.Add(`{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","Items":"{% $states.input %}","MaxConcurrency":"{% 2 %}","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`, `[1,2,3]`)
 	e := NewEngine(Config{Clock: func() clock.Clock { return clock.NewInstant(clock.Real()) }})
 	defer e.Close()
 	f.Fuzz(func(t *testing.T, def, input string) {
@@ -63,6 +67,75 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		for _, ev := range x.History() {
+			if _, err := ev.MarshalJSON(); err != nil {
+				t.Fatalf("event %d does not encode: %v", ev.ID, err)
+			}
+		}
+	})
+}
+
+// FuzzJSONataBoundary puts arbitrary expressions in the JSONata fields of a small machine
+// (Pass Output and Assign, Choice Condition, Map Items and ItemSelector, Wait Seconds, Fail
+// Error) and runs it. Parse may reject the definition, but must not panic; a run must end
+// SUCCEEDED or FAILED with one of the expected errors, never with an internal error, and
+// every event must encode.
+func FuzzJSONataBoundary(f *testing.F) {
+	seeds := []struct{ expr, input string }{
+		{"$states.input.a", `{"a":1}`},
+		{"$sum($states.input.xs)", `{"xs":[1,2.5]}`},
+		{"[1, 'two', true]", `{}`},
+		{"$partition($states.input, 2)", `[1,2,3]`},
+		{"function($x){$x}", `{}`},
+		{"$states.context.Execution.Name & '-' & $uuid()", `{}`},
+		{"($x := 1; $x / 0)", `{}`},
+		{"$nope", `{}`},
+		{"$states.input ~> $map(function($v){$v * 2})", `[1,2]`},
+		{"{'a': $states.input}", `"s"`},
+		{"1e400", `{}`},
+		{"$parse('[')", `{}`},
+	}
+	for _, s := range seeds {
+		f.Add(s.expr, s.input)
+	}
+	e := NewEngine(Config{Clock: func() clock.Clock { return clock.NewInstant(clock.Real()) }})
+	defer e.Close()
+	allowed := map[string]bool{errQueryEvaluation: true, errDataLimit: true, errRuntime: true, "E": true}
+	f.Fuzz(func(t *testing.T, expr, input string) {
+		x, err := json.Marshal("{% " + expr + " %}")
+		if err != nil {
+			return
+		}
+		q := string(x)
+		def := `{"QueryLanguage":"JSONata","StartAt":"P","States":{
+			"P":{"Type":"Pass","Assign":{"v":` + q + `},"Output":` + q + `,"Next":"C"},
+			"C":{"Type":"Choice","Choices":[{"Condition":` + q + `,"Next":"M"}],"Default":"M"},
+			"M":{"Type":"Map","Items":"{% $type($v) = 'array' ? $v[[0..2]] : [$v] %}","ItemSelector":{"i":` + q + `},
+				"ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":"{% 0 %}","End":true}}},"Next":"F"},
+			"F":{"Type":"Fail","Error":"E","Cause":"{% $string($states.input) %}"}}}`
+		sm, err := Parse(def)
+		if err != nil {
+			var de *DefinitionError
+			if !errors.As(err, &de) {
+				t.Fatalf("Parse error is not a *DefinitionError: %v", err)
+			}
+			return
+		}
+		xe, err := e.Start(sm, StartParams{Input: input})
+		if err != nil {
+			return
+		}
+		<-xe.Done()
+		if xe.Status() != StatusFailed && xe.Status() != StatusSucceeded {
+			t.Fatalf("status %s", xe.Status())
+		}
+		if name, _ := xe.Error(); xe.Status() == StatusFailed && !allowed[name] {
+			c, _ := xe.Cause()
+			t.Fatalf("unexpected error %q: %s", name, c)
+		}
+		if c, _ := xe.Cause(); strings.Contains(c, "internal error") {
+			t.Fatalf("internal error: %s", c)
+		}
+		for _, ev := range xe.History() {
 			if _, err := ev.MarshalJSON(); err != nil {
 				t.Fatalf("event %d does not encode: %v", ev.ID, err)
 			}

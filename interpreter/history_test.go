@@ -39,6 +39,16 @@ func TestHistoryGolden(t *testing.T) {
 		{name: "map_parallel", input: `{"items":[1,2]}`, def: `{"StartAt":"M","States":{
 			"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":1,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"ResultPath":"$.out","Next":"P"},
 			"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","Result":"a","End":true}}},{"StartAt":"B","States":{"B":{"Type":"Pass","Result":"b","End":true}}}],"End":true}}}`},
+		{name: "jsonata_variables", input: `{"items":[1,2],"n":1.50}`, tasks: task.Registry{"svc": failing}, def: `{"QueryLanguage":"JSONata","StartAt":"A","States":{
+			"A":{"Type":"Pass","Assign":{"total":"{% $sum($states.input.items) * $states.input.n %}","seen":[]},"Output":"{% $states.input.items %}","Next":"M"},
+			"M":{"Type":"Map","MaxConcurrency":1,"ItemSelector":{"v":"{% $states.context.Map.Item.Value %}","t":"{% $total %}"},
+				"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","Assign":{"inner":"{% $states.input.v %}"},"End":true}}},
+				"Assign":{"count":"{% $count($states.result) %}"},"Output":{"r":"{% $states.result %}"},"Next":"T"},
+			"T":{"Type":"Task","Resource":"arn:aws:states:::svc:doIt","Arguments":{"c":"{% $count %}"},
+				"Catch":[{"ErrorEquals":["States.ALL"],"Assign":{"err":"{% $states.errorOutput.Error %}"},"Output":"{% $states.errorOutput %}","Next":"F"}],"End":true},
+			"F":{"Type":"Fail","Error":"{% $err %}","Cause":"{% $string($count) %}"}}}`},
+		{name: "jsonata_evaluation_failed", input: `{"xs":"nope"}`, def: `{"QueryLanguage":"JSONata","StartAt":"M","States":{
+			"M":{"Type":"Map","Items":"{% $states.input.xs %}","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}}}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
