@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -34,15 +33,9 @@ type jexpr struct {
 	// vars are the workflow variables the expression may reference ($name tokens that are
 	// not bound inside it); only these are looked up and bound at evaluation.
 	vars []string
-	// fns are the AWS functions the expression calls, plus $eval hidden.
-	fns map[string]jsonata.Function
 	// path is set for a plain path over $states or a variable ("$states.input.a.b",
 	// "$v.x"), which is looked up directly when every step meets an object.
 	path []string
-	// isFn is compiled on first need: it tells a function result (which the engine
-	// returns as "") from an empty string.
-	isFnOnce sync.Once
-	isFn     *jsonata.Expr
 }
 
 // jnode is a pre-parsed JSONata-mode value: a constant, an expression, or an object or array
@@ -66,7 +59,18 @@ const (
 	jArray
 )
 
-var awsFunctions = jsonata.AWSFunctions()
+// awsLibrary is the function set AWS offers every expression: the JSONata built-ins, the
+// AWS additions ($partition, $range, $hash, $random, $uuid, $parse) and no $eval. Its
+// signatures are parsed once, here, and it is shared by all evaluations.
+var awsLibrary = mustLibrary(jsonata.AWSFunctions())
+
+func mustLibrary(fns map[string]jsonata.Function) *jsonata.Library {
+	lib, err := jsonata.NewLibrary(fns)
+	if err != nil {
+		panic(err) // the AWS signatures are constants, tested in package jsonata
+	}
+	return lib
+}
 
 // isJSONataString reports whether s is a "{% ... %}" expression.
 func isJSONataString(s string) bool {
@@ -139,22 +143,13 @@ func compileExpr(s string) (*jexpr, *jsonataSyntaxError) {
 	if err != nil {
 		return nil, &jsonataSyntaxError{src: src, err: err}
 	}
-	x := &jexpr{src: src, expr: e, path: plainPath(src)}
-	names, fns := scanNames(src)
-	x.vars = names
-	x.fns = map[string]jsonata.Function{"eval": {}}
-	for _, name := range fns {
-		if f, ok := awsFunctions[name]; ok {
-			x.fns[name] = f
-		}
-	}
-	return x, nil
+	return &jexpr{src: src, expr: e, path: plainPath(src), vars: scanVars(src)}, nil
 }
 
-// scanNames lists the $names an expression mentions outside string literals: those called
-// as functions, and the others (candidate workflow variables, without "states" and names the
-// expression binds itself with := or as function parameters).
-func scanNames(src string) (vars, calls []string) {
+// scanVars lists the $names an expression mentions outside string literals that are
+// candidate workflow variables: not "states", not called as functions, and not bound by
+// the expression itself with := or as function parameters.
+func scanVars(src string) (vars []string) {
 	seen := map[string]bool{}
 	bound := map[string]bool{"states": true, "": true}
 	type ref struct {
@@ -174,7 +169,7 @@ func scanNames(src string) (vars, calls []string) {
 		case c == '/' && i+1 < len(src) && src[i+1] == '*':
 			end := strings.Index(src[i+2:], "*/")
 			if end < 0 {
-				return nil, nil
+				return nil
 			}
 			i += end + 3
 		case c == '`':
@@ -214,18 +209,14 @@ func scanNames(src string) (vars, calls []string) {
 		}
 	}
 	for _, r := range refs {
-		if r.call {
-			// Variables hold JSON values, never functions: a call names a function.
-			calls = append(calls, r.name)
-			continue
-		}
-		if bound[r.name] || seen[r.name] {
+		// Variables hold JSON values, never functions: a call names a function.
+		if r.call || bound[r.name] || seen[r.name] {
 			continue
 		}
 		seen[r.name] = true
 		vars = append(vars, r.name)
 	}
-	return vars, calls
+	return vars
 }
 
 func isNameByte(c byte) bool {
@@ -302,7 +293,7 @@ func (x *jexpr) eval(env *jenv, loc string) (any, *queryError) {
 	if env.vars == nil {
 		env.vars = make(map[string]any, len(x.vars)+1)
 		env.vars["states"] = env.states
-		env.env = jsonata.Env{Vars: env.vars, Timeout: jsonataTimeout, Now: env.f.clk.Now()}
+		env.env = jsonata.Env{Vars: env.vars, Library: awsLibrary, Timeout: jsonataTimeout, Now: env.f.clk.Now()}
 	}
 	for _, name := range x.vars {
 		if _, bound := env.vars[name]; bound {
@@ -312,20 +303,17 @@ func (x *jexpr) eval(env *jenv, loc string) (any, *queryError) {
 			env.vars[name] = v
 		}
 	}
-	env.env.Functions = x.fns
-	jenvv := &env.env
-	res, err := x.expr.EvalEnv(jsonata.UndefinedInput, jenvv)
-	if err != nil {
-		if errors.Is(err, jsonata.ErrUndefined) {
-			return nil, &queryError{loc: loc, msg: "The JSONata expression '" + x.src + "' specified for the field '" + loc + "' returned nothing (undefined)."}
-		}
-		return nil, &queryError{loc: loc, msg: "The JSONata expression '" + x.src + "' specified for the field '" + loc + "' threw an error during evaluation. " + err.Error()}
-	}
-	if s, ok := res.(string); ok && s == "" && x.returnsFunction(jenvv) {
-		// Engine boundary: a function result comes back as "" (jsonata/value.go toExternal).
+	res, err := x.expr.EvalEnv(jsonata.UndefinedInput, &env.env)
+	switch {
+	case err == nil:
+		return fromJSONata(res), nil
+	case errors.Is(err, jsonata.ErrUndefined):
+		return nil, &queryError{loc: loc, msg: "The JSONata expression '" + x.src + "' specified for the field '" + loc + "' returned nothing (undefined)."}
+	case errors.Is(err, jsonata.ErrFunctionResult):
+		// As recorded (conformance map/test_map_state_items_eval_jsonata_fail[function]).
 		return nil, &queryError{loc: loc, msg: "The JSONata expression '" + x.src + "' specified for the field '" + loc + "' returned an unsupported result type."}
 	}
-	return fromJSONata(res), nil
+	return nil, &queryError{loc: loc, msg: "The JSONata expression '" + x.src + "' specified for the field '" + loc + "' threw an error during evaluation. " + err.Error()}
 }
 
 // plainPath splits "$states.input.a.b" or "$v.a" into its names ("states", "input", "a",
@@ -443,18 +431,6 @@ func normalizeNumbers(v any) (out any, changed, ok bool) {
 		return x, false, true
 	}
 	return v, false, true
-}
-
-// returnsFunction re-evaluates the expression under $type to tell a function result from "".
-func (x *jexpr) returnsFunction(env *jsonata.Env) bool {
-	x.isFnOnce.Do(func() {
-		x.isFn, _ = jsonata.Compile("$type((" + x.src + "\n))")
-	})
-	if x.isFn == nil {
-		return false
-	}
-	t, err := x.isFn.EvalEnv(jsonata.UndefinedInput, env)
-	return err == nil && t == "function"
 }
 
 // fromJSONata converts an engine result to the interpreter's generic form (json.Number).

@@ -28,7 +28,11 @@ func TestJSONataDefinitionDiagnostics(t *testing.T) {
 	}{
 		{name: "valid", def: pass(`"Output":{"a":"{% $states.input.x %}","b":[1,"{% $v %}"]},"Assign":{"v":"{% 1 %}"},`)},
 		{name: "syntax error", def: pass(`"Output":"{% 1 + %}",`), wantCode: CodeInvalidJSONata, wantLoc: "/States/S/Output", wantMsg: "Unexpected end of expression"},
-		{name: "nested syntax error", def: pass(`"Output":{"v":["{% a[1,2) %}"]},`), wantCode: CodeInvalidJSONata, wantLoc: "/States/S/Output/v[0]", wantMsg: "Expected"},
+		{name: "nested syntax error", def: pass(`"Output":{"v":["{% a[1,2) %}"]},`), wantCode: CodeInvalidJSONata, wantLoc: "/States/S/Output/v[0]", wantMsg: `Expected "]", got ","`},
+		// messages AWS reports for INVALID_JSONATA_EXPRESSION (third-party measurement, floci issue #2745)
+		{name: "unterminated string", def: pass(`"Output":"{% \"unterminated %}",`), wantCode: CodeInvalidJSONata, wantLoc: "/States/S/Output", wantMsg: "String literal must be terminated by a matching quote"},
+		{name: "unary symbol", def: pass(`"Output":"{% {\"a\":} %}",`), wantCode: CodeInvalidJSONata, wantLoc: "/States/S/Output", wantMsg: `The symbol "}" cannot be used as a unary operator`},
+		{name: "unterminated regex", def: pass(`"Output":"{% $match(\"a\", /abc %}",`), wantCode: CodeInvalidJSONata, wantLoc: "/States/S/Output", wantMsg: "No terminating / in regular expression"},
 		{name: "result in pass output", def: pass(`"Output":"{% $states.result %}",`), wantCode: CodeUnsupportedJSONata, wantLoc: "/States/S/Output", wantMsg: "$states.result"},
 		{name: "error output outside catch", def: pass(`"Assign":{"e":"{% $states.errorOutput %}"},`), wantCode: CodeUnsupportedJSONata, wantLoc: "/States/S/Assign", wantMsg: "$states.errorOutput"},
 		{name: "jsonpath field in jsonata state", def: pass(`"InputPath":"$.a",`), wantCode: CodeSchema, wantLoc: "/States/S", wantMsg: "The QueryLanguage is set to 'JSONata', but field 'InputPath' is only supported for the 'JSONPath' QueryLanguage"},
@@ -116,6 +120,17 @@ func TestJSONataExecutions(t *testing.T) {
 		{name: "function result is unsupported", def: `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% function($x){$x} %}","End":true}}}`,
 			wantStatus: StatusFailed, wantError: errQueryEvaluation,
 			wantCause: "An error occurred while executing the state 'P' (entered at the event id #2). The JSONata expression 'function($x){$x}' specified for the field 'Output' returned an unsupported result type."},
+		{name: "built-in function result is unsupported", def: `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{"f":"{% $sum %}"},"End":true}}}`,
+			wantStatus: StatusFailed, wantError: errQueryEvaluation,
+			wantCause: "An error occurred while executing the state 'P' (entered at the event id #2). The JSONata expression '$sum' specified for the field 'Output/f' returned an unsupported result type."},
+		{name: "partial application result is unsupported", def: `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"f":"{% $partition(?, 2) %}"},"End":true}}}`,
+			wantStatus: StatusFailed, wantError: errQueryEvaluation,
+			wantCause: "An error occurred while executing the state 'P' (entered at the event id #2). The JSONata expression '$partition(?, 2)' specified for the field 'Assign/f' returned an unsupported result type."},
+		{name: "aws function as a value", def: `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% ($p := $partition; [[1,2,3]] ~> $map(function($a){$p($a, 2)})) %}","End":true}}}`,
+			wantStatus: StatusSucceeded, wantOutput: `[[1,2],[3]]`},
+		{name: "type error message quotes its inserts", def: `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $sum('x') %}","End":true}}}`,
+			wantStatus: StatusFailed, wantError: errQueryEvaluation,
+			wantCause: "An error occurred while executing the state 'P' (entered at the event id #2). The JSONata expression '$sum('x')' specified for the field 'Output' threw an error during evaluation. T0412: Argument 1 of function \"sum\" must be an array of \"numbers\""},
 		{name: "empty string is a string", def: `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% '' %}","End":true}}}`,
 			wantStatus: StatusSucceeded, wantOutput: `""`},
 		{name: "eval is hidden", def: `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $eval('1') %}","End":true}}}`,
@@ -214,24 +229,23 @@ func TestFormatNumber(t *testing.T) {
 	}
 }
 
-func TestScanNames(t *testing.T) {
+func TestScanVars(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		src         string
-		vars, calls []string
+		src  string
+		vars []string
 	}{
 		{src: "$states.input.a + $x", vars: []string{"x"}},
-		{src: "$sum($a) & '$b' & \"$c\"", vars: []string{"a"}, calls: []string{"sum"}},
-		{src: "($f := function($p, $q){$p + $q + $r}; $f(1, 2))", vars: []string{"r"}, calls: []string{"f"}},
+		{src: "$sum($a) & '$b' & \"$c\"", vars: []string{"a"}},
+		{src: "($f := function($p, $q){$p + $q + $r}; $f(1, 2))", vars: []string{"r"}},
 		{src: "/* $c */ $d", vars: []string{"d"}},
+		{src: "/* unterminated $c", vars: nil},
 		{src: "$$.a", vars: nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {
 			t.Parallel()
-			vars, calls := scanNames(tc.src)
-			require.Equal(t, tc.vars, vars)
-			require.Equal(t, tc.calls, calls)
+			require.Equal(t, tc.vars, scanVars(tc.src))
 		})
 	}
 }
@@ -360,4 +374,25 @@ func BenchmarkJSONataPassTransitions(b *testing.B) {
 		transitions += states
 	}
 	b.ReportMetric(float64(transitions)/b.Elapsed().Seconds(), "transitions/s")
+}
+
+// BenchmarkJSONataAWSFunction measures an Output expression that calls an AWS function
+// ($partition), whose signature the shared function library parsed once.
+func BenchmarkJSONataAWSFunction(b *testing.B) {
+	n, err := compileJSONataValue("{% $partition($states.input.xs, 2) %}", "Output")
+	if err != nil {
+		b.Fatal(err)
+	}
+	input, err := task.Decode([]byte(`{"xs":[1,2,3]}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := jsonataFrame()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, qe := n.eval(f.newJEnv(input)); qe != nil {
+			b.Fatal(qe.msg)
+		}
+	}
 }

@@ -77,3 +77,32 @@ func BenchmarkLargeInputFieldPrepared(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAWSFunctions calls an AWS function with the full AWS set bound, the
+// interpreter's case: through Env.Functions every evaluation parses the seven
+// signatures; through a Library they were parsed once.
+func BenchmarkAWSFunctions(b *testing.B) {
+	e := MustCompile(`$partition($states.input.xs, 2)`)
+	vars := map[string]any{"states": map[string]any{"input": map[string]any{"xs": []any{1.0, 2.0, 3.0}}}}
+	lib, err := NewLibrary(AWSFunctions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	fns := AWSFunctions()
+	for _, bc := range []struct {
+		name string
+		env  Env
+	}{
+		{"Functions", Env{Vars: vars, Functions: fns}},
+		{"Library", Env{Vars: vars, Library: lib}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := e.EvalEnv(nil, &bc.env); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -116,7 +116,7 @@ func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
 		case float64:
 			y, ok := rhs.(float64)
 			if !ok {
-				return nil, &Error{Code: "T2009", Position: n.pos, Token: op, Value: lhs, extra: map[string]string{"value2": insertString(rhs)}}
+				return nil, &Error{Code: "T2009", Position: n.pos, Token: op, Value: lhs, extra: map[string]any{"value2": rhs}}
 			}
 			switch op {
 			case "<":
@@ -131,7 +131,7 @@ func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
 		case string:
 			y, ok := rhs.(string)
 			if !ok {
-				return nil, &Error{Code: "T2009", Position: n.pos, Token: op, Value: lhs, extra: map[string]string{"value2": insertString(rhs)}}
+				return nil, &Error{Code: "T2009", Position: n.pos, Token: op, Value: lhs, extra: map[string]any{"value2": rhs}}
 			}
 			switch op {
 			case "<":

@@ -15,9 +15,15 @@
 // JSON form (map[string]any, []any, string, float64 or json.Number, bool,
 // nil). Results come back in the same generic form with numbers as float64.
 // An expression whose result is JSONata's `undefined` returns
-// (nil, ErrUndefined). Failures are *Error values carrying JSONata's error
-// codes (S0xxx syntax, T0xxx/T1xxx/T2xxx type, D1xxx–D3xxx dynamic, U1001
-// depth) with the reference implementation's message texts.
+// (nil, ErrUndefined), and one whose result is a function (`$sum`,
+// `function($x){$x}`, a partial application, a regex) returns
+// (nil, ErrFunctionResult): a function has no JSON form, and AWS fails such
+// a field ("returned an unsupported result type."). Failures are *Error
+// values carrying JSONata's error codes (S0xxx syntax, T0xxx/T1xxx/T2xxx
+// type, D1xxx–D3xxx dynamic, U1001 depth) with the reference
+// implementation's message texts, inserts rendered as it renders them:
+// {{name}} as JSON.stringify would (`Expected "]", got ","`, `Argument 1 of
+// function "sum" ...`), {{{name}}} as plain text. AWS reports these texts.
 //
 // Performance: Eval converts its input lazily (a Go map is wrapped and its
 // values converted only when read), so a large state input costs only what
@@ -27,6 +33,10 @@
 //
 // AWSFunctions supplies the functions AWS Step Functions adds ($partition,
 // $range, $hash, $random, $uuid, $parse) and hides $eval, as AWS does.
+// NewLibrary parses extension function signatures once into an immutable
+// *Library that any number of evaluations bind through Env.Library at no
+// per-evaluation cost; Env.Functions, the simpler form, parses them on every
+// evaluation.
 //
 // Regular expressions are JavaScript regex literals run on Go's RE2 engine:
 // lookaround and backreferences are rejected at compile time (S0302).

@@ -3,12 +3,25 @@ package jsonata
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 )
 
 // ErrUndefined is returned by Eval when the expression's result is JSONata's
 // `undefined` (no value), which is distinct from JSON null.
 var ErrUndefined = errors.New("jsonata: result is undefined")
+
+// ErrFunctionResult is returned by Eval when the expression's result is a
+// function (a lambda such as `function($x){$x}`, a built-in such as `$sum`,
+// a partial application or a regex literal). A function has no JSON form:
+// the reference implementation hands the function itself to its caller, and
+// JSON.stringify turns it into nothing, so the engine reports it instead of
+// inventing a value. AWS Step Functions fails such a field with
+// "returned an unsupported result type." (recorded in the conformance
+// corpus). Functions nested inside an array or object result are rendered as
+// JSON.stringify does: null in an array, omitted from an object.
+var ErrFunctionResult = errors.New("jsonata: result is a function")
 
 // Error is a JSONata compile or evaluation error. Code is the reference
 // implementation's code (e.g. "S0201", "T2001", "D3030"), Position the
@@ -22,7 +35,7 @@ type Error struct {
 	Token    string
 	Value    any
 
-	extra map[string]string
+	extra map[string]any
 }
 
 func (e *Error) Error() string {
@@ -137,8 +150,13 @@ func newError(code string, pos int, token string, value any) *Error {
 }
 
 // render fills in the message text; it is done lazily so that inserts set
-// after creation (position, token) are honoured.
-func (e *Error) render(extra map[string]string) *Error {
+// after creation (position, token) are honoured. As in the reference
+// implementation (populateMessage), a triple-brace insert {{{name}}} is the
+// plain text of the value and a double-brace insert {{name}} is its
+// JSON.stringify form: strings are quoted (`Expected "]", got ","`,
+// `Argument 1 of function "sum" ...`), numbers and booleans are not, and
+// undefined reads "undefined". AWS Step Functions reports the same texts.
+func (e *Error) render(extra map[string]any) *Error {
 	if e.Message != "" {
 		return e
 	}
@@ -146,22 +164,84 @@ func (e *Error) render(extra map[string]string) *Error {
 	if !ok {
 		tmpl = "JSONata error " + e.Code
 	}
-	msg := tmpl
-	for _, key := range []string{"token", "value", "value2", "index", "type", "exp", "message", "functionName"} {
-		var rep string
-		switch key {
-		case "token":
-			rep = e.Token
-		case "value":
-			rep = insertString(e.Value)
-		default:
-			rep = extra[key]
+	var sb strings.Builder
+	for {
+		i := strings.Index(tmpl, "{{")
+		if i < 0 {
+			sb.WriteString(tmpl)
+			break
 		}
-		msg = strings.ReplaceAll(msg, "{{{"+key+"}}}", rep)
-		msg = strings.ReplaceAll(msg, "{{"+key+"}}", rep)
+		sb.WriteString(tmpl[:i])
+		triple := strings.HasPrefix(tmpl[i:], "{{{")
+		open, closing := "{{", "}}"
+		if triple {
+			open, closing = "{{{", "}}}"
+		}
+		end := strings.Index(tmpl[i+len(open):], closing)
+		if end < 0 {
+			sb.WriteString(tmpl[i:])
+			break
+		}
+		key := tmpl[i+len(open) : i+len(open)+end]
+		tmpl = tmpl[i+len(open)+end+len(closing):]
+		v := e.insert(key, extra)
+		if triple {
+			sb.WriteString(insertString(v))
+		} else {
+			sb.WriteString(jsonInsert(v))
+		}
 	}
-	e.Message = msg
+	e.Message = sb.String()
 	return e
+}
+
+// insert returns the value of a message insert: token and value come from
+// the Error's fields (extra may override the token with its typed value, a
+// number token being printed unquoted), the others from extra.
+func (e *Error) insert(key string, extra map[string]any) any {
+	if v, ok := extra[key]; ok {
+		return v
+	}
+	switch key {
+	case "token":
+		if e.Token == "" {
+			return nil
+		}
+		return e.Token
+	case "value":
+		return e.Value
+	}
+	return nil
+}
+
+// jsonInsert renders v as JavaScript's JSON.stringify does for a message
+// insert.
+func jsonInsert(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "undefined"
+	case string:
+		var sb strings.Builder
+		writeJSONString(&sb, x)
+		return sb.String()
+	case int:
+		return strconv.Itoa(x)
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return "null" // JSON.stringify(Infinity)
+		}
+		return formatNumberJS(x)
+	case bool, nullT:
+		return insertString(x)
+	}
+	if isFunction(v) {
+		return "undefined" // JSON.stringify(function) is undefined
+	}
+	s, err := stringify(v, false)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return s
 }
 
 func insertString(v any) string {
@@ -184,6 +264,9 @@ func insertString(v any) string {
 // caller fills in the function name and position.
 func argError(code string, index int, value any, typ string) *Error {
 	e := &Error{Code: code, Value: value}
-	e.extra = map[string]string{"index": fmt.Sprint(index), "type": typ}
+	e.extra = map[string]any{"index": index}
+	if typ != "" {
+		e.extra["type"] = typ
+	}
 	return e
 }

@@ -917,7 +917,7 @@ func compareSortable(aa, bb any, pos int) (int, error) {
 		y, ok := bb.(float64)
 		if !ok {
 			if _, isS := bb.(string); isS {
-				return 0, &Error{Code: "T2007", Position: pos, Value: aa, extra: map[string]string{"value2": insertString(bb)}}
+				return 0, &Error{Code: "T2007", Position: pos, Value: aa, extra: map[string]any{"value2": bb}}
 			}
 			return 0, &Error{Code: "T2008", Position: pos, Value: bb}
 		}
@@ -931,7 +931,7 @@ func compareSortable(aa, bb any, pos int) (int, error) {
 		y, ok := bb.(string)
 		if !ok {
 			if _, isN := bb.(float64); isN {
-				return 0, &Error{Code: "T2007", Position: pos, Value: aa, extra: map[string]string{"value2": insertString(bb)}}
+				return 0, &Error{Code: "T2007", Position: pos, Value: aa, extra: map[string]any{"value2": bb}}
 			}
 			return 0, &Error{Code: "T2008", Position: pos, Value: bb}
 		}

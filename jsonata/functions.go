@@ -258,7 +258,7 @@ func init() {
 					return float64(n), nil
 				}
 			}
-			return nil, &Error{Code: "D3030", Value: v, extra: map[string]string{"index": "1"}}
+			return nil, &Error{Code: "D3030", Value: v, extra: map[string]any{"index": 1}}
 		}
 		return nil, &Error{Code: "D3030", Value: arg(a, 0)}
 	})
@@ -271,7 +271,7 @@ func init() {
 			return nil, nil
 		}
 		if v < 0 {
-			return nil, &Error{Code: "D3060", Value: v, extra: map[string]string{"index": "1"}}
+			return nil, &Error{Code: "D3060", Value: v, extra: map[string]any{"index": 1}}
 		}
 		return math.Sqrt(v), nil
 	})
@@ -286,7 +286,7 @@ func init() {
 		}
 		r := math.Pow(v, e)
 		if math.IsInf(r, 0) || math.IsNaN(r) {
-			return nil, &Error{Code: "D3061", Value: v, extra: map[string]string{"exp": formatNumberJS(e)}}
+			return nil, &Error{Code: "D3061", Value: v, extra: map[string]any{"exp": e}}
 		}
 		return r, nil
 	})
@@ -379,7 +379,7 @@ func init() {
 			}
 			if pos {
 				if found {
-					return nil, &Error{Code: "D3138", extra: map[string]string{"index": strconv.Itoa(i)}}
+					return nil, &Error{Code: "D3138", extra: map[string]any{"index": i}}
 				}
 				result = v
 				found = true
@@ -421,7 +421,7 @@ func init() {
 		fn := arg(a, 1)
 		ar := arity(fn)
 		if ar < 2 {
-			return nil, &Error{Code: "D3050", extra: map[string]string{"index": "1"}}
+			return nil, &Error{Code: "D3050", extra: map[string]any{"index": 1}}
 		}
 		var result any
 		idx := 0
@@ -587,7 +587,7 @@ func init() {
 			} else if isArrayOfStrings(arr) {
 				greater = func(x, y any) bool { return x.(string) > y.(string) }
 			} else {
-				return nil, &Error{Code: "D3070", extra: map[string]string{"index": "1"}}
+				return nil, &Error{Code: "D3070", extra: map[string]any{"index": 1}}
 			}
 		} else {
 			greater = func(x, y any) bool {
@@ -966,11 +966,11 @@ func fnReplace(ev *evaluator, c *call, a []any) (any, error) {
 	}
 	pattern := arg(a, 1)
 	if p, ok := pattern.(string); ok && p == "" {
-		return nil, &Error{Code: "D3010", extra: map[string]string{"index": "2"}}
+		return nil, &Error{Code: "D3010", extra: map[string]any{"index": 2}}
 	}
 	limit, hasLimit := arg(a, 3).(float64)
 	if hasLimit && limit < 0 {
-		return nil, &Error{Code: "D3011", extra: map[string]string{"index": "4"}}
+		return nil, &Error{Code: "D3011", extra: map[string]any{"index": 4}}
 	}
 	repl := arg(a, 2)
 	if hasLimit && limit == 0 {
@@ -980,7 +980,7 @@ func fnReplace(ev *evaluator, c *call, a []any) (any, error) {
 	case string:
 		rs, ok := repl.(string)
 		if !ok {
-			return nil, &Error{Code: "T0410", extra: map[string]string{"index": "3"}}
+			return nil, &Error{Code: "T0410", extra: map[string]any{"index": 3}}
 		}
 		n := -1
 		if hasLimit {
@@ -1158,7 +1158,7 @@ func urlFn(name string, f func(string) (string, bool)) func(*evaluator, *call, [
 		}
 		r, ok := f(s)
 		if !ok {
-			return nil, &Error{Code: "D3140", Value: s, extra: map[string]string{"functionName": name}}
+			return nil, &Error{Code: "D3140", Value: s, extra: map[string]any{"functionName": name}}
 		}
 		return r, nil
 	}

@@ -105,12 +105,23 @@ func TestErrors(t *testing.T) {
 	}{
 		{"syntax", `(1 + `, "S0207", "Unexpected end of expression", 5},
 		{"unterminated string", `"abc`, "S0101", "String literal must be terminated by a matching quote", 4},
-		{"expected token", `[1,2)`, "S0202", "Expected ], got )", 5},
-		{"type", `"s" - 1`, "T2001", "The left side of the - operator must evaluate to a number", 5},
+		{"expected token", `[1,2)`, "S0202", `Expected "]", got ")"`, 5},
+		{"expected token, got a number", `[1,2 3]`, "S0202", `Expected "]", got 3`, 6},
+		{"expected token, got null", `{"a":1 null}`, "S0202", `Expected "}", got null`, 11},
+		{"expected token, got a string", `[1 "x"]`, "S0202", `Expected "]", got "x"`, 6},
+		{"expected before end", `[1,2`, "S0203", `Expected "]" before end of expression`, 4},
+		{"syntax error token", `1 2`, "S0201", `Syntax error: 2`, 3},
+		{"unary symbol", `{"a":}`, "S0211", `The symbol "}" cannot be used as a unary operator`, 6},
+		{"lambda parameter", `function($a, b){1}`, "S0208", `Parameter 2 of function definition must be a variable name (start with $)`, 0},
+		{"type", `"s" - 1`, "T2001", `The left side of the "-" operator must evaluate to a number`, 5},
+		{"compare types", `1 < "a"`, "T2009", `The values 1 and "a" either side of operator "<" must be of the same data type`, 0},
+		{"cast", `$number("abc")`, "D3030", `Unable to cast value to a number: "abc"`, 0},
+		{"signature mismatch", `$abs("x")`, "T0410", `Argument 1 of function "abs" does not match function signature`, 0},
+		{"invoke non-function hint", `sum([1])`, "T1005", "Attempted to invoke a non-function. Did you mean $sum?", 0},
 		{"non-function", `$foo()`, "T1006", "Attempted to invoke a non-function", 5},
-		{"signature", `$sum("x")`, "T0412", "Argument 1 of function sum must be an array of numbers", 5},
+		{"signature", `$sum("x")`, "T0412", `Argument 1 of function "sum" must be an array of "numbers"`, 5},
 		{"error function", `$error("boom")`, "D3137", "boom", 7},
-		{"infinite result", `1/0`, "D1001", "Number out of range: Infinity", 0},
+		{"infinite result", `1/0`, "D1001", "Number out of range: null", 0}, // JSON.stringify(Infinity)
 		{"depth", `($f := function($n){$n = 0 ? 0 : 1 + $f($n-1)}; $f(100000))`, "U1001", "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.", 0},
 	}
 	for _, tc := range tests {
@@ -301,7 +312,7 @@ func ExampleError() {
 		fmt.Println(je)
 	}
 	// Output: T2001 5
-	// T2001: The left side of the + operator must evaluate to a number
+	// T2001: The left side of the "+" operator must evaluate to a number
 }
 
 func TestPreparedValueShared(t *testing.T) {
@@ -343,4 +354,116 @@ func TestDecodeOrderedKeepsKeyOrder(t *testing.T) {
 	require.Equal(t, []any{[]any{"z", "a", "m"}, []any{"y", "b"}, `{"z":1,"a":2,"m":{"y":1,"b":2}}`}, got)
 	_, err = DecodeOrdered([]byte(`{"a":`))
 	require.Error(t, err)
+}
+
+func TestFunctionResult(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, expr string
+		want       any // nil: ErrFunctionResult
+	}{
+		{"built-in", `$sum`, nil},
+		{"lambda", `function($x){$x}`, nil},
+		{"bound lambda", `($f := function($x){$x}; $f)`, nil},
+		{"partial application", `$substring(?, 1)`, nil},
+		{"function chain", `$trim ~> $uppercase`, nil},
+		{"regex", `/ab+/`, nil},
+		{"extension function", `$greet`, nil},
+		{"function applied", `$sum([1, 2])`, 3.0},
+		{"empty string", `""`, ""},
+		{"inside an array", `[1, $sum]`, []any{1.0, nil}},
+		{"inside an object", `{"a": 1, "f": $sum}`, map[string]any{"a": 1.0}},
+	}
+	lib, err := NewLibrary(map[string]Function{"greet": {Signature: "<s:s>", Fn: func(args []any) (any, error) { return args[0], nil }}})
+	require.NoError(t, err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := MustCompile(tc.expr).EvalEnv(UndefinedInput, &Env{Library: lib})
+			if tc.want == nil {
+				require.ErrorIs(t, err, ErrFunctionResult)
+				require.Nil(t, got)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestLibrary(t *testing.T) {
+	t.Parallel()
+	lib, err := NewLibrary(AWSFunctions())
+	require.NoError(t, err)
+	require.True(t, lib.Has("partition"))
+	require.True(t, lib.Has("eval"))
+	require.False(t, lib.Has("sum"))
+	tests := []struct {
+		name, expr string
+		fns        map[string]Function
+		want       any
+		code       string
+	}{
+		{name: "AWS function", expr: `$partition([1, 2, 3], 2)`, want: []any{[]any{1.0, 2.0}, []any{3.0}}},
+		{name: "built-ins still visible", expr: `$sum([1, 2])`, want: 3.0},
+		{name: "signature checked", expr: `$partition([1], "x")`, code: "T0410"},
+		{name: "eval hidden", expr: `$eval("1")`, code: "T1006"},
+		{name: "local binding shadows", expr: `($partition := function($a, $n){"mine"}; $partition([1], 1))`, want: "mine"},
+		{name: "Functions override Library", expr: `$uuid()`, fns: map[string]Function{"uuid": {Fn: func([]any) (any, error) { return "fixed", nil }}}, want: "fixed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := MustCompile(tc.expr).EvalEnv(UndefinedInput, &Env{Library: lib, Functions: tc.fns})
+			if tc.code != "" {
+				var je *Error
+				require.ErrorAs(t, err, &je)
+				require.Equal(t, tc.code, je.Code)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+	// the library is unchanged by the evaluations above
+	got, err := MustCompile(`$partition([1], 1)`).EvalEnv(UndefinedInput, &Env{Library: lib})
+	require.NoError(t, err)
+	require.Equal(t, []any{[]any{1.0}}, got)
+}
+
+func TestNewLibraryBadSignature(t *testing.T) {
+	t.Parallel()
+	for _, sig := range []string{"<q:s>", "<-s>", "<s<n>>", "<(s<n>):s>"} {
+		t.Run(sig, func(t *testing.T) {
+			t.Parallel()
+			_, err := NewLibrary(map[string]Function{"f": {Signature: sig, Fn: func([]any) (any, error) { return nil, nil }}})
+			require.ErrorContains(t, err, "function f: bad signature")
+		})
+	}
+}
+
+func TestLibraryConcurrent(t *testing.T) {
+	t.Parallel()
+	lib, err := NewLibrary(AWSFunctions())
+	require.NoError(t, err)
+	e := MustCompile(`($x := $range(1, 4); $partition($x, 2))`)
+	done := make(chan error, 4)
+	for w := 0; w < 4; w++ {
+		go func() {
+			for j := 0; j < 100; j++ {
+				got, err := e.EvalEnv(UndefinedInput, &Env{Library: lib})
+				if err == nil && len(got.([]any)) != 2 {
+					err = fmt.Errorf("got %v", got)
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for w := 0; w < 4; w++ {
+		require.NoError(t, <-done)
+	}
 }

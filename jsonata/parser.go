@@ -48,9 +48,22 @@ func (p *parser) expect(op string, prefix bool) error {
 		if p.tok.kind == tkEnd {
 			return &Error{Code: "S0203", Position: p.tok.pos, Token: "(end)", Value: op}
 		}
-		return &Error{Code: "S0202", Position: p.tok.pos, Token: tokenText(p.tok), Value: op}
+		return &Error{Code: "S0202", Position: p.tok.pos, Token: tokenText(p.tok), Value: op, extra: tokenInsert(p.tok)}
 	}
 	return p.advance(prefix)
+}
+
+// tokenInsert gives a number, true, false or null token its typed value
+// as a message insert, so that it prints unquoted as the reference prints
+// it (`Expected "]", got 3`); nil for the other tokens, whose text is used.
+func tokenInsert(t *token) map[string]any {
+	switch t.kind {
+	case tkNumber:
+		return map[string]any{"token": t.num}
+	case tkValue:
+		return map[string]any{"token": t.val}
+	}
+	return nil
 }
 
 func tokenText(t *token) string {
@@ -412,9 +425,10 @@ func (p *parser) led(t *token, left *node) (*node, error) {
 func (p *parser) lambda(t *token) (*node, error) {
 	n := &node{kind: nLambda, pos: t.pos, exprs: []*node{}}
 	if !p.is(")") {
-		for {
+		for index := 1; ; index++ {
 			if p.tok.kind != tkVariable {
-				return nil, &Error{Code: "S0208", Position: p.tok.pos, Token: tokenText(p.tok), Value: tokenText(p.tok)}
+				// the reference's insert is the parameter's position
+				return nil, &Error{Code: "S0208", Position: p.tok.pos, Token: tokenText(p.tok), Value: float64(index)}
 			}
 			n.exprs = append(n.exprs, &node{kind: nVariable, str: p.tok.op, pos: p.tok.pos})
 			if err := p.advance(false); err != nil {
@@ -429,7 +443,7 @@ func (p *parser) lambda(t *token) (*node, error) {
 		}
 	}
 	if !p.is(")") {
-		return nil, &Error{Code: "S0202", Position: p.tok.pos, Token: tokenText(p.tok), Value: ")"}
+		return nil, &Error{Code: "S0202", Position: p.tok.pos, Token: tokenText(p.tok), Value: ")", extra: tokenInsert(p.tok)}
 	}
 	// the signature, if any, is scanned from the raw text
 	if p.lx.pos < len(p.lx.src) {
@@ -490,7 +504,7 @@ func parse(src string) (*node, error) {
 		return nil, err
 	}
 	if p.tok.kind != tkEnd {
-		return nil, &Error{Code: "S0201", Position: p.tok.pos, Token: tokenText(p.tok)}
+		return nil, &Error{Code: "S0201", Position: p.tok.pos, Token: tokenText(p.tok), extra: tokenInsert(p.tok)}
 	}
 	pr := &processor{}
 	out, err := pr.process(root)
