@@ -1,0 +1,100 @@
+package api
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Resource types in Step Functions ARNs.
+const (
+	rtStateMachine = "stateMachine"
+	rtExecution    = "execution"
+	rtExpress      = "express"
+	rtActivity     = "activity"
+	rtMapRun       = "mapRun"
+)
+
+// arn is a parsed Step Functions ARN: arn:<partition>:states:<region>:<account>:<type>:<rest>.
+type arn struct {
+	Partition, Region, Account, Type string
+	// Parts are the colon-separated fields after the type: [name] for a state machine or an
+	// activity, [name, qualifier] for a version or an alias, [smName, execName] for an
+	// execution, [smName, execName, id] for an Express execution, [smName/label, id] for a
+	// Map run.
+	Parts []string
+}
+
+// parseArn splits s. It answers InvalidArn for anything that is not a states ARN, and for a
+// resource type not among want.
+func parseArn(s string, want ...string) (arn, *Error) {
+	f := strings.Split(s, ":")
+	if len(f) < 7 || f[0] != "arn" || f[1] == "" || f[2] != "states" {
+		return arn{}, errInvalidArn("Invalid ARN prefix: " + s)
+	}
+	a := arn{Partition: f[1], Region: f[3], Account: f[4], Type: f[5], Parts: f[6:]}
+	ok := false
+	for _, w := range want {
+		ok = ok || a.Type == w
+	}
+	if !ok {
+		return arn{}, errInvalidArn("Resource type not valid in this context: " + a.Type)
+	}
+	for _, p := range a.Parts {
+		if p == "" {
+			return arn{}, errInvalidArn("Invalid ARN: " + s)
+		}
+	}
+	max := map[string]int{rtStateMachine: 2, rtExecution: 2, rtExpress: 3, rtActivity: 1, rtMapRun: 2}[a.Type]
+	if len(a.Parts) > max || (a.Type == rtExecution && len(a.Parts) != 2) || (a.Type == rtExpress && len(a.Parts) != 3) {
+		return arn{}, errInvalidArn("Invalid ARN: " + s)
+	}
+	return a, nil
+}
+
+// stateMachineRef is a state machine ARN resolved to its kind.
+type stateMachineRef struct {
+	Base    string // the unqualified state machine ARN
+	Name    string
+	Version int    // > 0 for a version ARN
+	Alias   string // non-empty for an alias ARN
+	Label   string // a Distributed Map label ("name/label")
+}
+
+func (s *Service) smArn(name string) string {
+	return "arn:" + s.partition + ":states:" + s.region + ":" + s.account + ":stateMachine:" + name
+}
+
+func (s *Service) activityArn(name string) string {
+	return "arn:" + s.partition + ":states:" + s.region + ":" + s.account + ":activity:" + name
+}
+
+func (s *Service) executionArn(smName, name string) string {
+	return "arn:" + s.partition + ":states:" + s.region + ":" + s.account + ":execution:" + smName + ":" + name
+}
+
+func (s *Service) expressArn(smName, name, id string) string {
+	return "arn:" + s.partition + ":states:" + s.region + ":" + s.account + ":express:" + smName + ":" + name + ":" + id
+}
+
+// parseStateMachineArn resolves a (possibly qualified) state machine ARN.
+func parseStateMachineArn(s string) (stateMachineRef, *Error) {
+	a, err := parseArn(s, rtStateMachine)
+	if err != nil {
+		return stateMachineRef{}, err
+	}
+	name := a.Parts[0]
+	ref := stateMachineRef{Name: name}
+	if i := strings.IndexByte(name, '/'); i >= 0 {
+		ref.Name, ref.Label = name[:i], name[i+1:]
+	}
+	ref.Base = "arn:" + a.Partition + ":states:" + a.Region + ":" + a.Account + ":stateMachine:" + ref.Name
+	if len(a.Parts) == 2 {
+		q := a.Parts[1]
+		if n, err := strconv.Atoi(q); err == nil && q[0] != '0' && q[0] != '+' && q[0] != '-' {
+			ref.Version = n
+		} else {
+			ref.Alias = q
+		}
+	}
+	return ref, nil
+}

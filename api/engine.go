@@ -1,0 +1,99 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Engine is what the API consumes from the execution core (the interpreter). The API checks
+// wire shapes, keeps resources in the store and calls these methods; all ASL semantics live
+// behind them. interpreter_adapter.go adapts the real interpreter; tests use a hand fake.
+type Engine interface {
+	// Compile parses a definition of a STANDARD or EXPRESS state machine once into an
+	// immutable Program. An invalid definition is a *DefinitionError.
+	Compile(definition, smType string) (Program, error)
+	// Validate lists every problem in a definition, as ValidateStateMachineDefinition does.
+	Validate(definition, smType string) []Diagnostic
+	// Start starts an execution of p and returns at once.
+	Start(p Program, params StartParams) (Run, error)
+
+	// Task token callbacks; errors wrap ErrTaskTokenInvalid, ErrTaskDoesNotExist,
+	// ErrTaskTimedOut or ErrTaskOutputBad.
+	SendTaskSuccess(token, output string) error
+	SendTaskFailure(token, errName, cause string) error
+	SendTaskHeartbeat(token string) error
+	// GetActivityTask waits until ctx ends for a task of the activity; token is "" when none
+	// came.
+	GetActivityTask(ctx context.Context, activityArn, workerName string) (token, input string, err error)
+
+	// Close stops every running execution.
+	Close()
+}
+
+// Program is a compiled definition.
+type Program interface {
+	VariableReferences() map[string][]string
+}
+
+// StartParams describes one execution to start.
+type StartParams struct {
+	ExecutionArn, Name                           string
+	StateMachineArn, StateMachineName            string
+	RoleArn                                      string
+	StateMachineVersionArn, StateMachineAliasArn string
+	Input                                        string
+	Express                                      bool
+	// OnDone is called once, after Done is closed, from any goroutine (possibly before Start
+	// returns). It must not block for long.
+	OnDone func()
+}
+
+// Run is one started execution.
+type Run interface {
+	Done() <-chan struct{}
+	// Status is RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED.
+	Status() string
+	Output() (string, bool)
+	Error() (string, bool)
+	Cause() (string, bool)
+	StartDate() time.Time
+	StopDate() (time.Time, bool)
+	// History returns the events so far, each marshalling to GetExecutionHistory's event shape.
+	History() []json.Marshaler
+	// Stop aborts a running execution (ErrExecutionNotRunning when it already ended).
+	Stop(errName, cause string) error
+}
+
+// Diagnostic is one ValidateStateMachineDefinition finding.
+type Diagnostic struct {
+	Severity, Code, Message, Location string
+}
+
+// StateTester is implemented by engines that support TestState.
+type StateTester interface {
+	TestState(ctx context.Context, in TestStateParams) (*TestStateResult, error)
+}
+
+// TestStateParams is a TestState request in engine terms (JSON members as text).
+type TestStateParams struct {
+	Definition, RoleArn, Input, InspectionLevel string
+	RevealSecrets                               bool
+	Variables, StateName, Context               string
+	// Mock: MockResult or MockError/MockCause (HasMock says a mock was given).
+	HasMock, HasMockResult, HasMockError bool
+	MockResult, MockError, MockCause     string
+	FieldValidationMode                  string
+	RetrierRetryCount                    *int64
+	ErrorCausedByState                   string
+	MapIterationFailureCount             *int64
+	MapItemReaderData                    *string
+}
+
+// TestStateResult is TestState's answer; InspectionData is the wire object as JSON.
+type TestStateResult struct {
+	Status               string
+	Output, Error, Cause *string
+	NextState            string
+	InspectionData       json.RawMessage
+}

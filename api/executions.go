@@ -1,0 +1,635 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/sfnlocal/sfnlocal/api/store"
+)
+
+// execution is the live handle of an execution started by this process.
+type execution struct {
+	run Run
+	rec store.Execution // the record as started (immutable)
+	// phase decides who records the outcome: start() moves it from phaseInit to
+	// phaseStarted once Start returned, OnDone from phaseInit to phaseEnded when the
+	// execution ended first. Whoever loses the race records it.
+	phase atomic.Int32
+}
+
+const (
+	phaseInit int32 = iota
+	phaseStarted
+	phaseEnded
+)
+
+// target is what a StartExecution ARN resolved to.
+type target struct {
+	sm         store.StateMachine
+	definition string
+	roleArn    string
+	versionArn string
+	aliasArn   string
+	revisionID string
+	logging    string
+	tracing    string
+	encryption string
+	varRefs    map[string][]string
+	defDate    time.Time
+}
+
+// resolveTarget turns an unqualified, version or alias ARN into the revision to run.
+func (s *Service) resolveTarget(arnText string) (target, error) {
+	ref, aerr := parseStateMachineArn(arnText)
+	if aerr != nil {
+		return target{}, aerr
+	}
+	if ref.Label != "" {
+		return target{}, &Error{Code: CodeValidationException, Message: "Labelled ARNs are not supported by this API", Reason: "API_DOES_NOT_SUPPORT_LABELED_ARNS"}
+	}
+	sm, ok := s.store.GetStateMachine(ref.Base)
+	if !ok {
+		return target{}, errStateMachineDoesNotExist(arnText)
+	}
+	if sm.Deleting {
+		return target{}, newError(CodeStateMachineDeleting, "State Machine is being deleted: '%s'", sm.Arn)
+	}
+	t := target{sm: sm, definition: sm.Definition, roleArn: sm.RoleArn, revisionID: sm.RevisionID,
+		logging: sm.Logging, tracing: sm.Tracing, encryption: sm.Encryption, varRefs: sm.VariableReferences,
+		defDate: sm.UpdateDate}
+	if t.defDate.IsZero() {
+		t.defDate = sm.CreationDate
+	}
+	versionArn := ""
+	switch {
+	case ref.Version > 0:
+		versionArn = arnText
+	case ref.Alias != "":
+		a, ok := s.store.GetAlias(arnText)
+		if !ok {
+			return target{}, errStateMachineDoesNotExist(arnText)
+		}
+		t.aliasArn = a.Arn
+		versionArn = s.pickRoute(a.Routing)
+	}
+	if versionArn != "" {
+		v, ok := s.store.GetVersion(versionArn)
+		if !ok {
+			return target{}, errStateMachineDoesNotExist(arnText)
+		}
+		t.versionArn = v.Arn
+		t.definition, t.roleArn, t.revisionID = v.Definition, v.RoleArn, v.RevisionID
+		t.logging, t.tracing, t.encryption, t.varRefs = v.Logging, v.Tracing, v.Encryption, v.VariableReferences
+		t.defDate = v.CreationDate
+	}
+	return t, nil
+}
+
+// pickRoute chooses an alias' version by weight.
+func (s *Service) pickRoute(routes []store.Route) string {
+	if len(routes) == 1 {
+		return routes[0].VersionArn
+	}
+	n := s.intn(100)
+	for _, r := range routes {
+		if n < r.Weight {
+			return r.VersionArn
+		}
+		n -= r.Weight
+	}
+	return routes[len(routes)-1].VersionArn
+}
+
+// checkInput validates execution input: absent means "{}", anything else must be one JSON value.
+func checkInput(in *string) (string, error) {
+	if in == nil {
+		return "{}", nil
+	}
+	if strings.TrimSpace(*in) == "" {
+		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: 'Invalid execution input.'")
+	}
+	dec := json.NewDecoder(strings.NewReader(*in))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", jsonErrorText(err))
+	}
+	if _, err := dec.Token(); err == nil {
+		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: 'Unexpected content after the end of the JSON value'")
+	}
+	return *in, nil
+}
+
+func jsonErrorText(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return se.Error()
+	}
+	return err.Error()
+}
+
+func (s *Service) checkStart(in *StartExecutionInput) error {
+	var ck checks
+	ck.str("stateMachineArn", in.StateMachineArn, true, 1, 256)
+	ck.str("name", in.Name, false, 1, 80)
+	ck.sensitive("input", in.Input, false, 0, 262144)
+	ck.str("traceHeader", in.TraceHeader, false, 0, 256)
+	ck.enum("includedData", in.IncludedData, enumIncludedData...)
+	if err := ck.err(); err != nil {
+		return err
+	}
+	if in.Name != nil && !validName(*in.Name) {
+		return errInvalidName(*in.Name)
+	}
+	return nil
+}
+
+func (s *Service) StartExecution(ctx context.Context, in *StartExecutionInput) (*StartExecutionOutput, error) {
+	in.IncludedData = nil // not a StartExecution member
+	ex, err := s.start(in, false)
+	if err != nil {
+		return nil, err
+	}
+	return &StartExecutionOutput{ExecutionArn: ex.rec.Arn, StartDate: ts(ex.rec.StartDate)}, nil
+}
+
+// start resolves, checks and starts an execution. sync is StartSyncExecution.
+func (s *Service) start(in *StartExecutionInput, sync bool) (*execution, error) {
+	if err := s.checkStart(in); err != nil {
+		return nil, err
+	}
+	input, err := checkInput(in.Input)
+	if err != nil {
+		return nil, err
+	}
+	name := ""
+	if in.Name != nil {
+		name = *in.Name
+	} else {
+		name = s.newID()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.resolveTarget(*in.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	express := t.sm.Type == typeExpress
+	if sync && !express {
+		return nil, errTypeNotSupported()
+	}
+	var arn string
+	if express {
+		arn = s.expressArn(t.sm.Name, name, s.newID())
+	} else {
+		arn = s.executionArn(t.sm.Name, name)
+		if old, ok := s.runs.Load(arn); ok {
+			ex := old.(*execution)
+			if ex.run.Status() == "RUNNING" && ex.rec.Input == input {
+				return ex, nil
+			}
+			return nil, newError(CodeExecutionAlreadyExists, "Execution Already Exists: '%s'", arn)
+		}
+		if _, ok := s.store.GetExecution(arn); ok {
+			return nil, newError(CodeExecutionAlreadyExists, "Execution Already Exists: '%s'", arn)
+		}
+	}
+	prog, err := s.compile(t.definition, t.sm.Type)
+	if err != nil {
+		return nil, err
+	}
+	ex := &execution{}
+	run, err := s.engine.Start(prog, StartParams{
+		ExecutionArn: arn, Name: name, StateMachineArn: t.sm.Arn, StateMachineName: t.sm.Name,
+		RoleArn: t.roleArn, StateMachineVersionArn: t.versionArn, StateMachineAliasArn: t.aliasArn,
+		Input: input, Express: express,
+		OnDone: func() {
+			if !ex.phase.CompareAndSwap(phaseInit, phaseEnded) {
+				s.mu.Lock()
+				s.finishLocked(ex)
+				s.mu.Unlock()
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	rec := store.Execution{
+		Arn: arn, StateMachineArn: t.sm.Arn, Name: name, VersionArn: t.versionArn, AliasArn: t.aliasArn,
+		Express: express, Input: input, StartDate: run.StartDate(), Status: "RUNNING",
+		Definition: t.definition, RoleArn: t.roleArn, Logging: t.logging, Tracing: t.tracing,
+		Encryption: t.encryption, RevisionID: t.revisionID, DefinitionDate: t.defDate,
+		VariableReferences: t.varRefs, Seq: s.seq.Add(1),
+	}
+	if in.TraceHeader != nil {
+		rec.TraceHeader = *in.TraceHeader
+	}
+	ex.run, ex.rec = run, rec
+	if !express {
+		s.store.PutExecution(rec)
+		s.runs.Store(arn, ex)
+	}
+	s.running[t.sm.Arn]++
+	if !ex.phase.CompareAndSwap(phaseInit, phaseStarted) {
+		s.finishLocked(ex)
+	}
+	s.log.Debug("execution started", fieldExecution(arn))
+	return ex, nil
+}
+
+// finishLocked records an ended execution's outcome and completes a pending
+// DeleteStateMachine.
+func (s *Service) finishLocked(ex *execution) {
+	rec := ex.rec
+	fillOutcome(&rec, ex.run)
+	if !rec.Express {
+		s.store.PutExecution(rec)
+	}
+	smArn := rec.StateMachineArn
+	s.running[smArn]--
+	if s.running[smArn] <= 0 {
+		delete(s.running, smArn)
+		if sm, ok := s.store.GetStateMachine(smArn); ok && sm.Deleting {
+			s.removeStateMachineLocked(smArn)
+		}
+	}
+}
+
+// fillOutcome copies a run's current status and results into rec.
+func fillOutcome(rec *store.Execution, run Run) {
+	rec.Status = run.Status()
+	rec.Output, rec.HasOutput = run.Output()
+	rec.Error, rec.HasError = run.Error()
+	rec.Cause, rec.HasCause = run.Cause()
+	if t, ok := run.StopDate(); ok {
+		rec.StopDate = t
+	}
+}
+
+func (s *Service) StartSyncExecution(ctx context.Context, in *StartExecutionInput) (*StartSyncExecutionOutput, error) {
+	ex, err := s.start(in, true)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-ex.run.Done():
+	case <-ctx.Done():
+		_ = ex.run.Stop("", "")
+		<-ex.run.Done()
+	}
+	rec := ex.rec
+	fillOutcome(&rec, ex.run)
+	out := &StartSyncExecutionOutput{
+		ExecutionArn: rec.Arn, StateMachineArn: rec.StateMachineArn, Name: rec.Name,
+		StartDate: ts(rec.StartDate), StopDate: ts(rec.StopDate), Status: rec.Status,
+	}
+	if out.StopDate == nil {
+		out.StopDate = out.StartDate
+	}
+	if rec.HasError {
+		out.Error = &rec.Error
+	}
+	if rec.HasCause {
+		out.Cause = &rec.Cause
+	}
+	metaOnly := in.IncludedData != nil && *in.IncludedData == "METADATA_ONLY"
+	out.InputDetails = &DataDetails{Included: !metaOnly}
+	if !metaOnly {
+		out.Input = &rec.Input
+	}
+	if rec.HasOutput {
+		out.OutputDetails = &DataDetails{Included: !metaOnly}
+		if !metaOnly {
+			out.Output = &rec.Output
+		}
+	}
+	if rec.TraceHeader != "" {
+		out.TraceHeader = &rec.TraceHeader
+	}
+	ms := rec.StopDate.Sub(rec.StartDate).Milliseconds()
+	out.BillingDetails = &BillingDetails{BilledMemoryUsedInMB: 64, BilledDurationInMilliseconds: int64(math.Max(100, math.Ceil(float64(ms)/100)*100))}
+	return out, nil
+}
+
+// lookupExecution finds an execution record, refreshed from its live run.
+func (s *Service) lookupExecution(arnText string) (store.Execution, *execution, error) {
+	a, aerr := parseArn(arnText, rtExecution)
+	if aerr != nil {
+		return store.Execution{}, nil, aerr
+	}
+	_ = a
+	if v, ok := s.runs.Load(arnText); ok {
+		ex := v.(*execution)
+		rec := ex.rec
+		fillOutcome(&rec, ex.run)
+		return rec, ex, nil
+	}
+	rec, ok := s.store.GetExecution(arnText)
+	if !ok {
+		return store.Execution{}, nil, errExecutionDoesNotExist(arnText)
+	}
+	return rec, nil, nil
+}
+
+func (s *Service) StopExecution(ctx context.Context, in *StopExecutionInput) (*StopExecutionOutput, error) {
+	var ck checks
+	ck.str("executionArn", in.ExecutionArn, true, 1, 256)
+	ck.sensitive("error", in.Error, false, 0, 256)
+	ck.sensitive("cause", in.Cause, false, 0, 32768)
+	if err := ck.err(); err != nil {
+		return nil, err
+	}
+	rec, ex, err := s.lookupExecution(*in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	if ex != nil && rec.Status == "RUNNING" {
+		var e, c string
+		if in.Error != nil {
+			e = *in.Error
+		}
+		if in.Cause != nil {
+			c = *in.Cause
+		}
+		if err := ex.run.Stop(e, c); err != nil && !errors.Is(err, ErrExecutionNotRunning) {
+			return nil, err
+		}
+		<-ex.run.Done()
+		fillOutcome(&rec, ex.run)
+	}
+	stop := rec.StopDate
+	if stop.IsZero() {
+		stop = s.clock.Now()
+	}
+	return &StopExecutionOutput{StopDate: ts(stop)}, nil
+}
+
+// redriveStatus says whether an execution could be redriven, as DescribeExecution reports it.
+func (s *Service) redriveStatus(rec store.Execution) (status, reason string) {
+	switch rec.Status {
+	case "RUNNING", "SUCCEEDED":
+		return "NOT_REDRIVABLE", "Execution is " + rec.Status + " and cannot be redriven"
+	}
+	if _, ok := s.engine.(Redriver); ok {
+		return "REDRIVABLE", ""
+	}
+	return "NOT_REDRIVABLE", "Redrive is not supported by this emulator's engine"
+}
+
+func (s *Service) DescribeExecution(ctx context.Context, in *DescribeExecutionInput) (*DescribeExecutionOutput, error) {
+	var ck checks
+	ck.str("executionArn", in.ExecutionArn, true, 1, 256)
+	ck.enum("includedData", in.IncludedData, enumIncludedData...)
+	if err := ck.err(); err != nil {
+		return nil, err
+	}
+	rec, _, err := s.lookupExecution(*in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	metaOnly := in.IncludedData != nil && *in.IncludedData == "METADATA_ONLY"
+	out := &DescribeExecutionOutput{
+		ExecutionArn: rec.Arn, StateMachineArn: rec.StateMachineArn, Name: rec.Name, Status: rec.Status,
+		StartDate: ts(rec.StartDate), StopDate: ts(rec.StopDate),
+		InputDetails: &DataDetails{Included: !metaOnly}, StateMachineVersionArn: rec.VersionArn,
+		StateMachineAliasArn: rec.AliasArn, RedriveCount: rec.RedriveCount, RedriveDate: ts(rec.RedriveDate),
+	}
+	if !metaOnly {
+		out.Input = &rec.Input
+	}
+	if rec.HasOutput {
+		out.OutputDetails = &DataDetails{Included: !metaOnly}
+		if !metaOnly {
+			out.Output = &rec.Output
+		}
+	}
+	if rec.TraceHeader != "" {
+		out.TraceHeader = &rec.TraceHeader
+	}
+	if rec.HasError {
+		out.Error = &rec.Error
+	}
+	if rec.HasCause {
+		out.Cause = &rec.Cause
+	}
+	out.RedriveStatus, out.RedriveStatusReason = s.redriveStatus(rec)
+	return out, nil
+}
+
+func (s *Service) DescribeStateMachineForExecution(ctx context.Context, in *DescribeStateMachineForExecutionInput) (*DescribeStateMachineForExecutionOutput, error) {
+	var ck checks
+	ck.str("executionArn", in.ExecutionArn, true, 1, 256)
+	ck.enum("includedData", in.IncludedData, enumIncludedData...)
+	if err := ck.err(); err != nil {
+		return nil, err
+	}
+	rec, _, err := s.lookupExecution(*in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	name := rec.StateMachineArn[strings.LastIndexByte(rec.StateMachineArn, ':')+1:]
+	out := &DescribeStateMachineForExecutionOutput{
+		StateMachineArn: rec.StateMachineArn, Name: name, Definition: rec.Definition, RoleArn: rec.RoleArn,
+		UpdateDate: ts(rec.DefinitionDate), LoggingConfiguration: raw(rec.Logging),
+		TracingConfiguration: raw(rec.Tracing), EncryptionConfiguration: raw(rec.Encryption),
+		VariableReferences: rec.VariableReferences,
+	}
+	if rec.VersionArn != "" {
+		out.RevisionID = rec.RevisionID
+	}
+	return out, nil
+}
+
+func (s *Service) ListExecutions(ctx context.Context, in *ListExecutionsInput) (*ListExecutionsOutput, error) {
+	var ck checks
+	ck.str("stateMachineArn", in.StateMachineArn, false, 1, 256)
+	ck.enum("statusFilter", in.StatusFilter, enumExecutionStatus...)
+	ck.intRange("maxResults", in.MaxResults, 0, 1000)
+	ck.str("nextToken", in.NextToken, false, 1, 3096)
+	ck.str("mapRunArn", in.MapRunArn, false, 1, 2000)
+	ck.enum("redriveFilter", in.RedriveFilter, enumRedriveFilter...)
+	if err := ck.err(); err != nil {
+		return nil, err
+	}
+	if (in.StateMachineArn == nil) == (in.MapRunArn == nil) {
+		return nil, newError(CodeValidationException, "Must provide a StateMachine ARN or a MapRun ARN")
+	}
+	if in.MapRunArn != nil {
+		if _, aerr := parseArn(*in.MapRunArn, rtMapRun); aerr != nil {
+			return nil, aerr
+		}
+		return nil, errResourceNotFound(*in.MapRunArn)
+	}
+	ref, aerr := parseStateMachineArn(*in.StateMachineArn)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if ref.Label != "" {
+		return nil, &Error{Code: CodeValidationException, Message: "Labelled ARNs are not supported by this API", Reason: "API_DOES_NOT_SUPPORT_LABELED_ARNS"}
+	}
+	sm, ok := s.store.GetStateMachine(ref.Base)
+	if !ok {
+		return nil, errStateMachineDoesNotExist(*in.StateMachineArn)
+	}
+	if sm.Type == typeExpress {
+		return nil, errTypeNotSupported()
+	}
+	all := s.store.ListExecutions(ref.Base)
+	list := all[:0:0]
+	for _, rec := range all {
+		if v, ok := s.runs.Load(rec.Arn); ok {
+			fillOutcome(&rec, v.(*execution).run)
+		}
+		switch {
+		case ref.Version > 0 && rec.VersionArn != *in.StateMachineArn:
+			continue
+		case ref.Alias != "" && rec.AliasArn != *in.StateMachineArn:
+			continue
+		case in.StatusFilter != nil && rec.Status != *in.StatusFilter:
+			continue
+		case in.RedriveFilter != nil && (*in.RedriveFilter == "REDRIVEN") != (rec.RedriveCount > 0):
+			continue
+		}
+		list = append(list, rec)
+	}
+	scope := "x:" + *in.StateMachineArn
+	if in.StatusFilter != nil {
+		scope += ":" + *in.StatusFilter
+	}
+	if in.RedriveFilter != nil {
+		scope += ":" + *in.RedriveFilter
+	}
+	page, next, err := paginate(s, scope, list, func(r store.Execution) string { return r.Arn }, in.MaxResults, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListExecutionsOutput{Executions: make([]ExecutionListItem, 0, len(page)), NextToken: next}
+	for _, rec := range page {
+		out.Executions = append(out.Executions, ExecutionListItem{
+			ExecutionArn: rec.Arn, StateMachineArn: rec.StateMachineArn, Name: rec.Name, Status: rec.Status,
+			StartDate: ts(rec.StartDate), StopDate: ts(rec.StopDate), StateMachineVersionArn: rec.VersionArn,
+			StateMachineAliasArn: rec.AliasArn, RedriveCount: rec.RedriveCount, RedriveDate: ts(rec.RedriveDate),
+		})
+	}
+	return out, nil
+}
+
+func (s *Service) GetExecutionHistory(ctx context.Context, in *GetExecutionHistoryInput) (*GetExecutionHistoryOutput, error) {
+	var ck checks
+	ck.str("executionArn", in.ExecutionArn, true, 1, 256)
+	ck.intRange("maxResults", in.MaxResults, 0, 1000)
+	ck.str("nextToken", in.NextToken, false, 1, 1024)
+	if err := ck.err(); err != nil {
+		return nil, err
+	}
+	_, ex, err := s.lookupExecution(*in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	if ex == nil {
+		// Recorded before this process started: a durable store keeps no history yet.
+		return &GetExecutionHistoryOutput{Events: []json.RawMessage{}}, nil
+	}
+	events := ex.run.History()
+	if in.ReverseOrder != nil && *in.ReverseOrder {
+		rev := make([]json.Marshaler, len(events))
+		for i, e := range events {
+			rev[len(events)-1-i] = e
+		}
+		events = rev
+	}
+	type indexed struct {
+		i int
+		e json.Marshaler
+	}
+	items := make([]indexed, len(events))
+	for i, e := range events {
+		items[i] = indexed{i, e}
+	}
+	scope := "h:" + *in.ExecutionArn
+	if in.ReverseOrder != nil && *in.ReverseOrder {
+		scope += ":r"
+	}
+	page, next, err := paginate(s, scope, items, func(it indexed) string { return "" }, in.MaxResults, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	strip := in.IncludeExecutionData != nil && !*in.IncludeExecutionData
+	out := &GetExecutionHistoryOutput{Events: make([]json.RawMessage, 0, len(page)), NextToken: next}
+	for _, it := range page {
+		b, err := it.e.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		if strip {
+			b = stripExecutionData(b)
+		}
+		out.Events = append(out.Events, b)
+	}
+	return out, nil
+}
+
+// stripExecutionData removes input and output from an event's details, as
+// includeExecutionData=false asks.
+func stripExecutionData(b []byte) []byte {
+	var ev map[string]json.RawMessage
+	if json.Unmarshal(b, &ev) != nil {
+		return b
+	}
+	for k, v := range ev {
+		if !strings.HasSuffix(k, "EventDetails") || len(v) == 0 || v[0] != '{' {
+			continue
+		}
+		var d map[string]json.RawMessage
+		if json.Unmarshal(v, &d) != nil {
+			continue
+		}
+		delete(d, "input")
+		delete(d, "output")
+		if nb, err := marshal(d); err == nil {
+			ev[k] = nb
+		}
+	}
+	out, err := marshal(ev)
+	if err != nil {
+		return b
+	}
+	return bytes.TrimSpace(out)
+}
+
+// Redriver is implemented by engines that can redrive a failed execution.
+type Redriver interface {
+	Redrive(run Run) error
+}
+
+func (s *Service) RedriveExecution(ctx context.Context, in *RedriveExecutionInput) (*RedriveExecutionOutput, error) {
+	var ck checks
+	ck.str("executionArn", in.ExecutionArn, true, 1, 256)
+	ck.str("clientToken", in.ClientToken, false, 1, 64)
+	if err := ck.err(); err != nil {
+		return nil, err
+	}
+	rec, ex, err := s.lookupExecution(*in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	status, reason := s.redriveStatus(rec)
+	if status != "REDRIVABLE" || ex == nil {
+		if reason == "" {
+			reason = "Execution cannot be redriven"
+		}
+		return nil, newError(CodeExecutionNotRedrivable, "%s", reason)
+	}
+	r := s.engine.(Redriver)
+	if err := r.Redrive(ex.run); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	return &RedriveExecutionOutput{RedriveDate: ts(now)}, nil
+}

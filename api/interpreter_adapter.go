@@ -1,0 +1,223 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/interpreter"
+	"github.com/sfnlocal/sfnlocal/interpreter/task"
+)
+
+// This file is the one place that knows the interpreter's Go API: it adapts
+// *interpreter.Engine to Engine and translates the interpreter's errors into the sentinels
+// apiError maps.
+
+// InterpreterConfig configures the real engine.
+type InterpreterConfig struct {
+	Clock     clock.Factory // nil: real time
+	Tasks     task.Registry
+	Logger    *zap.Logger
+	Region    string
+	AccountID string
+}
+
+// InterpreterEngine returns an EngineFactory for the ASL interpreter.
+func InterpreterEngine(cfg InterpreterConfig) EngineFactory {
+	return func(activityExists func(string) bool) Engine {
+		return &interpEngine{cfg: cfg, e: interpreter.NewEngine(interpreter.Config{
+			Clock: cfg.Clock, Tasks: cfg.Tasks, Logger: cfg.Logger, Region: cfg.Region,
+			AccountID: cfg.AccountID, ActivityExists: activityExists,
+		})}
+	}
+}
+
+type interpEngine struct {
+	cfg InterpreterConfig
+	e   *interpreter.Engine
+}
+
+type interpProgram struct{ sm *interpreter.StateMachine }
+
+func (p interpProgram) VariableReferences() map[string][]string { return p.sm.VariableReferences() }
+
+func (a *interpEngine) Compile(definition, smType string) (Program, error) {
+	sm, err := interpreter.Parse(definition)
+	if err != nil {
+		var de *interpreter.DefinitionError
+		if errors.As(err, &de) {
+			return nil, &DefinitionError{Message: de.Error()}
+		}
+		return nil, err
+	}
+	if smType == typeExpress {
+		if ds := expressDiagnostics(definition); len(ds) > 0 {
+			parts := make([]string, len(ds))
+			for i, d := range ds {
+				parts[i] = d.Code + ": " + d.Message + " at " + d.Location
+			}
+			return nil, &DefinitionError{Message: "Invalid State Machine Definition: '" + strings.Join(parts, ", ") + "'"}
+		}
+	}
+	return interpProgram{sm}, nil
+}
+
+func (a *interpEngine) Validate(definition, smType string) []Diagnostic {
+	ds := interpreter.Validate(definition)
+	out := make([]Diagnostic, len(ds))
+	for i, d := range ds {
+		out[i] = Diagnostic{Severity: d.Severity, Code: d.Code, Message: d.Message, Location: d.Location}
+	}
+	if smType == typeExpress && len(out) == 0 {
+		out = expressDiagnostics(definition)
+	}
+	return out
+}
+
+// expressDiagnostics lists the Task resources an EXPRESS state machine may not use (AWS:
+// no .sync, no .waitForTaskToken, no activities), with AWS's messages. The interpreter
+// validates a definition without knowing the state machine's type, so the check that
+// depends on the type lives here.
+func expressDiagnostics(definition string) []Diagnostic {
+	var def map[string]any
+	if json.Unmarshal([]byte(definition), &def) != nil {
+		return nil
+	}
+	var out []Diagnostic
+	var walk func(states map[string]any, at string)
+	walk = func(states map[string]any, at string) {
+		names := make([]string, 0, len(states))
+		for n := range states {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			st, _ := states[name].(map[string]any)
+			loc := at + "/States/" + name
+			switch st["Type"] {
+			case "Task":
+				res, _ := st["Resource"].(string)
+				msg := ""
+				switch {
+				case strings.Contains(res, ":activity:"):
+					msg = "Express state machine does not support Activity ARN"
+				case strings.HasSuffix(res, ".waitForTaskToken"):
+					msg = "Express state machine does not support '.waitForTaskToken' service integration "
+				case strings.HasSuffix(res, ".sync"), strings.HasSuffix(res, ".sync:2"):
+					msg = "Express state machine does not support '.sync' service integration"
+				}
+				if msg != "" {
+					out = append(out, Diagnostic{Severity: "ERROR", Code: "SCHEMA_VALIDATION_FAILED", Message: msg, Location: loc + "/Resource"})
+				}
+			case "Parallel":
+				branches, _ := st["Branches"].([]any)
+				for i, b := range branches {
+					if bm, ok := b.(map[string]any); ok {
+						if sub, ok := bm["States"].(map[string]any); ok {
+							walk(sub, loc+"/Branches/"+strconv.Itoa(i))
+						}
+					}
+				}
+			case "Map":
+				for _, key := range []string{"ItemProcessor", "Iterator"} {
+					if p, ok := st[key].(map[string]any); ok {
+						if sub, ok := p["States"].(map[string]any); ok {
+							walk(sub, loc+"/"+key)
+						}
+					}
+				}
+			}
+		}
+	}
+	if states, ok := def["States"].(map[string]any); ok {
+		walk(states, "")
+	}
+	return out
+}
+
+func (a *interpEngine) Start(p Program, sp StartParams) (Run, error) {
+	ip, ok := p.(interpProgram)
+	if !ok {
+		return nil, fmt.Errorf("program %T is not the interpreter's", p)
+	}
+	var onDone func(*interpreter.Execution)
+	if sp.OnDone != nil {
+		onDone = func(*interpreter.Execution) { sp.OnDone() }
+	}
+	x, err := a.e.Start(ip.sm, interpreter.StartParams{
+		ExecutionArn: sp.ExecutionArn, Name: sp.Name, StateMachineArn: sp.StateMachineArn,
+		StateMachineName: sp.StateMachineName, RoleArn: sp.RoleArn,
+		StateMachineVersionArn: sp.StateMachineVersionArn, StateMachineAliasArn: sp.StateMachineAliasArn,
+		Input: sp.Input, Express: sp.Express, OnDone: onDone,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return interpRun{x}, nil
+}
+
+// taskError translates the interpreter's callback sentinels.
+func taskError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, interpreter.ErrInvalidToken):
+		return fmt.Errorf("%w: %w", ErrTaskTokenInvalid, err)
+	case errors.Is(err, interpreter.ErrTaskDoesNotExist):
+		return fmt.Errorf("%w: %w", ErrTaskDoesNotExist, err)
+	case errors.Is(err, interpreter.ErrTaskTimedOut):
+		return fmt.Errorf("%w: %w", ErrTaskTimedOut, err)
+	case errors.Is(err, interpreter.ErrInvalidOutput):
+		return fmt.Errorf("%w: %w", ErrTaskOutputBad, err)
+	}
+	return err
+}
+
+func (a *interpEngine) SendTaskSuccess(token, output string) error {
+	return taskError(a.e.SendTaskSuccess(token, output))
+}
+
+func (a *interpEngine) SendTaskFailure(token, errName, cause string) error {
+	return taskError(a.e.SendTaskFailure(token, errName, cause))
+}
+
+func (a *interpEngine) SendTaskHeartbeat(token string) error {
+	return taskError(a.e.SendTaskHeartbeat(token))
+}
+
+func (a *interpEngine) GetActivityTask(ctx context.Context, activityArn, workerName string) (string, string, error) {
+	tok, in, err := a.e.GetActivityTask(ctx, activityArn, workerName)
+	return tok, in, taskError(err)
+}
+
+func (a *interpEngine) Close() { a.e.Close() }
+
+type interpRun struct{ x *interpreter.Execution }
+
+func (r interpRun) Done() <-chan struct{}       { return r.x.Done() }
+func (r interpRun) Status() string              { return r.x.Status() }
+func (r interpRun) Output() (string, bool)      { return r.x.Output() }
+func (r interpRun) Error() (string, bool)       { return r.x.Error() }
+func (r interpRun) Cause() (string, bool)       { return r.x.Cause() }
+func (r interpRun) StopDate() (time.Time, bool) { return r.x.StopDate() }
+func (r interpRun) StartDate() time.Time        { return r.x.StartDate() }
+func (r interpRun) Stop(errName, cause string) error {
+	return r.x.Stop(errName, cause)
+}
+
+func (r interpRun) History() []json.Marshaler {
+	evs := r.x.History()
+	out := make([]json.Marshaler, len(evs))
+	for i := range evs {
+		out[i] = evs[i]
+	}
+	return out
+}

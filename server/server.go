@@ -1,0 +1,209 @@
+// Package server composes everything sfnlocal serves on its one port: the Step Functions API
+// (api), the Lambda simulator (services/lambda), the Batch simulator with its CloudWatch Logs
+// subset (services/batch on Docker), and the SNS fake (services/sns), with the interpreter
+// calling the simulators through the interpreter/task registry.
+//
+// It exists as a package, not inside cmd/sfnlocal, so that the binary and the Go test helper
+// (sfnlocaltest) build exactly the same server.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/sfnlocal/sfnlocal/api"
+	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/config"
+	"github.com/sfnlocal/sfnlocal/interpreter/task"
+	"github.com/sfnlocal/sfnlocal/services/batch"
+	"github.com/sfnlocal/sfnlocal/services/batch/docker"
+	"github.com/sfnlocal/sfnlocal/services/lambda"
+	"github.com/sfnlocal/sfnlocal/services/sns"
+)
+
+// ShutdownGrace bounds how long a graceful shutdown waits for requests in flight (a
+// GetActivityTask long poll can hold one for 60 s).
+const ShutdownGrace = 5 * time.Second
+
+// Server is a configured sfnlocal.
+type Server struct {
+	cfg     config.Config
+	log     *zap.Logger
+	sfn     *api.Service
+	lambda  *lambda.Service
+	batch   *batch.Service
+	sns     *sns.Service
+	handler http.Handler
+}
+
+// New builds the services for cfg. cfg.Addr must be the address the server will be reached
+// at (bind first when it has port 0), since function processes and job containers are told
+// how to call back into sfnlocal.
+func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
+	if logger == nil {
+		logger = zap.NewNop()
+	}
+	clocks, err := clock.ParseMode(cfg.TimeMode)
+	if err != nil {
+		return nil, err
+	}
+	// Lambda code and Batch containers run in real time: they get the base clock, not an
+	// execution's instant clock. A scaled server scales Batch timeouts too.
+	base := clocks()
+	if _, ok := base.(clock.Skipper); ok {
+		base = clock.Real()
+	}
+	_, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("server: address %q: %w", cfg.Addr, err)
+	}
+	s := &Server{cfg: cfg, log: logger}
+
+	s.lambda, err = lambda.New(lambda.Config{
+		Clock: clock.Real(), Logger: logger.Named("lambda"), Region: cfg.Region, AccountID: cfg.AccountID,
+		ForwardEndpoint: cfg.LambdaEndpoint,
+		Env: map[string]string{
+			"AWS_ENDPOINT_URL":      "http://127.0.0.1:" + port,
+			"AWS_ACCESS_KEY_ID":     "sfnlocal",
+			"AWS_SECRET_ACCESS_KEY": "sfnlocal",
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	runner, err := docker.New(logger.Named("docker"))
+	if err != nil {
+		s.lambda.Close()
+		return nil, err
+	}
+	containerHost := cfg.ContainerHost
+	if containerHost == "" {
+		containerHost = "host.docker.internal"
+	}
+	s.batch, err = batch.New(batch.Config{
+		Clock: base, Logger: logger.Named("batch"), Region: cfg.Region, AccountID: cfg.AccountID,
+		Runner: runner, AllowPrivileged: cfg.AllowPrivileged, AllowHostMounts: cfg.AllowHostMounts,
+		EndpointURL: "http://" + net.JoinHostPort(containerHost, port),
+	})
+	if err != nil {
+		s.lambda.Close()
+		return nil, err
+	}
+	// Leftover containers of a crashed earlier run are removed; without a daemon this only
+	// logs, and jobs fail when they start.
+	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if n, err := runner.Reap(rctx); err != nil {
+		logger.Warn("docker is not reachable: Batch jobs will fail to start", zap.Error(err))
+	} else if n > 0 {
+		logger.Info("removed leftover job containers", zap.Int("count", n))
+	}
+	cancel()
+	s.sns = sns.New(sns.Config{Clock: base, Logger: logger.Named("sns"), Region: cfg.Region, AccountID: cfg.AccountID})
+
+	tasks := task.Registry{
+		"lambda": s.lambda.Integration(),
+		"batch":  s.batch.Integration(),
+		"sns":    s.sns.Integration(),
+	}
+	s.sfn, err = api.New(api.Options{
+		Engine: api.InterpreterEngine(api.InterpreterConfig{
+			Clock: clocks, Tasks: tasks, Logger: logger.Named("interpreter"),
+			Region: cfg.Region, AccountID: cfg.AccountID,
+		}),
+		Logger:    logger.Named("api"),
+		Region:    cfg.Region,
+		AccountID: cfg.AccountID,
+	})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.handler = s.route()
+	return s, nil
+}
+
+// route sends each request to the service it belongs to, the way AWS's endpoints would.
+func (s *Server) route() http.Handler {
+	sfnH, lambdaH, batchH, logsH, snsH := s.sfn.Handler(), s.lambda.Handler(), s.batch.Handler(), s.batch.LogsHandler(), s.sns.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		target := r.Header.Get("X-Amz-Target")
+		switch {
+		case api.IsStepFunctionsRequest(r):
+			sfnH.ServeHTTP(w, r)
+		case strings.HasPrefix(target, "Logs_20140328."):
+			logsH.ServeHTTP(w, r)
+		case strings.HasPrefix(r.URL.Path, "/2015-03-31/"), strings.HasPrefix(r.URL.Path, "/2017-03-31/"),
+			strings.HasPrefix(r.URL.Path, "/2016-08-19/"), strings.HasPrefix(r.URL.Path, "/2019-09-25/"):
+			lambdaH.ServeHTTP(w, r)
+		case strings.HasPrefix(r.URL.Path, "/v1/"):
+			batchH.ServeHTTP(w, r)
+		case sns.IsSNSRequest(r):
+			snsH.ServeHTTP(w, r)
+		case r.Method == http.MethodPost && target != "":
+			// An awsJson request for a service sfnlocal does not serve: answer as AWS's
+			// front end does for an unknown operation.
+			sfnH.ServeHTTP(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}
+
+// Handler routes every request to its service.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Lambda is the Lambda simulator, e.g. for registering in-process Go functions.
+func (s *Server) Lambda() *lambda.Service { return s.lambda }
+
+// SNS is the SNS fake, for reading published messages.
+func (s *Server) SNS() *sns.Service { return s.sns }
+
+// Close stops every execution, function environment and job container.
+func (s *Server) Close() error {
+	var errs []error
+	if s.sfn != nil {
+		s.sfn.Close()
+	}
+	if s.batch != nil {
+		errs = append(errs, s.batch.Close())
+	}
+	if s.lambda != nil {
+		errs = append(errs, s.lambda.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Serve answers requests on ln until ctx ends, then shuts down gracefully and closes the
+// services.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(s.log.Named("http"))}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	s.log.Info("listening", zap.String("addr", ln.Addr().String()), zap.String("region", s.cfg.Region),
+		zap.String("account_id", s.cfg.AccountID), zap.String("time", s.cfg.TimeMode))
+	select {
+	case err := <-errc:
+		_ = s.Close()
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	cerr := s.Close()
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = hs.Close()
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, cerr)
+}
