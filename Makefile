@@ -19,7 +19,7 @@ run: build
 deps:
 	@./scripts/deps.sh
 
-test: deps lint unit
+test: deps lint unit example compose-test
 
 unit:
 	$(GO) test $(GOFLAGS_TEST) $(PKGS)
@@ -36,6 +36,10 @@ fmt-check:
 # example runs every sample under examples/ end to end with real containers.
 example: build
 	./examples/run-all.sh
+
+# compose-test runs sfnlocal in Docker Compose with a test container driving the seed.
+compose-test:
+	./examples/docker-compose/run.sh
 
 IMAGE ?= sfnlocal:latest
 docker: build

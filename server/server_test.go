@@ -1,0 +1,115 @@
+package server
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+
+	"github.com/sfnlocal/sfnlocal/internal/config"
+)
+
+func testConfig(t testing.TB) config.Config {
+	t.Helper()
+	cfg, err := config.Load([]string{"--addr", "127.0.0.1:0", "--time", "instant"}, func(string) string { return "" }, io.Discard)
+	require.NoError(t, err)
+	return cfg
+}
+
+func TestRouting(t *testing.T) {
+	t.Parallel()
+	srv, err := New(testConfig(t), zap.NewNop())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	cases := []struct {
+		name, method, path, target, contentType, body string
+		status                                        int
+		want                                          string
+	}{
+		{name: "step functions", method: "POST", path: "/", target: "AWSStepFunctions.ListStateMachines", body: "{}", status: 200, want: `{"stateMachines":[]}`},
+		{name: "lambda", method: "GET", path: "/2015-03-31/functions/", status: 200, want: `"Functions"`},
+		{name: "batch", method: "POST", path: "/v1/describejobqueues", body: "{}", status: 200, want: `"jobQueueName":"default"`},
+		{name: "logs", method: "POST", path: "/", target: "Logs_20140328.GetLogEvents", body: `{"logGroupName":"/aws/batch/job","logStreamName":"nope"}`, status: 400, want: "ResourceNotFoundException"},
+		{name: "sns", method: "POST", path: "/", contentType: "application/x-www-form-urlencoded", body: "Action=ListTopics", status: 200, want: "<ListTopicsResponse"},
+		{name: "sns messages", method: "GET", path: "/_sfnlocal/sns/messages", status: 200, want: `"Messages":[]`},
+		{name: "unknown awsJson service", method: "POST", path: "/", target: "DynamoDB_20120810.ListTables", body: "{}", status: 400, want: "UnknownOperationException"},
+		{name: "unclaimed path", method: "GET", path: "/nothing-here", status: 404, want: "404 page not found"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+			if tc.target != "" {
+				r.Header.Set("X-Amz-Target", tc.target)
+			}
+			if tc.contentType != "" {
+				r.Header.Set("Content-Type", tc.contentType)
+			}
+			w := httptest.NewRecorder()
+			srv.Handler().ServeHTTP(w, r)
+			require.Equal(t, tc.status, w.Code, w.Body.String())
+			require.Contains(t, w.Body.String(), tc.want)
+		})
+	}
+}
+
+// start builds and serves a server on a free loopback port.
+func start(t testing.TB) (addr string, stop func() error) {
+	t.Helper()
+	cfg := testConfig(t)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	require.NoError(t, err)
+	cfg.Addr = ln.Addr().String()
+	srv, err := New(cfg, zap.NewNop())
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	return cfg.Addr, func() error { cancel(); return <-done }
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
+	addr, stop := start(t)
+	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/", strings.NewReader(`{}`))
+	require.NoError(t, err)
+	req.Header.Set("X-Amz-Target", "AWSStepFunctions.ListActivities")
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	require.JSONEq(t, `{"activities":[]}`, string(body))
+	require.NoError(t, stop())
+	_, err = http.DefaultClient.Do(req)
+	require.Error(t, err, "the listener is closed after shutdown")
+}
+
+// BenchmarkColdStart measures a cold start: build every service, open a listener, answer the
+// first request over loopback, shut down.
+func BenchmarkColdStart(b *testing.B) {
+	for b.Loop() {
+		addr, stop := start(b)
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/", strings.NewReader(`{}`))
+		req.Header.Set("X-Amz-Target", "AWSStepFunctions.ListStateMachines")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+		if err := stop(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
