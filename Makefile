@@ -5,7 +5,7 @@ ADDR    ?= 127.0.0.1:8083
 PKGS    := ./...
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all build run test unit deps lint vet fmt-check bench fuzz clean example docker compose-test
+.PHONY: all build run test unit counts deps lint vet fmt-check bench fuzz clean example docker compose-test
 
 all: build
 
@@ -19,10 +19,17 @@ run: build
 deps:
 	@./scripts/deps.sh
 
-test: deps lint unit example compose-test
+test: deps lint unit counts example compose-test
 
 unit:
 	$(GO) test $(GOFLAGS_TEST) $(PKGS)
+
+# counts prints the pass counts of the runs against AWS-recorded cases and reference suites
+# (go test hides a passing test's output unless -v).
+COUNT_TESTS := ^(TestConformance|TestConformanceLambda|TestReplayIntegrations|TestReplayActivities|TestValidateRecorded|TestValidateReplay|TestTestStateReplay|TestSuite|TestConformancePassChains|TestConformanceLambdaTier)$$
+counts:
+	@$(GO) test -count=1 -v -run '$(COUNT_TESTS)' ./conformance/ ./api/ ./jsonata/ ./interpreter/payload/ ./services/lambda/ \
+		| grep -E '[0-9]+/[0-9]+ (cases )?passed' | sed -E 's/^ *([a-z_]+\.go:[0-9]+: )?//' | sort -u
 
 lint: vet fmt-check
 
