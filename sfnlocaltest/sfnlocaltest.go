@@ -19,6 +19,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
@@ -90,11 +92,24 @@ func New(t testing.TB, opts ...Option) *Server {
 }
 
 // AWSConfig returns an aws-sdk-go-v2 configuration that sends every client to this server
-// with dummy credentials, e.g. sfn.NewFromConfig(srv.AWSConfig()).
+// with dummy credentials, e.g. sfn.NewFromConfig(srv.AWSConfig()). Endpoint host prefixes are
+// off, so StartSyncExecution and TestState reach the server instead of "sync-127.0.0.1".
 func (s *Server) AWSConfig() aws.Config {
 	return aws.Config{
 		Region:       s.Config.Region,
 		Credentials:  credentials.NewStaticCredentialsProvider("sfnlocal", "sfnlocal", ""),
 		BaseEndpoint: aws.String(s.URL),
+		APIOptions:   []func(*middleware.Stack) error{DisableHostPrefix},
 	}
+}
+
+// DisableHostPrefix is the Go SDK's counterpart of the CLI's
+// AWS_DISABLE_HOST_PREFIX_INJECTION=true, as an API option for any client:
+//
+//	cfg.APIOptions = append(cfg.APIOptions, sfnlocaltest.DisableHostPrefix)
+func DisableHostPrefix(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("sfnlocalDisableHostPrefix",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			return next.HandleInitialize(smithyhttp.DisableEndpointHostPrefix(ctx, true), in)
+		}), middleware.Before)
 }

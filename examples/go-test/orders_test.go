@@ -126,3 +126,22 @@ func TestOrderWorkflow(t *testing.T) {
 	}
 	require.Equal(t, int32(3), calls.Load())
 }
+
+// TestExpressSync runs an EXPRESS machine with StartSyncExecution: sfnlocaltest's AWSConfig
+// turns off the SDK's "sync-" host prefix, so the call reaches the local server.
+func TestExpressSync(t *testing.T) {
+	t.Parallel()
+	srv := sfnlocaltest.New(t)
+	ctx := context.Background()
+	client := sfn.NewFromConfig(srv.AWSConfig())
+	sm, err := client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+		Name: aws.String("express"), Type: types.StateMachineTypeExpress,
+		Definition: aws.String(`{"StartAt":"Hello","States":{"Hello":{"Type":"Pass","Parameters":{"greeting.$":"States.Format('hello {}', $.name)"},"End":true}}}`),
+		RoleArn:    aws.String("arn:aws:iam::123456789012:role/express"),
+	})
+	require.NoError(t, err)
+	out, err := client.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"name":"sfnlocal"}`)})
+	require.NoError(t, err)
+	require.Equal(t, types.SyncExecutionStatusSucceeded, out.Status)
+	require.JSONEq(t, `{"greeting":"hello sfnlocal"}`, aws.ToString(out.Output))
+}
