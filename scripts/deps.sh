@@ -7,6 +7,9 @@ command -v aws >/dev/null 2>&1 || need+=(awscli)
 python3 -c 'import boto3' >/dev/null 2>&1 || need+=(python3-boto3)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || need+=(busybox-static)
+command -v zip >/dev/null 2>&1 || need+=(zip)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "deps: installing ${need[*]}"
