@@ -175,7 +175,7 @@ func waitDone(t testing.TB, c *sfn.Client, arn string) {
 	t.Fatalf("execution %s did not finish", arn)
 }
 
-// TestInterpreterTestState covers the TestState bridge over the interpreter.
+// TestInterpreterTestState covers TestState through the SDK.
 func TestInterpreterTestState(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -201,7 +201,9 @@ func TestInterpreterTestState(t *testing.T) {
 			status: types.TestExecutionStatusCaughtError, output: `{"Error":"Boom","Cause":"why"}`, next: "Handle", errName: "Boom"},
 		{name: "state of a machine", in: sfn.TestStateInput{Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Succeed"}}}`), StateName: aws.String("A")},
 			status: types.TestExecutionStatusSucceeded, output: `{}`, next: "B"},
-		{name: "debug level refused", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), InspectionLevel: types.InspectionLevelDebug}, code: "ValidationException"},
+		{name: "debug level", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), Input: aws.String(`{"a":1}`), InspectionLevel: types.InspectionLevelDebug},
+			status: types.TestExecutionStatusSucceeded, output: `{"a":1}`},
+		{name: "mock on a Pass state refused", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), Mock: &types.MockInput{Result: aws.String(`{}`)}}, code: "ValidationException"},
 		{name: "invalid state", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","Next":1}`)}, code: "InvalidDefinition"},
 	}
 	for _, tc := range cases {

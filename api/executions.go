@@ -21,6 +21,9 @@ type execution struct {
 	// phaseStarted once Start returned, OnDone from phaseInit to phaseEnded when the
 	// execution ended first. Whoever loses the race records it.
 	phase atomic.Int32
+	// redriveTokens are the clientTokens of the last successful RedriveExecution calls, for
+	// their idempotent repeats (guarded by Service.mu).
+	redriveTokens []redriveToken
 }
 
 const (
@@ -270,6 +273,9 @@ func fillOutcome(rec *store.Execution, run Run) {
 	if t, ok := run.StopDate(); ok {
 		rec.StopDate = t
 	}
+	if ri, ok := run.(redriveInfo); ok {
+		rec.RedriveCount, rec.RedriveDate = ri.Redrives()
+	}
 }
 
 func (s *Service) StartSyncExecution(ctx context.Context, in *StartExecutionInput) (*StartSyncExecutionOutput, error) {
@@ -370,16 +376,30 @@ func (s *Service) StopExecution(ctx context.Context, in *StopExecutionInput) (*S
 	return &StopExecutionOutput{StopDate: ts(stop)}, nil
 }
 
-// redriveStatus says whether an execution could be redriven, as DescribeExecution reports it.
-func (s *Service) redriveStatus(rec store.Execution) (status, reason string) {
+// redriveStatus says whether an execution could be redriven, as DescribeExecution reports it
+// (reasons as AWS words them; the recorded SUCCEEDED one has no final period). ex is the live
+// execution, nil for one recorded before this process started.
+func (s *Service) redriveStatus(rec store.Execution, ex *execution) (status, reason string) {
 	switch rec.Status {
 	case "RUNNING", "SUCCEEDED":
 		return "NOT_REDRIVABLE", "Execution is " + rec.Status + " and cannot be redriven"
 	}
-	if _, ok := s.engine.(Redriver); ok {
-		return "REDRIVABLE", ""
+	if sm, ok := s.store.GetStateMachine(rec.StateMachineArn); !ok || sm.Deleting {
+		// A deleted state machine was DELETING first; its executions stay refused.
+		return "NOT_REDRIVABLE", "State machine is in DELETING status"
 	}
-	return "NOT_REDRIVABLE", "Redrive is not supported by this emulator's engine"
+	r, ok := s.engine.(Redriver)
+	switch {
+	case !ok:
+		return "NOT_REDRIVABLE", "Redrive is not supported by this emulator's engine"
+	case ex == nil:
+		// Its run state is gone with the process that ran it.
+		return "NOT_REDRIVABLE", "Execution was started before the launch of RedriveExecution"
+	}
+	if ok, reason := r.RedriveStatus(ex.run); !ok {
+		return "NOT_REDRIVABLE", reason
+	}
+	return "REDRIVABLE", ""
 }
 
 func (s *Service) DescribeExecution(ctx context.Context, in *DescribeExecutionInput) (*DescribeExecutionOutput, error) {
@@ -389,7 +409,7 @@ func (s *Service) DescribeExecution(ctx context.Context, in *DescribeExecutionIn
 	if err := ck.err(); err != nil {
 		return nil, err
 	}
-	rec, _, err := s.lookupExecution(*in.ExecutionArn)
+	rec, ex, err := s.lookupExecution(*in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}
@@ -418,7 +438,7 @@ func (s *Service) DescribeExecution(ctx context.Context, in *DescribeExecutionIn
 	if rec.HasCause {
 		out.Cause = &rec.Cause
 	}
-	out.RedriveStatus, out.RedriveStatusReason = s.redriveStatus(rec)
+	out.RedriveStatus, out.RedriveStatusReason = s.redriveStatus(rec, ex)
 	return out, nil
 }
 
@@ -603,33 +623,105 @@ func stripExecutionData(b []byte) []byte {
 	return bytes.TrimSpace(out)
 }
 
-// Redriver is implemented by engines that can redrive a failed execution.
+// Redriver is implemented by engines that can redrive a failed execution (RedriveExecution).
 type Redriver interface {
-	Redrive(run Run) error
+	// RedriveStatus reports whether run can be redriven now and, if not, why (AWS's
+	// redriveStatusReason text).
+	RedriveStatus(run Run) (redrivable bool, reason string)
+	// Redrive restarts run from its unsuccessful step and returns the redrive date; a run
+	// that cannot be redriven gives an ExecutionNotRedrivable *Error.
+	Redrive(run Run) (time.Time, error)
 }
 
+// redriveInfo is implemented by runs that know their redrives.
+type redriveInfo interface {
+	Redrives() (count int, last time.Time)
+}
+
+// AWS answers idempotently for the last 10 client tokens of an execution's successful
+// redrives, each for up to 15 minutes after its first use (RedriveExecution, clientToken).
+const (
+	maxRedriveTokens = 10
+	redriveTokenTTL  = 15 * time.Minute
+)
+
+type redriveToken struct {
+	token string
+	date  time.Time // the redrive's date, as answered
+	used  time.Time // first use, on the service clock
+}
+
+// redriveRepeat returns the date of the redrive that token already made, if it is still
+// remembered.
+func (ex *execution) redriveRepeat(token string, now time.Time) (time.Time, bool) {
+	for _, t := range ex.redriveTokens {
+		if t.token == token && now.Sub(t.used) <= redriveTokenTTL {
+			return t.date, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func (ex *execution) rememberRedrive(token string, date, now time.Time) {
+	if token == "" {
+		return
+	}
+	ex.redriveTokens = append(ex.redriveTokens, redriveToken{token: token, date: date, used: now})
+	if n := len(ex.redriveTokens); n > maxRedriveTokens {
+		ex.redriveTokens = append(ex.redriveTokens[:0:0], ex.redriveTokens[n-maxRedriveTokens:]...)
+	}
+}
+
+// validClientToken is ClientToken's pattern, [!-~]+.
+func validClientToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '!' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// RedriveExecution restarts a FAILED, TIMED_OUT or ABORTED Standard execution from its
+// unsuccessful step. It is idempotent: a repeat with the clientToken of one of the
+// execution's last redrives answers that redrive's date and starts nothing.
 func (s *Service) RedriveExecution(ctx context.Context, in *RedriveExecutionInput) (*RedriveExecutionOutput, error) {
 	var ck checks
 	ck.str("executionArn", in.ExecutionArn, true, 1, 256)
 	ck.str("clientToken", in.ClientToken, false, 1, 64)
+	ck.pattern("clientToken", in.ClientToken, validClientToken, "[!-~]+")
 	if err := ck.err(); err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	rec, ex, err := s.lookupExecution(*in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}
-	status, reason := s.redriveStatus(rec)
-	if status != "REDRIVABLE" || ex == nil {
-		if reason == "" {
-			reason = "Execution cannot be redriven"
-		}
-		return nil, newError(CodeExecutionNotRedrivable, "%s", reason)
-	}
-	r := s.engine.(Redriver)
-	if err := r.Redrive(ex.run); err != nil {
-		return nil, err
+	token := ""
+	if in.ClientToken != nil {
+		token = *in.ClientToken
 	}
 	now := s.clock.Now()
-	return &RedriveExecutionOutput{RedriveDate: ts(now)}, nil
+	if ex != nil && token != "" {
+		if date, ok := ex.redriveRepeat(token, now); ok {
+			return &RedriveExecutionOutput{RedriveDate: ts(date)}, nil
+		}
+	}
+	status, reason := s.redriveStatus(rec, ex)
+	if status != "REDRIVABLE" {
+		return nil, newError(CodeExecutionNotRedrivable, "%s", reason)
+	}
+	date, err := s.engine.(Redriver).Redrive(ex.run)
+	if err != nil {
+		return nil, err
+	}
+	ex.rememberRedrive(token, date, now)
+	s.running[rec.StateMachineArn]++
+	rec = ex.rec
+	fillOutcome(&rec, ex.run)
+	s.store.PutExecution(rec)
+	s.log.Debug("execution redriven", fieldExecution(rec.Arn))
+	return &RedriveExecutionOutput{RedriveDate: ts(date)}, nil
 }

@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -50,7 +47,7 @@ type interpProgram struct{ sm *interpreter.StateMachine }
 func (p interpProgram) VariableReferences() map[string][]string { return p.sm.VariableReferences() }
 
 func (a *interpEngine) Compile(definition, smType string) (Program, error) {
-	sm, err := interpreter.Parse(definition)
+	sm, err := interpreter.ParseFor(definition, smType)
 	if err != nil {
 		var de *interpreter.DefinitionError
 		if errors.As(err, &de) {
@@ -58,87 +55,14 @@ func (a *interpEngine) Compile(definition, smType string) (Program, error) {
 		}
 		return nil, err
 	}
-	if smType == typeExpress {
-		if ds := expressDiagnostics(definition); len(ds) > 0 {
-			parts := make([]string, len(ds))
-			for i, d := range ds {
-				parts[i] = d.Code + ": " + d.Message + " at " + d.Location
-			}
-			return nil, &DefinitionError{Message: "Invalid State Machine Definition: '" + strings.Join(parts, ", ") + "'"}
-		}
-	}
 	return interpProgram{sm}, nil
 }
 
 func (a *interpEngine) Validate(definition, smType string) []Diagnostic {
-	ds := interpreter.Validate(definition)
+	ds := interpreter.ValidateFor(definition, smType)
 	out := make([]Diagnostic, len(ds))
 	for i, d := range ds {
 		out[i] = Diagnostic{Severity: d.Severity, Code: d.Code, Message: d.Message, Location: d.Location}
-	}
-	if smType == typeExpress && len(out) == 0 {
-		out = expressDiagnostics(definition)
-	}
-	return out
-}
-
-// expressDiagnostics lists the Task resources an EXPRESS state machine may not use (AWS:
-// no .sync, no .waitForTaskToken, no activities), with AWS's messages. The interpreter
-// validates a definition without knowing the state machine's type, so the check that
-// depends on the type lives here.
-func expressDiagnostics(definition string) []Diagnostic {
-	var def map[string]any
-	if json.Unmarshal([]byte(definition), &def) != nil {
-		return nil
-	}
-	var out []Diagnostic
-	var walk func(states map[string]any, at string)
-	walk = func(states map[string]any, at string) {
-		names := make([]string, 0, len(states))
-		for n := range states {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			st, _ := states[name].(map[string]any)
-			loc := at + "/States/" + name
-			switch st["Type"] {
-			case "Task":
-				res, _ := st["Resource"].(string)
-				msg := ""
-				switch {
-				case strings.Contains(res, ":activity:"):
-					msg = "Express state machine does not support Activity ARN"
-				case strings.HasSuffix(res, ".waitForTaskToken"):
-					msg = "Express state machine does not support '.waitForTaskToken' service integration "
-				case strings.HasSuffix(res, ".sync"), strings.HasSuffix(res, ".sync:2"):
-					msg = "Express state machine does not support '.sync' service integration"
-				}
-				if msg != "" {
-					out = append(out, Diagnostic{Severity: "ERROR", Code: "SCHEMA_VALIDATION_FAILED", Message: msg, Location: loc + "/Resource"})
-				}
-			case "Parallel":
-				branches, _ := st["Branches"].([]any)
-				for i, b := range branches {
-					if bm, ok := b.(map[string]any); ok {
-						if sub, ok := bm["States"].(map[string]any); ok {
-							walk(sub, loc+"/Branches/"+strconv.Itoa(i))
-						}
-					}
-				}
-			case "Map":
-				for _, key := range []string{"ItemProcessor", "Iterator"} {
-					if p, ok := st[key].(map[string]any); ok {
-						if sub, ok := p["States"].(map[string]any); ok {
-							walk(sub, loc+"/"+key)
-						}
-					}
-				}
-			}
-		}
-	}
-	if states, ok := def["States"].(map[string]any); ok {
-		walk(states, "")
 	}
 	return out
 }

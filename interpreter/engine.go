@@ -118,6 +118,9 @@ type StartParams struct {
 	Sync bool
 	// OnDone, when set, is called once the execution has finished, from its goroutine.
 	OnDone func(*Execution)
+
+	// test, set by TestState, marks the state under test and collects what it does.
+	test *testRun
 }
 
 // Execution is one running or finished execution.
@@ -147,6 +150,7 @@ type Execution struct {
 	hasErr       bool
 	hasCause     bool
 	stop         time.Time
+	rd           execRedrive // redrive.go
 }
 
 // abortCause is the cancellation cause of StopExecution.
@@ -202,7 +206,11 @@ func (e *Engine) Start(sm *StateMachine, p StartParams) (*Execution, error) {
 func (x *Execution) Arn() string { return x.p.ExecutionArn }
 
 // Done is closed when the execution has finished.
-func (x *Execution) Done() <-chan struct{} { return x.done }
+func (x *Execution) Done() <-chan struct{} {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.done // replaced by a redrive
+}
 
 // Status returns RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED.
 func (x *Execution) Status() string {
@@ -264,13 +272,16 @@ func (x *Execution) History() []Event {
 // Stop aborts a running execution (StopExecution); it returns once the execution has ended.
 // Stopping a finished execution does nothing.
 func (x *Execution) Stop(errName, cause string) error {
+	x.mu.Lock()
+	done, cancel := x.done, x.cancel // replaced by a redrive
+	x.mu.Unlock()
 	select {
-	case <-x.done:
+	case <-done:
 		return nil
 	default:
 	}
-	x.cancel(&abortCause{err: errName, cause: cause})
-	<-x.done
+	cancel(&abortCause{err: errName, cause: cause})
+	<-done
 	return nil
 }
 

@@ -19,6 +19,7 @@ const (
 	EvExecutionFailed        = "ExecutionFailed"
 	EvExecutionAborted       = "ExecutionAborted"
 	EvExecutionTimedOut      = "ExecutionTimedOut"
+	EvExecutionRedriven      = "ExecutionRedriven"
 	EvMapStateStarted        = "MapStateStarted"
 	EvMapStateSucceeded      = "MapStateSucceeded"
 	EvMapStateFailed         = "MapStateFailed"
@@ -357,6 +358,8 @@ func (ev *Event) writeDetails(b *bytes.Buffer) error {
 			w.num("index", int64(ev.Index))
 		case EvMapRunStarted:
 			w.str("mapRunArn", d.MapRunArn)
+		case EvExecutionRedriven:
+			w.num("redriveCount", int64(ev.Index))
 		case EvTaskScheduled:
 			w.str("resourceType", d.ResourceType)
 			w.str("resource", d.Resource)

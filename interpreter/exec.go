@@ -132,6 +132,7 @@ type frame struct {
 	// pendingFail is the Map/Parallel "state failed" event of a failed attempt, recorded only
 	// once no retrier takes the error (AWS records none between attempts).
 	pendingFail *Event
+	rd          threadRedrive // redrive.go
 }
 
 // emit records an event in the thread: its previous event is prev (or the thread's cursor
@@ -208,7 +209,14 @@ func (x *Execution) run() {
 		defer cancel()
 	}
 	f := &frame{x: x, ctx: ctx, clk: x.clk, vars: &scope{}}
+	if t := x.p.test; t != nil {
+		for k, v := range t.vars {
+			f.vars.set(k, v)
+		}
+	}
+	x.resumeFrame(f)
 	out, fl := x.runSafely(f)
+	x.keepCheckpoint(f)
 	var ev Event
 	status := StatusSucceeded
 	cause := context.Cause(ctx)
@@ -275,8 +283,10 @@ func (x *Execution) runSafely(f *frame) (out any, fl *failure) {
 }
 
 // runProgram runs a StartAt/States program from its start state to its end.
-func (f *frame) runProgram(prog *program, input any) (any, *failure) {
+func (f *frame) runProgram(prog *program, input any) (out any, fl *failure) {
 	name := prog.startAt
+	f.resumeAt(&name, &input)
+	defer f.settle(&name, &input, &out, &fl)
 	for {
 		if f.ctx.Err() != nil {
 			return nil, canceledFailure
@@ -286,6 +296,14 @@ func (f *frame) runProgram(prog *program, input any) (any, *failure) {
 			return nil, newFailure(errRuntime, fmt.Sprintf("State '%s' does not exist", name))
 		}
 		out, next, fl := f.runState(st, input)
+		if t := f.test(st); t != nil {
+			// TestState: the run ends with the state under test.
+			f.testFinish(t, st, out, next, fl)
+			if fl != nil {
+				return nil, fl
+			}
+			return out, nil
+		}
 		if fl != nil {
 			f.failedTask = st.typ == "Task" && fl.taskResult && !fl.canceled
 			if fl.canceled && f.st == st && errors.Is(context.Cause(f.ctx), errBranchFailed) {
@@ -367,6 +385,7 @@ func (f *frame) enter(st *state, input any) {
 	f.entered = f.clk.Now()
 	f.enteredPrev = f.getCursor()
 	f.enteredID = f.emit(Event{Type: enteredType(st.typ), Name: st.name, Input: input, Timestamp: f.entered}, -1, true)
+	f.inspect(st, "input", input)
 }
 
 func (f *frame) exit(st *state, output any, assigned map[string]any) {
@@ -415,6 +434,9 @@ func (f *frame) contextObject() map[string]any {
 	if f.cx != nil {
 		return f.cx
 	}
+	if t := f.test(f.st); t != nil && t.context != nil {
+		return t.context
+	}
 	stateName := ""
 	if f.st != nil {
 		stateName = f.st.name
@@ -457,16 +479,19 @@ func (f *frame) selectPath(p *jsonpath.Path, input any) (any, error) {
 }
 
 func (f *frame) applyInputPath(st *state, input any) (any, *failure) {
+	var v any
 	switch {
 	case st.inputPath.null:
-		return map[string]any{}, nil
+		v = map[string]any{}
 	case st.inputPath.path == nil:
-		return input, nil
+		v = input
+	default:
+		var err error
+		if v, err = f.selectPath(st.inputPath.path, input); err != nil {
+			return nil, f.runtimeFailure(err)
+		}
 	}
-	v, err := f.selectPath(st.inputPath.path, input)
-	if err != nil {
-		return nil, f.runtimeFailure(err)
-	}
+	f.inspect(st, "afterInputPath", v)
 	return v, nil
 }
 
@@ -654,12 +679,15 @@ func (f *frame) runPass(st *state, input any) (any, string, *failure) {
 			return nil, "", f.dataLimit(st)
 		}
 	}
+	f.inspect(st, "afterParameters", result)
 	if st.hasResult {
 		result = st.result
 		if st.resultTooBig() {
 			return nil, "", f.dataLimit(st)
 		}
+		f.inspect(st, "result", result)
 	}
+	f.inspect(st, "afterResultSelector", result)
 	assigned, fl := f.assign(st.assign, result)
 	if fl != nil {
 		return nil, "", fl
@@ -668,6 +696,7 @@ func (f *frame) runPass(st *state, input any) (any, string, *failure) {
 	if fl != nil {
 		return nil, "", fl
 	}
+	f.inspect(st, "afterResultPath", out)
 	if out, fl = f.applyOutputPath(st, out); fl != nil {
 		return nil, "", fl
 	}
@@ -889,6 +918,18 @@ func (f *frame) runWithRetry(st *state, input any, attempt attemptFunc) (any, st
 				f.pendingFail = &Event{Type: EvParallelStateFailed, PreviousEventID: fl.evalEventID}
 			}
 		}
+		if t := f.test(st); t != nil {
+			// TestState does not retry: it reports RETRIABLE while the matching retrier
+			// has retries left.
+			name := fl.err
+			if !fl.hasErr {
+				name = errTaskFailed
+			}
+			if t.retryDecision(st, name, fl) {
+				return nil, "", fl
+			}
+			return f.catchOrFail(st, input, fl)
+		}
 		{
 			name := fl.err
 			if !fl.hasErr {
@@ -938,9 +979,15 @@ func (f *frame) catchOrFail(st *state, input any, fl *failure) (any, string, *fa
 	if !fl.hasErr {
 		name = errTaskFailed
 	}
-	for _, c := range st.catch {
+	for i, c := range st.catch {
 		if !errorMatches(c.errorEquals, name, !fl.taskResult && fl.err == errDataLimit) {
 			continue
+		}
+		if t := f.test(st); t != nil {
+			t.errorDetail("catchIndex", jsonInt(int64(i)))
+			t.mu.Lock()
+			t.caught = fl
+			t.mu.Unlock()
 		}
 		errOut := fl.errorOutput()
 		if st.jsonata {
@@ -968,6 +1015,7 @@ func (f *frame) catchOrFail(st *state, input any, fl *failure) (any, string, *fa
 
 // processResult applies ResultSelector, Assign, ResultPath and OutputPath to a result.
 func (f *frame) processResult(st *state, input, result any) (any, map[string]any, *failure) {
+	f.inspect(st, "result", result)
 	if st.jsonata {
 		return f.jsonataOutputAssign(st.jOutput, st.jAssign, f.newJEnv(input).with("result", result), result)
 	}
@@ -984,11 +1032,13 @@ func (f *frame) processResult(st *state, input, result any) (any, map[string]any
 			return nil, nil, fl
 		}
 	}
+	f.inspect(st, "afterResultSelector", result)
 	f.setVars(assigned)
 	out, fl := f.applyResultPath(st.resPath, input, result)
 	if fl != nil {
 		return nil, nil, fl
 	}
+	f.inspect(st, "afterResultPath", out)
 	if out, fl = f.applyOutputPath(st, out); fl != nil {
 		return nil, nil, fl
 	}
@@ -1062,7 +1112,14 @@ func (f *frame) parallelAttempt(st *state, input any) (any, *failure) {
 	if fl != nil {
 		return nil, fl
 	}
+	if t := f.test(st); t != nil {
+		f.inspectParams(st, eff)
+		if t.mock != nil {
+			return t.mockOutcome(f, st, 0, tolerances{})
+		}
+	}
 	startedID := f.emit(Event{Type: EvParallelStateStarted}, -1, true)
+	f.beginKids(st.name, len(st.branches))
 	results := make([]any, len(st.branches))
 	fails := make([]*failure, len(st.branches))
 	cursors := make([]int64, len(st.branches))
@@ -1079,9 +1136,14 @@ func (f *frame) parallelAttempt(st *state, input any) (any, *failure) {
 		var wg sync.WaitGroup
 		clocks := make([]clock.Clock, len(st.branches))
 		for i, b := range st.branches {
+			var ok bool
+			if results[i], ok = f.reused(i); ok {
+				continue // succeeded before a redrive
+			}
 			clocks[i] = clock.Fork(f.clk)
 			c := f.child(startedID, clocks[i])
 			c.ctx = ctx
+			f.track(c, i)
 			wg.Add(1)
 			go func(i int, b *program, c *frame) {
 				defer wg.Done()
@@ -1102,7 +1164,12 @@ func (f *frame) parallelAttempt(st *state, input any) (any, *failure) {
 		clock.Join(f.clk, clocks...)
 	} else {
 		for i, b := range st.branches {
+			var ok bool
+			if results[i], ok = f.reused(i); ok {
+				continue // succeeded before a redrive
+			}
 			c := f.child(startedID, f.clk)
+			f.track(c, i)
 			results[i], fails[i] = c.runProgram(b, eff)
 			cursors[i], failedTask[i] = c.getCursor(), c.failedTask
 			if fails[i] != nil {
@@ -1136,7 +1203,8 @@ var errBranchFailed = errors.New("a sibling branch failed")
 var errHistoryLimit = errors.New("history event limit reached")
 
 func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
-	if st.unsupported != "" {
+	t := f.test(st)
+	if st.unsupported != "" && (t == nil || t.mock == nil) {
 		return nil, f.runtimeFailuref("The field '%s' is not supported by sfnlocal yet.", st.unsupported)
 	}
 	eff, fl := f.applyInputPath(st, input)
@@ -1144,6 +1212,10 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 		return nil, fl
 	}
 	itemsV := eff
+	if t != nil && st.unsupported == "ItemReader" {
+		// TestState: the mocked ItemReader read stateConfiguration.mapItemReaderData.
+		itemsV = t.readerItems
+	}
 	if st.jsonata && st.jItems != nil {
 		v, qe := st.jItems.eval(f.newJEnv(eff))
 		if qe == nil {
@@ -1161,6 +1233,10 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 		if err != nil {
 			return nil, f.runtimeFailure(err)
 		}
+		if _, isArray := v.([]any); !isArray && t != nil {
+			// TestState words it after the reference path, relative to its root.
+			return nil, newFailure(errRuntime, "Reference path \""+strings.TrimPrefix(st.itemsPath.String(), "$")+"\" must point to array.")
+		}
 		itemsV = v
 	}
 	items, ok := itemsV.([]any)
@@ -1173,6 +1249,11 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 	maxConc, fl := f.resolveCount(st.maxConcurrency, eff, "MaxConcurrencyPath")
 	if fl != nil {
 		return nil, fl
+	}
+	if t != nil {
+		if res, fl, mocked := f.testMap(t, st, eff, itemsV, len(items), maxConc); mocked {
+			return res, fl
+		}
 	}
 
 	// Iteration inputs (ItemSelector sees $$.Map.Item).
@@ -1205,6 +1286,7 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 	}
 
 	startedID := f.emit(Event{Type: EvMapStateStarted, Length: len(items)}, -1, true)
+	f.beginKids(st.name, len(items))
 	tolCount, fl := f.resolveCount(st.toleratedCount, eff, "ToleratedFailureCountPath")
 	if fl != nil {
 		return nil, fl
@@ -1247,6 +1329,7 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 		// A Distributed Map's children are executions of their own: they cannot read the
 		// parent's variables (AWS "Workflow variables": scope).
 		parent = &frame{x: f.x, ctx: f.ctx, clk: f.clk, cursor: runID, silent: true, vars: &scope{}, st: f.st}
+		parent.shareKids(f)
 	}
 	results := make([]any, len(items))
 	failed := 0
@@ -1284,6 +1367,11 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 				}
 				*c = frame{x: c.x, ctx: c.ctx, clk: c.clk, cursor: chain, silent: c.silent, vars: vars}
 			}
+			var ok bool
+			if results[i], ok = f.reused(i); ok {
+				continue // succeeded before a redrive
+			}
+			f.track(c, i)
 			c.emit(Event{Type: EvMapIterationStarted, Name: st.name, Index: i}, -1, true)
 			out, fl := c.runProgram(st.processor, in)
 			chain = c.getCursor()
@@ -1378,6 +1466,10 @@ func (f *frame) runIterationsConcurrently(st *state, inputs, results []any, maxC
 	var wg sync.WaitGroup
 	clocks := make([]clock.Clock, 0, len(inputs))
 	for i, in := range inputs {
+		if r, ok := f.reused(i); ok {
+			results[i] = r // succeeded before a redrive
+			continue
+		}
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -1390,6 +1482,7 @@ func (f *frame) runIterationsConcurrently(st *state, inputs, results []any, maxC
 		c := f.child(startedID, clk)
 		c.ctx = ctx
 		c.mapIteration = true
+		f.track(c, i)
 		// Started events go in index order, as AWS records them, before the work begins.
 		c.emit(Event{Type: EvMapIterationStarted, Name: st.name, Index: i}, -1, true)
 		wg.Add(1)
@@ -1495,6 +1588,12 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 		}
 		if m, ok := cv.(map[string]any); ok {
 			roleArn, _ = m["RoleArn"].(string)
+		}
+	}
+	if t := f.test(st); t != nil {
+		f.inspectParams(st, params)
+		if t.mock != nil {
+			return t.mockOutcome(f, st, 0, tolerances{})
 		}
 	}
 	if st.activity {
