@@ -240,6 +240,13 @@ func (e *Engine) TestState(ctx context.Context, in TestStateInput) (TestStateOut
 	if err != nil {
 		return TestStateOutput{}, err
 	}
+	if c := in.ErrorCausedByState; c != "" {
+		// The state the mocked error stands for must be one inside the Map or Parallel
+		// state under test.
+		if _, ok := findTestState(map[string]any{"": st}, c); !ok || c == name {
+			return TestStateOutput{}, validationErr("The errorCausedByState '%s' is not a state inside the state under test", c)
+		}
+	}
 	machine, err := testStateMachine(name, st, topQL)
 	if err != nil {
 		return TestStateOutput{}, err

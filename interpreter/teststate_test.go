@@ -77,6 +77,9 @@ func TestTestState(t *testing.T) {
 			Input: `{"v":[1,2,3]}`, Mock: &TestStateMock{HasResult: true, Result: `[1,0,1]`}, MapIterationFailureCount: i64(1), InspectionLevel: InspectionTrace},
 			status: TestStatusSucceeded, output: `[1,0,1]`,
 			inspection: `{"input":{"v":[1,2,3]},"afterInputPath":{"v":[1,2,3]},"afterItemsPath":[1,2,3],"maxConcurrency":0,"toleratedFailureCount":1,"afterResultSelector":[1,0,1],"afterResultPath":[1,0,1]}`},
+		{name: "errorCausedByState inside a Map", in: TestStateInput{Definition: `{"Type":"Map","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}`,
+			Input: `[1]`, Mock: &TestStateMock{HasError: true, Error: "E", Cause: "C"}, ErrorCausedByState: "I"},
+			status: TestStatusFailed, errName: "E", cause: "C"},
 		{name: "given context", in: TestStateInput{Definition: `{"Type":"Pass","Parameters":{"c.$":"$$.Execution.Name"},"End":true}`, Context: `{"Execution":{"Name":"given"}}`},
 			status: TestStatusSucceeded, output: `{"c":"given"}`},
 		{name: "variables", in: TestStateInput{Definition: `{"Type":"Pass","QueryLanguage":"JSONata","Output":"{% $x + 1 %}","End":true}`, Variables: `{"x":41}`},
@@ -158,6 +161,8 @@ func TestTestStateRefusals(t *testing.T) {
 		{name: "callback without mock", in: TestStateInput{Definition: `{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","End":true}`}, code: "ValidationException"},
 		{name: "activity without mock", in: TestStateInput{Definition: `{"Type":"Task","Resource":"arn:aws:states:us-east-1:111111111111:activity:a","End":true}`}, code: "ValidationException"},
 		{name: "unknown inspection level", in: TestStateInput{Definition: `{"Type":"Pass","End":true}`, InspectionLevel: "ALL"}, code: "ValidationException"},
+		{name: "errorCausedByState outside the state", in: TestStateInput{Definition: `{"Type":"Map","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}`,
+			Mock: &TestStateMock{HasError: true, Error: "E"}, ErrorCausedByState: "Other"}, code: "ValidationException"},
 		{name: "variables not an object", in: TestStateInput{Definition: `{"Type":"Pass","End":true}`, Variables: `[1]`}, code: "ValidationException"},
 		{name: "input not JSON", in: TestStateInput{Definition: `{"Type":"Pass","End":true}`, Input: `{`}, code: "ValidationException"},
 	}
