@@ -44,6 +44,9 @@ type StartParams struct {
 	StateMachineVersionArn, StateMachineAliasArn string
 	Input                                        string
 	Express                                      bool
+	// Sync is set for StartSyncExecution (AWS then leaves RedriveCount out of the context
+	// object).
+	Sync bool
 	// OnDone is called once, after Done is closed, from any goroutine (possibly before Start
 	// returns). It must not block for long.
 	OnDone func()

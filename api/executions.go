@@ -211,7 +211,7 @@ func (s *Service) start(in *StartExecutionInput, sync bool) (*execution, error) 
 	run, err := s.engine.Start(prog, StartParams{
 		ExecutionArn: arn, Name: name, StateMachineArn: t.sm.Arn, StateMachineName: t.sm.Name,
 		RoleArn: t.roleArn, StateMachineVersionArn: t.versionArn, StateMachineAliasArn: t.aliasArn,
-		Input: input, Express: express,
+		Input: input, Express: express, Sync: sync,
 		OnDone: func() {
 			if !ex.phase.CompareAndSwap(phaseInit, phaseEnded) {
 				s.mu.Lock()
