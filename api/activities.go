@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -145,9 +144,8 @@ func (s *Service) SendTaskSuccess(ctx context.Context, in *SendTaskSuccessInput)
 	if err := ck.err(); err != nil {
 		return nil, err
 	}
-	if !json.Valid([]byte(*in.Output)) {
-		return nil, newError(CodeInvalidOutput, "Invalid Output: 'Output is not a valid JSON'")
-	}
+	// The engine checks the token before the output, as AWS does: a bad token with a bad
+	// output is InvalidToken.
 	if err := s.engine.SendTaskSuccess(*in.TaskToken, *in.Output); err != nil {
 		return nil, err
 	}

@@ -96,6 +96,8 @@ func TestInterpreterEndToEnd(t *testing.T) {
 		tok := <-tokens
 		_, err = c.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: &tok})
 		require.NoError(t, err)
+		_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: &tok, Output: aws.String(`{`)})
+		requireCode(t, err, "InvalidOutput")
 		_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: &tok, Output: aws.String(`{"ok":1}`)})
 		require.NoError(t, err)
 		waitDone(t, c, *st.ExecutionArn)

@@ -91,7 +91,8 @@ func TestProtocolErrors(t *testing.T) {
 			"Activity Does Not Exist: 'arn:aws:states:us-east-1:123456789012:activity:nope'"},
 		{"bad task token", "AWSStepFunctions.SendTaskSuccess", `{"taskToken":"garbage","output":"{}"}`, 400, "com.amazonaws.swf.service.v2.model#InvalidToken",
 			"Invalid Token: 'Invalid token'"},
-		{"task output not json", "AWSStepFunctions.SendTaskSuccess", `{"taskToken":"token-1","output":"{"}`, 400, "com.amazonaws.swf.service.v2.model#InvalidOutput", ""},
+		{"bad token is reported before bad output", "AWSStepFunctions.SendTaskSuccess", `{"taskToken":"garbage","output":"{"}`, 400, "com.amazonaws.swf.service.v2.model#InvalidToken", ""},
+		{"unknown token is reported before bad output", "AWSStepFunctions.SendTaskSuccess", `{"taskToken":"token-1","output":"{"}`, 400, "com.amazonaws.swf.service.v2.model#TaskDoesNotExist", ""},
 		{"tag unknown resource", "AWSStepFunctions.ListTagsForResource", `{"resourceArn":"arn:aws:states:us-east-1:123456789012:stateMachine:nope"}`, 400, "com.amazonaws.swf.service.v2.model#ResourceNotFound", ""},
 		{"describe map run", "AWSStepFunctions.DescribeMapRun", `{"mapRunArn":"arn:aws:states:us-east-1:123456789012:mapRun:sm/label:id"}`, 400, "com.amazonaws.swf.service.v2.model#ResourceNotFound", ""},
 	}

@@ -305,7 +305,9 @@ func (e *FakeEngine) Token(executionArn string) string {
 	return ""
 }
 
-func (e *FakeEngine) take(token string) (*fakeRun, error) {
+// take looks a token up and, when valid is true, consumes it. The token is checked before
+// anything else, as AWS does.
+func (e *FakeEngine) take(token string, valid bool) (*fakeRun, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if !strings.HasPrefix(token, "token-") {
@@ -315,21 +317,27 @@ func (e *FakeEngine) take(token string) (*fakeRun, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", api.ErrTaskDoesNotExist, token)
 	}
-	delete(e.tokens, token)
+	if valid {
+		delete(e.tokens, token)
+	}
 	return r, nil
 }
 
 func (e *FakeEngine) SendTaskSuccess(token, output string) error {
-	r, err := e.take(token)
+	valid := json.Valid([]byte(output))
+	r, err := e.take(token, valid)
 	if err != nil {
 		return err
+	}
+	if !valid {
+		return fmt.Errorf("%w: Output is not a valid JSON", api.ErrTaskOutputBad)
 	}
 	r.end("SUCCEEDED", output, "", "", false, false)
 	return nil
 }
 
 func (e *FakeEngine) SendTaskFailure(token, errName, cause string) error {
-	r, err := e.take(token)
+	r, err := e.take(token, true)
 	if err != nil {
 		return err
 	}
