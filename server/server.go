@@ -1,7 +1,7 @@
 // Package server composes everything sfnlocal serves on its one port: the Step Functions API
 // (api), the Lambda simulator (services/lambda), the Batch simulator with its CloudWatch Logs
-// subset (services/batch on Docker), and the SNS fake (services/sns), with the interpreter
-// calling the simulators through the interpreter/task registry.
+// subset (services/batch on Docker), and the SNS and SQS fakes (services/sns, services/sqs),
+// with the interpreter calling the simulators through the interpreter/task registry.
 //
 // It exists as a package, not inside cmd/sfnlocal, so that the binary and the Go test helper
 // (sfnlocaltest) build exactly the same server.
@@ -26,6 +26,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/services/batch/docker"
 	"github.com/sfnlocal/sfnlocal/services/lambda"
 	"github.com/sfnlocal/sfnlocal/services/sns"
+	"github.com/sfnlocal/sfnlocal/services/sqs"
 )
 
 // ShutdownGrace bounds how long a graceful shutdown waits for requests in flight (a
@@ -40,6 +41,7 @@ type Server struct {
 	lambda  *lambda.Service
 	batch   *batch.Service
 	sns     *sns.Service
+	sqs     *sqs.Service
 	handler http.Handler
 }
 
@@ -106,11 +108,13 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	}
 	cancel()
 	s.sns = sns.New(sns.Config{Clock: base, Logger: logger.Named("sns"), Region: cfg.Region, AccountID: cfg.AccountID})
+	s.sqs = sqs.New(sqs.Config{Clock: base, Logger: logger.Named("sqs"), Region: cfg.Region, AccountID: cfg.AccountID, Endpoint: "http://" + cfg.Addr})
 
 	tasks := task.Registry{
 		"lambda": s.lambda.Integration(),
 		"batch":  s.batch.Integration(),
 		"sns":    s.sns.Integration(),
+		"sqs":    s.sqs.Integration(),
 	}
 	s.sfn, err = api.New(api.Options{
 		Engine: api.InterpreterEngine(api.InterpreterConfig{
@@ -125,6 +129,8 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	// Nested workflows: registered once the Service exists, before anything is served.
+	tasks["states"], tasks["aws-sdk:sfn"] = s.sfn.Integration(), s.sfn.SDKIntegration()
 	s.handler = s.route()
 	return s, nil
 }
@@ -132,6 +138,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 // route sends each request to the service it belongs to, the way AWS's endpoints would.
 func (s *Server) route() http.Handler {
 	sfnH, lambdaH, batchH, logsH, snsH := s.sfn.Handler(), s.lambda.Handler(), s.batch.Handler(), s.batch.LogsHandler(), s.sns.Handler()
+	sqsH := s.sqs.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		target := r.Header.Get("X-Amz-Target")
 		switch {
@@ -146,6 +153,8 @@ func (s *Server) route() http.Handler {
 			batchH.ServeHTTP(w, r)
 		case sns.IsSNSRequest(r):
 			snsH.ServeHTTP(w, r)
+		case sqs.IsSQSRequest(r):
+			sqsH.ServeHTTP(w, r)
 		case r.Method == http.MethodPost && target != "":
 			// An awsJson request for a service sfnlocal does not serve: answer as AWS's
 			// front end does for an unknown operation.
@@ -164,6 +173,9 @@ func (s *Server) Lambda() *lambda.Service { return s.lambda }
 
 // SNS is the SNS fake, for reading published messages.
 func (s *Server) SNS() *sns.Service { return s.sns }
+
+// SQS is the SQS fake, e.g. for a Go worker that receives the messages Task states send.
+func (s *Server) SQS() *sqs.Service { return s.sqs }
 
 // Close stops every execution, function environment and job container.
 func (s *Server) Close() error {

@@ -1,0 +1,164 @@
+package sqs
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sfnlocal/sfnlocal/interpreter/task"
+)
+
+// Integration returns the task.Handler for `arn:aws:states:::sqs:sendMessage` and its
+// `.waitForTaskToken` form (the handler sends; the interpreter waits for the token).
+func (s *Service) Integration() task.Handler { return task.HandlerFunc(s.invoke) }
+
+func (s *Service) invoke(_ context.Context, req *task.Request) (any, error) {
+	if req.Action != "sendMessage" || req.Pattern == task.Sync {
+		return nil, &task.Failure{Name: "States.Runtime", Cause: fmt.Sprintf("The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", req.Resource)}
+	}
+	params, _ := req.Parameters.(map[string]any)
+	requestID := uuid.NewString()
+	in, err := sendInput(params)
+	if err != nil {
+		return nil, failure(err, requestID)
+	}
+	out, err := s.SendMessage(in)
+	if err != nil {
+		return nil, failure(err, requestID)
+	}
+	body, err := encode(out)
+	if err != nil {
+		return nil, err
+	}
+	res := map[string]any{
+		"MD5OfMessageBody":    out.MD5OfMessageBody,
+		"MessageId":           out.MessageId,
+		"SdkHttpMetadata":     sdkHTTPMetadata(len(body), requestID, s.cfg.Clock.Now()),
+		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
+	}
+	if out.MD5OfMessageAttributes != "" {
+		res["MD5OfMessageAttributes"] = out.MD5OfMessageAttributes
+	}
+	if out.MD5OfMessageSystemAttributes != "" {
+		res["MD5OfMessageSystemAttributes"] = out.MD5OfMessageSystemAttributes
+	}
+	if out.SequenceNumber != "" {
+		res["SequenceNumber"] = out.SequenceNumber
+	}
+	return res, nil
+}
+
+// failure turns an SQS error into the ASL error Step Functions reports, e.g.
+// SQS.AmazonSQSException with "... (Service: AmazonSQS; Status Code: 400; Error Code:
+// MissingParameter; Request ID: ...; Proxy: null)".
+func failure(err error, requestID string) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	return &task.Failure{
+		Name:  "SQS." + e.exception(),
+		Cause: fmt.Sprintf("%s (Service: AmazonSQS; Status Code: %d; Error Code: %s; Request ID: %s; Proxy: null)", e.Message, e.Status, e.Code, requestID),
+	}
+}
+
+// sendInput reads the Task's parameters. A MessageBody that is not a string is sent as its
+// JSON text, as Step Functions does.
+func sendInput(p map[string]any) (*SendMessageInput, error) {
+	in := &SendMessageInput{
+		QueueUrl:               str(p["QueueUrl"]),
+		MessageDeduplicationId: str(p["MessageDeduplicationId"]),
+		MessageGroupId:         str(p["MessageGroupId"]),
+	}
+	switch b := p["MessageBody"].(type) {
+	case nil:
+	case string:
+		in.MessageBody = b
+	default:
+		enc, err := task.Encode(b)
+		if err != nil {
+			return nil, fmt.Errorf("encode MessageBody: %w", err)
+		}
+		in.MessageBody = string(enc)
+	}
+	if d, ok := p["DelaySeconds"]; ok && d != nil {
+		n, ok := d.(json.Number)
+		i, err := n.Int64()
+		if !ok || err != nil || i < -1<<31 || i > 1<<31-1 {
+			return nil, errInvalidValue("DelaySeconds", str(d), "Must be >= 0 and <= 900, if provided.")
+		}
+		v := int(i)
+		in.DelaySeconds = &v
+	}
+	var err error
+	if in.MessageAttributes, err = attributes(p["MessageAttributes"]); err != nil {
+		return nil, err
+	}
+	if in.MessageSystemAttributes, err = attributes(p["MessageSystemAttributes"]); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+func attributes(v any) (map[string]MessageAttributeValue, error) {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]MessageAttributeValue, len(m))
+	for k, raw := range m {
+		a, _ := raw.(map[string]any)
+		av := MessageAttributeValue{DataType: str(a["DataType"]), StringValue: str(a["StringValue"])}
+		if b := str(a["BinaryValue"]); b != "" {
+			dec, err := base64.StdEncoding.DecodeString(b)
+			if err != nil {
+				return nil, errInvalidParameter(fmt.Sprintf("The message attribute '%s' has an invalid binary value.", k))
+			}
+			av.BinaryValue = dec
+		}
+		out[k] = av
+	}
+	return out, nil
+}
+
+// sdkHTTPMetadata is the SdkHttpMetadata that Step Functions' Java SDK adds to the output of
+// request-response integrations, here for an SQS (awsJson 1.0) response.
+func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) map[string]any {
+	date := strings.Replace(now.UTC().Format(time.RFC1123), "UTC", "GMT", 1)
+	cl := fmt.Sprint(contentLength)
+	return map[string]any{
+		"AllHttpHeaders": map[string]any{
+			"x-amzn-RequestId": []any{requestID},
+			"connection":       []any{"keep-alive"},
+			"Content-Length":   []any{cl},
+			"Date":             []any{date},
+			"Content-Type":     []any{contentType},
+		},
+		"HttpHeaders": map[string]any{
+			"connection":       "keep-alive",
+			"Content-Length":   cl,
+			"Content-Type":     contentType,
+			"Date":             date,
+			"x-amzn-RequestId": requestID,
+		},
+		"HttpStatusCode": json.Number("200"),
+	}
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	default:
+		b, _ := task.Encode(x)
+		return string(b)
+	}
+}
