@@ -180,3 +180,24 @@ func Encode(v any) ([]byte, error) {
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
+
+// SdkHTTPMetadata is the "SdkHttpMetadata" member that Step Functions' Java SDK adds to the
+// output of request-response integrations: every response header twice, as a list in
+// AllHttpHeaders and as a value in HttpHeaders, and the status code.
+func SdkHTTPMetadata(headers map[string]string, status int) map[string]any {
+	all := make(map[string]any, len(headers))
+	one := make(map[string]any, len(headers))
+	for k, v := range headers {
+		all[k] = []any{v}
+		one[k] = v
+	}
+	return map[string]any{"AllHttpHeaders": all, "HttpHeaders": one, "HttpStatusCode": json.Number(fmt.Sprint(status))}
+}
+
+// HTTPDate formats t as an HTTP Date header ("Fri, 01 Mar 2024 12:00:00 GMT").
+func HTTPDate(t time.Time) string {
+	return t.UTC().Format(http1123)
+}
+
+// http1123 is net/http's TimeFormat, spelled out so that this leaf package needs no net/http.
+const http1123 = "Mon, 02 Jan 2006 15:04:05 GMT"

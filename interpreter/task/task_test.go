@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -60,4 +61,15 @@ func TestAsFailure(t *testing.T) {
 	f := &Failure{Name: "Batch.ClientException", Cause: "bad"}
 	require.Same(t, f, AsFailure(f))
 	require.Equal(t, &Failure{Name: "States.TaskFailed", Cause: "boom"}, AsFailure(errors.New("boom")))
+}
+
+func TestSdkHTTPMetadata(t *testing.T) {
+	t.Parallel()
+	got := SdkHTTPMetadata(map[string]string{"Content-Length": "294", "Content-Type": "text/xml"}, 200)
+	require.Equal(t, map[string]any{
+		"AllHttpHeaders": map[string]any{"Content-Length": []any{"294"}, "Content-Type": []any{"text/xml"}},
+		"HttpHeaders":    map[string]any{"Content-Length": "294", "Content-Type": "text/xml"},
+		"HttpStatusCode": json.Number("200"),
+	}, got)
+	require.Equal(t, "Fri, 01 Mar 2024 12:00:00 GMT", HTTPDate(time.Date(2024, 3, 1, 13, 0, 0, 0, time.FixedZone("CET", 3600))))
 }

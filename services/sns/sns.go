@@ -10,7 +10,6 @@ package sns
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -373,29 +372,15 @@ func (s *Service) invoke(ctx context.Context, req *task.Request) (any, error) {
 	return out, nil
 }
 
-// sdkHTTPMetadata is the SdkHttpMetadata that Step Functions' Java SDK adds to the output of
-// request-response integrations, here for an SNS (text/xml) response.
+// sdkHTTPMetadata is the SdkHttpMetadata of an SNS (text/xml) response.
 func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) map[string]any {
-	date := now.UTC().Format(time.RFC1123)
-	date = strings.Replace(date, "UTC", "GMT", 1)
-	cl := fmt.Sprint(contentLength)
-	return map[string]any{
-		"AllHttpHeaders": map[string]any{
-			"x-amzn-RequestId": []any{requestID},
-			"connection":       []any{"keep-alive"},
-			"Content-Length":   []any{cl},
-			"Date":             []any{date},
-			"Content-Type":     []any{"text/xml"},
-		},
-		"HttpHeaders": map[string]any{
-			"connection":       "keep-alive",
-			"Content-Length":   cl,
-			"Content-Type":     "text/xml",
-			"Date":             date,
-			"x-amzn-RequestId": requestID,
-		},
-		"HttpStatusCode": json.Number("200"),
-	}
+	return task.SdkHTTPMetadata(map[string]string{
+		"x-amzn-RequestId": requestID,
+		"connection":       "keep-alive",
+		"Content-Length":   fmt.Sprint(contentLength),
+		"Date":             task.HTTPDate(now),
+		"Content-Type":     "text/xml",
+	}, 200)
 }
 
 func str(v any) string {

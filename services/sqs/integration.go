@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -127,28 +126,15 @@ func attributes(v any) (map[string]MessageAttributeValue, error) {
 	return out, nil
 }
 
-// sdkHTTPMetadata is the SdkHttpMetadata that Step Functions' Java SDK adds to the output of
-// request-response integrations, here for an SQS (awsJson 1.0) response.
+// sdkHTTPMetadata is the SdkHttpMetadata of an SQS (awsJson 1.0) response.
 func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) map[string]any {
-	date := strings.Replace(now.UTC().Format(time.RFC1123), "UTC", "GMT", 1)
-	cl := fmt.Sprint(contentLength)
-	return map[string]any{
-		"AllHttpHeaders": map[string]any{
-			"x-amzn-RequestId": []any{requestID},
-			"connection":       []any{"keep-alive"},
-			"Content-Length":   []any{cl},
-			"Date":             []any{date},
-			"Content-Type":     []any{contentType},
-		},
-		"HttpHeaders": map[string]any{
-			"connection":       "keep-alive",
-			"Content-Length":   cl,
-			"Content-Type":     contentType,
-			"Date":             date,
-			"x-amzn-RequestId": requestID,
-		},
-		"HttpStatusCode": json.Number("200"),
-	}
+	return task.SdkHTTPMetadata(map[string]string{
+		"x-amzn-RequestId": requestID,
+		"connection":       "keep-alive",
+		"Content-Length":   fmt.Sprint(contentLength),
+		"Date":             task.HTTPDate(now),
+		"Content-Type":     contentType,
+	}, 200)
 }
 
 func str(v any) string {
