@@ -1,6 +1,7 @@
 // Package server composes everything sfnlocal serves on its one port: the Step Functions API
 // (api), the Lambda simulator (services/lambda), the Batch simulator with its CloudWatch Logs
-// subset (services/batch on Docker), and the SNS and SQS fakes (services/sns, services/sqs),
+// subset (services/batch on Docker), and the SNS, SQS and EventBridge fakes (services/sns,
+// services/sqs, services/events),
 // with the interpreter calling the simulators through the interpreter/task registry.
 //
 // It exists as a package, not inside cmd/sfnlocal, so that the binary and the Go test helper
@@ -24,6 +25,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 	"github.com/sfnlocal/sfnlocal/services/batch"
 	"github.com/sfnlocal/sfnlocal/services/batch/docker"
+	"github.com/sfnlocal/sfnlocal/services/events"
 	"github.com/sfnlocal/sfnlocal/services/lambda"
 	"github.com/sfnlocal/sfnlocal/services/sns"
 	"github.com/sfnlocal/sfnlocal/services/sqs"
@@ -42,6 +44,7 @@ type Server struct {
 	batch   *batch.Service
 	sns     *sns.Service
 	sqs     *sqs.Service
+	events  *events.Service
 	handler http.Handler
 }
 
@@ -109,12 +112,14 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	cancel()
 	s.sns = sns.New(sns.Config{Clock: base, Logger: logger.Named("sns"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.sqs = sqs.New(sqs.Config{Clock: base, Logger: logger.Named("sqs"), Region: cfg.Region, AccountID: cfg.AccountID, Endpoint: "http://" + cfg.Addr})
+	s.events = events.New(events.Config{Clock: base, Logger: logger.Named("events"), Region: cfg.Region, AccountID: cfg.AccountID})
 
 	tasks := task.Registry{
 		"lambda": s.lambda.Integration(),
 		"batch":  s.batch.Integration(),
 		"sns":    s.sns.Integration(),
 		"sqs":    s.sqs.Integration(),
+		"events": s.events.Integration(),
 	}
 	s.sfn, err = api.New(api.Options{
 		Engine: api.InterpreterEngine(api.InterpreterConfig{
@@ -138,7 +143,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 // route sends each request to the service it belongs to, the way AWS's endpoints would.
 func (s *Server) route() http.Handler {
 	sfnH, lambdaH, batchH, logsH, snsH := s.sfn.Handler(), s.lambda.Handler(), s.batch.Handler(), s.batch.LogsHandler(), s.sns.Handler()
-	sqsH := s.sqs.Handler()
+	sqsH, eventsH := s.sqs.Handler(), s.events.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		target := r.Header.Get("X-Amz-Target")
 		switch {
@@ -155,6 +160,8 @@ func (s *Server) route() http.Handler {
 			snsH.ServeHTTP(w, r)
 		case sqs.IsSQSRequest(r):
 			sqsH.ServeHTTP(w, r)
+		case events.IsEventsRequest(r):
+			eventsH.ServeHTTP(w, r)
 		case r.Method == http.MethodPost && target != "":
 			// An awsJson request for a service sfnlocal does not serve: answer as AWS's
 			// front end does for an unknown operation.
@@ -176,6 +183,9 @@ func (s *Server) SNS() *sns.Service { return s.sns }
 
 // SQS is the SQS fake, e.g. for a Go worker that receives the messages Task states send.
 func (s *Server) SQS() *sqs.Service { return s.sqs }
+
+// Events is the EventBridge fake, for reading the events Task states put.
+func (s *Server) Events() *events.Service { return s.events }
 
 // Close stops every execution, function environment and job container.
 func (s *Server) Close() error {

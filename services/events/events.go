@@ -1,0 +1,520 @@
+package events
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+
+	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/interpreter/task"
+)
+
+// DefaultBus is the name of the event bus every account has.
+const DefaultBus = "default"
+
+// Config configures the fake.
+type Config struct {
+	Clock     clock.Clock
+	Logger    *zap.Logger
+	Region    string
+	AccountID string
+}
+
+// Service holds event buses, rules, targets and every event put.
+type Service struct {
+	cfg Config
+
+	mu     sync.Mutex
+	buses  map[string]*bus // by name
+	events []Event
+}
+
+type bus struct {
+	name        string
+	created     time.Time
+	rules       map[string]*Rule
+	targets     map[string][]map[string]any // rule name -> targets in insertion order
+	description string
+}
+
+// Event is one event put, as kept for reading back.
+type Event struct {
+	EventID      string    `json:"EventId"`
+	EventBusName string    `json:"EventBusName"`
+	Source       string    `json:"Source"`
+	DetailType   string    `json:"DetailType"`
+	Detail       string    `json:"Detail"`
+	Resources    []string  `json:"Resources"`
+	TraceHeader  string    `json:"TraceHeader,omitempty"`
+	Time         time.Time `json:"Time"`
+	Account      string    `json:"Account"`
+	Region       string    `json:"Region"`
+}
+
+// Rule is a rule on an event bus.
+type Rule struct {
+	Name               string `json:"Name"`
+	Arn                string `json:"Arn"`
+	EventPattern       string `json:"EventPattern,omitempty"`
+	ScheduleExpression string `json:"ScheduleExpression,omitempty"`
+	State              string `json:"State"`
+	Description        string `json:"Description,omitempty"`
+	RoleArn            string `json:"RoleArn,omitempty"`
+	EventBusName       string `json:"EventBusName"`
+}
+
+// Error is an EventBridge API error; Code is the exception name sent as __type.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+func errValidation(msg string) *Error {
+	return &Error{Status: 400, Code: "ValidationException", Message: msg}
+}
+
+func errNotFound(msg string) *Error {
+	return &Error{Status: 400, Code: "ResourceNotFoundException", Message: msg}
+}
+
+func errRuleNotFound(rule, busName string) *Error {
+	return errNotFound(fmt.Sprintf("Rule %s does not exist on EventBus %s.", rule, busName))
+}
+
+// New returns a fake holding only the default event bus.
+func New(cfg Config) *Service {
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real()
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.AccountID == "" {
+		cfg.AccountID = "123456789012"
+	}
+	s := &Service{cfg: cfg, buses: map[string]*bus{}}
+	s.buses[DefaultBus] = newBus(DefaultBus, cfg.Clock.Now())
+	return s
+}
+
+func newBus(name string, now time.Time) *bus {
+	return &bus{name: name, created: now.UTC(), rules: map[string]*Rule{}, targets: map[string][]map[string]any{}}
+}
+
+var (
+	busNameRE  = regexp.MustCompile(`^[/\.\-_A-Za-z0-9]{1,256}$`)
+	ruleNameRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
+	targetIDRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
+)
+
+// BusArn is the ARN of the event bus called name.
+func (s *Service) BusArn(name string) string {
+	return fmt.Sprintf("arn:aws:events:%s:%s:event-bus/%s", s.cfg.Region, s.cfg.AccountID, name)
+}
+
+func (s *Service) ruleArn(busName, rule string) string {
+	if busName == DefaultBus {
+		return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", s.cfg.Region, s.cfg.AccountID, rule)
+	}
+	return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s/%s", s.cfg.Region, s.cfg.AccountID, busName, rule)
+}
+
+// busName accepts an event bus name or ARN ("" is the default bus).
+func busName(nameOrArn string) string {
+	if nameOrArn == "" {
+		return DefaultBus
+	}
+	if strings.HasPrefix(nameOrArn, "arn:") {
+		if _, name, ok := strings.Cut(nameOrArn, ":event-bus/"); ok {
+			return name
+		}
+	}
+	return nameOrArn
+}
+
+// BusInfo describes an event bus.
+type BusInfo struct {
+	Name         string
+	Arn          string
+	CreationTime time.Time
+}
+
+// CreateEventBus creates a custom event bus and returns its ARN.
+func (s *Service) CreateEventBus(name, description string) (string, error) {
+	if !busNameRE.MatchString(name) {
+		return "", errValidation(fmt.Sprintf("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [/\\.\\-_A-Za-z0-9]+", name))
+	}
+	if name == DefaultBus || strings.Contains(name, "/") {
+		return "", errValidation(fmt.Sprintf("Event bus name must not contain '/' and must not be 'default': %s", name))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.buses[name]; ok {
+		return "", &Error{Status: 400, Code: "ResourceAlreadyExistsException", Message: fmt.Sprintf("Event bus %s already exists.", name)}
+	}
+	b := newBus(name, s.cfg.Clock.Now())
+	b.description = description
+	s.buses[name] = b
+	return s.BusArn(name), nil
+}
+
+// DeleteEventBus deletes a custom event bus; deleting one that does not exist succeeds.
+func (s *Service) DeleteEventBus(name string) error {
+	name = busName(name)
+	if name == DefaultBus {
+		return errValidation("Cannot delete event bus default.")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.buses, name)
+	return nil
+}
+
+// EventBuses lists the event buses whose name starts with prefix, by name.
+func (s *Service) EventBuses(prefix string) []BusInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []BusInfo{}
+	for name, b := range s.buses {
+		if strings.HasPrefix(name, prefix) {
+			out = append(out, BusInfo{Name: name, Arn: s.BusArn(name), CreationTime: b.created})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// DescribeEventBus describes one event bus (name or ARN; "" is the default bus).
+func (s *Service) DescribeEventBus(nameOrArn string) (BusInfo, string, error) {
+	name := busName(nameOrArn)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.buses[name]
+	if !ok {
+		return BusInfo{}, "", errNotFound(fmt.Sprintf("Event bus %s does not exist.", name))
+	}
+	return BusInfo{Name: name, Arn: s.BusArn(name), CreationTime: b.created}, b.description, nil
+}
+
+// lockedBus returns the bus called nameOrArn; s.mu must be held.
+func (s *Service) lockedBus(nameOrArn string) (*bus, error) {
+	name := busName(nameOrArn)
+	b, ok := s.buses[name]
+	if !ok {
+		return nil, errNotFound(fmt.Sprintf("Event bus %s does not exist.", name))
+	}
+	return b, nil
+}
+
+// PutRuleInput is a PutRule request.
+type PutRuleInput struct {
+	Name               string
+	EventPattern       string
+	ScheduleExpression string
+	State              string
+	Description        string
+	RoleArn            string
+	EventBusName       string
+}
+
+// PutRule creates or updates a rule and returns its ARN. The event pattern must be valid.
+func (s *Service) PutRule(in PutRuleInput) (string, error) {
+	if !ruleNameRE.MatchString(in.Name) {
+		return "", errValidation(fmt.Sprintf("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+", in.Name))
+	}
+	if in.EventPattern == "" && in.ScheduleExpression == "" {
+		return "", errValidation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
+	}
+	if in.EventPattern != "" {
+		if err := ValidatePattern(in.EventPattern); err != nil {
+			return "", err
+		}
+	}
+	switch in.State {
+	case "":
+		in.State = "ENABLED"
+	case "ENABLED", "DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS":
+	default:
+		return "", errValidation(fmt.Sprintf("1 validation error detected: Value '%s' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS]", in.State))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.lockedBus(in.EventBusName)
+	if err != nil {
+		return "", err
+	}
+	r := &Rule{
+		Name: in.Name, Arn: s.ruleArn(b.name, in.Name), EventPattern: in.EventPattern, ScheduleExpression: in.ScheduleExpression,
+		State: in.State, Description: in.Description, RoleArn: in.RoleArn, EventBusName: b.name,
+	}
+	b.rules[in.Name] = r
+	return r.Arn, nil
+}
+
+// Rules lists the rules of a bus whose name starts with prefix, by name.
+func (s *Service) Rules(busNameOrArn, prefix string) ([]Rule, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.lockedBus(busNameOrArn)
+	if err != nil {
+		return nil, err
+	}
+	out := []Rule{}
+	for name, r := range b.rules {
+		if strings.HasPrefix(name, prefix) {
+			out = append(out, *r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// DescribeRule returns one rule.
+func (s *Service) DescribeRule(busNameOrArn, name string) (Rule, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.lockedBus(busNameOrArn)
+	if err != nil {
+		return Rule{}, err
+	}
+	r, ok := b.rules[name]
+	if !ok {
+		return Rule{}, errRuleNotFound(name, b.name)
+	}
+	return *r, nil
+}
+
+// DeleteRule deletes a rule that has no targets; deleting a missing rule succeeds.
+func (s *Service) DeleteRule(busNameOrArn, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.lockedBus(busNameOrArn)
+	if err != nil {
+		return err
+	}
+	if len(b.targets[name]) > 0 {
+		return errValidation("Rule can't be deleted since it has targets.")
+	}
+	delete(b.rules, name)
+	delete(b.targets, name)
+	return nil
+}
+
+// FailedTarget is a target that PutTargets or RemoveTargets could not handle.
+type FailedTarget struct {
+	TargetID     string `json:"TargetId"`
+	ErrorCode    string `json:"ErrorCode"`
+	ErrorMessage string `json:"ErrorMessage"`
+}
+
+// PutTargets adds or replaces (by Id) targets of a rule. Each target is kept as given; Id and
+// Arn are required.
+func (s *Service) PutTargets(busNameOrArn, rule string, targets []map[string]any) ([]FailedTarget, error) {
+	if len(targets) == 0 || len(targets) > 10 {
+		return nil, errValidation(fmt.Sprintf("1 validation error detected: Value at 'targets' failed to satisfy constraint: Member must have length between 1 and 10, got %d", len(targets)))
+	}
+	for _, t := range targets {
+		id, _ := t["Id"].(string)
+		arn, _ := t["Arn"].(string)
+		if !targetIDRE.MatchString(id) {
+			return nil, errValidation(fmt.Sprintf("1 validation error detected: Value '%s' at 'targets.1.member.id' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+", id))
+		}
+		if arn == "" {
+			return nil, errValidation("1 validation error detected: Value null at 'targets.1.member.arn' failed to satisfy constraint: Member must not be null")
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.lockedBus(busNameOrArn)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := b.rules[rule]; !ok {
+		return nil, errRuleNotFound(rule, b.name)
+	}
+	cur := b.targets[rule]
+next:
+	for _, t := range targets {
+		for i, old := range cur {
+			if old["Id"] == t["Id"] {
+				cur[i] = t
+				continue next
+			}
+		}
+		cur = append(cur, t)
+	}
+	b.targets[rule] = cur
+	return []FailedTarget{}, nil
+}
+
+// Targets lists the targets of a rule in the order they were added.
+func (s *Service) Targets(busNameOrArn, rule string) ([]map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.lockedBus(busNameOrArn)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := b.rules[rule]; !ok {
+		return nil, errRuleNotFound(rule, b.name)
+	}
+	return append([]map[string]any{}, b.targets[rule]...), nil
+}
+
+// RemoveTargets removes targets of a rule by Id; unknown Ids are ignored, as on AWS.
+func (s *Service) RemoveTargets(busNameOrArn, rule string, ids []string) ([]FailedTarget, error) {
+	if len(ids) == 0 {
+		return nil, errValidation("1 validation error detected: Value '[]' at 'ids' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.lockedBus(busNameOrArn)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := b.rules[rule]; !ok {
+		return nil, errRuleNotFound(rule, b.name)
+	}
+	drop := map[string]bool{}
+	for _, id := range ids {
+		drop[id] = true
+	}
+	kept := b.targets[rule][:0:0]
+	for _, t := range b.targets[rule] {
+		if id, _ := t["Id"].(string); !drop[id] {
+			kept = append(kept, t)
+		}
+	}
+	b.targets[rule] = kept
+	return []FailedTarget{}, nil
+}
+
+// Entry is one PutEvents request entry. Detail is JSON text.
+type Entry struct {
+	Source       string
+	DetailType   string
+	Detail       string
+	HasDetail    bool
+	EventBusName string
+	Resources    []string
+	Time         time.Time
+	TraceHeader  string
+}
+
+// ResultEntry is the result of one entry: an EventId, or an ErrorCode and ErrorMessage.
+type ResultEntry struct {
+	EventID      string `json:"EventId,omitempty"`
+	ErrorCode    string `json:"ErrorCode,omitempty"`
+	ErrorMessage string `json:"ErrorMessage,omitempty"`
+}
+
+// maxEventsSize is PutEvents' limit on the total entry size (256 KB).
+const maxEventsSize = 256 * 1024
+
+// PutEvents checks and records entries. A bad entry fails alone, as on AWS; only a bad
+// request as a whole (no entries, more than ten, too large) returns an error.
+func (s *Service) PutEvents(entries []Entry) ([]ResultEntry, int, error) {
+	if len(entries) == 0 {
+		return nil, 0, errValidation("1 validation error detected: Value '[]' at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	if len(entries) > 10 {
+		return nil, 0, errValidation("1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10")
+	}
+	size := 0
+	for _, e := range entries {
+		size += len(e.Source) + len(e.DetailType) + len(e.Detail)
+		for _, r := range e.Resources {
+			size += len(r)
+		}
+	}
+	if size > maxEventsSize {
+		return nil, 0, errValidation("Total size of the entries in the request is over the limit.")
+	}
+	// EventBridge keeps event times to the second.
+	now := s.cfg.Clock.Now().UTC().Truncate(time.Second)
+	results := make([]ResultEntry, len(entries))
+	failed := 0
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, e := range entries {
+		if code, msg := checkEntry(&e); code != "" {
+			results[i] = ResultEntry{ErrorCode: code, ErrorMessage: msg}
+			failed++
+			continue
+		}
+		ev := Event{
+			EventID: uuid.NewString(), EventBusName: busName(e.EventBusName), Source: e.Source, DetailType: e.DetailType,
+			Detail: e.Detail, Resources: append([]string{}, e.Resources...), TraceHeader: e.TraceHeader,
+			Time: e.Time, Account: s.cfg.AccountID, Region: s.cfg.Region,
+		}
+		if ev.Time.IsZero() {
+			ev.Time = now
+		}
+		if _, ok := s.buses[ev.EventBusName]; !ok {
+			s.cfg.Logger.Warn("event put to an event bus that does not exist", zap.String("event_bus_name", ev.EventBusName), zap.String("event_id", ev.EventID))
+		}
+		s.events = append(s.events, ev)
+		s.cfg.Logger.Info("event put", zap.String("event_bus_name", ev.EventBusName), zap.String("event_id", ev.EventID),
+			zap.String("source", ev.Source), zap.String("detail_type", ev.DetailType), zap.String("detail", ev.Detail))
+		results[i] = ResultEntry{EventID: ev.EventID}
+	}
+	return results, failed, nil
+}
+
+// checkEntry returns the per-entry error AWS reports for e, if any.
+func checkEntry(e *Entry) (code, msg string) {
+	invalid := func(p string) (string, string) {
+		return "InvalidArgument", fmt.Sprintf("Parameter %s is not valid. Reason: %s is a required argument.", p, p)
+	}
+	switch {
+	case e.Source == "":
+		return invalid("Source")
+	case e.DetailType == "":
+		return invalid("DetailType")
+	case !e.HasDetail:
+		return invalid("Detail")
+	}
+	v, err := task.Decode([]byte(e.Detail))
+	if _, ok := v.(map[string]any); err != nil || !ok {
+		return "MalformedDetail", "Detail is malformed."
+	}
+	return "", ""
+}
+
+// Events returns the events put so far, of one bus (name or ARN) when bus is not "".
+func (s *Service) Events(bus string) []Event {
+	name := ""
+	if bus != "" {
+		name = busName(bus)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []Event{}
+	for _, e := range s.events {
+		if name == "" || e.EventBusName == name {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// marshal encodes v without HTML escaping.
+func marshal(v any) ([]byte, error) {
+	b, err := task.Encode(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode response: %w", err)
+	}
+	return b, nil
+}
