@@ -1,7 +1,7 @@
 // Package server composes everything sfnlocal serves on its one port: the Step Functions API
 // (api), the Lambda simulator (services/lambda), the Batch simulator with its CloudWatch Logs
-// subset (services/batch on Docker), and the SNS, SQS and EventBridge fakes (services/sns,
-// services/sqs, services/events),
+// subset (services/batch on Docker), and the SNS, SQS, EventBridge and DynamoDB fakes
+// (services/sns, services/sqs, services/events, services/dynamodb),
 // with the interpreter calling the simulators through the interpreter/task registry.
 //
 // It exists as a package, not inside cmd/sfnlocal, so that the binary and the Go test helper
@@ -25,6 +25,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 	"github.com/sfnlocal/sfnlocal/services/batch"
 	"github.com/sfnlocal/sfnlocal/services/batch/docker"
+	"github.com/sfnlocal/sfnlocal/services/dynamodb"
 	"github.com/sfnlocal/sfnlocal/services/events"
 	"github.com/sfnlocal/sfnlocal/services/lambda"
 	"github.com/sfnlocal/sfnlocal/services/sns"
@@ -44,6 +45,7 @@ type Server struct {
 	batch   *batch.Service
 	sns     *sns.Service
 	sqs     *sqs.Service
+	dynamo  *dynamodb.Service
 	events  *events.Service
 	handler http.Handler
 }
@@ -111,15 +113,18 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	}
 	cancel()
 	s.sns = sns.New(sns.Config{Clock: base, Logger: logger.Named("sns"), Region: cfg.Region, AccountID: cfg.AccountID})
+	s.dynamo = dynamodb.New(dynamodb.Config{Clock: base, Logger: logger.Named("dynamodb"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.sqs = sqs.New(sqs.Config{Clock: base, Logger: logger.Named("sqs"), Region: cfg.Region, AccountID: cfg.AccountID, Endpoint: "http://" + cfg.Addr})
 	s.events = events.New(events.Config{Clock: base, Logger: logger.Named("events"), Region: cfg.Region, AccountID: cfg.AccountID})
 
 	tasks := task.Registry{
-		"lambda": s.lambda.Integration(),
-		"batch":  s.batch.Integration(),
-		"sns":    s.sns.Integration(),
-		"sqs":    s.sqs.Integration(),
-		"events": s.events.Integration(),
+		"lambda":           s.lambda.Integration(),
+		"batch":            s.batch.Integration(),
+		"sns":              s.sns.Integration(),
+		"sqs":              s.sqs.Integration(),
+		"dynamodb":         s.dynamo.Integration(),
+		"aws-sdk:dynamodb": s.dynamo.SDKIntegration(),
+		"events":           s.events.Integration(),
 	}
 	s.sfn, err = api.New(api.Options{
 		Engine: api.InterpreterEngine(api.InterpreterConfig{
@@ -144,6 +149,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 func (s *Server) route() http.Handler {
 	sfnH, lambdaH, batchH, logsH, snsH := s.sfn.Handler(), s.lambda.Handler(), s.batch.Handler(), s.batch.LogsHandler(), s.sns.Handler()
 	sqsH, eventsH := s.sqs.Handler(), s.events.Handler()
+	dynamoH := s.dynamo.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		target := r.Header.Get("X-Amz-Target")
 		switch {
@@ -160,6 +166,8 @@ func (s *Server) route() http.Handler {
 			snsH.ServeHTTP(w, r)
 		case sqs.IsSQSRequest(r):
 			sqsH.ServeHTTP(w, r)
+		case dynamodb.IsDynamoDBRequest(r):
+			dynamoH.ServeHTTP(w, r)
 		case events.IsEventsRequest(r):
 			eventsH.ServeHTTP(w, r)
 		case r.Method == http.MethodPost && target != "":
@@ -183,6 +191,9 @@ func (s *Server) SNS() *sns.Service { return s.sns }
 
 // SQS is the SQS fake, e.g. for a Go worker that receives the messages Task states send.
 func (s *Server) SQS() *sqs.Service { return s.sqs }
+
+// DynamoDB is the DynamoDB fake, e.g. for seeding and inspecting tables in tests.
+func (s *Server) DynamoDB() *dynamodb.Service { return s.dynamo }
 
 // Events is the EventBridge fake, for reading the events Task states put.
 func (s *Server) Events() *events.Service { return s.events }

@@ -38,7 +38,10 @@ func TestRouting(t *testing.T) {
 		{name: "logs", method: "POST", path: "/", target: "Logs_20140328.GetLogEvents", body: `{"logGroupName":"/aws/batch/job","logStreamName":"nope"}`, status: 400, want: "ResourceNotFoundException"},
 		{name: "sns", method: "POST", path: "/", contentType: "application/x-www-form-urlencoded", body: "Action=ListTopics", status: 200, want: "<ListTopicsResponse"},
 		{name: "sns messages", method: "GET", path: "/_sfnlocal/sns/messages", status: 200, want: `"Messages":[]`},
-		{name: "unknown awsJson service", method: "POST", path: "/", target: "DynamoDB_20120810.ListTables", body: "{}", status: 400, want: "UnknownOperationException"},
+		{name: "dynamodb", method: "POST", path: "/", target: "DynamoDB_20120810.ListTables", body: "{}", status: 200, want: `"TableNames":[]`},
+		{name: "sqs", method: "POST", path: "/", target: "AmazonSQS.ListQueues", body: "{}", status: 200, want: "{"},
+		{name: "events", method: "POST", path: "/", target: "AWSEvents.ListEventBuses", body: "{}", status: 200, want: `"EventBuses"`},
+		{name: "unknown awsJson service", method: "POST", path: "/", target: "DynamoDBStreams_20120810.ListStreams", body: "{}", status: 400, want: "UnknownOperationException"},
 		{name: "unclaimed path", method: "GET", path: "/nothing-here", status: 404, want: "404 page not found"},
 	}
 	for _, tc := range cases {
