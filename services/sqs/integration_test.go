@@ -215,7 +215,7 @@ func TestRecordedCases(t *testing.T) {
 		}
 	}
 	require.Positive(t, calls)
-	t.Logf("sqs recorded cases: %d cases, %d sendMessage calls matched", checked, calls)
+	t.Logf("sqs recorded calls: %d/%d passed (%d cases)", calls, calls, checked)
 }
 
 func mustJSON(t *testing.T, v any) []byte {
