@@ -49,6 +49,12 @@ func (s *Service) newPool() *pool {
 func (p *pool) acquire(ctx context.Context) bool {
 	select {
 	case p.slots <- struct{}{}:
+		// select picks at random when a slot frees up just as ctx ends: a caller that has
+		// gone (its Invoke already returned) must not run the function.
+		if ctx.Err() != nil {
+			p.release()
+			return false
+		}
 		return true
 	case <-ctx.Done():
 		return false
