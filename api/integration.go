@@ -289,6 +289,20 @@ func (s *Service) invokeSDK(ctx context.Context, req *task.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
+	// An execution asking about itself in its first moments may run before start() has
+	// registered it: wait (briefly) for that, so that it finds itself as on AWS.
+	if m, ok := params.(map[string]any); ok && req.ExecutionArn != "" && m["ExecutionArn"] == req.ExecutionArn {
+		for i := 0; i < 400; i++ {
+			if _, ok := s.runs.Load(req.ExecutionArn); ok {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return nil, context.Cause(ctx)
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}
 	// The operation runs on its own goroutine so that one waiting on this very execution
 	// (stopExecution of $$.Execution.Id waits for the execution to end) cannot deadlock it:
 	// the Task returns once its ctx ends, and the operation finishes after.
@@ -311,6 +325,10 @@ func (s *Service) invokeSDK(ctx context.Context, req *task.Request) (any, error)
 	select {
 	case r = <-done:
 	case <-ctx.Done():
+	}
+	if ctx.Err() != nil {
+		// The execution ended while the call ran (stopExecution of itself, a timeout): that,
+		// not the call's own answer, decides what the Task did.
 		return nil, context.Cause(ctx)
 	}
 	if r.err != nil {
