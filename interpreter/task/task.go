@@ -201,3 +201,18 @@ func HTTPDate(t time.Time) string {
 
 // http1123 is net/http's TimeFormat, spelled out so that this leaf package needs no net/http.
 const http1123 = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+// Text renders a generic JSON value as a service request field: a string as itself, null as
+// "", anything else as its JSON text (Step Functions sends a non-string message body, for
+// example, as JSON).
+func Text(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	default:
+		b, _ := Encode(x)
+		return string(b)
+	}
+}

@@ -73,3 +73,11 @@ func TestSdkHTTPMetadata(t *testing.T) {
 	}, got)
 	require.Equal(t, "Fri, 01 Mar 2024 12:00:00 GMT", HTTPDate(time.Date(2024, 3, 1, 13, 0, 0, 0, time.FixedZone("CET", 3600))))
 }
+
+func TestText(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "a<b", Text("a<b"))
+	require.Equal(t, "", Text(nil))
+	require.Equal(t, "1.50", Text(json.Number("1.50")))
+	require.Equal(t, `{"k":"<v>"}`, Text(map[string]any{"k": "<v>"}))
+}

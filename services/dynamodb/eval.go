@@ -5,6 +5,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
 // resolve returns the value at path in item, or nil when there is none.
@@ -56,9 +58,9 @@ func size(v map[string]any) (int, bool) {
 	t := typeOf(v)
 	switch t {
 	case "S":
-		return len(str(v["S"])), true
+		return len(task.Text(v["S"])), true
 	case "B":
-		b, _ := base64.StdEncoding.DecodeString(str(v["B"]))
+		b, _ := base64.StdEncoding.DecodeString(task.Text(v["B"]))
 		return len(b), true
 	case "SS", "NS", "BS", "L":
 		l, _ := v[t].([]any)
@@ -119,7 +121,7 @@ func evalCond(item map[string]any, c cond) (bool, *Error) {
 			return false, nil
 		}
 		if c, ok := compare(lo, hi); ok && c > 0 {
-			return false, errValidation("Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {%s:%s}, upper bound operand: AttributeValue: {%s:%s}", typeOf(lo), str(lo[typeOf(lo)]), typeOf(hi), str(hi[typeOf(hi)]))
+			return false, errValidation("Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {%s:%s}, upper bound operand: AttributeValue: {%s:%s}", typeOf(lo), task.Text(lo[typeOf(lo)]), typeOf(hi), task.Text(hi[typeOf(hi)]))
 		}
 		c1, ok1 := compare(lo, a)
 		c2, ok2 := compare(a, hi)
@@ -169,10 +171,10 @@ func evalFunc(item map[string]any, f *funcCond) (bool, *Error) {
 		}
 		switch {
 		case typeOf(v) == "S" && typeOf(arg) == "S":
-			return strings.HasPrefix(str(v["S"]), str(arg["S"])), nil
+			return strings.HasPrefix(task.Text(v["S"]), task.Text(arg["S"])), nil
 		case typeOf(v) == "B" && typeOf(arg) == "B":
-			a, _ := base64.StdEncoding.DecodeString(str(v["B"]))
-			b, _ := base64.StdEncoding.DecodeString(str(arg["B"]))
+			a, _ := base64.StdEncoding.DecodeString(task.Text(v["B"]))
+			b, _ := base64.StdEncoding.DecodeString(task.Text(arg["B"]))
 			return strings.HasPrefix(string(a), string(b)), nil
 		}
 		return false, nil
@@ -182,17 +184,17 @@ func evalFunc(item map[string]any, f *funcCond) (bool, *Error) {
 		}
 		switch typeOf(v) {
 		case "S":
-			return typeOf(arg) == "S" && strings.Contains(str(v["S"]), str(arg["S"])), nil
+			return typeOf(arg) == "S" && strings.Contains(task.Text(v["S"]), task.Text(arg["S"])), nil
 		case "B":
-			a, _ := base64.StdEncoding.DecodeString(str(v["B"]))
-			b, _ := base64.StdEncoding.DecodeString(str(arg["B"]))
+			a, _ := base64.StdEncoding.DecodeString(task.Text(v["B"]))
+			b, _ := base64.StdEncoding.DecodeString(task.Text(arg["B"]))
 			return typeOf(arg) == "B" && strings.Contains(string(a), string(b)), nil
 		case "SS", "NS", "BS":
 			at := typeOf(arg)
 			if string(typeOf(v)[0]) != at {
 				return false, nil
 			}
-			s := str(arg[at])
+			s := task.Text(arg[at])
 			if at == "N" {
 				s, _ = canonicalNumber(s)
 			}
@@ -260,7 +262,7 @@ func evalUpdateValue(item map[string]any, o operand) (map[string]any, *Error) {
 		if typeOf(a) != "N" || typeOf(b) != "N" {
 			return nil, errValidation("An operand in the update expression has an incorrect data type")
 		}
-		return addNumbers(str(a["N"]), str(b["N"]), x.op == '-')
+		return addNumbers(task.Text(a["N"]), task.Text(b["N"]), x.op == '-')
 	}
 	return nil, errValidation("Invalid UpdateExpression: Syntax error")
 }
@@ -376,7 +378,7 @@ func applyUpdate(item map[string]any, u *update) (map[string]any, *Error) {
 		case t == "N" && cur == nil:
 			nv = a.value
 		case t == "N" && typeOf(cur) == "N":
-			r, err := addNumbers(str(cur["N"]), str(a.value["N"]), false)
+			r, err := addNumbers(task.Text(cur["N"]), task.Text(a.value["N"]), false)
 			if err != nil {
 				return nil, err
 			}

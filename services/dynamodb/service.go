@@ -113,7 +113,7 @@ func (s *Service) Do(op string, in map[string]any) (map[string]any, error) {
 	}
 	if rc, _ := in["ReturnConsumedCapacity"].(string); rc == "TOTAL" || rc == "INDEXES" {
 		if units := capacityUnits(op, in); units != "" {
-			out["ConsumedCapacity"] = map[string]any{"TableName": str(in["TableName"]), "CapacityUnits": json.Number(units)}
+			out["ConsumedCapacity"] = map[string]any{"TableName": task.Text(in["TableName"]), "CapacityUnits": json.Number(units)}
 		}
 	}
 	return out, nil
@@ -189,7 +189,7 @@ func (v *violations) tableName(val any) {
 	if v.null("tableName", val) {
 		return
 	}
-	name := str(val)
+	name := task.Text(val)
 	if !tableNameRE.MatchString(name) {
 		*v = append(*v, fmt.Sprintf("Value '%s' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", name))
 	}
@@ -211,7 +211,7 @@ func (v *violations) enum(field string, val any, allowed ...string) {
 			return
 		}
 	}
-	*v = append(*v, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", str(val), field, strings.Join(allowed, ", ")))
+	*v = append(*v, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", task.Text(val), field, strings.Join(allowed, ", ")))
 }
 
 func (v violations) err() *Error {
@@ -245,7 +245,7 @@ func (s *Service) createTable(in map[string]any) (map[string]any, *Error) {
 		v.enum(fmt.Sprintf("keySchema.%d.member.keyType", i+1), km["KeyType"], "HASH", "RANGE")
 	}
 	if in["KeySchema"] != nil && (len(ks) < 1 || len(ks) > 2) {
-		v = append(v, fmt.Sprintf("Value '%s' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2", str(in["KeySchema"])))
+		v = append(v, fmt.Sprintf("Value '%s' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2", task.Text(in["KeySchema"])))
 	}
 	if err := v.err(); err != nil {
 		return nil, err
@@ -254,18 +254,18 @@ func (s *Service) createTable(in map[string]any) (map[string]any, *Error) {
 	var defNames []string
 	for _, d := range defs {
 		dm, _ := d.(map[string]any)
-		name := str(dm["AttributeName"])
+		name := task.Text(dm["AttributeName"])
 		if _, dup := types[name]; dup {
 			return nil, errInvalidParam("Duplicate AttributeName in AttributeDefinitions: %s", name)
 		}
-		types[name] = str(dm["AttributeType"])
+		types[name] = task.Text(dm["AttributeType"])
 		defNames = append(defNames, name)
 	}
-	t := &table{name: str(in["TableName"]), id: uuid.NewString(), parts: map[string]map[string]map[string]any{}}
+	t := &table{name: task.Text(in["TableName"]), id: uuid.NewString(), parts: map[string]map[string]map[string]any{}}
 	var keyNames []string
 	for i, k := range ks {
 		km, _ := k.(map[string]any)
-		name, kt := str(km["AttributeName"]), str(km["KeyType"])
+		name, kt := task.Text(km["AttributeName"]), task.Text(km["KeyType"])
 		keyNames = append(keyNames, name)
 		if i == 0 && kt != "HASH" {
 			return nil, errValidation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
@@ -308,7 +308,7 @@ func (s *Service) createTable(in map[string]any) (map[string]any, *Error) {
 		ri, rerr := r.Int64()
 		wi, werr := w.Int64()
 		if !rok || !wok || rerr != nil || werr != nil || ri < 1 || wi < 1 {
-			return nil, errValidation("1 validation error detected: Value '%s' at 'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1", str(pt["ReadCapacityUnits"]))
+			return nil, errValidation("1 validation error detected: Value '%s' at 'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1", task.Text(pt["ReadCapacityUnits"]))
 		}
 		t.read, t.write = json.Number(strconv.FormatInt(ri, 10)), json.Number(strconv.FormatInt(wi, 10))
 	}
@@ -360,9 +360,9 @@ func (s *Service) describeTable(in map[string]any) (map[string]any, *Error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	t, ok := s.tables[str(in["TableName"])]
+	t, ok := s.tables[task.Text(in["TableName"])]
 	if !ok {
-		return nil, &Error{Code: "ResourceNotFoundException", Message: "Requested resource not found: Table: " + str(in["TableName"]) + " not found", Status: 400}
+		return nil, &Error{Code: "ResourceNotFoundException", Message: "Requested resource not found: Table: " + task.Text(in["TableName"]) + " not found", Status: 400}
 	}
 	return map[string]any{"Table": s.describe(t)}, nil
 }
@@ -373,7 +373,7 @@ func (s *Service) deleteTable(in map[string]any) (map[string]any, *Error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	name := str(in["TableName"])
+	name := task.Text(in["TableName"])
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.tables[name]
@@ -398,7 +398,7 @@ func (s *Service) listTables(in map[string]any) (map[string]any, *Error) {
 		}
 		limit = int(n)
 	}
-	start := str(in["ExclusiveStartTableName"])
+	start := task.Text(in["ExclusiveStartTableName"])
 	s.mu.RLock()
 	names := make([]string, 0, len(s.tables))
 	for n := range s.tables {
@@ -481,7 +481,7 @@ func (t *table) itemKey(item map[string]any, full bool) (string, string, *Error)
 			}
 			return "", "", errInvalidParam("Type mismatch for key %s expected: %s actual: %s", ka.name, ka.typ, typeOf(v))
 		}
-		if (ka.typ == "S" || ka.typ == "B") && str(v[ka.typ]) == "" {
+		if (ka.typ == "S" || ka.typ == "B") && task.Text(v[ka.typ]) == "" {
 			kind := "string"
 			if ka.typ == "B" {
 				kind = "binary"
@@ -700,7 +700,7 @@ func (s *Service) putItem(in map[string]any) (map[string]any, *Error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, err := s.lookup(str(in["TableName"]))
+	t, err := s.lookup(task.Text(in["TableName"]))
 	if err != nil {
 		return nil, err
 	}
@@ -748,7 +748,7 @@ func (s *Service) getItem(in map[string]any) (map[string]any, *Error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	t, err := s.lookup(str(in["TableName"]))
+	t, err := s.lookup(task.Text(in["TableName"]))
 	if err != nil {
 		return nil, err
 	}
@@ -787,7 +787,7 @@ func (s *Service) deleteItem(in map[string]any) (map[string]any, *Error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, err := s.lookup(str(in["TableName"]))
+	t, err := s.lookup(task.Text(in["TableName"]))
 	if err != nil {
 		return nil, err
 	}
@@ -831,7 +831,7 @@ func (s *Service) updateItem(in map[string]any) (map[string]any, *Error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, err := s.lookup(str(in["TableName"]))
+	t, err := s.lookup(task.Text(in["TableName"]))
 	if err != nil {
 		return nil, err
 	}
@@ -1034,7 +1034,7 @@ func (s *Service) query(in map[string]any, scan bool) (map[string]any, *Error) {
 		}
 	}
 	if in["IndexName"] != nil {
-		return nil, errValidation("The table does not have the specified index: %s", str(in["IndexName"]))
+		return nil, errValidation("The table does not have the specified index: %s", task.Text(in["IndexName"]))
 	}
 	sel, _ := in["Select"].(string)
 	if sel == "SPECIFIC_ATTRIBUTES" && x.projection == nil {
@@ -1045,7 +1045,7 @@ func (s *Service) query(in map[string]any, scan bool) (map[string]any, *Error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	t, err := s.lookup(str(in["TableName"]))
+	t, err := s.lookup(task.Text(in["TableName"]))
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"math/big"
 	"sort"
 	"strings"
+
+	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
 // An attribute value is kept in AWS's typed JSON form: a map with exactly one of the keys
@@ -142,7 +144,7 @@ func checkSet(t string, x any) (map[string]any, *Error) {
 func setText(l []any) string {
 	parts := make([]string, len(l))
 	for i, e := range l {
-		parts[i] = str(e)
+		parts[i] = task.Text(e)
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }
@@ -249,17 +251,17 @@ func compare(a, b map[string]any) (int, bool) {
 	}
 	switch ta {
 	case "S":
-		return strings.Compare(str(a["S"]), str(b["S"])), true
+		return strings.Compare(task.Text(a["S"]), task.Text(b["S"])), true
 	case "N":
-		x, ok1 := parseNumber(str(a["N"]))
-		y, ok2 := parseNumber(str(b["N"]))
+		x, ok1 := parseNumber(task.Text(a["N"]))
+		y, ok2 := parseNumber(task.Text(b["N"]))
 		if !ok1 || !ok2 {
 			return 0, false
 		}
 		return x.Cmp(y), true
 	case "B":
-		x, _ := base64.StdEncoding.DecodeString(str(a["B"]))
-		y, _ := base64.StdEncoding.DecodeString(str(b["B"]))
+		x, _ := base64.StdEncoding.DecodeString(task.Text(a["B"]))
+		y, _ := base64.StdEncoding.DecodeString(task.Text(b["B"]))
 		return bytes.Compare(x, y), true
 	}
 	return 0, false
@@ -330,7 +332,7 @@ func setKeys(v map[string]any) map[string]bool {
 	l, _ := v[t].([]any)
 	out := make(map[string]bool, len(l))
 	for _, e := range l {
-		s := str(e)
+		s := task.Text(e)
 		if t == "NS" {
 			if n, ok := canonicalNumber(s); ok {
 				s = n
@@ -344,7 +346,7 @@ func setKeys(v map[string]any) map[string]bool {
 // keyString encodes a key attribute value for map lookup.
 func keyString(v map[string]any) string {
 	t := typeOf(v)
-	return t + ":" + str(v[t])
+	return t + ":" + task.Text(v[t])
 }
 
 // sortedSet returns the set's members in a stable order, for output.
@@ -359,20 +361,6 @@ func sortedSet(members map[string]bool) []any {
 		out[i] = k
 	}
 	return out
-}
-
-func str(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case json.Number:
-		return string(x)
-	case nil:
-		return ""
-	default:
-		b, _ := json.Marshal(x)
-		return string(b)
-	}
 }
 
 // copyValue deep-copies an attribute value so stored items never alias request data.

@@ -259,7 +259,7 @@ func (s *Service) Serve(op string, body []byte) ([]byte, error) {
 			}
 			targets = append(targets, tm)
 		}
-		failed, err := s.PutTargets(str(m["EventBusName"]), str(m["Rule"]), targets)
+		failed, err := s.PutTargets(task.Text(m["EventBusName"]), task.Text(m["Rule"]), targets)
 		if err != nil {
 			return nil, err
 		}

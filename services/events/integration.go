@@ -85,14 +85,14 @@ func taskEntries(p map[string]any, req *task.Request) ([]Entry, error) {
 		if !ok {
 			return nil, errValidation(fmt.Sprintf("Entries[%d] must be a PutEventsRequestEntry object.", i))
 		}
-		e := Entry{Source: str(m["Source"]), DetailType: str(m["DetailType"]), EventBusName: str(m["EventBusName"]), TraceHeader: str(m["TraceHeader"])}
+		e := Entry{Source: task.Text(m["Source"]), DetailType: task.Text(m["DetailType"]), EventBusName: task.Text(m["EventBusName"]), TraceHeader: task.Text(m["TraceHeader"])}
 		if d, ok := m["Detail"]; ok && d != nil {
 			e.HasDetail = true
-			e.Detail = str(d)
+			e.Detail = task.Text(d)
 		}
 		if res, ok := m["Resources"].([]any); ok {
 			for _, x := range res {
-				e.Resources = append(e.Resources, str(x))
+				e.Resources = append(e.Resources, task.Text(x))
 			}
 		}
 		for _, arn := range []string{req.ExecutionArn, req.StateMachineArn} {
@@ -126,7 +126,7 @@ func entryTime(v any) (time.Time, error) {
 			return ts.UTC(), nil
 		}
 	}
-	return time.Time{}, errValidation(fmt.Sprintf("Time %s is not a valid timestamp.", str(v)))
+	return time.Time{}, errValidation(fmt.Sprintf("Time %s is not a valid timestamp.", task.Text(v)))
 }
 
 // sdkHTTPMetadata is the SdkHttpMetadata of an EventBridge (awsJson 1.1) response.
@@ -138,16 +138,4 @@ func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) map[str
 		"Date":             task.HTTPDate(now),
 		"Content-Type":     contentType,
 	}, 200)
-}
-
-func str(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case nil:
-		return ""
-	default:
-		b, _ := task.Encode(x)
-		return string(b)
-	}
 }

@@ -326,11 +326,11 @@ func (s *Service) invoke(ctx context.Context, req *task.Request) (any, error) {
 	}
 	params, _ := req.Parameters.(map[string]any)
 	in := PublishInput{
-		TopicArn:               str(params["TopicArn"]),
-		TargetArn:              str(params["TargetArn"]),
-		Subject:                str(params["Subject"]),
-		MessageGroupID:         str(params["MessageGroupId"]),
-		MessageDeduplicationID: str(params["MessageDeduplicationId"]),
+		TopicArn:               task.Text(params["TopicArn"]),
+		TargetArn:              task.Text(params["TargetArn"]),
+		Subject:                task.Text(params["Subject"]),
+		MessageGroupID:         task.Text(params["MessageGroupId"]),
+		MessageDeduplicationID: task.Text(params["MessageDeduplicationId"]),
 	}
 	// Step Functions sends a non-string Message as its JSON text.
 	switch m := params["Message"].(type) {
@@ -348,7 +348,7 @@ func (s *Service) invoke(ctx context.Context, req *task.Request) (any, error) {
 		in.MessageAttributes = map[string]MessageAttribute{}
 		for k, v := range attrs {
 			a, _ := v.(map[string]any)
-			in.MessageAttributes[k] = MessageAttribute{DataType: str(a["DataType"]), StringValue: str(a["StringValue"]), BinaryValue: str(a["BinaryValue"])}
+			in.MessageAttributes[k] = MessageAttribute{DataType: task.Text(a["DataType"]), StringValue: task.Text(a["StringValue"]), BinaryValue: task.Text(a["BinaryValue"])}
 		}
 	}
 	requestID := uuid.NewString()
@@ -381,16 +381,4 @@ func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) map[str
 		"Date":             task.HTTPDate(now),
 		"Content-Type":     "text/xml",
 	}, 200)
-}
-
-func str(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case nil:
-		return ""
-	default:
-		b, _ := task.Encode(x)
-		return string(b)
-	}
 }

@@ -71,9 +71,9 @@ func failure(err error, requestID string) error {
 // JSON text, as Step Functions does.
 func sendInput(p map[string]any) (*SendMessageInput, error) {
 	in := &SendMessageInput{
-		QueueUrl:               str(p["QueueUrl"]),
-		MessageDeduplicationId: str(p["MessageDeduplicationId"]),
-		MessageGroupId:         str(p["MessageGroupId"]),
+		QueueUrl:               task.Text(p["QueueUrl"]),
+		MessageDeduplicationId: task.Text(p["MessageDeduplicationId"]),
+		MessageGroupId:         task.Text(p["MessageGroupId"]),
 	}
 	switch b := p["MessageBody"].(type) {
 	case nil:
@@ -90,7 +90,7 @@ func sendInput(p map[string]any) (*SendMessageInput, error) {
 		n, ok := d.(json.Number)
 		i, err := n.Int64()
 		if !ok || err != nil || i < -1<<31 || i > 1<<31-1 {
-			return nil, errInvalidValue("DelaySeconds", str(d), "Must be >= 0 and <= 900, if provided.")
+			return nil, errInvalidValue("DelaySeconds", task.Text(d), "Must be >= 0 and <= 900, if provided.")
 		}
 		v := int(i)
 		in.DelaySeconds = &v
@@ -113,8 +113,8 @@ func attributes(v any) (map[string]MessageAttributeValue, error) {
 	out := make(map[string]MessageAttributeValue, len(m))
 	for k, raw := range m {
 		a, _ := raw.(map[string]any)
-		av := MessageAttributeValue{DataType: str(a["DataType"]), StringValue: str(a["StringValue"])}
-		if b := str(a["BinaryValue"]); b != "" {
+		av := MessageAttributeValue{DataType: task.Text(a["DataType"]), StringValue: task.Text(a["StringValue"])}
+		if b := task.Text(a["BinaryValue"]); b != "" {
 			dec, err := base64.StdEncoding.DecodeString(b)
 			if err != nil {
 				return nil, errInvalidParameter(fmt.Sprintf("The message attribute '%s' has an invalid binary value.", k))
@@ -135,16 +135,4 @@ func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) map[str
 		"Date":             task.HTTPDate(now),
 		"Content-Type":     contentType,
 	}, 200)
-}
-
-func str(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case nil:
-		return ""
-	default:
-		b, _ := task.Encode(x)
-		return string(b)
-	}
 }
