@@ -239,6 +239,10 @@ func (s *Service) start(in *StartExecutionInput, sync bool) (*execution, error) 
 		s.runs.Store(arn, ex)
 	}
 	s.running[t.sm.Arn]++
+	s.notify.post(ExecutionStatus{
+		ExecutionArn: arn, StateMachineArn: t.sm.Arn, Name: name, Status: "RUNNING", Express: express,
+		StartDate: rec.StartDate, Input: input, Run: run,
+	})
 	if !ex.phase.CompareAndSwap(phaseInit, phaseStarted) {
 		s.finishLocked(ex)
 	}
@@ -254,6 +258,7 @@ func (s *Service) finishLocked(ex *execution) {
 	if !rec.Express {
 		s.store.PutExecution(rec)
 	}
+	s.notify.post(statusOf(ex))
 	smArn := rec.StateMachineArn
 	s.running[smArn]--
 	if s.running[smArn] <= 0 {
@@ -722,6 +727,7 @@ func (s *Service) RedriveExecution(ctx context.Context, in *RedriveExecutionInpu
 	rec = ex.rec
 	fillOutcome(&rec, ex.run)
 	s.store.PutExecution(rec)
+	s.notify.post(statusOf(ex))
 	s.log.Debug("execution redriven", fieldExecution(rec.Arn))
 	return &RedriveExecutionOutput{RedriveDate: ts(date)}, nil
 }

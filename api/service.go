@@ -53,6 +53,8 @@ type Options struct {
 	Partition string      // default aws
 	// Rand picks alias routes and generates ids; nil: a random source.
 	Rand *rand.Rand
+	// Observers hear about every execution status change (see Observer).
+	Observers []Observer
 }
 
 // Service is the Step Functions API. Create it with New, serve Handler, and Close it to stop
@@ -83,6 +85,7 @@ type Service struct {
 	programCount atomic.Int64
 
 	handler http.Handler
+	notify  *notifier
 	// pageKey signs pagination tokens.
 	pageKey [32]byte
 }
@@ -101,6 +104,7 @@ func New(o Options) (*Service, error) {
 		partition: o.Partition,
 		rand:      o.Rand,
 		running:   map[string]int{},
+		notify:    newNotifier(o.Observers),
 	}
 	if s.store == nil {
 		s.store = store.NewMemory()
@@ -135,7 +139,14 @@ func New(o Options) (*Service, error) {
 }
 
 // Close stops every running execution.
-func (s *Service) Close() { s.engine.Close() }
+func (s *Service) Close() {
+	s.engine.Close()
+	s.notify.flush()
+}
+
+// FlushObservers waits until every status change so far has reached the Observers (tests use it
+// before reading what an observer saw).
+func (s *Service) FlushObservers() { s.notify.flush() }
 
 // Handler serves Step Functions requests: POST / with X-Amz-Target AWSStepFunctions.<Op>.
 // Mount it behind IsStepFunctionsRequest when other services share the port.
