@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/api"
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/internal/config"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
@@ -145,12 +146,31 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	return s, nil
 }
 
-// route sends each request to the service it belongs to, the way AWS's endpoints would.
+// route sends each request to the service it belongs to, the way AWS's endpoints would: by
+// the service named in the request's SigV4 credential scope when it is signed, else (curl,
+// unsigned clients) by the shape of the request.
 func (s *Server) route() http.Handler {
 	sfnH, lambdaH, batchH, logsH, snsH := s.sfn.Handler(), s.lambda.Handler(), s.batch.Handler(), s.batch.LogsHandler(), s.sns.Handler()
 	sqsH, eventsH := s.sqs.Handler(), s.events.Handler()
 	dynamoH := s.dynamo.Handler()
+	// bySigningName maps a SigV4 signing name to its handler; add a service here.
+	bySigningName := map[string]http.Handler{
+		"states":   sfnH,
+		"lambda":   lambdaH,
+		"batch":    batchH,
+		"logs":     logsH,
+		"sns":      snsH,
+		"sqs":      sqsH,
+		"dynamodb": dynamoH,
+		"events":   eventsH,
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if sc, ok := awsproto.ScopeOf(r); ok && !strings.HasPrefix(r.URL.Path, "/_sfnlocal/") {
+			if h, ok := bySigningName[sc.Service]; ok {
+				h.ServeHTTP(w, r)
+				return
+			}
+		}
 		target := r.Header.Get("X-Amz-Target")
 		switch {
 		case api.IsStepFunctionsRequest(r):
