@@ -2,10 +2,12 @@ package interpreter
 
 import (
 	"context"
-	"crypto/rand"
+	crand "crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -125,10 +127,15 @@ type StartParams struct {
 
 // Execution is one running or finished execution.
 type Execution struct {
-	e      *Engine
-	sm     *StateMachine
-	p      StartParams
-	clk    clock.Clock
+	e   *Engine
+	sm  *StateMachine
+	p   StartParams
+	clk clock.Clock
+	// sched runs the execution's goroutines and is its clock (clk); see clock.Sched.
+	sched *clock.Sched
+	// rng draws retry jitter; seeded from the state machine and the input, so that a run is
+	// repeatable. Only the goroutine holding the scheduler's baton uses it.
+	rng    *rand.Rand
 	input  any
 	start  time.Time
 	ctx    context.Context
@@ -185,8 +192,8 @@ func (e *Engine) Start(sm *StateMachine, p StartParams) (*Execution, error) {
 	e.wg.Add(1)
 	e.mu.Unlock()
 	p.Input = text
-	clk := e.cfg.Clock()
-	x := &Execution{e: e, sm: sm, p: p, clk: clk, input: input, start: clk.Now(), done: make(chan struct{}), status: StatusRunning}
+	sched := clock.AsSched(e.cfg.Clock())
+	x := &Execution{e: e, sm: sm, p: p, clk: sched, sched: sched, rng: jitterSource(p), input: input, start: sched.Now(), done: make(chan struct{}), status: StatusRunning}
 	x.execCx = map[string]any{
 		"Id": p.ExecutionArn, "Input": input, "Name": p.Name, "RoleArn": p.RoleArn,
 		"StartTime": isoTime(x.start),
@@ -198,8 +205,29 @@ func (e *Engine) Start(sm *StateMachine, p StartParams) (*Execution, error) {
 	x.smCx = map[string]any{"Id": p.StateMachineArn, "Name": p.StateMachineName}
 	x.ctx, x.cancel = context.WithCancelCause(e.ctx)
 	x.events.add(Event{ID: 1, Timestamp: x.start, Type: EvExecutionStarted, Input: RawJSON(text), Details: &Details{RoleArn: p.RoleArn, StateMachineAliasArn: p.StateMachineAliasArn, StateMachineVersionArn: p.StateMachineVersionArn}})
-	go x.run()
+	x.launch()
 	return x, nil
+}
+
+// launch runs the execution's main goroutine under its scheduler; a stop from outside
+// (StopExecution, Close) wakes the scheduler wherever the execution waits.
+func (x *Execution) launch() {
+	unwatch := x.sched.Watch(x.ctx)
+	x.sched.Go(func() {
+		defer unwatch()
+		x.run()
+	})
+}
+
+// jitterSource returns the retry-jitter source of an execution: seeded from the state
+// machine and the input, so that the same definition and input back off alike every run.
+func jitterSource(p StartParams) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(p.StateMachineArn))
+	h.Write([]byte{0})
+	h.Write([]byte(p.Input))
+	seed := h.Sum64()
+	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 }
 
 // Arn returns the execution ARN.
@@ -310,7 +338,7 @@ type callbackResult struct {
 
 func newToken() string {
 	var b [48]byte
-	_, _ = rand.Read(b[:])
+	_, _ = crand.Read(b[:])
 	return "AQ" + base64.RawURLEncoding.EncodeToString(b[:])
 }
 

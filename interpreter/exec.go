@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -946,7 +945,7 @@ func (f *frame) runWithRetry(st *state, input any, attempt attemptFunc) (any, st
 				if counts[i] >= r.maxAttempts {
 					break
 				}
-				d := retryDelay(r, counts[i], rand.Float64)
+				d := retryDelay(r, counts[i], f.x.rng.Float64)
 				counts[i]++
 				if err := clock.Sleep(f.ctx, f.clk, d); err != nil {
 					return nil, "", canceledFailure
@@ -1133,20 +1132,16 @@ func (f *frame) parallelAttempt(st *state, input any) (any, *failure) {
 	if concurrent {
 		ctx, cancel := context.WithCancelCause(f.ctx)
 		defer cancel(nil)
-		var wg sync.WaitGroup
-		clocks := make([]clock.Clock, len(st.branches))
+		g := f.x.sched.NewGroup()
 		for i, b := range st.branches {
 			var ok bool
 			if results[i], ok = f.reused(i); ok {
 				continue // succeeded before a redrive
 			}
-			clocks[i] = clock.Fork(f.clk)
-			c := f.child(startedID, clocks[i])
+			c := f.child(startedID, f.clk)
 			c.ctx = ctx
 			f.track(c, i)
-			wg.Add(1)
-			go func(i int, b *program, c *frame) {
-				defer wg.Done()
+			g.Go(func() {
 				defer func() {
 					if r := recover(); r != nil {
 						fails[i] = newFailure(errRuntime, fmt.Sprintf("internal error: %v", r))
@@ -1158,10 +1153,9 @@ func (f *frame) parallelAttempt(st *state, input any) (any, *failure) {
 				if fails[i] != nil && !fails[i].canceled {
 					cancel(errBranchFailed)
 				}
-			}(i, b, c)
+			})
 		}
-		wg.Wait()
-		clock.Join(f.clk, clocks...)
+		g.Wait()
 	} else {
 		for i, b := range st.branches {
 			var ok bool
@@ -1461,34 +1455,26 @@ func (f *frame) runIterationsConcurrently(st *state, inputs, results []any, maxC
 		limit = ceiling
 	}
 	limit = min(limit, len(inputs))
-	sem := make(chan struct{}, limit)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	clocks := make([]clock.Clock, 0, len(inputs))
+	// Iterations run under the execution's scheduler, one at a time between waits, so the
+	// failure bookkeeping below needs no lock; slots go to iterations in index order.
+	sem := f.x.sched.NewSemaphore(limit)
+	g := f.x.sched.NewGroup()
 	for i, in := range inputs {
 		if r, ok := f.reused(i); ok {
 			results[i] = r // succeeded before a redrive
 			continue
 		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
+		if err := sem.Acquire(ctx); err != nil {
 			break
 		}
-		clk := clock.Fork(f.clk)
-		clocks = append(clocks, clk)
-		c := f.child(startedID, clk)
+		c := f.child(startedID, f.clk)
 		c.ctx = ctx
 		c.mapIteration = true
 		f.track(c, i)
 		// Started events go in index order, as AWS records them, before the work begins.
 		c.emit(Event{Type: EvMapIterationStarted, Name: st.name, Index: i}, -1, true)
-		wg.Add(1)
-		go func(i int, in any, c *frame) {
-			defer wg.Done()
-			defer func() { <-sem }()
+		g.Go(func() {
+			defer sem.Release()
 			var out any
 			var fl *failure
 			func() {
@@ -1513,24 +1499,20 @@ func (f *frame) runIterationsConcurrently(st *state, inputs, results []any, maxC
 				if c.failedTask {
 					c.emit(Event{Type: EvTaskStateAborted}, -1, false)
 				}
-				mu.Lock()
 				*failed++
 				if *firstFail == nil {
 					*firstFail, *failCursor = fl, c.getCursor()
 				}
-				stop := threshold()
-				mu.Unlock()
-				if stop {
+				if threshold() {
 					cancel(errBranchFailed)
 				}
 				return
 			}
 			results[i] = out
 			c.emit(Event{Type: EvMapIterationSucceeded, Name: st.name, Index: i}, -1, false)
-		}(i, in, c)
+		})
 	}
-	wg.Wait()
-	clock.Join(f.clk, clocks...)
+	g.Wait()
 	if f.ctx.Err() != nil {
 		return canceledFailure
 	}
@@ -1639,16 +1621,22 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 		e.registerWaiter(f.token, w)
 		defer e.forgetWaiter(f.token, false)
 	}
-	res, err := f.invoke(ctx, handler, req)
-	if err == nil && w != nil {
-		req.Submitted(res)
-		res, fl = f.await(ctx, w, heartbeat)
-		if fl != nil && fl.err == errTimeout {
-			e.forgetWaiter(f.token, true)
+	// The call is real work: the execution's other goroutines go on meanwhile, and virtual
+	// time does not jump past it (see clock.Sched.External).
+	var res any
+	f.x.sched.External(func() {
+		var err error
+		res, err = f.invoke(ctx, handler, req)
+		if err == nil && w != nil {
+			req.Submitted(res)
+			res, fl = f.await(ctx, w, heartbeat)
+			if fl != nil && fl.err == errTimeout {
+				e.forgetWaiter(f.token, true)
+			}
+		} else if err != nil {
+			fl = f.taskError(ctx, err)
 		}
-	} else if err != nil {
-		fl = f.taskError(ctx, err)
-	}
+	})
 	if fl == nil && payloadSize(res, maxPayloadBytes) > maxPayloadBytes {
 		fl = f.dataLimit(st)
 	}
@@ -1770,15 +1758,21 @@ func (f *frame) runActivity(st *state, params any, timeout, heartbeat int64) (an
 	e.enqueueActivity(st.resource, token, w)
 	var res any
 	var fl *failure
-	select {
-	case worker := <-w.started:
-		f.emit(Event{Type: EvActivityStarted, Details: &Details{WorkerName: worker, HasWorkerName: worker != ""}}, -1, true)
-		res, fl = f.await(ctx, w, heartbeat)
-	case <-ctx.Done():
-		if f.ctx.Err() != nil {
-			return nil, canceledFailure
+	f.x.sched.External(func() {
+		select {
+		case worker := <-w.started:
+			f.emit(Event{Type: EvActivityStarted, Details: &Details{WorkerName: worker, HasWorkerName: worker != ""}}, -1, true)
+			res, fl = f.await(ctx, w, heartbeat)
+		case <-ctx.Done():
+			if f.ctx.Err() != nil {
+				fl = canceledFailure
+				return
+			}
+			fl = timeoutFailure()
 		}
-		fl = timeoutFailure()
+	})
+	if fl == canceledFailure {
+		return nil, fl
 	}
 	if fl != nil {
 		if fl.canceled {

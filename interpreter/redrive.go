@@ -263,6 +263,7 @@ func (x *Execution) RedriveDate() (time.Time, bool) {
 // redriven gives a *NotRedrivableError; a closed engine ErrEngineClosed.
 func (x *Execution) Redrive() (time.Time, error) {
 	e := x.e
+	x.sched.CatchUp()
 	now := x.clk.Now()
 	x.mu.Lock()
 	if reason := x.redriveReasonLocked(now); reason != "" {
@@ -293,6 +294,6 @@ func (x *Execution) Redrive() (time.Time, error) {
 	x.events.add(Event{ID: id, PreviousEventID: id - 1, Timestamp: now, Type: EvExecutionRedriven, Index: x.rd.count})
 	x.rd.cursor = id
 	x.mu.Unlock()
-	go x.run()
+	x.launch()
 	return now, nil
 }

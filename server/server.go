@@ -39,16 +39,20 @@ const ShutdownGrace = 5 * time.Second
 
 // Server is a configured sfnlocal.
 type Server struct {
-	cfg     config.Config
-	log     *zap.Logger
-	sfn     *api.Service
-	lambda  *lambda.Service
-	batch   *batch.Service
-	sns     *sns.Service
-	sqs     *sqs.Service
-	dynamo  *dynamodb.Service
-	events  *events.Service
-	handler http.Handler
+	cfg    config.Config
+	log    *zap.Logger
+	sfn    *api.Service
+	lambda *lambda.Service
+	batch  *batch.Service
+	sns    *sns.Service
+	sqs    *sqs.Service
+	dynamo *dynamodb.Service
+	events *events.Service
+	// manual is the clock that POST /_sfnlocal/time moves in --time manual; nil otherwise.
+	manual *clock.Manual
+	// services is the clock of the real work behind Tasks (wall or scaled).
+	services clock.Clock
+	handler  http.Handler
 }
 
 // New builds the services for cfg. cfg.Addr must be the address the server will be reached
@@ -58,21 +62,18 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	if logger == nil {
 		logger = zap.NewNop()
 	}
-	clocks, err := clock.ParseMode(cfg.TimeMode)
+	mode, err := clock.ParseTimeMode(cfg.TimeMode)
 	if err != nil {
 		return nil, err
 	}
-	// Lambda code and Batch containers run in real time: they get the base clock, not an
-	// execution's instant clock. A scaled server scales Batch timeouts too.
-	base := clocks()
-	if _, ok := base.(clock.Skipper); ok {
-		base = clock.Real()
-	}
+	// Lambda code and Batch containers run in real time: they get the services' clock, not
+	// an execution's scheduler. A scaled server scales Batch timeouts too.
+	base := mode.Services
 	_, port, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("server: address %q: %w", cfg.Addr, err)
 	}
-	s := &Server{cfg: cfg, log: logger}
+	s := &Server{cfg: cfg, log: logger, manual: mode.Manual, services: base}
 
 	s.lambda, err = lambda.New(lambda.Config{
 		Clock: clock.Real(), Logger: logger.Named("lambda"), Region: cfg.Region, AccountID: cfg.AccountID,
@@ -129,7 +130,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	}
 	s.sfn, err = api.New(api.Options{
 		Engine: api.InterpreterEngine(api.InterpreterConfig{
-			Clock: clocks, Tasks: tasks, Logger: logger.Named("interpreter"),
+			Clock: mode.Execution, Tasks: tasks, Logger: logger.Named("interpreter"),
 			Region: cfg.Region, AccountID: cfg.AccountID,
 		}),
 		Logger:    logger.Named("api"),
@@ -173,6 +174,8 @@ func (s *Server) route() http.Handler {
 		}
 		target := r.Header.Get("X-Amz-Target")
 		switch {
+		case r.URL.Path == TimePath:
+			s.serveTime(w, r)
 		case api.IsStepFunctionsRequest(r):
 			sfnH.ServeHTTP(w, r)
 		case strings.HasPrefix(target, "Logs_20140328."):

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -24,6 +25,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/internal/config"
 	"github.com/sfnlocal/sfnlocal/server"
 )
@@ -34,12 +36,14 @@ type Server struct {
 	// URL is the endpoint, e.g. http://127.0.0.1:41234.
 	URL    string
 	Config config.Config
+	t      testing.TB
 }
 
 // Option changes the server's configuration before it starts.
 type Option func(*config.Config)
 
-// WithTime sets the time mode: "real", "instant" (waits and retries take no time) or "scale=N".
+// WithTime sets the time mode: "real", "instant" (waits and retries take no time), "manual"
+// (time moves only through Advance, AdvanceTo and AdvanceToNext) or "scale=N".
 func WithTime(mode string) Option { return func(c *config.Config) { c.TimeMode = mode } }
 
 // WithAllInterfaces listens on all interfaces instead of loopback only, so that Batch job
@@ -81,7 +85,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
 	_, port, _ := net.SplitHostPort(cfg.Addr)
-	s := &Server{Server: srv, URL: "http://127.0.0.1:" + port, Config: cfg}
+	s := &Server{Server: srv, URL: "http://127.0.0.1:" + port, Config: cfg, t: t}
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil && err != http.ErrServerClosed {
@@ -89,6 +93,38 @@ func New(t testing.TB, opts ...Option) *Server {
 		}
 	})
 	return s
+}
+
+// Advance moves a --time manual server's clock forward by d, firing every wait, retry and
+// timeout due by then; when it returns, the executions it woke have run up to their next
+// wait (real work such as a Lambda invocation excepted). It fails the test in other modes.
+func (s *Server) Advance(d time.Duration) {
+	if err := s.mustManual().Advance(d); err != nil {
+		s.t.Fatalf("sfnlocaltest: Advance(%v): %v", d, err)
+	}
+}
+
+// AdvanceTo moves a --time manual server's clock forward to t (see Advance).
+func (s *Server) AdvanceTo(at time.Time) {
+	if err := s.mustManual().AdvanceTo(at); err != nil {
+		s.t.Fatalf("sfnlocaltest: AdvanceTo(%v): %v", at, err)
+	}
+}
+
+// AdvanceToNext moves a --time manual server's clock to the next pending deadline of any
+// execution (see Advance); it reports false when nothing waits on the clock.
+func (s *Server) AdvanceToNext() bool { return s.mustManual().AdvanceToNext() }
+
+// Now returns a --time manual server's clock.
+func (s *Server) Now() time.Time { return s.mustManual().Now() }
+
+func (s *Server) mustManual() *clock.Manual {
+	s.t.Helper()
+	m := s.Manual()
+	if m == nil {
+		s.t.Fatalf("sfnlocaltest: the server runs --time %q; Advance needs WithTime(\"manual\")", s.Config.TimeMode)
+	}
+	return m
 }
 
 // AWSConfig returns an aws-sdk-go-v2 configuration that sends every client to this server

@@ -3,7 +3,6 @@ package clock
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +19,7 @@ func TestParseMode(t *testing.T) {
 		instant bool
 	}{
 		{mode: ""}, {mode: "real"}, {mode: "scale=10"}, {mode: "scale=0.5"},
-		{mode: "instant", instant: true},
+		{mode: "instant", instant: true}, {mode: "manual"},
 		{mode: "scale=0", wantErr: true}, {mode: "scale=-1", wantErr: true},
 		{mode: "scale=x", wantErr: true}, {mode: "fast", wantErr: true},
 	}
@@ -33,55 +32,9 @@ func TestParseMode(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			_, isSkipper := f().(Skipper)
-			require.Equal(t, tc.instant, isSkipper)
+			require.Equal(t, tc.instant, IsVirtual(f()))
 		})
 	}
-}
-
-func TestInstantSleepAdvancesNow(t *testing.T) {
-	t.Parallel()
-	fake := NewFake(t0)
-	c := NewInstant(fake)
-	require.NoError(t, Sleep(context.Background(), c, 90*time.Second))
-	require.Equal(t, t0.Add(90*time.Second), c.Now())
-	require.Equal(t, t0, fake.Now(), "the base clock does not move")
-}
-
-func TestInstantForkJoinTakesTheLatest(t *testing.T) {
-	t.Parallel()
-	c := NewInstant(NewFake(t0))
-	var wg sync.WaitGroup
-	var branches []Clock
-	for _, d := range []time.Duration{5 * time.Second, 10 * time.Second, 3 * time.Second} {
-		b := Fork(c)
-		branches = append(branches, b)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			require.NoError(t, Sleep(context.Background(), b, d))
-		}()
-	}
-	wg.Wait()
-	require.Equal(t, t0, c.Now(), "branches do not move the parent before Join")
-	Join(c, branches...)
-	require.Equal(t, t0.Add(10*time.Second), c.Now())
-}
-
-func TestInstantSleepStopsAtDeadline(t *testing.T) {
-	t.Parallel()
-	c := NewInstant(NewFake(t0))
-	errExec := errors.New("execution timed out")
-	errState := errors.New("state timed out")
-	ctx, cancel := WithTimeout(context.Background(), c, 10*time.Second, errExec)
-	defer cancel()
-	// A later inner deadline must not hide the earlier outer one.
-	inner, cancel2 := WithTimeout(ctx, c, 60*time.Second, errState)
-	defer cancel2()
-	err := Sleep(inner, c, time.Hour)
-	require.ErrorIs(t, err, errExec)
-	require.Equal(t, t0.Add(10*time.Second), c.Now())
-	require.ErrorIs(t, context.Cause(ctx), errExec)
 }
 
 func TestFakeTimersFireInOrder(t *testing.T) {

@@ -15,6 +15,8 @@ type Fake struct {
 	seq    int
 	// waiters are woken whenever a timer is added, for BlockUntil.
 	waiters []chan struct{}
+	// settle, when set, runs after each fired timer (Manual: wait for the woken work).
+	settle func()
 }
 
 // NewFake returns a fake clock set to start.
@@ -137,6 +139,9 @@ func (f *Fake) fireNext(end time.Time) bool {
 		case t.c <- now:
 		default:
 		}
+	}
+	if f.settle != nil {
+		f.settle()
 	}
 	return true
 }

@@ -22,7 +22,7 @@ type Config struct {
 	Addr      string // listen address, host:port
 	Region    string
 	AccountID string
-	// TimeMode is "real", "instant" or "scale=N"; see clock.ParseMode.
+	// TimeMode is "real", "instant", "manual" or "scale=N"; see clock.ParseTimeMode.
 	TimeMode string
 	LogLevel string // debug, info, warn, error
 	// LambdaEndpoint, when set, forwards every Lambda invoke to another Lambda-compatible
@@ -42,7 +42,7 @@ var Env = []struct{ Name, Flag, Doc string }{
 	{"SFNLOCAL_ADDR", "addr", "listen address"},
 	{"SFNLOCAL_REGION", "region", "AWS region used in ARNs (also AWS_DEFAULT_REGION, AWS_REGION)"},
 	{"AWS_ACCOUNT_ID", "account-id", "account id used in ARNs (also SFNLOCAL_ACCOUNT_ID)"},
-	{"SFNLOCAL_TIME", "time", "time mode: real, instant or scale=N"},
+	{"SFNLOCAL_TIME", "time", "time mode: real, instant, manual or scale=N"},
 	{"WAIT_TIME_SCALE", "time", "Step Functions Local's wait multiplier: 0.1 waits a tenth as long, 0 skips waits (instant)"},
 	{"SFNLOCAL_LOG_LEVEL", "log-level", "debug, info, warn or error"},
 	{"LAMBDA_ENDPOINT", "lambda-endpoint", "forward Lambda invokes to this endpoint (also SFNLOCAL_LAMBDA_ENDPOINT)"},
@@ -116,7 +116,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	fs.StringVar(&c.Addr, "addr", or(first("SFNLOCAL_ADDR"), "127.0.0.1:8083"), "listen address (env SFNLOCAL_ADDR)")
 	fs.StringVar(&c.Region, "region", or(first("SFNLOCAL_REGION", "AWS_DEFAULT_REGION", "AWS_REGION"), "us-east-1"), "AWS region in ARNs (env SFNLOCAL_REGION, AWS_DEFAULT_REGION)")
 	fs.StringVar(&c.AccountID, "account-id", or(first("SFNLOCAL_ACCOUNT_ID", "AWS_ACCOUNT_ID"), "123456789012"), "account id in ARNs (env AWS_ACCOUNT_ID)")
-	fs.StringVar(&c.TimeMode, "time", or(timeDefault, "real"), "time mode: real, instant or scale=N (env SFNLOCAL_TIME, WAIT_TIME_SCALE)")
+	fs.StringVar(&c.TimeMode, "time", or(timeDefault, "real"), "time mode: real, instant, manual or scale=N (env SFNLOCAL_TIME, WAIT_TIME_SCALE)")
 	fs.StringVar(&c.LogLevel, "log-level", or(first("SFNLOCAL_LOG_LEVEL"), "info"), "log level: debug, info, warn, error (env SFNLOCAL_LOG_LEVEL)")
 	fs.StringVar(&c.LambdaEndpoint, "lambda-endpoint", first("SFNLOCAL_LAMBDA_ENDPOINT", "LAMBDA_ENDPOINT"), "forward Lambda invokes to this endpoint (env LAMBDA_ENDPOINT)")
 	fs.BoolVar(&c.AllowPrivileged, "allow-privileged", priv, "allow privileged Batch containers (env SFNLOCAL_ALLOW_PRIVILEGED)")

@@ -1,0 +1,628 @@
+package clock
+
+import (
+	"container/heap"
+	"context"
+	"sync"
+	"time"
+)
+
+// Sched is the scheduler and clock of one execution: a cooperative, deterministic
+// discrete-event scheduler in the manner of Temporal's test server with time skipping.
+//
+// Every goroutine of an execution (its main thread, Parallel branches, Map iterations) runs
+// under the Sched, and only one of them runs at a time: it holds the baton until it blocks
+// through a Sched primitive (Sleep, a Group's Wait, a Semaphore's Acquire, External), then
+// the baton passes to the next runnable goroutine, first come first served. Since nothing of
+// an execution runs concurrently, the order of its history events is a function of the
+// definition and its input, never of the Go scheduler.
+//
+// Its timers live in one heap ordered by (deadline, creation order), and timers due at one
+// instant fire in that order, waking their goroutines in that order, in every mode:
+//   - virtual (NewInstant, --time instant): time moves only when every goroutine is blocked
+//     and no External work is in flight; it then jumps to the earliest pending deadline and
+//     fires exactly the timers due at that instant. While External work (a Lambda
+//     invocation, a Batch job, a callback waiting for its client) is in flight, time does not
+//     jump: it flows at the base clock's rate, so a timeout that guards real work fires after
+//     the real time it names;
+//   - base-driven (NewSched over Real, Scaled, or a Manual clock): Now is the base clock's,
+//     and one base timer, armed for the earliest deadline, fires the due timers.
+//
+// Blocking primitives must be called by the goroutine that holds the baton (the interpreter
+// only calls them from its execution goroutines); Now, NewTimer, AfterFunc and Timer methods
+// may be called from anywhere.
+type Sched struct {
+	base    Clock
+	virtual bool
+
+	mu     sync.Mutex
+	now    time.Time // virtual: the current instant while no External work is in flight
+	timers timerHeap // pending timers by (deadline, seq)
+	seq    uint64
+
+	runq   []*gor
+	holder *gor
+	// ctxWaiters are the blocked goroutines that a context cancellation wakes, in the order
+	// they blocked; entries whose goroutine has been woken are dropped lazily.
+	ctxWaiters []*gor
+
+	external int
+	flowReal time.Time // virtual: base time when External work started to be in flight
+	flowFrom time.Time // virtual: the virtual instant then
+	// armed is the one base timer of the scheduler, set for its earliest deadline while its
+	// time follows the base clock (always when base-driven; while External work is in flight
+	// when virtual); armedAt is that deadline.
+	armed   Timer
+	armedAt time.Time
+
+	// idle, when set (manual mode), hears whether a goroutine of this scheduler runs.
+	idle *Idle
+	busy bool
+}
+
+// gor is one goroutine under a Sched.
+type gor struct {
+	wake    chan struct{} // receives the baton
+	blocked bool
+	ctx     context.Context
+	inCtx   bool // listed in ctxWaiters
+	timer   *schedTimer
+	byTimer bool // woken by its timer, not its context
+	granted bool // woken by a Semaphore grant
+}
+
+// NewInstant returns a virtual Sched whose time starts at base.Now(); base also measures the
+// time that flows while External work is in flight.
+func NewInstant(base Clock) *Sched {
+	return &Sched{base: base, virtual: true, now: base.Now()}
+}
+
+// NewSched returns a Sched driven by base: Now and timers are base's.
+func NewSched(base Clock) *Sched { return &Sched{base: base} }
+
+// AsSched returns c if it is a Sched, else a Sched driven by c.
+func AsSched(c Clock) *Sched {
+	if s, ok := c.(*Sched); ok {
+		return s
+	}
+	return NewSched(c)
+}
+
+// IsVirtual reports whether c is a virtual (instant) clock, whose time does not follow the
+// wall: real work (Lambda code, containers) must be timed on another clock.
+func IsVirtual(c Clock) bool {
+	s, ok := c.(*Sched)
+	return ok && s.virtual
+}
+
+// Now returns the current time on the scheduler.
+func (s *Sched) Now() time.Time {
+	if !s.virtual {
+		return s.base.Now()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nowLocked()
+}
+
+func (s *Sched) nowLocked() time.Time {
+	if s.virtual && s.external > 0 {
+		if t := s.flowFrom.Add(s.base.Now().Sub(s.flowReal)); t.After(s.now) {
+			return t
+		}
+	}
+	if !s.virtual {
+		return s.base.Now()
+	}
+	return s.now
+}
+
+// CatchUp moves a virtual scheduler's time forward to its base clock's when the base is
+// ahead (an execution redriven after real time passed); it never moves time backwards.
+func (s *Sched) CatchUp() {
+	if !s.virtual {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b := s.base.Now(); b.After(s.now) && s.external == 0 {
+		s.now = b
+	}
+}
+
+// Pending reports how many timers wait to fire.
+func (s *Sched) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.timers)
+}
+
+// Go starts fn as a goroutine of the scheduler; it runs once it gets the baton.
+func (s *Sched) Go(fn func()) {
+	g := &gor{wake: make(chan struct{}, 1)}
+	s.mu.Lock()
+	s.runq = append(s.runq, g)
+	if s.holder == nil {
+		s.scheduleLocked()
+	}
+	s.mu.Unlock()
+	go func() {
+		<-g.wake
+		defer s.exit(g)
+		fn()
+	}()
+}
+
+func (s *Sched) exit(g *gor) {
+	s.mu.Lock()
+	if s.holder == g {
+		s.holder = nil
+		s.scheduleLocked()
+	}
+	s.mu.Unlock()
+}
+
+// current returns the goroutine holding the baton; a blocking primitive called from anywhere
+// else is a bug.
+func (s *Sched) current() *gor {
+	g := s.holder
+	if g == nil {
+		panic("clock: a Sched blocking call from a goroutine that does not run under the scheduler")
+	}
+	return g
+}
+
+// blockLocked releases the baton held by g until something wakes g; ctx, when it can be
+// cancelled, wakes g too. The caller unlocks and then receives from g.wake.
+func (s *Sched) blockLocked(g *gor, ctx context.Context) {
+	g.blocked = true
+	if ctx != nil && ctx.Done() != nil {
+		g.ctx, g.inCtx = ctx, true
+		s.ctxWaiters = append(s.ctxWaiters, g)
+	}
+	s.holder = nil
+	s.scheduleLocked()
+}
+
+// wakeLocked makes a blocked g runnable.
+func (s *Sched) wakeLocked(g *gor) {
+	if !g.blocked {
+		return
+	}
+	g.blocked, g.inCtx, g.ctx = false, false, nil
+	if t := g.timer; t != nil {
+		s.stopLocked(t)
+		g.timer = nil
+	}
+	s.runq = append(s.runq, g)
+}
+
+// scheduleLocked hands the free baton to the next runnable goroutine; when there is none it
+// wakes goroutines whose context ended and, on a virtual clock with nothing in flight, moves
+// time to the next deadline.
+func (s *Sched) scheduleLocked() {
+	s.dispatchLocked()
+	if s.idle != nil && s.busy != (s.holder != nil) {
+		s.busy = s.holder != nil
+		s.idle.set(s.busy)
+	}
+}
+
+func (s *Sched) dispatchLocked() {
+	for s.holder == nil {
+		if len(s.runq) > 0 {
+			g := s.runq[0]
+			s.runq[0] = nil
+			s.runq = s.runq[1:]
+			s.holder = g
+			g.wake <- struct{}{}
+			return
+		}
+		if s.scanLocked() {
+			continue
+		}
+		if s.followsBaseLocked() {
+			s.armLocked()
+			return
+		}
+		if len(s.timers) == 0 {
+			return
+		}
+		at := s.timers[0].at
+		if at.After(s.now) {
+			s.now = at
+		}
+		s.fireDueLocked(at)
+	}
+}
+
+// fireDueLocked fires every virtual timer due at or before at, in (deadline, seq) order.
+func (s *Sched) fireDueLocked(at time.Time) {
+	for len(s.timers) > 0 && !s.timers[0].at.After(at) {
+		t := heap.Pop(&s.timers).(*schedTimer)
+		t.active = false
+		s.fireLocked(t)
+	}
+}
+
+// scanLocked wakes the blocked goroutines whose context has ended, in the order they
+// blocked, and reports whether it woke any.
+func (s *Sched) scanLocked() bool {
+	woke := false
+	kept := s.ctxWaiters[:0]
+	for _, g := range s.ctxWaiters {
+		if !g.inCtx {
+			continue
+		}
+		if g.ctx.Err() != nil {
+			s.wakeLocked(g)
+			woke = true
+			continue
+		}
+		kept = append(kept, g)
+	}
+	clear(s.ctxWaiters[len(kept):])
+	s.ctxWaiters = kept
+	return woke
+}
+
+// Watch makes the end of ctx (StopExecution, an engine shutdown: cancellations from outside
+// the execution) wake the scheduler. The returned function stops watching.
+func (s *Sched) Watch(ctx context.Context) (stop func() bool) {
+	return context.AfterFunc(ctx, func() {
+		s.mu.Lock()
+		if s.holder == nil {
+			s.scheduleLocked()
+		}
+		s.mu.Unlock()
+	})
+}
+
+// Sleep blocks the calling goroutine for d on the scheduler's time, or until ctx ends, when
+// it returns context.Cause(ctx).
+func (s *Sched) Sleep(ctx context.Context, d time.Duration) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	if d <= 0 {
+		return nil
+	}
+	s.mu.Lock()
+	g := s.current()
+	t := s.newTimerLocked(d)
+	t.g = g
+	g.timer, g.byTimer = t, false
+	s.blockLocked(g, ctx)
+	s.mu.Unlock()
+	<-g.wake
+	if g.byTimer {
+		return nil
+	}
+	return context.Cause(ctx)
+}
+
+// External runs fn, real work outside the scheduler's control (a service call, a wait for a
+// client), with the baton released so that the execution's other goroutines go on. On a
+// virtual clock time does not jump while it runs; it flows at the base clock's rate.
+func (s *Sched) External(fn func()) {
+	s.mu.Lock()
+	g := s.holder
+	if g == nil {
+		s.mu.Unlock()
+		fn()
+		return
+	}
+	if s.virtual && s.external == 0 {
+		s.flowReal, s.flowFrom = s.base.Now(), s.now
+	}
+	s.external++
+	s.holder = nil
+	s.scheduleLocked()
+	s.mu.Unlock()
+	defer s.rejoin(g)
+	fn()
+}
+
+// rejoin ends g's External work: g waits for the baton again.
+func (s *Sched) rejoin(g *gor) {
+	s.mu.Lock()
+	if s.virtual && s.external == 1 {
+		s.now = s.nowLocked()
+		if s.armed != nil {
+			s.armed.Stop()
+			s.armed = nil
+		}
+	}
+	s.external--
+	g.blocked = true
+	s.wakeLocked(g)
+	if s.holder == nil {
+		s.scheduleLocked()
+	}
+	s.mu.Unlock()
+	<-g.wake
+}
+
+// followsBaseLocked reports whether the scheduler's time follows its base clock now: always
+// when base-driven, and while External work is in flight when virtual.
+func (s *Sched) followsBaseLocked() bool { return !s.virtual || s.external > 0 }
+
+// armLocked sets the base timer for the earliest deadline while time follows the base clock.
+// One timer per scheduler, firing every timer due in (deadline, seq) order, keeps ties in the
+// order the timers were made, in every mode.
+func (s *Sched) armLocked() {
+	if len(s.timers) == 0 || !s.followsBaseLocked() {
+		return
+	}
+	at := s.timers[0].at
+	if s.armed != nil {
+		if s.armedAt.Equal(at) {
+			return
+		}
+		s.armed.Stop()
+	}
+	s.armedAt = at
+	var self Timer
+	self = s.base.AfterFunc(at.Sub(s.nowLocked()), func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.armed != self {
+			return // stopped or replaced
+		}
+		s.armed = nil
+		if s.followsBaseLocked() {
+			// The base timer fired for armedAt: that instant has come, even where the base's
+			// Now rounds a little short of it (a scaled clock).
+			due := s.nowLocked()
+			if s.armedAt.After(due) {
+				due = s.armedAt
+			}
+			s.fireDueLocked(due)
+			s.armLocked()
+		}
+		if s.holder == nil {
+			s.scheduleLocked()
+		}
+	})
+	s.armed = self
+}
+
+// Group runs goroutines under a Sched and waits for them, like sync.WaitGroup.
+type Group struct {
+	s      *Sched
+	n      int
+	waiter *gor
+}
+
+// NewGroup returns an empty Group.
+func (s *Sched) NewGroup() *Group { return &Group{s: s} }
+
+// Go starts fn in the group.
+func (gr *Group) Go(fn func()) {
+	gr.s.mu.Lock()
+	gr.n++
+	gr.s.mu.Unlock()
+	gr.s.Go(func() {
+		defer gr.done()
+		fn()
+	})
+}
+
+func (gr *Group) done() {
+	s := gr.s
+	s.mu.Lock()
+	gr.n--
+	if gr.n == 0 && gr.waiter != nil {
+		w := gr.waiter
+		gr.waiter = nil
+		s.wakeLocked(w)
+	}
+	s.mu.Unlock()
+}
+
+// Wait blocks until every goroutine of the group has returned.
+func (gr *Group) Wait() {
+	s := gr.s
+	s.mu.Lock()
+	if gr.n == 0 {
+		s.mu.Unlock()
+		return
+	}
+	g := s.current()
+	gr.waiter = g
+	s.blockLocked(g, nil)
+	s.mu.Unlock()
+	<-g.wake
+}
+
+// Semaphore bounds how many goroutines of a Sched hold a slot (Map's MaxConcurrency); slots
+// are granted first come first served.
+type Semaphore struct {
+	s       *Sched
+	free    int
+	waiters []*gor
+}
+
+// NewSemaphore returns a semaphore with n slots.
+func (s *Sched) NewSemaphore(n int) *Semaphore { return &Semaphore{s: s, free: n} }
+
+// Acquire takes a slot, blocking until one is free or ctx ends (then it returns
+// context.Cause(ctx) and takes nothing).
+func (sem *Semaphore) Acquire(ctx context.Context) error {
+	s := sem.s
+	s.mu.Lock()
+	if ctx.Err() != nil {
+		s.mu.Unlock()
+		return context.Cause(ctx)
+	}
+	if sem.free > 0 {
+		sem.free--
+		s.mu.Unlock()
+		return nil
+	}
+	g := s.current()
+	g.granted = false
+	sem.waiters = append(sem.waiters, g)
+	s.blockLocked(g, ctx)
+	s.mu.Unlock()
+	<-g.wake
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g.granted {
+		g.granted = false
+		return nil
+	}
+	for i, w := range sem.waiters {
+		if w == g {
+			sem.waiters = append(sem.waiters[:i], sem.waiters[i+1:]...)
+			break
+		}
+	}
+	return context.Cause(ctx)
+}
+
+// Release gives a slot back, to the longest-waiting goroutine if there is one.
+func (sem *Semaphore) Release() {
+	s := sem.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(sem.waiters) > 0 {
+		w := sem.waiters[0]
+		sem.waiters = sem.waiters[1:]
+		if w.blocked {
+			w.granted = true
+			s.wakeLocked(w)
+			return
+		}
+	}
+	sem.free++
+}
+
+// NewTimer returns a timer whose channel receives once d has passed on the scheduler.
+func (s *Sched) NewTimer(d time.Duration) Timer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.newTimerLocked(d)
+	t.c = make(chan time.Time, 1)
+	s.kickLocked()
+	return t
+}
+
+// AfterFunc calls f once d has passed on the scheduler. On a virtual scheduler f runs at that
+// instant with the scheduler locked: it must not block or call the scheduler (context
+// cancellation, as WithTimeout does, is what it is for).
+func (s *Sched) AfterFunc(d time.Duration, f func()) Timer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.newTimerLocked(d)
+	t.fn = f
+	s.kickLocked()
+	return t
+}
+
+// kickLocked lets the scheduler notice a timer added or moved: the base timer is re-armed,
+// and an idle virtual scheduler moves on.
+func (s *Sched) kickLocked() {
+	s.armLocked()
+	if s.virtual && s.holder == nil {
+		s.scheduleLocked()
+	}
+}
+
+type schedTimer struct {
+	s      *Sched
+	at     time.Time
+	seq    uint64
+	idx    int
+	active bool
+	g      *gor
+	c      chan time.Time
+	fn     func()
+}
+
+func (s *Sched) newTimerLocked(d time.Duration) *schedTimer {
+	t := &schedTimer{s: s}
+	s.startLocked(t, d)
+	return t
+}
+
+func (s *Sched) startLocked(t *schedTimer, d time.Duration) {
+	s.seq++
+	t.seq, t.active = s.seq, true
+	t.at = s.nowLocked().Add(max(d, 0))
+	heap.Push(&s.timers, t)
+	s.armLocked()
+}
+
+func (s *Sched) stopLocked(t *schedTimer) bool {
+	if !t.active {
+		return false
+	}
+	t.active = false
+	heap.Remove(&s.timers, t.idx)
+	return true
+}
+
+func (s *Sched) fireLocked(t *schedTimer) {
+	switch {
+	case t.g != nil:
+		if t.g.timer == t {
+			t.g.timer = nil
+			t.g.byTimer = true
+			s.wakeLocked(t.g)
+		}
+	case t.c != nil:
+		select {
+		case t.c <- s.nowLocked():
+		default:
+		}
+	case t.fn != nil:
+		t.fn()
+	}
+}
+
+func (t *schedTimer) C() <-chan time.Time { return t.c }
+
+func (t *schedTimer) Stop() bool {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	return t.s.stopLocked(t)
+}
+
+func (t *schedTimer) Reset(d time.Duration) bool {
+	s := t.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	was := s.stopLocked(t)
+	s.startLocked(t, d)
+	s.kickLocked()
+	return was
+}
+
+type timerHeap []*schedTimer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if !h[i].at.Equal(h[j].at) {
+		return h[i].at.Before(h[j].at)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].idx, h[j].idx = i, j
+}
+func (h *timerHeap) Push(x any) {
+	t := x.(*schedTimer)
+	t.idx = len(*h)
+	*h = append(*h, t)
+}
+func (h *timerHeap) Pop() any {
+	old := *h
+	n := len(old)
+	t := old[n-1]
+	old[n-1] = nil
+	t.idx = -1
+	*h = old[:n-1]
+	return t
+}
