@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -129,5 +130,47 @@ func BenchmarkHistoryMarshal(b *testing.B) {
 		if _, err := evs[2].MarshalJSON(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkInstantHourWait runs an execution whose one state waits an hour, in instant time
+// (target: under 100 µs).
+func BenchmarkInstantHourWait(b *testing.B) {
+	sm, err := Parse(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := benchEngine()
+	defer e.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		runToEnd(b, e, sm, `{}`)
+	}
+}
+
+// BenchmarkInstantMapRandomWaits runs an inline Map over 10,000 items, each waiting a
+// seeded-random 1..3600 s, in instant time (target: under 200 ms). Iterations run 40 at a
+// time (AWS's inline limit), so the waits also queue in virtual time.
+func BenchmarkInstantMapRandomWaits(b *testing.B) {
+	sm, err := Parse(`{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}},"End":true}}}`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var in strings.Builder
+	in.WriteString(`{"items":[`)
+	for i := 0; i < 10000; i++ {
+		if i > 0 {
+			in.WriteByte(',')
+		}
+		fmt.Fprintf(&in, `{"s":%d}`, 1+rng.IntN(3600))
+	}
+	in.WriteString(`]}`)
+	input := in.String()
+	e := benchEngine()
+	defer e.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		runToEnd(b, e, sm, input)
 	}
 }

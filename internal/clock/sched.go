@@ -1,8 +1,10 @@
 package clock
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -42,9 +44,11 @@ type Sched struct {
 
 	runq   []*gor
 	holder *gor
-	// ctxWaiters are the blocked goroutines that a context cancellation wakes, in the order
-	// they blocked; entries whose goroutine has been woken are dropped lazily.
-	ctxWaiters []*gor
+	// ctxWaits are the distinct contexts that blocked goroutines wait on (a handful: the
+	// execution's, a Map's or Parallel's, a Task's timeout), each with its waiters, so that
+	// looking for ended contexts costs one check per context, not per goroutine.
+	ctxWaits []*ctxWait
+	blocks   uint64 // counts blockings; orders wake-ups by cancellation
 
 	external int
 	flowReal time.Time // virtual: base time when External work started to be in flight
@@ -64,8 +68,8 @@ type Sched struct {
 type gor struct {
 	wake    chan struct{} // receives the baton
 	blocked bool
-	ctx     context.Context
-	inCtx   bool // listed in ctxWaiters
+	cw      *ctxWait // the context wait g is listed in while blocked, if any
+	block   uint64   // which blocking of g's that listing is for
 	timer   *schedTimer
 	byTimer bool // woken by its timer, not its context
 	granted bool // woken by a Semaphore grant
@@ -177,11 +181,54 @@ func (s *Sched) current() *gor {
 func (s *Sched) blockLocked(g *gor, ctx context.Context) {
 	g.blocked = true
 	if ctx != nil && ctx.Done() != nil {
-		g.ctx, g.inCtx = ctx, true
-		s.ctxWaiters = append(s.ctxWaiters, g)
+		s.blocks++
+		g.block = s.blocks
+		g.cw = s.ctxWaitLocked(ctx)
+		g.cw.add(g)
 	}
 	s.holder = nil
 	s.scheduleLocked()
+}
+
+// ctxWait lists the goroutines blocked on one context, in the order they blocked; entries
+// of goroutines woken since are dropped lazily.
+type ctxWait struct {
+	ctx     context.Context
+	n       int // goroutines blocked on ctx now
+	waiters []ctxEntry
+}
+
+type ctxEntry struct {
+	g     *gor
+	block uint64
+}
+
+func (cw *ctxWait) add(g *gor) {
+	cw.n++
+	if len(cw.waiters) > 2*cw.n+16 {
+		kept := cw.waiters[:0]
+		for _, e := range cw.waiters {
+			if e.live(cw) {
+				kept = append(kept, e)
+			}
+		}
+		clear(cw.waiters[len(kept):])
+		cw.waiters = kept
+	}
+	cw.waiters = append(cw.waiters, ctxEntry{g: g, block: g.block})
+}
+
+func (e ctxEntry) live(cw *ctxWait) bool { return e.g.blocked && e.g.cw == cw && e.g.block == e.block }
+
+func (s *Sched) ctxWaitLocked(ctx context.Context) *ctxWait {
+	for _, cw := range s.ctxWaits {
+		if cw.ctx == ctx {
+			return cw
+		}
+	}
+	cw := &ctxWait{ctx: ctx}
+	s.ctxWaits = append(s.ctxWaits, cw)
+	return cw
 }
 
 // wakeLocked makes a blocked g runnable.
@@ -189,7 +236,13 @@ func (s *Sched) wakeLocked(g *gor) {
 	if !g.blocked {
 		return
 	}
-	g.blocked, g.inCtx, g.ctx = false, false, nil
+	g.blocked = false
+	if cw := g.cw; cw != nil {
+		g.cw = nil
+		if cw.n--; cw.n == 0 {
+			s.ctxWaits = slices.DeleteFunc(s.ctxWaits, func(c *ctxWait) bool { return c == cw })
+		}
+	}
 	if t := g.timer; t != nil {
 		s.stopLocked(t)
 		g.timer = nil
@@ -248,22 +301,25 @@ func (s *Sched) fireDueLocked(at time.Time) {
 // scanLocked wakes the blocked goroutines whose context has ended, in the order they
 // blocked, and reports whether it woke any.
 func (s *Sched) scanLocked() bool {
-	woke := false
-	kept := s.ctxWaiters[:0]
-	for _, g := range s.ctxWaiters {
-		if !g.inCtx {
+	var due []ctxEntry
+	for _, cw := range s.ctxWaits {
+		if cw.ctx.Err() == nil {
 			continue
 		}
-		if g.ctx.Err() != nil {
-			s.wakeLocked(g)
-			woke = true
-			continue
+		for _, e := range cw.waiters {
+			if e.live(cw) {
+				due = append(due, e)
+			}
 		}
-		kept = append(kept, g)
 	}
-	clear(s.ctxWaiters[len(kept):])
-	s.ctxWaiters = kept
-	return woke
+	if len(due) == 0 {
+		return false
+	}
+	slices.SortFunc(due, func(a, b ctxEntry) int { return cmp.Compare(a.block, b.block) })
+	for _, e := range due {
+		s.wakeLocked(e.g)
+	}
+	return true
 }
 
 // Watch makes the end of ctx (StopExecution, an engine shutdown: cancellations from outside
