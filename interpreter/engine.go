@@ -50,6 +50,10 @@ type Config struct {
 	AccountID string
 	// ActivityExists reports whether an activity exists; nil means every activity does.
 	ActivityExists func(arn string) bool
+	// Standalone marks an engine with no API server behind it (sfnlocal run): Tasks that
+	// would wait for a client (activities, .waitForTaskToken) or call a service with no
+	// handler fail at once with States.Runtime, saying why, instead of waiting forever.
+	Standalone bool
 	// MaxHistoryEvents caps a Standard execution's history; an execution that reaches it
 	// fails, as on AWS. 0 means AWS's quota, 25,000 events.
 	MaxHistoryEvents int

@@ -1578,11 +1578,16 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 			return t.mockOutcome(f, st, 0, tolerances{})
 		}
 	}
+	e := f.x.e
+	handler := e.cfg.Tasks[st.service]
+	if e.cfg.Standalone {
+		if why := standaloneGap(st, handler); why != "" {
+			return nil, f.runtimeFailuref("This Task cannot run under sfnlocal run: %s", why)
+		}
+	}
 	if st.activity {
 		return f.runActivity(st, params, timeout, heartbeat)
 	}
-	e := f.x.e
-	handler := e.cfg.Tasks[st.service]
 	if !st.resourceOK || handler == nil {
 		return nil, f.runtimeFailuref("The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", st.resource)
 	}
@@ -1720,6 +1725,21 @@ func (f *frame) await(ctx context.Context, w *waiter, heartbeat int64) (any, *fa
 			return nil, timeoutFailure()
 		}
 	}
+}
+
+// standaloneGap says why a Task cannot run without a server (sfnlocal run), or "" when it
+// can: activities and callbacks wait for clients that have no API to call, and services
+// without a simulator in the registry are not there.
+func standaloneGap(st *state, handler task.Handler) string {
+	switch {
+	case st.activity:
+		return fmt.Sprintf("the activity %s needs a worker calling GetActivityTask, and sfnlocal run serves no API; run it under sfnlocal serve", st.resource)
+	case st.pattern == task.WaitForTaskToken:
+		return fmt.Sprintf("%s waits for a client to call SendTaskSuccess or SendTaskFailure, and sfnlocal run serves no API; run it under sfnlocal serve", st.resource)
+	case st.resourceOK && handler == nil:
+		return fmt.Sprintf("sfnlocal run has no service simulators, so %s cannot be reached; run it under sfnlocal serve, or mock the state", st.resource)
+	}
+	return ""
 }
 
 // resourceName is the TaskScheduled "resource": the action with its pattern suffix.

@@ -19,8 +19,8 @@ import (
 
 func init() { commands["run"] = runCommand }
 
-// runTasks returns the Task integrations `sfnlocal run` offers; the lead wires Lambda and
-// Batch here as they land. Nil entries are fine: an unknown resource fails as on AWS.
+// runTasks returns the Task integrations `sfnlocal run` offers in process: none today, so a
+// Task fails at once saying that run has no service simulators (see standaloneGap).
 var runTasks = func(logger *zap.Logger) task.Registry { return task.Registry{} }
 
 // runResult is what `sfnlocal run` prints: DescribeExecution's status, output, error and
@@ -73,6 +73,9 @@ func runCommand(args []string, getenv func(string) string, stdout, stderr io.Wri
 		input = string(data)
 	}
 	clocks, err := clock.ParseMode(*timeMode)
+	if err == nil && *timeMode == "manual" {
+		err = errors.New("--time manual needs a server to move the clock (sfnlocal serve); use instant, real or scale=N")
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "sfnlocal run: %v\n", err)
 		return 2
@@ -85,7 +88,7 @@ func runCommand(args []string, getenv func(string) string, stdout, stderr io.Wri
 	region := firstNonEmpty(getenv("SFNLOCAL_REGION"), getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"), "us-east-1")
 	account := firstNonEmpty(getenv("AWS_ACCOUNT_ID"), getenv("SFNLOCAL_ACCOUNT_ID"), "123456789012")
 	logger := zap.NewNop()
-	e := interpreter.NewEngine(interpreter.Config{Clock: clocks, Tasks: runTasks(logger), Logger: logger, Region: region, AccountID: account})
+	e := interpreter.NewEngine(interpreter.Config{Clock: clocks, Tasks: runTasks(logger), Logger: logger, Standalone: true, Region: region, AccountID: account})
 	defer e.Close()
 	const name = "run"
 	smArn := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", region, account, name)

@@ -43,6 +43,16 @@ func TestRunCommand(t *testing.T) {
 		{name: "history", def: passDef, args: []string{"--history"}, wantCode: 0, wantStatus: "SUCCEEDED", wantOutput: `{"r":{"x":1}}`,
 			wantEvents: []string{"ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"}},
 		{name: "instant wait", def: waitDef, args: []string{"--time", "instant"}, wantCode: 0, wantStatus: "SUCCEEDED", wantOutput: `{}`},
+		// Tasks that need a server fail at once, saying why, instead of waiting forever.
+		{name: "activity", def: `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:work","End":true}}}`,
+			wantCode: 1, wantStatus: "FAILED", wantError: "States.Runtime",
+			wantCause: "An error occurred while executing the state 'A' (entered at the event id #2). This Task cannot run under sfnlocal run: the activity arn:aws:states:us-east-1:123456789012:activity:work needs a worker calling GetActivityTask, and sfnlocal run serves no API; run it under sfnlocal serve"},
+		{name: "callback", def: `{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody.$":"$$.Task.Token"},"End":true}}}`,
+			wantCode: 1, wantStatus: "FAILED", wantError: "States.Runtime",
+			wantCause: "An error occurred while executing the state 'C' (entered at the event id #2). This Task cannot run under sfnlocal run: arn:aws:states:::sqs:sendMessage.waitForTaskToken waits for a client to call SendTaskSuccess or SendTaskFailure, and sfnlocal run serves no API; run it under sfnlocal serve"},
+		{name: "service", def: `{"StartAt":"L","States":{"L":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}}}`,
+			wantCode: 1, wantStatus: "FAILED", wantError: "States.Runtime",
+			wantCause: "An error occurred while executing the state 'L' (entered at the event id #2). This Task cannot run under sfnlocal run: sfnlocal run has no service simulators, so arn:aws:states:::lambda:invoke cannot be reached; run it under sfnlocal serve, or mock the state"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
