@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"github.com/sfnlocal/sfnlocal/internal/clock"
 )
 
 // Engine is what the API consumes from the execution core (the interpreter). The API checks
@@ -50,6 +52,9 @@ type StartParams struct {
 	// OnDone is called once, after Done is closed, from any goroutine (possibly before Start
 	// returns). It must not block for long.
 	OnDone func()
+	// Sched, when set, is the parent execution's scheduler, which a child started by a Task
+	// shares (clock.SchedFrom of the Task's context).
+	Sched *clock.Sched
 }
 
 // Run is one started execution.
@@ -66,6 +71,9 @@ type Run interface {
 	History() []json.Marshaler
 	// Stop aborts a running execution (ErrExecutionNotRunning when it already ended).
 	Stop(errName, cause string) error
+	// Abort starts stopping a running execution and returns at once (Done closes when it
+	// has ended); on an ended execution it does nothing.
+	Abort(errName, cause string)
 }
 
 // Diagnostic is one ValidateStateMachineDefinition finding.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sfnlocal/sfnlocal/api/store"
+	"github.com/sfnlocal/sfnlocal/internal/clock"
 )
 
 // execution is the live handle of an execution started by this process.
@@ -164,6 +165,12 @@ func (s *Service) StartExecution(ctx context.Context, in *StartExecutionInput) (
 
 // start resolves, checks and starts an execution. sync is StartSyncExecution.
 func (s *Service) start(in *StartExecutionInput, sync bool) (*execution, error) {
+	return s.startOn(in, sync, nil)
+}
+
+// startOn starts an execution; sched, when set, is the scheduler of the parent execution
+// whose Task starts it (see StartParams.Sched).
+func (s *Service) startOn(in *StartExecutionInput, sync bool, sched *clock.Sched) (*execution, error) {
 	if err := s.checkStart(in); err != nil {
 		return nil, err
 	}
@@ -211,7 +218,7 @@ func (s *Service) start(in *StartExecutionInput, sync bool) (*execution, error) 
 	run, err := s.engine.Start(prog, StartParams{
 		ExecutionArn: arn, Name: name, StateMachineArn: t.sm.Arn, StateMachineName: t.sm.Name,
 		RoleArn: t.roleArn, StateMachineVersionArn: t.versionArn, StateMachineAliasArn: t.aliasArn,
-		Input: input, Express: express, Sync: sync,
+		Input: input, Express: express, Sync: sync, Sched: sched,
 		OnDone: func() {
 			if !ex.phase.CompareAndSwap(phaseInit, phaseEnded) {
 				s.mu.Lock()

@@ -35,6 +35,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
@@ -42,7 +43,11 @@ import (
 // (register it as task.Registry["states"]). With .sync and .sync:2 it waits for the child
 // execution, and stops the child when the parent's Task is cancelled (StopExecution,
 // TimeoutSeconds), as AWS does.
-func (s *Service) Integration() task.Handler { return task.HandlerFunc(s.invokeStates) }
+//
+// It is Cooperative: a child started by a parent's Task runs on the parent's scheduler, so
+// in instant time the child's waits and the parent's (its siblings, the Task's timeout) are
+// ordered on one clock, and the parent's time after the Task is the child's end.
+func (s *Service) Integration() task.Handler { return task.CooperativeFunc(s.invokeStates) }
 
 // SDKIntegration returns the Task handler of the AWS SDK integration with Step Functions
 // (register it as task.Registry["aws-sdk:sfn"]): aws-sdk:sfn:<action> calls the API operation
@@ -57,7 +62,8 @@ func (s *Service) invokeStates(ctx context.Context, req *task.Request) (any, err
 	if err != nil {
 		return nil, s.serviceFailure(err, false)
 	}
-	ex, err := s.start(in, false)
+	sched := clock.SchedFrom(ctx)
+	ex, err := s.startOn(in, false, sched)
 	if err != nil {
 		return nil, s.serviceFailure(err, false)
 	}
@@ -67,10 +73,13 @@ func (s *Service) invokeStates(ctx context.Context, req *task.Request) (any, err
 		return started, nil
 	}
 	req.Submitted(started)
-	select {
-	case <-ex.run.Done():
-	case <-ctx.Done():
-		if err := ex.run.Stop("", ""); err == nil || errors.Is(err, ErrExecutionNotRunning) {
+	if err := awaitRun(ctx, sched, ex.run.Done()); err != nil {
+		if sched != nil {
+			// Stop returns once the child has ended, and the child needs this goroutine's
+			// scheduler to end: abort it and wait through the scheduler.
+			ex.run.Abort("", "")
+			_ = awaitRun(context.Background(), sched, ex.run.Done())
+		} else if err := ex.run.Stop("", ""); err == nil || errors.Is(err, ErrExecutionNotRunning) {
 			<-ex.run.Done()
 		}
 		return nil, context.Cause(ctx)
@@ -88,6 +97,20 @@ func (s *Service) invokeStates(ctx context.Context, req *task.Request) (any, err
 		return nil, err
 	}
 	return nil, &task.Failure{Name: "States.TaskFailed", Cause: string(cause)}
+}
+
+// awaitRun waits for done or the end of ctx: through the parent's scheduler when the child
+// runs on it (the caller then holds the scheduler), else on the channels.
+func awaitRun(ctx context.Context, sched *clock.Sched, done <-chan struct{}) error {
+	if sched != nil {
+		return sched.Await(ctx, done)
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }
 
 // describeEnded describes an ended child as DescribeExecution does. An EXPRESS child has no

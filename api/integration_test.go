@@ -603,3 +603,54 @@ func ExampleService_Integration() {
 	}
 	// Output: SUCCEEDED {"greeting":"hi"}
 }
+
+// TestStatesIntegrationSharesVirtualTime: in instant time a .sync child runs on its parent's
+// scheduler, so the child's waits and the parent's are ordered on one clock, the parent's Task
+// timeout fires at the child's virtual time, and the parent goes on at the child's end.
+func TestStatesIntegrationSharesVirtualTime(t *testing.T) {
+	t.Parallel()
+	_, c := nestedService(t, nil)
+	ctx := context.Background()
+	childArn := createSM(t, c, "waiting-child", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":10,"Next":"P"},"P":{"Type":"Pass","Result":"child","End":true}}}`, "")
+	sleepyArn := createSM(t, c, "sleepy-child", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`, "")
+	parentArn := createSM(t, c, "racing-parent", `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+		{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+			"Parameters":{"StateMachineArn":"`+childArn+`"},"OutputPath":"$.Output","End":true}}},
+		{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":5,"End":true}}}]}}}`, "")
+	timeoutArn := createSM(t, c, "impatient-instant-parent", `{"StartAt":"T","States":{"T":{"Type":"Task",
+		"Resource":"arn:aws:states:::states:startExecution.sync","TimeoutSeconds":60,
+		"Parameters":{"StateMachineArn":"`+sleepyArn+`","Name":"sleepy"},"End":true}}}`, "")
+	for range 20 {
+		st, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &parentArn})
+		require.NoError(t, err)
+		waitDone(t, c, *st.ExecutionArn)
+		p, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: st.ExecutionArn})
+		require.NoError(t, err)
+		require.Equal(t, types.ExecutionStatusSucceeded, p.Status)
+		require.JSONEq(t, `["child",{}]`, *p.Output)
+		require.Equal(t, 10*time.Second, p.StopDate.Sub(*p.StartDate), "the parent ends when the child does")
+		h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: st.ExecutionArn})
+		require.NoError(t, err)
+		var order []string
+		for _, ev := range h.Events {
+			switch ev.Type {
+			case types.HistoryEventTypeWaitStateExited, types.HistoryEventTypeTaskSucceeded:
+				order = append(order, fmt.Sprintf("%s+%v", ev.Type, ev.Timestamp.Sub(*p.StartDate)))
+			}
+		}
+		require.Equal(t, []string{"WaitStateExited+5s", "TaskSucceeded+10s"}, order)
+	}
+	st, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &timeoutArn})
+	require.NoError(t, err)
+	waitDone(t, c, *st.ExecutionArn)
+	p, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: st.ExecutionArn})
+	require.NoError(t, err)
+	require.Equal(t, types.ExecutionStatusFailed, p.Status)
+	require.Equal(t, "States.Timeout", *p.Error)
+	require.Equal(t, time.Minute, p.StopDate.Sub(*p.StartDate))
+	kid := "arn:aws:states:us-east-1:111111111111:execution:sleepy-child:sleepy"
+	d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &kid})
+	require.NoError(t, err)
+	require.Equal(t, types.ExecutionStatusAborted, d.Status)
+	require.Equal(t, time.Minute, d.StopDate.Sub(*p.StartDate), "the child is stopped at the parent's timeout")
+}

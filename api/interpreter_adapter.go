@@ -80,7 +80,7 @@ func (a *interpEngine) Start(p Program, sp StartParams) (Run, error) {
 		ExecutionArn: sp.ExecutionArn, Name: sp.Name, StateMachineArn: sp.StateMachineArn,
 		StateMachineName: sp.StateMachineName, RoleArn: sp.RoleArn,
 		StateMachineVersionArn: sp.StateMachineVersionArn, StateMachineAliasArn: sp.StateMachineAliasArn,
-		Input: sp.Input, Express: sp.Express, Sync: sp.Sync, OnDone: onDone,
+		Input: sp.Input, Express: sp.Express, Sync: sp.Sync, OnDone: onDone, Sched: sp.Sched,
 	})
 	if err != nil {
 		return nil, err
@@ -133,6 +133,7 @@ func (r interpRun) Error() (string, bool)       { return r.x.Error() }
 func (r interpRun) Cause() (string, bool)       { return r.x.Cause() }
 func (r interpRun) StopDate() (time.Time, bool) { return r.x.StopDate() }
 func (r interpRun) StartDate() time.Time        { return r.x.StartDate() }
+func (r interpRun) Abort(errName, cause string) { r.x.Abort(errName, cause) }
 func (r interpRun) Stop(errName, cause string) error {
 	return r.x.Stop(errName, cause)
 }

@@ -124,6 +124,9 @@ type StartParams struct {
 	Sync bool
 	// OnDone, when set, is called once the execution has finished, from its goroutine.
 	OnDone func(*Execution)
+	// Sched, when set, runs the execution on that scheduler instead of one of its own: a
+	// child execution on its parent's, so that their time is one.
+	Sched *clock.Sched
 
 	// test, set by TestState, marks the state under test and collects what it does.
 	test *testRun
@@ -196,7 +199,10 @@ func (e *Engine) Start(sm *StateMachine, p StartParams) (*Execution, error) {
 	e.wg.Add(1)
 	e.mu.Unlock()
 	p.Input = text
-	sched := clock.AsSched(e.cfg.Clock())
+	sched := p.Sched
+	if sched == nil {
+		sched = clock.AsSched(e.cfg.Clock())
+	}
 	x := &Execution{e: e, sm: sm, p: p, clk: sched, sched: sched, rng: jitterSource(p), input: input, start: sched.Now(), done: make(chan struct{}), status: StatusRunning}
 	x.execCx = map[string]any{
 		"Id": p.ExecutionArn, "Input": input, "Name": p.Name, "RoleArn": p.RoleArn,
@@ -299,6 +305,15 @@ func (x *Execution) History() []Event {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	return x.events.copyAll()
+}
+
+// Abort starts aborting a running execution and returns at once; Done is closed once it has
+// ended. A parent on the same scheduler uses it, since it cannot wait outside the scheduler.
+func (x *Execution) Abort(errName, cause string) {
+	x.mu.Lock()
+	cancel := x.cancel
+	x.mu.Unlock()
+	cancel(&abortCause{err: errName, cause: cause})
 }
 
 // Stop aborts a running execution (StopExecution); it returns once the execution has ended.

@@ -1591,7 +1591,7 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 	if !st.resourceOK || handler == nil {
 		return nil, f.runtimeFailuref("The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", st.resource)
 	}
-	ctx := f.ctx
+	ctx := clock.WithSched(f.ctx, f.x.sched)
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = clock.WithTimeout(ctx, f.clk, time.Duration(timeout)*time.Second, errTaskTimeout)
@@ -1629,19 +1629,24 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 	// The call is real work: the execution's other goroutines go on meanwhile, and virtual
 	// time does not jump past it (see clock.Sched.External).
 	var res any
-	f.x.sched.External(func() {
-		var err error
-		res, err = f.invoke(ctx, handler, req)
-		if err == nil && w != nil {
-			req.Submitted(res)
-			res, fl = f.await(ctx, w, heartbeat)
-			if fl != nil && fl.err == errTimeout {
-				e.forgetWaiter(f.token, true)
-			}
-		} else if err != nil {
-			fl = f.taskError(ctx, err)
+	var err error
+	call := func() { res, err = f.invoke(ctx, handler, req) }
+	if _, ok := handler.(task.Cooperative); ok {
+		call() // runs under this execution's scheduler (a child execution)
+	} else {
+		f.x.sched.External(call)
+	}
+	if err == nil && w != nil {
+		// Recorded under the scheduler, so that TaskSubmitted keeps its place among the
+		// events of sibling branches.
+		req.Submitted(res)
+		f.x.sched.External(func() { res, fl = f.await(ctx, w, heartbeat) })
+		if fl != nil && fl.err == errTimeout {
+			e.forgetWaiter(f.token, true)
 		}
-	})
+	} else if err != nil {
+		fl = f.taskError(ctx, err)
+	}
 	if fl == nil && payloadSize(res, maxPayloadBytes) > maxPayloadBytes {
 		fl = f.dataLimit(st)
 	}

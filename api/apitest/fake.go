@@ -225,6 +225,8 @@ func (r *fakeRun) endLocked(status, output, errName, cause string, hasErr, hasCa
 	return true
 }
 
+func (r *fakeRun) Abort(errName, cause string) { _ = r.Stop(errName, cause) }
+
 func (r *fakeRun) Stop(errName, cause string) error {
 	if !r.end("ABORTED", "", errName, cause, errName != "", cause != "") {
 		return api.ErrExecutionNotRunning

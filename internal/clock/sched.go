@@ -49,6 +49,8 @@ type Sched struct {
 	// looking for ended contexts costs one check per context, not per goroutine.
 	ctxWaits []*ctxWait
 	blocks   uint64 // counts blockings; orders wake-ups by cancellation
+	// awaiting are the goroutines blocked in Await, in the order they blocked.
+	awaiting []*gor
 
 	external int
 	flowReal time.Time // virtual: base time when External work started to be in flight
@@ -68,8 +70,9 @@ type Sched struct {
 type gor struct {
 	wake    chan struct{} // receives the baton
 	blocked bool
-	cw      *ctxWait // the context wait g is listed in while blocked, if any
-	block   uint64   // which blocking of g's that listing is for
+	cw      *ctxWait        // the context wait g is listed in while blocked, if any
+	block   uint64          // which blocking of g's that listing is for
+	await   <-chan struct{} // Await: the channel g waits to see closed
 	timer   *schedTimer
 	byTimer bool // woken by its timer, not its context
 	granted bool // woken by a Semaphore grant
@@ -180,9 +183,9 @@ func (s *Sched) current() *gor {
 // cancelled, wakes g too. The caller unlocks and then receives from g.wake.
 func (s *Sched) blockLocked(g *gor, ctx context.Context) {
 	g.blocked = true
+	s.blocks++
+	g.block = s.blocks
 	if ctx != nil && ctx.Done() != nil {
-		s.blocks++
-		g.block = s.blocks
 		g.cw = s.ctxWaitLocked(ctx)
 		g.cw.add(g)
 	}
@@ -237,6 +240,10 @@ func (s *Sched) wakeLocked(g *gor) {
 		return
 	}
 	g.blocked = false
+	if g.await != nil {
+		g.await = nil
+		s.awaiting = slices.DeleteFunc(s.awaiting, func(w *gor) bool { return w == g })
+	}
 	if cw := g.cw; cw != nil {
 		g.cw = nil
 		if cw.n--; cw.n == 0 {
@@ -302,6 +309,13 @@ func (s *Sched) fireDueLocked(at time.Time) {
 // blocked, and reports whether it woke any.
 func (s *Sched) scanLocked() bool {
 	var due []ctxEntry
+	for _, g := range s.awaiting {
+		select {
+		case <-g.await:
+			due = append(due, ctxEntry{g: g, block: g.block})
+		default:
+		}
+	}
 	for _, cw := range s.ctxWaits {
 		if cw.ctx.Err() == nil {
 			continue
@@ -316,6 +330,7 @@ func (s *Sched) scanLocked() bool {
 		return false
 	}
 	slices.SortFunc(due, func(a, b ctxEntry) int { return cmp.Compare(a.block, b.block) })
+	due = slices.CompactFunc(due, func(a, b ctxEntry) bool { return a.g == b.g })
 	for _, e := range due {
 		s.wakeLocked(e.g)
 	}
@@ -355,6 +370,48 @@ func (s *Sched) Sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 	return context.Cause(ctx)
+}
+
+// Await blocks the calling goroutine until done is closed by another goroutine of the
+// scheduler (a child execution the caller waits on), or ctx ends, when it returns
+// context.Cause(ctx). Unlike External, it lets virtual time move meanwhile: the work it
+// waits for is the scheduler's own.
+func (s *Sched) Await(ctx context.Context, done <-chan struct{}) error {
+	select {
+	case <-done:
+		return nil
+	default:
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	s.mu.Lock()
+	g := s.current()
+	g.await = done
+	s.awaiting = append(s.awaiting, g)
+	s.blockLocked(g, ctx)
+	s.mu.Unlock()
+	<-g.wake
+	select {
+	case <-done:
+		return nil
+	default:
+		return context.Cause(ctx)
+	}
+}
+
+type schedKey struct{}
+
+// WithSched returns a context that carries s, for work that runs under it (a Task handler
+// that starts a child execution on its parent's scheduler).
+func WithSched(ctx context.Context, s *Sched) context.Context {
+	return context.WithValue(ctx, schedKey{}, s)
+}
+
+// SchedFrom returns the scheduler that ctx carries, or nil.
+func SchedFrom(ctx context.Context) *Sched {
+	s, _ := ctx.Value(schedKey{}).(*Sched)
+	return s
 }
 
 // External runs fn, real work outside the scheduler's control (a service call, a wait for a

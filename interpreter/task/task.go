@@ -80,6 +80,22 @@ type Handler interface {
 	Invoke(ctx context.Context, req *Request) (any, error)
 }
 
+// Cooperative is implemented by handlers whose work runs under the calling execution's
+// scheduler (a child execution started on its parent's clock, see clock.SchedFrom): the
+// interpreter calls them without releasing the scheduler, and they block only through it
+// (clock.Sched.Await), so that virtual time spans parent and child as one. Handlers that do
+// real work (a Lambda invocation, a container) are not Cooperative.
+type Cooperative interface {
+	Handler
+	Cooperative()
+}
+
+// CooperativeFunc adapts a function to a Cooperative Handler.
+type CooperativeFunc func(ctx context.Context, req *Request) (any, error)
+
+func (f CooperativeFunc) Invoke(ctx context.Context, req *Request) (any, error) { return f(ctx, req) }
+func (CooperativeFunc) Cooperative()                                            {}
+
 // HandlerFunc adapts a function to Handler.
 type HandlerFunc func(ctx context.Context, req *Request) (any, error)
 
