@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/api/store"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of Step Functions requests.
@@ -281,6 +283,21 @@ func decode(body []byte, in any) error {
 	}
 	if body[0] != '{' {
 		return newError(CodeSerialization, "Start of structure or map found where not expected.")
+	}
+	// encoding/json would replace invalid UTF-8 and unpaired surrogate escapes with U+FFFD,
+	// changing what the caller sent. Invalid UTF-8 and excessive nesting make the body
+	// unreadable (as AWS's JSON parser finds it); an unpaired escape is kept as its six
+	// characters, so that each member's own check refuses it: InvalidName for a name,
+	// InvalidExecutionInput for an input, InvalidDefinition for a definition.
+	if err := jsoncheck.Check(body, 0); err != nil {
+		var ce *jsoncheck.Error
+		if errors.As(err, &ce) && ce.Kind == jsoncheck.LoneSurrogate {
+			body = jsoncheck.EscapeLoneSurrogates(body)
+			err = jsoncheck.Check(body, 0)
+		}
+		if err != nil {
+			return newError(CodeSerialization, "Malformed request body: %s", err.Error())
+		}
 	}
 	if err := json.Unmarshal(body, in); err != nil {
 		var te *json.UnmarshalTypeError

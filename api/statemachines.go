@@ -124,7 +124,7 @@ func checkTags(ck *checks, tags []Tag) {
 func (s *Service) CreateStateMachine(ctx context.Context, in *CreateStateMachineInput) (*CreateStateMachineOutput, error) {
 	var ck checks
 	ck.str("name", in.Name, true, 1, 80)
-	ck.sensitive("definition", in.Definition, true, 1, 1048576)
+	ck.payload("definition", in.Definition, true, 1, 1048576)
 	ck.str("roleArn", in.RoleArn, true, 1, 256)
 	ck.enum("type", in.Type, enumSMType...)
 	ck.sensitive("versionDescription", in.VersionDescription, false, 0, 256)
@@ -273,7 +273,7 @@ func (s *Service) DescribeStateMachine(ctx context.Context, in *DescribeStateMac
 func (s *Service) UpdateStateMachine(ctx context.Context, in *UpdateStateMachineInput) (*UpdateStateMachineOutput, error) {
 	var ck checks
 	ck.str("stateMachineArn", in.StateMachineArn, true, 1, 256)
-	ck.sensitive("definition", in.Definition, false, 1, 1048576)
+	ck.payload("definition", in.Definition, false, 1, 1048576)
 	ck.str("roleArn", in.RoleArn, false, 1, 256)
 	ck.sensitive("versionDescription", in.VersionDescription, false, 0, 256)
 	if err := ck.err(); err != nil {
@@ -426,7 +426,7 @@ func (s *Service) ListStateMachines(ctx context.Context, in *ListStateMachinesIn
 
 func (s *Service) ValidateStateMachineDefinition(ctx context.Context, in *ValidateStateMachineDefinitionInput) (*ValidateStateMachineDefinitionOutput, error) {
 	var ck checks
-	ck.sensitive("definition", in.Definition, true, 1, 1048576)
+	ck.payload("definition", in.Definition, true, 1, 1048576)
 	ck.enum("type", in.Type, enumSMType...)
 	ck.enum("severity", in.Severity, enumSeverity...)
 	ck.intRange("maxResults", in.MaxResults, 0, 100)

@@ -194,3 +194,49 @@ func runeLen[T ~string | ~[]byte](data T, i int) int {
 	}
 	return n
 }
+
+// EscapeLoneSurrogates returns data with the backslash of every unpaired surrogate escape
+// inside a string doubled ("\ud800" becomes "\\ud800"), so that a decoder keeps the six
+// characters instead of replacing them with U+FFFD; the text stays valid JSON. A server uses
+// it on a request body so that each member meets its own check: a name then holds a
+// backslash (an invalid name), and JSON text held in a member (a definition, an execution
+// input) still holds the unpaired escape, which Check reports. data is returned unchanged
+// when there is nothing to escape.
+func EscapeLoneSurrogates(data []byte) []byte {
+	var out []byte
+	last := 0
+	inString := false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if !inString {
+			inString = c == '"'
+			continue
+		}
+		switch c {
+		case '"':
+			inString = false
+		case '\\':
+			if i+1 < len(data) && data[i+1] == 'u' {
+				if r, ok := hex4(data, i+2); ok && r >= 0xd800 && r < 0xe000 {
+					paired := false
+					if r < 0xdc00 && i+7 < len(data) && data[i+6] == '\\' && data[i+7] == 'u' {
+						lo, ok := hex4(data, i+8)
+						paired = ok && lo >= 0xdc00 && lo < 0xe000
+					}
+					if paired {
+						i += 11
+						continue
+					}
+					out = append(out, data[last:i]...)
+					out = append(out, '\\')
+					last = i
+				}
+			}
+			i++ // skip the escaped character
+		}
+	}
+	if out == nil {
+		return data
+	}
+	return append(out, data[last:]...)
+}

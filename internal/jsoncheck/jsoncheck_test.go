@@ -71,3 +71,19 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+func TestEscapeLoneSurrogates(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		`{"a":"x"}`:                      `{"a":"x"}`,
+		`{"a":"\ud83c\udf89"}`:           `{"a":"\ud83c\udf89"}`,
+		`{"name":"a\ud800b"}`:            `{"name":"a\\ud800b"}`,
+		`{"a":"\udc00\ud800\ud800x"}`:    `{"a":"\\udc00\\ud800\\ud800x"}`,
+		`{"a":"\\ud800"}`:                `{"a":"\\ud800"}`,
+		`{"input":"{\"a\":\"\ud800\"}"}`: `{"input":"{\"a\":\"\\ud800\"}"}`,
+	} {
+		got := string(EscapeLoneSurrogates([]byte(in)))
+		require.Equal(t, want, got, in)
+		require.NoError(t, Check([]byte(got), 0))
+	}
+}

@@ -17,6 +17,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
 )
 
 // Pattern is a service integration pattern.
@@ -156,8 +158,13 @@ func ParseResource(resource string) (service, action string, pattern Pattern, le
 }
 
 // Decode parses JSON text into generic form, keeping numbers as json.Number. It rejects
-// trailing data after the value.
+// trailing data after the value, and (before decoding) invalid UTF-8, unpaired surrogate
+// escapes and nesting past jsoncheck.MaxDepth, which encoding/json would replace or recurse
+// into.
 func Decode(data []byte) (any, error) {
+	if err := jsoncheck.Check(data, 0); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
