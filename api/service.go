@@ -292,6 +292,9 @@ func decode(body []byte, in any) error {
 	if err := jsoncheck.Check(body, 0); err != nil {
 		var ce *jsoncheck.Error
 		if errors.As(err, &ce) && ce.Kind == jsoncheck.LoneSurrogate {
+			if m := loneSurrogateMember(body); m != "" {
+				return newError(CodeSerialization, "Invalid UTF-16 surrogate in member '%s': an unpaired \\u escape", m)
+			}
 			body = jsoncheck.EscapeLoneSurrogates(body)
 			err = jsoncheck.Check(body, 0)
 		}
@@ -307,6 +310,36 @@ func decode(body []byte, in any) error {
 		return newError(CodeSerialization, "Malformed request body: %s", err.Error())
 	}
 	return nil
+}
+
+// ownCheckMembers are the members whose own validation refuses an unpaired surrogate kept
+// as its six characters (see decode): names, and members holding JSON or ASL text.
+var ownCheckMembers = map[string]bool{"name": true, "input": true, "definition": true, "output": true, "variables": true, "context": true}
+
+// loneSurrogateMember returns the first top-level member of body, outside ownCheckMembers,
+// whose key or value holds an unpaired surrogate escape ("" when there is none, or when the
+// body is not an object, which decoding then reports).
+func loneSurrogateMember(body []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	for dec.More() {
+		start := dec.InputOffset()
+		t, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		key, _ := t.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return ""
+		}
+		if jsoncheck.Check(body[start:dec.InputOffset()], 0) != nil && !ownCheckMembers[key] {
+			return key
+		}
+	}
+	return ""
 }
 
 func asTypeError(err error, te **json.UnmarshalTypeError) bool {

@@ -135,6 +135,9 @@ func (s *Service) CreateStateMachine(ctx context.Context, in *CreateStateMachine
 	if !validName(*in.Name) {
 		return nil, errInvalidName(*in.Name)
 	}
+	if err := checkRoleArn(in.RoleArn); err != nil {
+		return nil, err
+	}
 	if in.VersionDescription != nil && (in.Publish == nil || !*in.Publish) {
 		return nil, newError(CodeValidationException, "Version description can only be set when publish is true")
 	}
@@ -285,6 +288,9 @@ func (s *Service) UpdateStateMachine(ctx context.Context, in *UpdateStateMachine
 	}
 	if ref.Version > 0 || ref.Alias != "" || ref.Label != "" {
 		return nil, errInvalidArn("Resource type not valid in this context: qualified stateMachine")
+	}
+	if err := checkRoleArn(in.RoleArn); err != nil {
+		return nil, err
 	}
 	if in.Definition == nil && in.RoleArn == nil && in.LoggingConfiguration == nil && in.TracingConfiguration == nil && in.EncryptionConfiguration == nil {
 		return nil, newError(CodeMissingRequiredParameter, "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")

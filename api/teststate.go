@@ -30,6 +30,9 @@ func (s *Service) TestState(ctx context.Context, in *TestStateInput) (*TestState
 	if err := ck.err(); err != nil {
 		return nil, err
 	}
+	if err := checkRoleArn(in.RoleArn); err != nil {
+		return nil, err
+	}
 	if in.Input != nil {
 		if _, err := checkInput(in.Input); err != nil {
 			return nil, err
