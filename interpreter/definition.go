@@ -268,6 +268,9 @@ type parser struct {
 	// ruleTop is the location of its top-level rule.
 	ruleDepth int
 	ruleTop   string
+	// progDepth counts the programs (the top one, Map processors, Parallel branches) above
+	// the one being parsed.
+	progDepth int
 }
 
 func (p *parser) add(code, loc, format string, args ...any) {
@@ -438,7 +441,18 @@ func (p *parser) checkFields(obj map[string]any, loc string, allowed map[string]
 }
 
 // program parses a StartAt/States object at loc ("" for the top level).
+// maxProgramNesting bounds how deeply Map and Parallel states may nest. AWS documents no
+// limit; this one is far beyond any written machine, and without it a 200 KB definition
+// nesting 2,500 Maps (JSON's depth limit) made the parser build 250 MB of locations.
+const maxProgramNesting = 100
+
 func (p *parser) program(obj map[string]any, loc string) *program {
+	p.progDepth++
+	defer func() { p.progDepth-- }()
+	if p.progDepth > maxProgramNesting+1 {
+		p.add(CodeSchema, loc, "Map and Parallel states are nested too deeply: more than %d levels", maxProgramNesting)
+		return nil
+	}
 	prog := &program{states: map[string]*state{}}
 	missing := []string{}
 	start, hasStart := obj["StartAt"]

@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -35,6 +36,13 @@ func TestDefinitionLimits(t *testing.T) {
 	choice := func(rule string) string {
 		return `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[` + rule[:len(rule)-1] + `,"Next":"S"}` + `],"Default":"S"},"S":{"Type":"Succeed"}}}`
 	}
+	nestedMaps := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, `{"StartAt":"M%d","States":{"M%d":{"Type":"Map","ItemProcessor":`, i, i)
+		}
+		return b.String() + `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}` + strings.Repeat(`,"End":true}}}`, n)
+	}
 	template := func(n int) string {
 		return `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":` + strings.Repeat(`{"a":`, n) + `1` + strings.Repeat("}", n) + `,"End":true}}}`
 	}
@@ -49,6 +57,7 @@ func TestDefinitionLimits(t *testing.T) {
 		{"JSONPath too long", jsonPathPass("$" + strings.Repeat(".a", 40_000)), "", "/States/P/Parameters", "must be a valid JSONPath"},
 		{"intrinsic nesting", jsonPathPass(strings.Repeat("States.Array(", 50_000) + "1" + strings.Repeat(")", 50_000)), "", "/States/P/Parameters", ""},
 		{"payload template", template(600), "", "/States/P/Parameters", "nested too deeply"},
+		{"nested Maps", nestedMaps(2490), CodeSchema, "/States/M0/ItemProcessor", "nested too deeply: more than 100 levels"},
 		{"choice Not", choice(notN(1001)), CodeSchema, "/States/C/Choices[0]", "nested too deeply"},
 		{"definition depth", `{"StartAt":"P","Comment":` + strings.Repeat("[", 10_001) + strings.Repeat("]", 10_001) + `,"States":{}}`, CodeInvalidJSON, "", "nesting depth"},
 		{"definition size", `{"StartAt":"P","Comment":"` + strings.Repeat("é", 524_288) + `","States":{"P":{"Type":"Succeed"}}}`, CodeSchema, "/", "maximum size of 1048576 bytes"},
@@ -74,10 +83,11 @@ func TestDefinitionLimits(t *testing.T) {
 	}
 	// at modest depths every parser still accepts
 	for _, def := range []string{
-		jsonataPass(strings.Repeat("-", 1000) + "1"),
+		jsonataPass(strings.Repeat("-", 500) + "1"),
 		jsonPathPass("$.a[?(" + strings.Repeat("(", 10) + "@.b" + strings.Repeat(")", 10) + ")]"),
 		choice(notN(100)),
 		template(100),
+		nestedMaps(100),
 	} {
 		_, err := Parse(def)
 		require.NoError(t, err)
@@ -95,4 +105,15 @@ func TestDeepJSONataMemory(t *testing.T) {
 	require.Error(t, err)
 	runtime.ReadMemStats(&after)
 	t.Logf("520k-level JSONata definition: %d bytes allocated while parsing, stack in use %d bytes", after.TotalAlloc-before.TotalAlloc, after.StackInuse)
+}
+
+// BenchmarkRejectDeepJSONata is the cost of refusing issue 17's 520,000-level expression.
+func BenchmarkRejectDeepJSONata(b *testing.B) {
+	def := jsonataPass(deep520k)
+	b.SetBytes(int64(len(def)))
+	for b.Loop() {
+		if _, err := Parse(def); err == nil {
+			b.Fatal("accepted")
+		}
+	}
 }

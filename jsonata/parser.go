@@ -8,11 +8,12 @@ var bindingPower = map[string]int{
 }
 
 // MaxNesting bounds how deeply an expression may nest: each operand, bracket, block,
-// function call and each operator of an operator chain counts one level. An expression
-// deeper than the evaluator's default depth could never be evaluated, and parsing one
-// recursively would exhaust the goroutine stack (a 1 MB expression nests ~500,000 levels),
-// so Compile rejects it with S0601 before descending further.
-const MaxNesting = DefaultMaxDepth
+// function call and each operator of an operator chain counts one level. Parsing is
+// recursive, so without a bound a 1 MB expression nesting ~500,000 levels exhausts the
+// goroutine stack; and post-processing costs grow with the square of a path's length, so
+// the bound is kept far below the evaluator's depth (DefaultMaxDepth) yet far above any
+// written expression. Compile rejects a deeper expression with S0601 before descending.
+const MaxNesting = 1000
 
 type parser struct {
 	lx  lexer

@@ -87,3 +87,15 @@ func TestEscapeLoneSurrogates(t *testing.T) {
 		require.NoError(t, Check([]byte(got), 0))
 	}
 }
+
+// BenchmarkCheck scans a 1 MiB definition-like text with non-ASCII strings.
+func BenchmarkCheck(b *testing.B) {
+	unit := `{"Type":"Pass","Comment":"déjà vu – 日本","Result":[1,2,{"a":"\ud83c\udf89"}]},`
+	data := []byte("[" + strings.Repeat(unit, (1<<20)/len(unit)) + "1]")
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if err := Check(data, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
