@@ -3,7 +3,8 @@
 // plugins/drivers: the interpreter builds a Request and calls a Handler; integrations implement
 // Handler and import only this package and internal/clock, never the interpreter or the API.
 //
-// Values cross this boundary in generic JSON form, as decoded by Decode: map[string]any,
+// Values cross this boundary in generic JSON form, as decoded by Decode (which first refuses,
+// through internal/jsoncheck, invalid UTF-8, unpaired surrogates and excessive depth): map[string]any,
 // []any, string, json.Number, bool and nil. json.Number keeps numbers exactly as written, so
 // 1.0 stays 1.0 and large integers stay exact, as they do on AWS.
 package task
