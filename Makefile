@@ -5,7 +5,7 @@ ADDR    ?= 127.0.0.1:8083
 PKGS    := ./...
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all build run test unit counts deps lint vet fmt-check bench fuzz clean example docker compose-test
+.PHONY: all build run test unit counts deps lint vet fmt-check bench fuzz fuzz-ci clean example docker compose-test
 
 all: build
 
@@ -19,7 +19,7 @@ run: build
 deps:
 	@./scripts/deps.sh
 
-test: deps lint unit counts example compose-test
+test: deps lint unit fuzz-ci counts example compose-test
 
 unit:
 	$(GO) test $(GOFLAGS_TEST) $(PKGS)
@@ -56,6 +56,18 @@ docker: build
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# fuzz-ci runs every fuzz target of the parsers that user input reaches for a fixed number of
+# iterations (FUZZ_N), after its seed corpus (which plain `go test` runs too): JSONata,
+# JSONPath, intrinsics, payload templates, definitions, TestState, the API decoders and the
+# JSON pre-scan.
+FUZZ_N ?= 1000x
+FUZZ_TARGETS := ./jsonata:FuzzCompileEval ./jsonpath:FuzzParseSelect ./interpreter/intrinsics:FuzzParseEval \
+	./interpreter/payload:FuzzCompileEval ./interpreter:FuzzParse ./interpreter:FuzzJSONataBoundary \
+	./interpreter:FuzzTestState ./api:FuzzHandler ./internal/jsoncheck:FuzzCheck
+fuzz-ci:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZ_N) $$pkg || exit 1; done
 
 clean:
 	rm -rf bin

@@ -140,7 +140,7 @@ func checkToken(ck *checks, token *string) {
 func (s *Service) SendTaskSuccess(ctx context.Context, in *SendTaskSuccessInput) (*Empty, error) {
 	var ck checks
 	checkToken(&ck, in.TaskToken)
-	ck.sensitive("output", in.Output, true, 0, 262144)
+	ck.payload("output", in.Output, true, 0, 262144)
 	if err := ck.err(); err != nil {
 		return nil, err
 	}

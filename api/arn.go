@@ -98,3 +98,20 @@ func parseStateMachineArn(s string) (stateMachineRef, *Error) {
 	}
 	return ref, nil
 }
+
+// checkRoleArn answers InvalidArn for a role ARN that is not an IAM role's
+// ("arn:<partition>:iam::<account>:role/<name>"); nil when in is nil.
+func checkRoleArn(in *string) *Error {
+	if in == nil {
+		return nil
+	}
+	s := *in
+	f := strings.SplitN(s, ":", 6)
+	if len(f) < 6 || f[0] != "arn" || f[1] == "" {
+		return errInvalidArn("Invalid ARN prefix: " + s)
+	}
+	if f[2] != "iam" || !strings.HasPrefix(f[5], "role/") || len(f[5]) == len("role/") {
+		return errInvalidArn("Invalid ARN: " + s)
+	}
+	return nil
+}

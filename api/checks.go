@@ -61,6 +61,23 @@ func (c *checks) sensitive(member string, v *string, required bool, min, max int
 	}
 }
 
+// payload is sensitive for the members that hold JSON or ASL text (inputs, outputs,
+// definitions): their limits (256 KiB, 1 MiB) are quotas on UTF-8 bytes, so they count bytes.
+func (c *checks) payload(member string, v *string, required bool, min, max int) {
+	if v == nil {
+		if required {
+			c.required(member, false)
+		}
+		return
+	}
+	switch n := len(*v); {
+	case n < min:
+		c.add("'***'", member, fmt.Sprintf("Member must have length greater than or equal to %d", min))
+	case n > max:
+		c.add("'***'", member, fmt.Sprintf("Member must have length less than or equal to %d", max))
+	}
+}
+
 // enum checks a member against its enum; values is the set in the order AWS prints it.
 func (c *checks) enum(member string, v *string, values ...string) {
 	if v == nil {

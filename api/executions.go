@@ -12,6 +12,7 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/api/store"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
 )
 
 // execution is the live handle of an execution started by this process.
@@ -118,6 +119,9 @@ func checkInput(in *string) (string, error) {
 	if strings.TrimSpace(*in) == "" {
 		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: 'Invalid execution input.'")
 	}
+	if err := jsoncheck.CheckString(*in, 0); err != nil {
+		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", err.Error())
+	}
 	dec := json.NewDecoder(strings.NewReader(*in))
 	dec.UseNumber()
 	var v any
@@ -142,7 +146,7 @@ func (s *Service) checkStart(in *StartExecutionInput) error {
 	var ck checks
 	ck.str("stateMachineArn", in.StateMachineArn, true, 1, 256)
 	ck.str("name", in.Name, false, 1, 80)
-	ck.sensitive("input", in.Input, false, 0, 262144)
+	ck.payload("input", in.Input, false, 0, 262144)
 	ck.str("traceHeader", in.TraceHeader, false, 0, 256)
 	ck.enum("includedData", in.IncludedData, enumIncludedData...)
 	if err := ck.err(); err != nil {

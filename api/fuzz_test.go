@@ -26,6 +26,12 @@ func FuzzHandler(f *testing.F) {
 		`{"maxResults":-1,"nextToken":"AAAA"}`, `{"routingConfiguration":[{"weight":101}]}`, `{"tags":[{}]}`,
 		`{"executionArn":"arn:aws:states:::execution::"}`, `{"mock":{"result":"{}","errorOutput":{}}}`, `{"taskToken":"","output":"x"}`,
 	}
+	// issue 17: invalid UTF-8, unpaired surrogates, deep nesting in bodies, inputs and definitions
+	seeds = append(seeds,
+		"{\"name\":\"a\xffb\"}", `{"name":"a\ud800"}`, `{"input":"{\"a\":\"\ud800\"}"}`, `{"nextToken":"\udc00"}`,
+		`{"input":"`+strings.Repeat("[", 20000)+`"}`, `{"tags":`+strings.Repeat("[", 20000)+`}`,
+		`{"definition":"{\"QueryLanguage\":\"JSONata\",\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"Output\":\"{% `+strings.Repeat("(", 20000)+` %}\",\"End\":true}}}"}`,
+	)
 	for i, s := range seeds {
 		f.Add(uint8(i), s)
 	}

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/api/store"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of Step Functions requests.
@@ -282,6 +284,24 @@ func decode(body []byte, in any) error {
 	if body[0] != '{' {
 		return newError(CodeSerialization, "Start of structure or map found where not expected.")
 	}
+	// encoding/json would replace invalid UTF-8 and unpaired surrogate escapes with U+FFFD,
+	// changing what the caller sent. Invalid UTF-8 and excessive nesting make the body
+	// unreadable (as AWS's JSON parser finds it); an unpaired escape is kept as its six
+	// characters, so that each member's own check refuses it: InvalidName for a name,
+	// InvalidExecutionInput for an input, InvalidDefinition for a definition.
+	if err := jsoncheck.Check(body, 0); err != nil {
+		var ce *jsoncheck.Error
+		if errors.As(err, &ce) && ce.Kind == jsoncheck.LoneSurrogate {
+			if m := loneSurrogateMember(body); m != "" {
+				return newError(CodeSerialization, "Invalid UTF-16 surrogate in member '%s': an unpaired \\u escape", m)
+			}
+			body = jsoncheck.EscapeLoneSurrogates(body)
+			err = jsoncheck.Check(body, 0)
+		}
+		if err != nil {
+			return newError(CodeSerialization, "Malformed request body: %s", err.Error())
+		}
+	}
 	if err := json.Unmarshal(body, in); err != nil {
 		var te *json.UnmarshalTypeError
 		if ok := asTypeError(err, &te); ok {
@@ -290,6 +310,36 @@ func decode(body []byte, in any) error {
 		return newError(CodeSerialization, "Malformed request body: %s", err.Error())
 	}
 	return nil
+}
+
+// ownCheckMembers are the members whose own validation refuses an unpaired surrogate kept
+// as its six characters (see decode): names, and members holding JSON or ASL text.
+var ownCheckMembers = map[string]bool{"name": true, "input": true, "definition": true, "output": true, "variables": true, "context": true}
+
+// loneSurrogateMember returns the first top-level member of body, outside ownCheckMembers,
+// whose key or value holds an unpaired surrogate escape ("" when there is none, or when the
+// body is not an object, which decoding then reports).
+func loneSurrogateMember(body []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	for dec.More() {
+		start := dec.InputOffset()
+		t, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		key, _ := t.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return ""
+		}
+		if jsoncheck.Check(body[start:dec.InputOffset()], 0) != nil && !ownCheckMembers[key] {
+			return key
+		}
+	}
+	return ""
 }
 
 func asTypeError(err error, te **json.UnmarshalTypeError) bool {

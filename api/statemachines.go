@@ -124,7 +124,7 @@ func checkTags(ck *checks, tags []Tag) {
 func (s *Service) CreateStateMachine(ctx context.Context, in *CreateStateMachineInput) (*CreateStateMachineOutput, error) {
 	var ck checks
 	ck.str("name", in.Name, true, 1, 80)
-	ck.sensitive("definition", in.Definition, true, 1, 1048576)
+	ck.payload("definition", in.Definition, true, 1, 1048576)
 	ck.str("roleArn", in.RoleArn, true, 1, 256)
 	ck.enum("type", in.Type, enumSMType...)
 	ck.sensitive("versionDescription", in.VersionDescription, false, 0, 256)
@@ -134,6 +134,9 @@ func (s *Service) CreateStateMachine(ctx context.Context, in *CreateStateMachine
 	}
 	if !validName(*in.Name) {
 		return nil, errInvalidName(*in.Name)
+	}
+	if err := checkRoleArn(in.RoleArn); err != nil {
+		return nil, err
 	}
 	if in.VersionDescription != nil && (in.Publish == nil || !*in.Publish) {
 		return nil, newError(CodeValidationException, "Version description can only be set when publish is true")
@@ -273,7 +276,7 @@ func (s *Service) DescribeStateMachine(ctx context.Context, in *DescribeStateMac
 func (s *Service) UpdateStateMachine(ctx context.Context, in *UpdateStateMachineInput) (*UpdateStateMachineOutput, error) {
 	var ck checks
 	ck.str("stateMachineArn", in.StateMachineArn, true, 1, 256)
-	ck.sensitive("definition", in.Definition, false, 1, 1048576)
+	ck.payload("definition", in.Definition, false, 1, 1048576)
 	ck.str("roleArn", in.RoleArn, false, 1, 256)
 	ck.sensitive("versionDescription", in.VersionDescription, false, 0, 256)
 	if err := ck.err(); err != nil {
@@ -285,6 +288,9 @@ func (s *Service) UpdateStateMachine(ctx context.Context, in *UpdateStateMachine
 	}
 	if ref.Version > 0 || ref.Alias != "" || ref.Label != "" {
 		return nil, errInvalidArn("Resource type not valid in this context: qualified stateMachine")
+	}
+	if err := checkRoleArn(in.RoleArn); err != nil {
+		return nil, err
 	}
 	if in.Definition == nil && in.RoleArn == nil && in.LoggingConfiguration == nil && in.TracingConfiguration == nil && in.EncryptionConfiguration == nil {
 		return nil, newError(CodeMissingRequiredParameter, "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
@@ -426,7 +432,7 @@ func (s *Service) ListStateMachines(ctx context.Context, in *ListStateMachinesIn
 
 func (s *Service) ValidateStateMachineDefinition(ctx context.Context, in *ValidateStateMachineDefinitionInput) (*ValidateStateMachineDefinitionOutput, error) {
 	var ck checks
-	ck.sensitive("definition", in.Definition, true, 1, 1048576)
+	ck.payload("definition", in.Definition, true, 1, 1048576)
 	ck.enum("type", in.Type, enumSMType...)
 	ck.enum("severity", in.Severity, enumSeverity...)
 	ck.intRange("maxResults", in.MaxResults, 0, 100)

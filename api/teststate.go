@@ -6,15 +6,15 @@ import (
 
 func (s *Service) TestState(ctx context.Context, in *TestStateInput) (*TestStateOutput, error) {
 	var ck checks
-	ck.sensitive("definition", in.Definition, true, 1, 1048576)
+	ck.payload("definition", in.Definition, true, 1, 1048576)
 	ck.str("roleArn", in.RoleArn, false, 1, 256)
-	ck.sensitive("input", in.Input, false, 0, 262144)
+	ck.payload("input", in.Input, false, 0, 262144)
 	ck.enum("inspectionLevel", in.InspectionLevel, enumInspection...)
-	ck.sensitive("variables", in.Variables, false, 0, 262144)
+	ck.payload("variables", in.Variables, false, 0, 262144)
 	ck.sensitive("stateName", in.StateName, false, 1, 80)
-	ck.sensitive("context", in.Context, false, 0, 262144)
+	ck.payload("context", in.Context, false, 0, 262144)
 	if in.Mock != nil {
-		ck.sensitive("mock.result", in.Mock.Result, false, 0, 262144)
+		ck.payload("mock.result", in.Mock.Result, false, 0, 262144)
 		ck.enum("mock.fieldValidationMode", in.Mock.FieldValidationMode, enumMockValidation...)
 		if in.Mock.ErrorOutput != nil {
 			ck.sensitive("mock.errorOutput.error", in.Mock.ErrorOutput.Error, false, 0, 256)
@@ -25,9 +25,12 @@ func (s *Service) TestState(ctx context.Context, in *TestStateInput) (*TestState
 		ck.intRange("stateConfiguration.retrierRetryCount", c.RetrierRetryCount, 0, 1<<31-1)
 		ck.sensitive("stateConfiguration.errorCausedByState", c.ErrorCausedByState, false, 1, 80)
 		ck.intRange("stateConfiguration.mapIterationFailureCount", c.MapIterationFailureCount, 0, 1<<31-1)
-		ck.sensitive("stateConfiguration.mapItemReaderData", c.MapItemReaderData, false, 0, 262144)
+		ck.payload("stateConfiguration.mapItemReaderData", c.MapItemReaderData, false, 0, 262144)
 	}
 	if err := ck.err(); err != nil {
+		return nil, err
+	}
+	if err := checkRoleArn(in.RoleArn); err != nil {
 		return nil, err
 	}
 	if in.Input != nil {

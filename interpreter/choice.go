@@ -146,7 +146,21 @@ func (p *parser) choice(st *state, obj map[string]any, loc string) {
 	}
 }
 
+// maxChoiceRuleDepth bounds how deeply And, Or and Not may nest in one choice rule. AWS
+// documents no limit; this one is far beyond any written rule and keeps the recursive parse
+// and evaluation, and the location strings they build, small.
+const maxChoiceRuleDepth = 1000
+
 func (p *parser) rule(obj map[string]any, loc, stateName string, top bool) *choiceRule {
+	if top {
+		p.ruleDepth, p.ruleTop = 0, loc
+	}
+	p.ruleDepth++
+	defer func() { p.ruleDepth-- }()
+	if p.ruleDepth > maxChoiceRuleDepth {
+		p.add(CodeSchema, p.ruleTop, "Choice rules are nested too deeply: more than %d levels of And, Or and Not", maxChoiceRuleDepth)
+		return nil
+	}
 	r := &choiceRule{}
 	if !top {
 		if _, ok := obj["Next"]; ok {

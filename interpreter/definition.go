@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
 	"github.com/sfnlocal/sfnlocal/interpreter/intrinsics"
 	"github.com/sfnlocal/sfnlocal/interpreter/payload"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
@@ -43,7 +44,7 @@ const (
 	// Task, Map or Parallel; $states.errorOutput outside a Catcher).
 	CodeInvalidJSONata     = "INVALID_JSONATA_EXPRESSION"
 	CodeUnsupportedJSONata = "UNSUPPORTED_JSONATA_EXPRESSION"
-	maxDefinitionChars     = 1048576
+	maxDefinitionBytes     = 1048576
 	maxStateNameRunes      = 80
 	maxIntervalSeconds     = 99999999
 	maxMaxDelaySeconds     = 31622400
@@ -263,6 +264,13 @@ type parser struct {
 	sm      *StateMachine
 	// cur is the name of the state being parsed (for variable references).
 	cur string
+	// ruleDepth counts the And/Or/Not levels above the choice rule being parsed;
+	// ruleTop is the location of its top-level rule.
+	ruleDepth int
+	ruleTop   string
+	// progDepth counts the programs (the top one, Map processors, Parallel branches) above
+	// the one being parsed.
+	progDepth int
 }
 
 func (p *parser) add(code, loc, format string, args ...any) {
@@ -283,12 +291,18 @@ func parse(definition string) (sm *StateMachine, diags []Diagnostic) {
 		}
 	}()
 	p := &parser{names: map[string]string{}, sm: &StateMachine{varRefs: map[string][]string{}}}
-	if len(definition) > maxDefinitionChars {
-		p.add(CodeSchema, "/", "Definition exceeds the maximum length of %d characters", maxDefinitionChars)
+	if len(definition) > maxDefinitionBytes {
+		p.add(CodeSchema, "/", "Definition exceeds the maximum size of %d bytes", maxDefinitionBytes)
 		return nil, p.diags
 	}
 	if strings.TrimSpace(definition) == "" {
 		p.add(CodeSchema, "", "Definition must be a valid JSON object")
+		return nil, p.diags
+	}
+	// Invalid UTF-8, unpaired surrogate escapes and nesting past jsoncheck.MaxDepth are
+	// refused before decoding (encoding/json would replace the first two with U+FFFD).
+	if err := jsoncheck.CheckString(definition, 0); err != nil {
+		p.diags = append(p.diags, jsonDiagnostic(definition, err))
 		return nil, p.diags
 	}
 	v, err := task.Decode([]byte(definition))
@@ -380,6 +394,9 @@ func jsonDiagnostic(def string, err error) Diagnostic {
 	if se, ok := err.(*json.SyntaxError); ok {
 		offset = int(se.Offset) - 1
 	}
+	if ce, ok := err.(*jsoncheck.Error); ok {
+		offset = ce.Offset
+	}
 	msg := err.Error()
 	end := offset
 	if offset >= 0 && offset < len(def) && isTokenByte(def[offset]) {
@@ -424,7 +441,18 @@ func (p *parser) checkFields(obj map[string]any, loc string, allowed map[string]
 }
 
 // program parses a StartAt/States object at loc ("" for the top level).
+// maxProgramNesting bounds how deeply Map and Parallel states may nest. AWS documents no
+// limit; this one is far beyond any written machine, and without it a 200 KB definition
+// nesting 2,500 Maps (JSON's depth limit) made the parser build 250 MB of locations.
+const maxProgramNesting = 100
+
 func (p *parser) program(obj map[string]any, loc string) *program {
+	p.progDepth++
+	defer func() { p.progDepth-- }()
+	if p.progDepth > maxProgramNesting+1 {
+		p.add(CodeSchema, loc, "Map and Parallel states are nested too deeply: more than %d levels", maxProgramNesting)
+		return nil
+	}
 	prog := &program{states: map[string]*state{}}
 	missing := []string{}
 	start, hasStart := obj["StartAt"]

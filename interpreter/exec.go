@@ -567,7 +567,8 @@ func (f *frame) setVars(m map[string]any) {
 	}
 }
 
-// payloadSize returns the size of v's JSON text, stopping early once it passes limit.
+// payloadSize returns the size in bytes of v's JSON text (UTF-8, escapes included, as AWS
+// measures the 256 KiB limit), stopping early once it passes limit.
 func payloadSize(v any, limit int) int {
 	n := 0
 	var walk func(v any)
@@ -580,22 +581,24 @@ func payloadSize(v any, limit int) int {
 			n += 4
 		case bool:
 			n += 5
+			if v {
+				n--
+			}
 		case string:
-			n += len(v) + 2
+			n += quotedLen(v)
 		case json.Number:
 			n += len(v)
 		case RawJSON:
 			n += len(v)
 		case map[string]any:
-			n += 2
+			n += 1 + max(len(v), 1) // braces and commas
 			for k, c := range v {
-				n += len(k) + 4
+				n += quotedLen(k) + 1
 				walk(c)
 			}
 		case []any:
-			n += 2
+			n += 1 + max(len(v), 1)
 			for _, c := range v {
-				n++
 				walk(c)
 			}
 		default:

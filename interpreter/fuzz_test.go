@@ -27,6 +27,17 @@ func FuzzParse(f *testing.F) {
 	f.Add(`{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Not":{"Variable":"$.a","StringMatches":"x*"},"Next":"S"}],"Default":"F"},"S":{"Type":"Succeed"},"F":{"Type":"Fail","ErrorPath":"$.e","CausePath":"States.Format('{}', $.a)"}}}`, `{"a":"y","e":"E"}`)
 	f.Add(`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"a":"{% $states.input.x %}"},"Output":{"o":["{% $a %}","{% $states.context.State.Name %}"]},"End":true}}}`, `{"x":1}`)
 	f.Add(`{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","Items":"{% $states.input %}","MaxConcurrency":"{% 2 %}","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`, `[1,2,3]`)
+	// issue 17: pathological nesting and size in every parser a definition reaches
+	f.Add(jsonataPass(strings.Repeat("-", 20000)+"1"), `{}`)
+	f.Add(jsonataPass(strings.Repeat("(", 20000)+"1"+strings.Repeat(")", 20000)), `{}`)
+	f.Add(jsonPathPass(strings.Repeat("States.Array(", 2000)+"1"+strings.Repeat(")", 2000)), `{}`)
+	f.Add(jsonPathPass("$.a[?("+strings.Repeat("(", 100)+"@.b"+strings.Repeat(")", 100)+")]"), `{}`)
+	f.Add(`{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[`+strings.Repeat(`{"Not":`, 1200)+`{"Variable":"$.a","IsPresent":true}`+strings.Repeat("}", 1199)+`,"Next":"S"}],"Default":"S"},"S":{"Type":"Succeed"}}}`, `{}`)
+	f.Add(`{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":`+strings.Repeat(`{"a":`, 600)+`1`+strings.Repeat("}", 600)+`,"End":true}}}`, `{}`)
+	f.Add(`{"StartAt":"P","Comment":"\ud800","States":{"P":{"Type":"Succeed"}}}`, `{}`)
+	f.Add("{\"StartAt\":\"P\",\"Comment\":\"\xff\",\"States\":{\"P\":{\"Type\":\"Succeed\"}}}", `{}`)
+	f.Add(passChain(1), strings.Repeat("[", 9000)+strings.Repeat("]", 9000))
+	f.Add(passChain(1), `{"a":"\ud800"}`)
 	e := NewEngine(Config{Clock: func() clock.Clock { return clock.NewInstant(clock.Real()) }})
 	defer e.Close()
 	f.Fuzz(func(t *testing.T, def, input string) {

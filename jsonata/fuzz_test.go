@@ -39,14 +39,22 @@ func FuzzCompileEval(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s.expr, s.data)
 	}
+	// issue 17: pathological nesting must fail with S0601, never exhaust the stack
+	for _, build := range nestings {
+		f.Add(build(MaxNesting+1), `{}`)
+	}
+	f.Add(`$parse($)`, `"`+strings.Repeat("[", 20000)+`"`)
 	f.Fuzz(func(t *testing.T, expr, data string) {
-		if len(expr) > 2000 || len(data) > 10000 {
+		if len(expr) > 1<<17 || len(data) > 1<<17 {
 			return
 		}
 		e, err := Compile(expr)
 		if err != nil {
 			checkFuzzErr(t, expr, err)
 			return
+		}
+		if len(expr) > 2000 || len(data) > 10000 {
+			return // deep expressions are for the parser; evaluation is bounded by MaxDepth
 		}
 		var input any = UndefinedInput
 		if v, err := DecodeOrdered([]byte(data)); err == nil {

@@ -7,9 +7,28 @@ var bindingPower = map[string]int{
 	"and": 30, "or": 25, "in": 40, "&": 50,
 }
 
+// MaxNesting bounds how deeply an expression may nest: each operand, bracket, block,
+// function call and each operator of an operator chain counts one level. Parsing is
+// recursive, so without a bound a 1 MB expression nesting ~500,000 levels exhausts the
+// goroutine stack; and post-processing costs grow with the square of a path's length, so
+// the bound is kept far below the evaluator's depth (DefaultMaxDepth) yet far above any
+// written expression. Compile rejects a deeper expression with S0601 before descending.
+const MaxNesting = 1000
+
 type parser struct {
 	lx  lexer
 	tok *token
+	// depth counts the levels of the expression being parsed (see MaxNesting).
+	depth int
+}
+
+// deeper counts one more level and fails with S0601 past MaxNesting.
+func (p *parser) deeper() error {
+	p.depth++
+	if p.depth > MaxNesting {
+		return &Error{Code: "S0601", Position: p.tok.pos, Token: tokenText(p.tok), Value: MaxNesting}
+	}
+	return nil
 }
 
 func (p *parser) lbp(t *token) int {
@@ -79,6 +98,10 @@ func tokenText(t *token) string {
 }
 
 func (p *parser) expression(rbp int) (*node, error) {
+	defer func(d int) { p.depth = d }(p.depth)
+	if err := p.deeper(); err != nil {
+		return nil, err
+	}
 	t := p.tok
 	prefix := t.kind == tkOperator && t.op != "*" && t.op != "**" && t.op != "%" && t.op != "?"
 	if err := p.advance(prefix); err != nil {
@@ -89,6 +112,10 @@ func (p *parser) expression(rbp int) (*node, error) {
 		return nil, err
 	}
 	for rbp < p.lbp(p.tok) {
+		// each operator of a chain adds a level to the tree (a+b+c is (a+b)+c)
+		if err := p.deeper(); err != nil {
+			return nil, err
+		}
 		t = p.tok
 		if err := p.advance(true); err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package jsonpath_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
@@ -19,6 +20,12 @@ func FuzzParseSelect(f *testing.F) {
 		{"$$.Execution.Id", `{"Execution":{"Id":"x"}}`},
 		{"$var.f[-1]", `{"f":[1,2]}`},
 		{"$.a[?(@ in [1,'x',null])]", `{"a":[1,"x",null,true]}`},
+		// issue 17: pathological nesting and length
+		{"$.a[?(" + strings.Repeat("(", 5000) + "@.b" + strings.Repeat(")", 5000) + ")]", `{"a":[{"b":1}]}`},
+		{"$.a[?(" + strings.Repeat("!", 5000) + "@.b)]", `{"a":[{"b":1}]}`},
+		{"$.a[?(@.b" + strings.Repeat(" || @.b", 8000) + ")]", `{"a":[{"b":1}]}`},
+		{"$" + strings.Repeat(".a", 40000), `{}`},
+		{"$..a", strings.Repeat(`{"a":`, 9000) + "1" + strings.Repeat("}", 9000)},
 	} {
 		f.Add(seed[0], seed[1])
 	}

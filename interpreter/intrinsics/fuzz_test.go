@@ -2,6 +2,7 @@ package intrinsics_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/sfnlocal/sfnlocal/interpreter/intrinsics"
@@ -24,6 +25,11 @@ func FuzzParseEval(f *testing.F) {
 		{`States.ArrayUnique(States.Array(1, 1.0, null, 'a', $.o, $.o))`, `{"o":{"k":[1]}}`},
 		{`States.JsonToString($.o)`, `{"o":[1,{"a":null}]}`},
 		{`States.UUID()`, `{}`},
+		// issue 17: pathological nesting
+		{strings.Repeat("States.Array(", 50000) + "1" + strings.Repeat(")", 50000), `{}`},
+		{"States.Format('{}', " + strings.Repeat("States.JsonToString(", 11) + "$" + strings.Repeat(")", 11) + ")", `{}`},
+		{`States.StringToJson($.s)`, `{"s":"` + strings.Repeat("[", 20000) + `"}`},
+		{`States.JsonToString($)`, strings.Repeat("[", 9000) + strings.Repeat("]", 9000)},
 	} {
 		f.Add(seed[0], seed[1])
 	}

@@ -2,6 +2,7 @@ package payload_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/sfnlocal/sfnlocal/interpreter/payload"
@@ -18,6 +19,10 @@ func FuzzCompileEval(f *testing.F) {
 		{`{"v":1,"v.$":"$"}`, `{}`},
 		{`[{"a.$":"$[*]"}, 1, "s"]`, `[1,2]`},
 		{`{"x.$":"States.ArrayRange(1, $.n, 1)"}`, `{"n":5}`},
+		// issue 17: pathological nesting
+		{strings.Repeat(`{"a":`, 2000) + "1" + strings.Repeat("}", 2000), `{}`},
+		{strings.Repeat(`[`, 9000) + strings.Repeat("]", 9000), `{}`},
+		{`{"v.$":"$"}`, strings.Repeat(`[`, 9000) + strings.Repeat("]", 9000)},
 	} {
 		f.Add(seed[0], seed[1])
 	}

@@ -3,7 +3,8 @@
 // plugins/drivers: the interpreter builds a Request and calls a Handler; integrations implement
 // Handler and import only this package and internal/clock, never the interpreter or the API.
 //
-// Values cross this boundary in generic JSON form, as decoded by Decode: map[string]any,
+// Values cross this boundary in generic JSON form, as decoded by Decode (which first refuses,
+// through internal/jsoncheck, invalid UTF-8, unpaired surrogates and excessive depth): map[string]any,
 // []any, string, json.Number, bool and nil. json.Number keeps numbers exactly as written, so
 // 1.0 stays 1.0 and large integers stay exact, as they do on AWS.
 package task
@@ -17,6 +18,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
 )
 
 // Pattern is a service integration pattern.
@@ -172,8 +175,13 @@ func ParseResource(resource string) (service, action string, pattern Pattern, le
 }
 
 // Decode parses JSON text into generic form, keeping numbers as json.Number. It rejects
-// trailing data after the value.
+// trailing data after the value, and (before decoding) invalid UTF-8, unpaired surrogate
+// escapes and nesting past jsoncheck.MaxDepth, which encoding/json would replace or recurse
+// into.
 func Decode(data []byte) (any, error) {
+	if err := jsoncheck.Check(data, 0); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any

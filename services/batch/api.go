@@ -100,9 +100,9 @@ func (s *Service) Handler() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
-		if err != nil {
-			writeAPIError(w, clientErrorf("cannot read request body: %v", err))
+		body, rerr := readBody(r)
+		if rerr != nil {
+			writeAPIError(w, rerr)
 			return
 		}
 		out, err := op(body)
@@ -120,6 +120,23 @@ func pageOut[T any](key string, items []T, next string) map[string]any {
 		m["nextToken"] = next
 	}
 	return m
+}
+
+// readBody reads a request body of at most maxBody bytes; a larger one is refused with 413
+// without reading the rest.
+func readBody(r *http.Request) ([]byte, *APIError) {
+	tooLarge := &APIError{Code: CodeClientException, Message: fmt.Sprintf("Request body must be smaller than %d bytes", maxBody), Status: http.StatusRequestEntityTooLarge}
+	if r.ContentLength > maxBody {
+		return nil, tooLarge
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if len(body) > maxBody {
+		return nil, tooLarge
+	}
+	if err != nil {
+		return nil, clientErrorf("cannot read request body: %v", err)
+	}
+	return body, nil
 }
 
 // jsonOp adapts a typed operation to a body decoder.
@@ -153,7 +170,11 @@ func (s *Service) serveTags(w http.ResponseWriter, r *http.Request, escapedArn s
 		var in struct {
 			Tags map[string]string `json:"tags"`
 		}
-		body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		body, rerr := readBody(r)
+		if rerr != nil {
+			writeAPIError(w, rerr)
+			return
+		}
 		if err := json.Unmarshal(body, &in); err != nil {
 			writeAPIError(w, clientErrorf("Invalid request body: %v", err))
 			return

@@ -79,6 +79,30 @@ func TestAPIErrorsAndRouting(t *testing.T) {
 		{name: "privileged allowed", method: "POST", path: "/v1/registerjobdefinition", allowPriv: true,
 			body:     `{"jobDefinitionName":"p","type":"container","containerProperties":{"image":"i","privileged":true}}`,
 			wantCode: 200},
+		{name: "devices refused", method: "POST", path: "/v1/registerjobdefinition",
+			body:     `{"jobDefinitionName":"d","type":"container","containerProperties":{"image":"i","linuxParameters":{"devices":[{"hostPath":"/dev/kmsg"}]}}}`,
+			wantCode: 400, wantMsg: "Host devices (linuxParameters.devices) are disabled"},
+		{name: "capability additions refused", method: "POST", path: "/v1/registerjobdefinition",
+			body:     `{"jobDefinitionName":"c","type":"container","containerProperties":{"image":"i","linuxParameters":{"capabilities":{"add":["SYS_ADMIN"]}}}}`,
+			wantCode: 400, wantMsg: "Capability additions (linuxParameters.capabilities.add) are disabled"},
+		{name: "devices allowed", method: "POST", path: "/v1/registerjobdefinition", allowPriv: true,
+			body:     `{"jobDefinitionName":"d","type":"container","containerProperties":{"image":"i","linuxParameters":{"devices":[{"hostPath":"/dev/kmsg"}]}}}`,
+			wantCode: 200},
+		{name: "other linux parameters need nothing", method: "POST", path: "/v1/registerjobdefinition",
+			body:     `{"jobDefinitionName":"l","type":"container","containerProperties":{"image":"i","linuxParameters":{"initProcessEnabled":true,"capabilities":{"drop":["NET_RAW"]}}}}`,
+			wantCode: 200},
+		{name: "privileged override refused", method: "POST", path: "/v1/submitjob",
+			body:     `{"jobName":"j","jobQueue":"default","jobDefinition":"jd","containerOverrides":{"privileged":true}}`,
+			wantCode: 400, wantMsg: "Privileged container overrides are disabled"},
+		{name: "devices override refused", method: "POST", path: "/v1/submitjob",
+			body:     `{"jobName":"j","jobQueue":"default","jobDefinition":"jd","containerOverrides":{"linuxParameters":{"devices":[{"hostPath":"/dev/sda"}]}}}`,
+			wantCode: 400, wantMsg: "Host devices (linuxParameters.devices) in container overrides are disabled"},
+		{name: "capability override refused", method: "POST", path: "/v1/submitjob",
+			body:     `{"jobName":"j","jobQueue":"default","jobDefinition":"jd","containerOverrides":{"linuxParameters":{"capabilities":{"add":["NET_ADMIN"]}}}}`,
+			wantCode: 400, wantMsg: "in container overrides are disabled"},
+		{name: "body over the limit", method: "POST", path: "/v1/submitjob",
+			body:     `{"jobName":"` + strings.Repeat("x", maxBody) + `"}`,
+			wantCode: 413, wantMsg: "Request body must be smaller than 8388608 bytes"},
 		{name: "host mount refused", method: "POST", path: "/v1/registerjobdefinition",
 			body: `{"jobDefinitionName":"m","type":"container","containerProperties":{"image":"i",
 				"volumes":[{"name":"v","host":{"sourcePath":"/etc"}}],"mountPoints":[{"sourceVolume":"v","containerPath":"/x"}]}}`,
@@ -107,13 +131,31 @@ func TestAPIErrorsAndRouting(t *testing.T) {
 			f := newFixture(t, func(c *Config) { c.AllowPrivileged = tc.allowPriv })
 			code, hdr, out := call(t, f.s.Handler(), tc.method, tc.path, tc.body)
 			require.Equal(t, tc.wantCode, code, "%v", out)
-			if tc.wantCode == 400 {
+			if tc.wantCode == 400 || tc.wantCode == 413 {
 				require.Equal(t, "ClientException", hdr.Get("X-Amzn-Errortype"))
 				require.Equal(t, "ClientException", out["__type"])
 				require.Contains(t, out["message"], tc.wantMsg)
 			}
 		})
 	}
+}
+
+// TestPrivilegedOverridesAllowed: with --allow-privileged, SubmitJob's privileged and
+// linuxParameters overrides are honoured and shown in DescribeJobs.
+func TestPrivilegedOverridesAllowed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, func(c *Config) { c.AllowPrivileged = true })
+	h := f.s.Handler()
+	code, _, out := call(t, h, "POST", "/v1/registerjobdefinition", `{"jobDefinitionName":"p","type":"container","containerProperties":{"image":"i"}}`)
+	require.Equal(t, 200, code, "%v", out)
+	code, _, out = call(t, h, "POST", "/v1/submitjob", `{"jobName":"j","jobQueue":"default","jobDefinition":"p",
+		"containerOverrides":{"privileged":true,"linuxParameters":{"devices":[{"hostPath":"/dev/null"}],"capabilities":{"add":["SYS_PTRACE"]}}}}`)
+	require.Equal(t, 200, code, "%v", out)
+	code, _, out = call(t, h, "POST", "/v1/describejobs", `{"jobs":["`+out["jobId"].(string)+`"]}`)
+	require.Equal(t, 200, code, "%v", out)
+	c := out["jobs"].([]any)[0].(map[string]any)["container"].(map[string]any)
+	require.Equal(t, true, c["privileged"])
+	require.Equal(t, map[string]any{"devices": []any{map[string]any{"hostPath": "/dev/null"}}, "capabilities": map[string]any{"add": []any{"SYS_PTRACE"}}}, c["linuxParameters"])
 }
 
 func TestAPIResources(t *testing.T) {

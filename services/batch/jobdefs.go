@@ -110,6 +110,9 @@ func (s *Service) checkContainer(cp *ContainerProperties) error {
 	if cp.Privileged != nil && *cp.Privileged && !s.cfg.AllowPrivileged {
 		return clientErrorf("Privileged containers are disabled on this sfnlocal server; start it with --allow-privileged to allow them")
 	}
+	if what := cp.LinuxParameters.privileged(); what != "" && !s.cfg.AllowPrivileged {
+		return clientErrorf("%s are disabled on this sfnlocal server; start it with --allow-privileged to allow them", what)
+	}
 	vols := map[string]bool{}
 	for _, v := range cp.Volumes {
 		if v.Host != nil && v.Host.SourcePath != "" && !s.cfg.AllowHostMounts {

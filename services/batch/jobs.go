@@ -107,6 +107,14 @@ func (s *Service) SubmitJob(in *SubmitJobInput) (*SubmitJobOutput, error) {
 		if err := checkResources(o.ResourceRequirements); err != nil {
 			return nil, err
 		}
+		if !s.cfg.AllowPrivileged {
+			if o.Privileged != nil && *o.Privileged {
+				return nil, clientErrorf("Privileged container overrides are disabled on this sfnlocal server; start it with --allow-privileged to allow them")
+			}
+			if what := o.LinuxParameters.privileged(); what != "" {
+				return nil, clientErrorf("%s in container overrides are disabled on this sfnlocal server; start it with --allow-privileged to allow them", what)
+			}
+		}
 	}
 	if err := checkRetry(in.RetryStrategy); err != nil {
 		return nil, err
@@ -170,7 +178,15 @@ func (s *Service) SubmitJob(in *SubmitJobInput) (*SubmitJobOutput, error) {
 	env := slices.Clone(cp.Environment)
 	reqs := slices.Clone(cp.ResourceRequirements)
 	vcpusField, memField := cp.Vcpus, cp.Memory
+	privileged, linux := cp.Privileged, cp.LinuxParameters
 	if o != nil {
+		// only reached with --allow-privileged when they ask for anything (checked above)
+		if o.Privileged != nil {
+			privileged = o.Privileged
+		}
+		if o.LinuxParameters != nil {
+			linux = o.LinuxParameters
+		}
 		if len(o.Command) > 0 {
 			command = o.Command
 		}
@@ -250,8 +266,9 @@ func (s *Service) SubmitJob(in *SubmitJobInput) (*SubmitJobOutput, error) {
 					Image: cp.Image, Vcpus: vcpusField, Memory: memField, Command: command,
 					JobRoleArn: cp.JobRoleArn, ExecutionRoleArn: cp.ExecutionRoleArn, Volumes: cp.Volumes,
 					Environment: env, MountPoints: cp.MountPoints, ReadonlyRootFilesystem: cp.ReadonlyRootFilesystem,
-					Ulimits: cp.Ulimits, Privileged: cp.Privileged, User: cp.User, InstanceType: cp.InstanceType,
+					Ulimits: cp.Ulimits, Privileged: privileged, User: cp.User, InstanceType: cp.InstanceType,
 					NetworkInterfaces: []NetworkInterface{}, ResourceRequirements: reqs,
+					LinuxParameters: linux,
 				},
 			},
 		}
@@ -565,10 +582,28 @@ func (s *Service) specLocked(j *job) Spec {
 		},
 		VCPUs: j.vcpus, MemoryMiB: j.memory,
 		Privileged:     c.Privileged != nil && *c.Privileged,
+		Devices:        devices(c.LinuxParameters),
+		CapAdd:         capAdd(c.LinuxParameters),
 		ReadonlyRootFS: c.ReadonlyRootFilesystem != nil && *c.ReadonlyRootFilesystem,
 		User:           c.User, Mounts: mounts, Ulimits: ulimits,
 		ExtraHosts: []string{"host.docker.internal:host-gateway"},
 	}
+}
+
+// devices are the host devices a job maps (only possible with --allow-privileged).
+func devices(p *LinuxParameters) []Device {
+	if p == nil {
+		return nil
+	}
+	return p.Devices
+}
+
+// capAdd are the capabilities a job adds (only possible with --allow-privileged).
+func capAdd(p *LinuxParameters) []string {
+	if p == nil || p.Capabilities == nil {
+		return nil
+	}
+	return p.Capabilities.Add
 }
 
 // Container labels set on every job container.

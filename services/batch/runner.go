@@ -57,6 +57,8 @@ type Spec struct {
 	VCPUs          float64
 	MemoryMiB      int64
 	Privileged     bool
+	Devices        []Device // host devices (linuxParameters.devices)
+	CapAdd         []string // added Linux capabilities
 	ReadonlyRootFS bool
 	User           string
 	Mounts         []Mount

@@ -64,6 +64,45 @@ type ContainerProperties struct {
 	User                   string                `json:"user,omitempty"`
 	InstanceType           string                `json:"instanceType,omitempty"`
 	ResourceRequirements   []ResourceRequirement `json:"resourceRequirements"`
+	LinuxParameters        *LinuxParameters      `json:"linuxParameters,omitempty"`
+}
+
+// LinuxParameters are a container's Linux-specific settings. sfnlocal runs devices and
+// capability additions (an ECS member Batch does not document; refused the same way) only
+// with --allow-privileged; the other members are kept and echoed.
+type LinuxParameters struct {
+	Devices            []Device            `json:"devices,omitempty"`
+	Capabilities       *KernelCapabilities `json:"capabilities,omitempty"`
+	InitProcessEnabled *bool               `json:"initProcessEnabled,omitempty"`
+	SharedMemorySize   *int                `json:"sharedMemorySize,omitempty"`
+	MaxSwap            *int                `json:"maxSwap,omitempty"`
+	Swappiness         *int                `json:"swappiness,omitempty"`
+}
+
+// Device is a host device mapped into the container.
+type Device struct {
+	HostPath      string   `json:"hostPath"`
+	ContainerPath string   `json:"containerPath,omitempty"`
+	Permissions   []string `json:"permissions,omitempty"`
+}
+
+// KernelCapabilities are Linux capabilities added to or dropped from the container.
+type KernelCapabilities struct {
+	Add  []string `json:"add,omitempty"`
+	Drop []string `json:"drop,omitempty"`
+}
+
+// privileged reports what in p needs --allow-privileged ("" for nothing).
+func (p *LinuxParameters) privileged() string {
+	switch {
+	case p == nil:
+		return ""
+	case len(p.Devices) > 0:
+		return "Host devices (linuxParameters.devices)"
+	case p.Capabilities != nil && len(p.Capabilities.Add) > 0:
+		return "Capability additions (linuxParameters.capabilities.add)"
+	}
+	return ""
 }
 
 // EvaluateOnExit is one retry condition.
@@ -181,6 +220,11 @@ type ContainerOverrides struct {
 	InstanceType         string                `json:"instanceType,omitempty"`
 	Environment          []KeyValuePair        `json:"environment,omitempty"`
 	ResourceRequirements []ResourceRequirement `json:"resourceRequirements,omitempty"`
+	// Privileged and LinuxParameters are not members of AWS's ContainerOverrides; they are
+	// read so that a request for them is refused (or, with --allow-privileged, honoured)
+	// instead of silently ignored.
+	Privileged      *bool            `json:"privileged,omitempty"`
+	LinuxParameters *LinuxParameters `json:"linuxParameters,omitempty"`
 }
 
 // NetworkInterface is echoed as an empty list, as on EC2 compute environments.
@@ -229,6 +273,7 @@ type ContainerDetail struct {
 	InstanceType           string                `json:"instanceType,omitempty"`
 	NetworkInterfaces      []NetworkInterface    `json:"networkInterfaces"`
 	ResourceRequirements   []ResourceRequirement `json:"resourceRequirements"`
+	LinuxParameters        *LinuxParameters      `json:"linuxParameters,omitempty"`
 }
 
 // JobDetail is DescribeJobs' description of a job.

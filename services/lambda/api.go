@@ -78,9 +78,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(mustJSON(v))
 }
 
-// readJSON decodes a request body; a malformed body is InvalidRequestContentException.
-func readJSON(r *http.Request, v any) error {
-	b, err := io.ReadAll(io.LimitReader(r.Body, 70<<20))
+// maxRequestBody is the largest request body the Lambda API reads (AWS's limit for a
+// CreateFunction or UpdateFunctionCode request with an inline zip).
+const maxRequestBody = 70167211
+
+// readJSON decodes the request body of operation op; a malformed body is
+// InvalidRequestContentException, and one over maxRequestBody is AWS's 413
+// RequestEntityTooLargeException, answered without reading the rest.
+func readJSON(r *http.Request, op string, v any) error {
+	tooLarge := apiErr(http.StatusRequestEntityTooLarge, CodeRequestEntityTooLarge, "Request must be smaller than %d bytes for the %s operation", maxRequestBody, op)
+	if r.ContentLength > maxRequestBody {
+		return tooLarge
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	if len(b) > maxRequestBody {
+		return tooLarge
+	}
 	if err != nil {
 		return apiErr(http.StatusBadRequest, CodeInvalidRequestContent, "Could not read request body: %v", err)
 	}
@@ -95,7 +108,7 @@ func readJSON(r *http.Request, v any) error {
 
 func (s *Service) handleCreateFunction(w http.ResponseWriter, r *http.Request) {
 	var in CreateFunctionInput
-	if err := readJSON(r, &in); err != nil {
+	if err := readJSON(r, "CreateFunction", &in); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -174,7 +187,7 @@ func (s *Service) handleDeleteFunction(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) handleUpdateCode(w http.ResponseWriter, r *http.Request) {
 	var in UpdateFunctionCodeInput
-	if err := readJSON(r, &in); err != nil {
+	if err := readJSON(r, "UpdateFunctionCode", &in); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -188,7 +201,7 @@ func (s *Service) handleUpdateCode(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) handleUpdateConfiguration(w http.ResponseWriter, r *http.Request) {
 	var in UpdateFunctionConfigurationInput
-	if err := readJSON(r, &in); err != nil {
+	if err := readJSON(r, "UpdateFunctionConfiguration", &in); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -241,7 +254,7 @@ func (s *Service) handlePublishVersion(w http.ResponseWriter, r *http.Request) {
 		Description string `json:"Description"`
 		RevisionID  string `json:"RevisionId"`
 	}
-	if err := readJSON(r, &in); err != nil {
+	if err := readJSON(r, "PublishVersion", &in); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -304,7 +317,7 @@ func (s *Service) checkAliasTarget(f *function, ver string) *APIError {
 
 func (s *Service) handleCreateAlias(w http.ResponseWriter, r *http.Request) {
 	var in aliasInput
-	if err := readJSON(r, &in); err != nil {
+	if err := readJSON(r, "CreateAlias", &in); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -386,7 +399,7 @@ func (s *Service) handleGetAlias(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) handleUpdateAlias(w http.ResponseWriter, r *http.Request) {
 	var in aliasInput
-	if err := readJSON(r, &in); err != nil {
+	if err := readJSON(r, "UpdateAlias", &in); err != nil {
 		writeError(w, err)
 		return
 	}

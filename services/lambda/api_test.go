@@ -282,3 +282,54 @@ func TestPublishVersionUnchanged(t *testing.T) {
 	api.json("GET", "/2015-03-31/functions/f?Qualifier=1", nil, 404)
 	require.Equal(t, "changed", api.json("GET", "/2015-03-31/functions/f?Qualifier=2", nil, 200)["Configuration"].(map[string]any)["Description"])
 }
+
+// endlessZip is a CreateFunction body whose ZipFile never ends: only its first
+// maxRequestBody+1 bytes may ever be read.
+type endlessZip struct{ read int64 }
+
+func (r *endlessZip) Read(p []byte) (int, error) {
+	prefix := `{"FunctionName":"big","Role":"` + testRole + `","Runtime":"python3.12","Handler":"h.h","Code":{"ZipFile":"`
+	n := 0
+	for ; n < len(p); n++ {
+		if r.read < int64(len(prefix)) {
+			p[n] = prefix[r.read]
+		} else {
+			p[n] = 'A'
+		}
+		r.read++
+	}
+	return n, nil
+}
+
+// TestRequestEntityTooLarge: a CreateFunction or UpdateFunctionCode body over AWS's
+// 70,167,211-byte limit gets AWS's 413 RequestEntityTooLargeException (issue 17: a 100 MB
+// zip was cut at 70 MB and answered "unexpected end of JSON input"), whether or not the
+// length is announced, without reading more than the limit, and creates nothing.
+func TestRequestEntityTooLarge(t *testing.T) {
+	t.Parallel()
+	s := newTestService(t, Config{})
+	h := s.Handler()
+	for _, tc := range []struct {
+		name, method, path, op string
+		length                 int64
+	}{
+		{"announced", "POST", "/2015-03-31/functions", "CreateFunction", 100 << 20},
+		{"streamed", "POST", "/2015-03-31/functions", "CreateFunction", -1},
+		{"update code", "PUT", "/2015-03-31/functions/big/code", "UpdateFunctionCode", 100 << 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := &endlessZip{}
+			req := httptest.NewRequest(tc.method, tc.path, body)
+			req.ContentLength = tc.length
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			require.Equal(t, http.StatusRequestEntityTooLarge, rec.Code, rec.Body.String())
+			require.Equal(t, CodeRequestEntityTooLarge, rec.Header().Get("X-Amzn-ErrorType"))
+			require.Contains(t, rec.Body.String(), "Request must be smaller than 70167211 bytes for the "+tc.op+" operation")
+			require.LessOrEqual(t, body.read, int64(maxRequestBody+1)+64<<10)
+		})
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/2015-03-31/functions/", nil))
+	require.NotContains(t, rec.Body.String(), `"big"`)
+}

@@ -23,6 +23,7 @@ const (
 	CodeInvalidRequestContent = "InvalidRequestContentException"
 	CodeValidation            = "ValidationException"
 	CodeRequestTooLarge       = "RequestTooLargeException"
+	CodeRequestEntityTooLarge = "RequestEntityTooLargeException"
 	CodeService               = "ServiceException"
 	CodeInvalidRuntime        = "InvalidRuntimeException"
 	CodeUnsupportedMediaType  = "UnsupportedMediaTypeException"

@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -167,9 +168,26 @@ func (r *Runner) config(spec batch.Spec) (*container.Config, *container.HostConf
 	}
 	host := &container.HostConfig{
 		Privileged:     spec.Privileged,
+		CapAdd:         spec.CapAdd,
 		ReadonlyRootfs: spec.ReadonlyRootFS,
 		ExtraHosts:     spec.ExtraHosts,
 		LogConfig:      container.LogConfig{Type: "json-file"},
+	}
+	for _, d := range spec.Devices {
+		perms := "rwm"
+		if len(d.Permissions) > 0 {
+			perms = ""
+			for _, p := range d.Permissions {
+				if p != "" {
+					perms += strings.ToLower(p[:1]) // READ, WRITE, MKNOD -> r, w, m
+				}
+			}
+		}
+		target := d.ContainerPath
+		if target == "" {
+			target = d.HostPath
+		}
+		host.Devices = append(host.Devices, container.DeviceMapping{PathOnHost: d.HostPath, PathInContainer: target, CgroupPermissions: perms})
 	}
 	if spec.VCPUs > 0 {
 		host.CPUShares = int64(spec.VCPUs * 1024)
