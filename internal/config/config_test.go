@@ -37,7 +37,7 @@ func TestLoad(t *testing.T) {
 		{name: "allow flags from env", env: map[string]string{"SFNLOCAL_ALLOW_PRIVILEGED": "true", "SFNLOCAL_ALLOW_HOST_MOUNTS": "1"},
 			want: with(func(c *Config) { c.AllowPrivileged, c.AllowHostMounts = true, true })},
 		{name: "apigateway endpoints", args: []string{"--apigateway-endpoint", "abc123=http://127.0.0.1:9000", "--apigateway-endpoint", "def=https://x.example/base"},
-			env:  map[string]string{"SFNLOCAL_APIGATEWAY_ENDPOINTS": "abc123=http://127.0.0.1:1, zz=http://z"},
+			env: map[string]string{"SFNLOCAL_APIGATEWAY_ENDPOINTS": "abc123=http://127.0.0.1:1, zz=http://z"},
 			want: with(func(c *Config) {
 				c.APIGateway = map[string]string{"abc123": "http://127.0.0.1:9000", "def": "https://x.example/base", "zz": "http://z"}
 			})},

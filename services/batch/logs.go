@@ -100,7 +100,9 @@ func (s *Service) GroupEvents(group, stream string) []LogEvent {
 
 // CreateLogStream creates a stream (and its group) for another simulator's output, e.g. an
 // ECS task's awslogs stream; now is in epoch milliseconds.
-func (s *Service) CreateLogStream(group, stream string, now int64) { s.logs.createIn(group, stream, now) }
+func (s *Service) CreateLogStream(group, stream string, now int64) {
+	s.logs.createIn(group, stream, now)
+}
 
 // PutLogLine appends one event to a stream of any group, creating both when missing.
 func (s *Service) PutLogLine(group, stream, message string, now int64) {

@@ -54,8 +54,8 @@ type Spec struct {
 	// Entrypoint and WorkingDir override the image's (nil/empty: the image's own).
 	Entrypoint []string
 	WorkingDir string
-	Env     []string // KEY=VALUE
-	Labels  map[string]string
+	Env        []string // KEY=VALUE
+	Labels     map[string]string
 	// VCPUs becomes CPU shares (1024 per vCPU); MemoryMiB a hard memory limit (0: none).
 	VCPUs          float64
 	MemoryMiB      int64

@@ -64,7 +64,7 @@ type Service struct {
 	clusters map[string]*Cluster          // by name
 	defs     map[string][]*TaskDefinition // by family, revision order
 	defTags  map[string][]Tag             // by task definition ARN
-	tasks    map[string]*ecsTask           // by task ARN
+	tasks    map[string]*ecsTask          // by task ARN
 	order    []*ecsTask
 }
 
