@@ -117,9 +117,9 @@ func TestHTTPInvokeOutcomes(t *testing.T) {
 	t.Parallel()
 	srv, requests := echoServer(t)
 	for _, tc := range []struct {
-		name, params      string
+		name, params       string
 		wantErr, wantCause string
-		check             func(t *testing.T, out map[string]any, r seen)
+		check              func(t *testing.T, out map[string]any, r seen)
 	}{
 		{name: "404", params: `{"ApiEndpoint":"` + srv.URL + `/missing","Method":"GET"}`, wantErr: "States.Http.StatusCode.404", wantCause: "Not Found"},
 		{name: "text body", params: `{"ApiEndpoint":"` + srv.URL + `/text","Method":"GET"}`,
