@@ -66,6 +66,7 @@ type Service struct {
 	defTags  map[string][]Tag             // by task definition ARN
 	tasks    map[string]*ecsTask          // by task ARN
 	order    []*ecsTask
+	pruned   time.Time // last pruneLocked pass
 }
 
 // APIError is an ECS API error: Code is the exception name written as __type.

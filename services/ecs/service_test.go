@@ -8,9 +8,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
@@ -296,4 +298,25 @@ func TestIntegration(t *testing.T) {
 		got := f.wait(t, arns[0])
 		require.Equal(t, "Step Functions execution stopped", got.StoppedReason)
 	})
+}
+
+// TestStoppedTasksExpire: a task stopped more than an hour ago is forgotten, as on AWS.
+func TestStoppedTasksExpire(t *testing.T) {
+	t.Parallel()
+	fake := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	s, err := New(Config{Clock: fake, Runner: newFakeRunner()})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	_, err = s.RegisterTaskDefinition(&RegisterTaskDefinitionInput{Family: "f", ContainerDefinitions: []ContainerDefinition{{Name: "a", Image: "exit:0"}}})
+	require.NoError(t, err)
+	old, _, err := s.RunTask(&RunTaskInput{TaskDefinition: "f"})
+	require.NoError(t, err)
+	_, err = s.Wait(context.Background(), old[0].TaskArn)
+	require.NoError(t, err)
+	fake.Advance(StoppedRetention + time.Minute)
+	_, _, err = s.RunTask(&RunTaskInput{TaskDefinition: "f"})
+	require.NoError(t, err)
+	_, fails, err := s.DescribeTasks("", []string{old[0].TaskArn})
+	require.NoError(t, err)
+	require.Equal(t, []Failure{{Arn: old[0].TaskArn, Reason: "MISSING"}}, fails)
 }

@@ -167,6 +167,7 @@ func (s *Service) RunTask(in *RunTaskInput) ([]Task, []Failure, error) {
 		}
 		overrides.ContainerOverrides = append(overrides.ContainerOverrides, o)
 	}
+	s.pruneLocked()
 	var out []Task
 	for i := 0; i < count; i++ {
 		t := s.newTaskLocked(c, def, in, overrides)
@@ -670,6 +671,31 @@ func (s *Service) ListTasks(in *ListTasksInput) ([]string, string, error) {
 		next = strconv.Itoa(end)
 	}
 	return out[start:end], next, nil
+}
+
+// StoppedRetention is how long a stopped task stays visible to DescribeTasks and ListTasks
+// (AWS keeps them for at least an hour).
+const StoppedRetention = time.Hour
+
+// pruneLocked forgets tasks stopped more than StoppedRetention ago, looking at most once a
+// minute.
+func (s *Service) pruneLocked() {
+	now := s.cfg.Clock.Now()
+	if now.Sub(s.pruned) < time.Minute {
+		return
+	}
+	s.pruned = now
+	cut := now.Add(-StoppedRetention)
+	kept := s.order[:0]
+	for _, t := range s.order {
+		if t.d.LastStatus == StatusStopped && t.d.StoppedAt != nil && time.Time(*t.d.StoppedAt).Before(cut) {
+			delete(s.tasks, t.d.TaskArn)
+			continue
+		}
+		kept = append(kept, t)
+	}
+	clear(s.order[len(kept):])
+	s.order = kept
 }
 
 // Wait blocks until the task has stopped or ctx ends, and returns it.
