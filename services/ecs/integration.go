@@ -92,7 +92,7 @@ func (s *Service) invoke(ctx context.Context, req *task.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !Succeeded(done) {
+	if !s.succeeded(done) {
 		text, err := task.Encode(out)
 		if err != nil {
 			return nil, err
@@ -102,13 +102,19 @@ func (s *Service) invoke(ctx context.Context, req *task.Request) (any, error) {
 	return out, nil
 }
 
-// Succeeded tells whether a stopped task ran to completion: it started, and every container
-// exited with code 0.
-func Succeeded(t Task) bool {
+// succeeded tells whether a stopped task ran to completion: it started, and every essential
+// container exited with code 0 (sidecars stopped at the task's end do not count).
+func (s *Service) succeeded(t Task) bool {
 	if t.StopCode == StopFailedToStart {
 		return false
 	}
-	for _, c := range t.Containers {
+	s.mu.Lock()
+	et, ok := s.tasks[t.TaskArn]
+	s.mu.Unlock()
+	for i, c := range t.Containers {
+		if ok && i < len(et.essential) && !et.essential[i] {
+			continue
+		}
 		if c.ExitCode == nil || *c.ExitCode != 0 {
 			return false
 		}

@@ -278,6 +278,12 @@ func TestIntegration(t *testing.T) {
 		require.Equal(t, float64(2), cause["Containers"].([]any)[0].(map[string]any)["ExitCode"])
 		require.Equal(t, "Essential container in task exited", cause["StoppedReason"])
 	})
+	t.Run("sync ignores a sidecar stopped at the end", func(t *testing.T) {
+		f.register(t, "sidecar", ContainerDefinition{Name: "app", Image: "exit:0"}, ContainerDefinition{Name: "side", Image: "hang", Essential: boolp(false)})
+		out, err, _ := invoke(task.Sync, map[string]any{"TaskDefinition": "sidecar"})
+		require.NoError(t, err)
+		require.Equal(t, json.Number("143"), out.(map[string]any)["Containers"].([]any)[1].(map[string]any)["ExitCode"])
+	})
 	t.Run("service error", func(t *testing.T) {
 		_, err, _ := invoke(task.RequestResponse, map[string]any{"TaskDefinition": "fam", "Cluster": "nope"})
 		var fl *task.Failure
