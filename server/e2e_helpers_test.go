@@ -37,19 +37,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// needTool skips when a client is missing locally; in CI (CI=true) it fails instead.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
-
 // requireDocker builds the test job image, skipping without a Docker daemon (failing when
 // CI=true).
 func requireDocker(t *testing.T) {
