@@ -3,7 +3,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 failed=()
-for ex in batch-with-lambda batch-job-notification batch-error-handling batch-fan-out; do
+for ex in batch-with-lambda batch-job-notification batch-error-handling batch-fan-out ecs-container-task; do
   echo "##### $ex"
   if ! bash "$ex/run.sh"; then failed+=("$ex"); fi
 done

@@ -1,6 +1,8 @@
 // Package server composes everything sfnlocal serves on its one port: the Step Functions API
 // (api), the Lambda simulator (services/lambda), the Batch simulator with its CloudWatch Logs
-// subset (services/batch on Docker), and the SNS, SQS, EventBridge and DynamoDB fakes
+// subset (services/batch on Docker), the ECS simulator on the same Docker runner
+// (services/ecs), the HTTP Task and API Gateway integrations (services/httptask), and the
+// SNS, SQS, EventBridge and DynamoDB fakes
 // (services/sns, services/sqs, services/events, services/dynamodb),
 // with the interpreter calling the simulators through the interpreter/task registry.
 //
@@ -27,7 +29,9 @@ import (
 	"github.com/sfnlocal/sfnlocal/services/batch"
 	"github.com/sfnlocal/sfnlocal/services/batch/docker"
 	"github.com/sfnlocal/sfnlocal/services/dynamodb"
+	"github.com/sfnlocal/sfnlocal/services/ecs"
 	"github.com/sfnlocal/sfnlocal/services/events"
+	"github.com/sfnlocal/sfnlocal/services/httptask"
 	"github.com/sfnlocal/sfnlocal/services/lambda"
 	"github.com/sfnlocal/sfnlocal/services/sns"
 	"github.com/sfnlocal/sfnlocal/services/sqs"
@@ -48,6 +52,8 @@ type Server struct {
 	sqs    *sqs.Service
 	dynamo *dynamodb.Service
 	events *events.Service
+	ecs    *ecs.Service
+	http   *httptask.Service
 	// manual is the clock that POST /_sfnlocal/time moves in --time manual; nil otherwise.
 	manual *clock.Manual
 	// services is the clock of the real work behind Tasks (wall or scaled).
@@ -118,6 +124,17 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	s.dynamo = dynamodb.New(dynamodb.Config{Clock: base, Logger: logger.Named("dynamodb"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.sqs = sqs.New(sqs.Config{Clock: base, Logger: logger.Named("sqs"), Region: cfg.Region, AccountID: cfg.AccountID, Endpoint: "http://" + cfg.Addr})
 	s.events = events.New(events.Config{Clock: base, Logger: logger.Named("events"), Region: cfg.Region, AccountID: cfg.AccountID})
+	s.http = httptask.New(httptask.Config{Clock: base, Logger: logger.Named("http"), Region: cfg.Region,
+		Connections: connections{s.events}, APIGateway: cfg.APIGateway})
+	s.ecs, err = ecs.New(ecs.Config{
+		Clock: base, Logger: logger.Named("ecs"), Region: cfg.Region, AccountID: cfg.AccountID,
+		Runner: ecsRunner{runner}, Logs: s.batch, AllowPrivileged: cfg.AllowPrivileged,
+		EndpointURL: "http://" + net.JoinHostPort(containerHost, port),
+	})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 
 	tasks := task.Registry{
 		"lambda":           s.lambda.Integration(),
@@ -127,6 +144,9 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		"dynamodb":         s.dynamo.Integration(),
 		"aws-sdk:dynamodb": s.dynamo.SDKIntegration(),
 		"events":           s.events.Integration(),
+		"ecs":              s.ecs.Integration(),
+		"http":             s.http.HTTPIntegration(),
+		"apigateway":       s.http.APIGatewayIntegration(),
 	}
 	s.sfn, err = api.New(api.Options{
 		Engine: api.InterpreterEngine(api.InterpreterConfig{
@@ -154,6 +174,7 @@ func (s *Server) route() http.Handler {
 	sfnH, lambdaH, batchH, logsH, snsH := s.sfn.Handler(), s.lambda.Handler(), s.batch.Handler(), s.batch.LogsHandler(), s.sns.Handler()
 	sqsH, eventsH := s.sqs.Handler(), s.events.Handler()
 	dynamoH := s.dynamo.Handler()
+	ecsH := s.ecs.Handler()
 	// bySigningName maps a SigV4 signing name to its handler; add a service here.
 	bySigningName := map[string]http.Handler{
 		"states":   sfnH,
@@ -164,6 +185,7 @@ func (s *Server) route() http.Handler {
 		"sqs":      sqsH,
 		"dynamodb": dynamoH,
 		"events":   eventsH,
+		"ecs":      ecsH,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if sc, ok := awsproto.ScopeOf(r); ok && !strings.HasPrefix(r.URL.Path, "/_sfnlocal/") {
@@ -193,6 +215,8 @@ func (s *Server) route() http.Handler {
 			dynamoH.ServeHTTP(w, r)
 		case events.IsEventsRequest(r):
 			eventsH.ServeHTTP(w, r)
+		case ecs.IsECSRequest(r):
+			ecsH.ServeHTTP(w, r)
 		case r.Method == http.MethodPost && target != "":
 			// An awsJson request for a service sfnlocal does not serve: answer as AWS's
 			// front end does for an unknown operation.
@@ -221,11 +245,17 @@ func (s *Server) DynamoDB() *dynamodb.Service { return s.dynamo }
 // Events is the EventBridge fake, for reading the events Task states put.
 func (s *Server) Events() *events.Service { return s.events }
 
-// Close stops every execution, function environment and job container.
+// ECS is the ECS simulator.
+func (s *Server) ECS() *ecs.Service { return s.ecs }
+
+// Close stops every execution, function environment and job and task container.
 func (s *Server) Close() error {
 	var errs []error
 	if s.sfn != nil {
 		s.sfn.Close()
+	}
+	if s.ecs != nil {
+		errs = append(errs, s.ecs.Close())
 	}
 	if s.batch != nil {
 		errs = append(errs, s.batch.Close())

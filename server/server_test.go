@@ -41,6 +41,8 @@ func TestRouting(t *testing.T) {
 		{name: "dynamodb", method: "POST", path: "/", target: "DynamoDB_20120810.ListTables", body: "{}", status: 200, want: `"TableNames":[]`},
 		{name: "sqs", method: "POST", path: "/", target: "AmazonSQS.ListQueues", body: "{}", status: 200, want: "{"},
 		{name: "events", method: "POST", path: "/", target: "AWSEvents.ListEventBuses", body: "{}", status: 200, want: `"EventBuses"`},
+		{name: "ecs", method: "POST", path: "/", target: "AmazonEC2ContainerServiceV20141113.ListClusters", body: "{}", status: 200, want: `"clusterArns":["arn:aws:ecs:us-east-1:123456789012:cluster/default"]`},
+		{name: "events connections", method: "POST", path: "/", target: "AWSEvents.ListConnections", body: "{}", status: 200, want: `"Connections":[]`},
 		{name: "unknown awsJson service", method: "POST", path: "/", target: "DynamoDBStreams_20120810.ListStreams", body: "{}", status: 400, want: "UnknownOperationException"},
 		{name: "unclaimed path", method: "GET", path: "/nothing-here", status: 404, want: "404 page not found"},
 	}

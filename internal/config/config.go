@@ -35,6 +35,9 @@ type Config struct {
 	// ContainerHost is the address job containers use to reach sfnlocal (their
 	// AWS_ENDPOINT_URL host); "" picks Docker's host gateway.
 	ContainerHost string
+	// APIGateway maps an API Gateway API id to the base URL that
+	// <id>.execute-api.<region>.amazonaws.com stands for (apigateway:invoke Tasks).
+	APIGateway map[string]string
 }
 
 // Env lists the environment variables Load reads, for the README and usage text.
@@ -49,6 +52,7 @@ var Env = []struct{ Name, Flag, Doc string }{
 	{"SFNLOCAL_ALLOW_PRIVILEGED", "allow-privileged", "let Batch jobs run privileged containers"},
 	{"SFNLOCAL_ALLOW_HOST_MOUNTS", "allow-host-mounts", "let Batch jobs bind-mount host paths"},
 	{"SFNLOCAL_CONTAINER_HOST", "container-host", "host that job containers use to reach sfnlocal"},
+	{"SFNLOCAL_APIGATEWAY_ENDPOINTS", "apigateway-endpoint", "comma-separated ID=URL pairs: the base URL each API Gateway API id stands for"},
 }
 
 var (
@@ -122,8 +126,20 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	fs.BoolVar(&c.AllowPrivileged, "allow-privileged", priv, "allow privileged Batch containers (env SFNLOCAL_ALLOW_PRIVILEGED)")
 	fs.BoolVar(&c.AllowHostMounts, "allow-host-mounts", mounts, "allow host bind mounts in Batch jobs (env SFNLOCAL_ALLOW_HOST_MOUNTS)")
 	fs.StringVar(&c.ContainerHost, "container-host", first("SFNLOCAL_CONTAINER_HOST"), "host job containers use to reach sfnlocal (env SFNLOCAL_CONTAINER_HOST; default: Docker's host gateway)")
+	apigw := apiGatewayFlag{}
+	if v := getenv("SFNLOCAL_APIGATEWAY_ENDPOINTS"); v != "" {
+		for _, pair := range strings.Split(v, ",") {
+			if err := apigw.Set(strings.TrimSpace(pair)); err != nil {
+				return Config{}, fmt.Errorf("invalid SFNLOCAL_APIGATEWAY_ENDPOINTS: %v", err)
+			}
+		}
+	}
+	fs.Var(apigw, "apigateway-endpoint", "ID=URL: the base URL API Gateway API id ID stands for in apigateway:invoke Tasks; repeatable (env SFNLOCAL_APIGATEWAY_ENDPOINTS, comma-separated)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
+	}
+	if len(apigw) > 0 {
+		c.APIGateway = apigw
 	}
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -152,5 +168,31 @@ func (c Config) validate() error {
 	if c.LambdaEndpoint != "" && !strings.HasPrefix(c.LambdaEndpoint, "http://") && !strings.HasPrefix(c.LambdaEndpoint, "https://") {
 		return fmt.Errorf("invalid --lambda-endpoint %q: want an http:// or https:// URL", c.LambdaEndpoint)
 	}
+	return nil
+}
+
+// apiGatewayFlag collects --apigateway-endpoint ID=URL pairs; a flag wins over the
+// environment variable for the same id.
+type apiGatewayFlag map[string]string
+
+func (f apiGatewayFlag) String() string {
+	parts := make([]string, 0, len(f))
+	for k, v := range f {
+		parts = append(parts, k+"="+v)
+	}
+	return strings.Join(parts, ",")
+}
+
+var apiIDRE = regexp.MustCompile(`^[0-9a-z]+$`)
+
+func (f apiGatewayFlag) Set(v string) error {
+	id, u, ok := strings.Cut(v, "=")
+	if !ok || !apiIDRE.MatchString(id) {
+		return fmt.Errorf("%q: want ID=URL with an API id of lower-case letters and digits", v)
+	}
+	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		return fmt.Errorf("%q: want an http:// or https:// URL", v)
+	}
+	f[id] = u
 	return nil
 }

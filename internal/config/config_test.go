@@ -36,6 +36,13 @@ func TestLoad(t *testing.T) {
 		{name: "sfnlocal time beats wait time scale", env: map[string]string{"WAIT_TIME_SCALE": "0", "SFNLOCAL_TIME": "scale=3"}, want: with(func(c *Config) { c.TimeMode = "scale=3" })},
 		{name: "allow flags from env", env: map[string]string{"SFNLOCAL_ALLOW_PRIVILEGED": "true", "SFNLOCAL_ALLOW_HOST_MOUNTS": "1"},
 			want: with(func(c *Config) { c.AllowPrivileged, c.AllowHostMounts = true, true })},
+		{name: "apigateway endpoints", args: []string{"--apigateway-endpoint", "abc123=http://127.0.0.1:9000", "--apigateway-endpoint", "def=https://x.example/base"},
+			env: map[string]string{"SFNLOCAL_APIGATEWAY_ENDPOINTS": "abc123=http://127.0.0.1:1, zz=http://z"},
+			want: with(func(c *Config) {
+				c.APIGateway = map[string]string{"abc123": "http://127.0.0.1:9000", "def": "https://x.example/base", "zz": "http://z"}
+			})},
+		{name: "bad apigateway endpoint", args: []string{"--apigateway-endpoint", "ABC=http://x"}, wantErr: "API id"},
+		{name: "bad apigateway env", env: map[string]string{"SFNLOCAL_APIGATEWAY_ENDPOINTS": "abc=ftp://x"}, wantErr: "SFNLOCAL_APIGATEWAY_ENDPOINTS"},
 		{name: "bad wait time scale", env: map[string]string{"WAIT_TIME_SCALE": "x"}, wantErr: "WAIT_TIME_SCALE"},
 		{name: "bad bool", env: map[string]string{"SFNLOCAL_ALLOW_PRIVILEGED": "maybe"}, wantErr: "SFNLOCAL_ALLOW_PRIVILEGED"},
 		{name: "bad addr", args: []string{"--addr", "nope"}, wantErr: "--addr"},

@@ -6,7 +6,9 @@
 //   - Handler: the Batch REST API (POST /v1/<operation>, botocore's requestUris), so that
 //     `aws batch --endpoint-url ...` and the SDKs work against sfnlocal;
 //   - LogsHandler: the CloudWatch Logs GetLogEvents/DescribeLogStreams subset (awsJson1_1),
-//     serving each attempt's output under log group /aws/batch/job and the job's logStreamName;
+//     serving each attempt's output under log group /aws/batch/job and the job's logStreamName,
+//     and the groups other simulators write through CreateLogStream/PutLogLine (ECS tasks'
+//     awslogs output);
 //   - Integration: the task.Handler for Request.Service "batch" (submitJob and submitJob.sync);
 //   - the scheduler: job status moves SUBMITTED→(PENDING while it has dependencies)→RUNNABLE→
 //     STARTING→RUNNING→SUCCEEDED or FAILED through one explicit transition table

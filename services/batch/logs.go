@@ -11,13 +11,18 @@ import (
 	"sync"
 )
 
-// logStore keeps each attempt's output as CloudWatch Logs events under LogGroup.
+// logStore keeps each attempt's output as CloudWatch Logs events under LogGroup, and the
+// output of other simulators (ECS tasks) under their own groups.
 type logStore struct {
 	mu      sync.Mutex
-	streams map[string]*logStream
+	streams map[logKey]*logStream
+	groups  map[string]int64 // creation time by group name
 }
 
+type logKey struct{ group, stream string }
+
 type logStream struct {
+	group   string
 	name    string
 	created int64
 	events  []LogEvent
@@ -34,23 +39,37 @@ type LogEvent struct {
 // maxEventSize is CloudWatch Logs' event size limit; longer lines are split.
 const maxEventSize = 256 * 1024
 
-func newLogStore() *logStore { return &logStore{streams: map[string]*logStream{}} }
+func newLogStore() *logStore {
+	return &logStore{streams: map[logKey]*logStream{}, groups: map[string]int64{LogGroup: 0}}
+}
 
-func (l *logStore) create(name string, now int64) {
+func (l *logStore) create(name string, now int64) { l.createIn(LogGroup, name, now) }
+
+func (l *logStore) createIn(group, name string, now int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, ok := l.streams[name]; !ok {
-		l.streams[name] = &logStream{name: name, created: now}
+	if _, ok := l.groups[group]; !ok {
+		l.groups[group] = now
+	}
+	k := logKey{group, name}
+	if _, ok := l.streams[k]; !ok {
+		l.streams[k] = &logStream{group: group, name: name, created: now}
 	}
 }
 
-func (l *logStore) append(name, msg string, now int64) {
+func (l *logStore) append(name, msg string, now int64) { l.appendIn(LogGroup, name, msg, now) }
+
+func (l *logStore) appendIn(group, name, msg string, now int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	st, ok := l.streams[name]
+	if _, ok := l.groups[group]; !ok {
+		l.groups[group] = now
+	}
+	k := logKey{group, name}
+	st, ok := l.streams[k]
 	if !ok {
-		st = &logStream{name: name, created: now}
-		l.streams[name] = st
+		st = &logStream{group: group, name: name, created: now}
+		l.streams[k] = st
 	}
 	for {
 		part := msg
@@ -67,13 +86,27 @@ func (l *logStore) append(name, msg string, now int64) {
 }
 
 // Events returns a copy of a stream's events, for tests and embedders.
-func (s *Service) Events(stream string) []LogEvent {
+func (s *Service) Events(stream string) []LogEvent { return s.GroupEvents(LogGroup, stream) }
+
+// GroupEvents returns a copy of the events of a stream in any log group.
+func (s *Service) GroupEvents(group, stream string) []LogEvent {
 	s.logs.mu.Lock()
 	defer s.logs.mu.Unlock()
-	if st, ok := s.logs.streams[stream]; ok {
+	if st, ok := s.logs.streams[logKey{group, stream}]; ok {
 		return append([]LogEvent(nil), st.events...)
 	}
 	return nil
+}
+
+// CreateLogStream creates a stream (and its group) for another simulator's output, e.g. an
+// ECS task's awslogs stream; now is in epoch milliseconds.
+func (s *Service) CreateLogStream(group, stream string, now int64) {
+	s.logs.createIn(group, stream, now)
+}
+
+// PutLogLine appends one event to a stream of any group, creating both when missing.
+func (s *Service) PutLogLine(group, stream, message string, now int64) {
+	s.logs.appendIn(group, stream, message, now)
 }
 
 type logsError struct {
@@ -146,7 +179,7 @@ type getLogEventsOutput struct {
 	NextBackwardToken string     `json:"nextBackwardToken"`
 }
 
-func (s *Service) checkGroup(name, ident string) *logsError {
+func (s *Service) checkGroup(name, ident string) (string, *logsError) {
 	g := name
 	if g == "" {
 		g = ident
@@ -154,10 +187,13 @@ func (s *Service) checkGroup(name, ident string) *logsError {
 			g = strings.TrimSuffix(g[i+len(":log-group:"):], ":*")
 		}
 	}
-	if g != LogGroup {
-		return logsErr("ResourceNotFoundException", "The specified log group does not exist.", 400)
+	s.logs.mu.Lock()
+	_, ok := s.logs.groups[g]
+	s.logs.mu.Unlock()
+	if !ok {
+		return "", logsErr("ResourceNotFoundException", "The specified log group does not exist.", 400)
 	}
-	return nil
+	return g, nil
 }
 
 func decodeLogs(body []byte, v any) *logsError {
@@ -177,7 +213,8 @@ func (s *Service) getLogEvents(body []byte) (any, *logsError) {
 	if e := decodeLogs(body, &in); e != nil {
 		return nil, e
 	}
-	if e := s.checkGroup(in.LogGroupName, in.LogGroupIdentifier); e != nil {
+	group, e := s.checkGroup(in.LogGroupName, in.LogGroupIdentifier)
+	if e != nil {
 		return nil, e
 	}
 	if in.Limit < 0 || in.Limit > 10000 {
@@ -188,7 +225,7 @@ func (s *Service) getLogEvents(body []byte) (any, *logsError) {
 		limit = 10000
 	}
 	s.logs.mu.Lock()
-	st, ok := s.logs.streams[in.LogStreamName]
+	st, ok := s.logs.streams[logKey{group, in.LogStreamName}]
 	if !ok {
 		s.logs.mu.Unlock()
 		return nil, logsErr("ResourceNotFoundException", "The specified log stream does not exist.", 400)
@@ -260,7 +297,8 @@ func (s *Service) describeLogStreams(body []byte) (any, *logsError) {
 	if e := decodeLogs(body, &in); e != nil {
 		return nil, e
 	}
-	if e := s.checkGroup(in.LogGroupName, in.LogGroupIdentifier); e != nil {
+	group, e := s.checkGroup(in.LogGroupName, in.LogGroupIdentifier)
+	if e != nil {
 		return nil, e
 	}
 	if in.OrderBy == "LastEventTime" && in.LogStreamNamePrefix != "" {
@@ -269,12 +307,12 @@ func (s *Service) describeLogStreams(body []byte) (any, *logsError) {
 	s.logs.mu.Lock()
 	var out []LogStreamInfo
 	for _, st := range s.logs.streams {
-		if !strings.HasPrefix(st.name, in.LogStreamNamePrefix) {
+		if st.group != group || !strings.HasPrefix(st.name, in.LogStreamNamePrefix) {
 			continue
 		}
 		info := LogStreamInfo{
 			LogStreamName: st.name, CreationTime: st.created, StoredBytes: st.bytes,
-			Arn: fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", s.cfg.Region, s.cfg.AccountID, LogGroup, st.name),
+			Arn: fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", s.cfg.Region, s.cfg.AccountID, group, st.name),
 		}
 		if n := len(st.events); n > 0 {
 			info.FirstEventTimestamp = st.events[0].Timestamp

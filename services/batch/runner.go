@@ -51,8 +51,11 @@ type Spec struct {
 	Name    string // container name hint (may be ignored)
 	Image   string
 	Command []string // nil: the image's default command
-	Env     []string // KEY=VALUE
-	Labels  map[string]string
+	// Entrypoint and WorkingDir override the image's (nil/empty: the image's own).
+	Entrypoint []string
+	WorkingDir string
+	Env        []string // KEY=VALUE
+	Labels     map[string]string
 	// VCPUs becomes CPU shares (1024 per vCPU); MemoryMiB a hard memory limit (0: none).
 	VCPUs          float64
 	MemoryMiB      int64

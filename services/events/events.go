@@ -33,6 +33,7 @@ type Service struct {
 	mu     sync.Mutex
 	buses  map[string]*bus // by name
 	events []Event
+	conns  connections // connections.go
 }
 
 type bus struct {

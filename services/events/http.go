@@ -293,6 +293,9 @@ func (s *Service) Serve(op string, body []byte) ([]byte, error) {
 		}
 		return marshal(map[string]any{"FailedEntryCount": len(failed), "FailedEntries": failed})
 	}
+	if out, ok, err := s.serveConnection(op, body); ok {
+		return out, err
+	}
 	return nil, &Error{Status: 400, Code: "UnknownOperationException", Message: ""}
 }
 

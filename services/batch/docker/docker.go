@@ -165,6 +165,7 @@ func (r *Runner) config(spec batch.Spec) (*container.Config, *container.HostConf
 	}
 	cfg := &container.Config{
 		Image: spec.Image, Cmd: spec.Command, Env: spec.Env, Labels: labels, User: spec.User,
+		Entrypoint: spec.Entrypoint, WorkingDir: spec.WorkingDir,
 	}
 	host := &container.HostConfig{
 		Privileged:     spec.Privileged,

@@ -1,0 +1,32 @@
+// Package ecs simulates Amazon ECS on a local container engine so that state machines calling
+// arn:aws:states:::ecs:runTask (and its .sync and .waitForTaskToken forms) run real
+// containers with ECS's task lifecycle, and so that `aws ecs --endpoint-url` works against
+// sfnlocal.
+//
+// It has three faces, all served by one Service:
+//
+//   - Handler: the ECS JSON API (awsJson1_1, X-Amz-Target
+//     AmazonEC2ContainerServiceV20141113.*): clusters, task definitions, RunTask,
+//     DescribeTasks, StopTask and ListTasks, with AWS's shapes and errors
+//     (ClusterNotFoundException, InvalidParameterException, ClientException);
+//   - Integration: the task.Handler for Request.Service "ecs" (runTask, runTask.sync,
+//     runTask.waitForTaskToken), with Step Functions' PascalCase output;
+//   - the task runner: every container of a task runs as one container on the engine.
+//     A task moves PROVISIONING→PENDING→RUNNING→DEPROVISIONING→STOPPED through one
+//     transition table (CheckTransition); when an essential container exits, the others are
+//     stopped and the task stops with "Essential container in task exited".
+//
+// Containers run through the ContainerRunner interface, which the server satisfies with the
+// Batch simulator's Docker runner (services/batch/docker), so labels, resource limits,
+// reaping of leftovers and image pulls are shared with Batch. Output of containers whose
+// definition uses the awslogs log driver is written, one event per line, to the
+// CloudWatch Logs group and stream prefix it names (stream <prefix>/<container>/<task id>)
+// through the LogSink interface, which the Batch simulator's CloudWatch Logs subset
+// implements. This package imports neither: the server adapts them. All time comes from the
+// injected clock.
+//
+// Not simulated: services, container instances, capacity providers, task networking (each
+// container gets Docker's default bridge network; containers of one task do not share
+// localhost), secrets, volumes and health checks. A cluster named "default" exists at
+// start, as RunTask without a cluster uses it.
+package ecs

@@ -1,0 +1,28 @@
+package httptask
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestDependencyDirection: services/httptask implements the interpreter/task contract and
+// must not depend on the API server, the interpreter or other services.
+func TestDependencyDirection(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	require.NoError(t, err, string(out))
+	for _, dep := range strings.Fields(string(out)) {
+		const mod = "github.com/sfnlocal/sfnlocal/"
+		if !strings.HasPrefix(dep, mod) {
+			continue
+		}
+		switch rel := strings.TrimPrefix(dep, mod); rel {
+		case "services/httptask", "interpreter/task", "internal/clock":
+		default:
+			t.Errorf("services/httptask must not import %s", dep)
+		}
+	}
+}
