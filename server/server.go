@@ -1,7 +1,8 @@
 // Package server composes everything sfnlocal serves on its one port: the Step Functions API
 // (api), the Lambda simulator (services/lambda), the Batch simulator with its CloudWatch Logs
 // subset (services/batch on Docker), and the SNS, SQS, EventBridge and DynamoDB fakes
-// (services/sns, services/sqs, services/events, services/dynamodb),
+// (services/sns, services/sqs, services/events, services/dynamodb), and the S3 simulator
+// (services/s3),
 // with the interpreter calling the simulators through the interpreter/task registry.
 //
 // It exists as a package, not inside cmd/sfnlocal, so that the binary and the Go test helper
@@ -29,6 +30,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/services/dynamodb"
 	"github.com/sfnlocal/sfnlocal/services/events"
 	"github.com/sfnlocal/sfnlocal/services/lambda"
+	"github.com/sfnlocal/sfnlocal/services/s3"
 	"github.com/sfnlocal/sfnlocal/services/sns"
 	"github.com/sfnlocal/sfnlocal/services/sqs"
 )
@@ -48,6 +50,7 @@ type Server struct {
 	sqs    *sqs.Service
 	dynamo *dynamodb.Service
 	events *events.Service
+	s3     *s3.Service
 	// manual is the clock that POST /_sfnlocal/time moves in --time manual; nil otherwise.
 	manual *clock.Manual
 	// services is the clock of the real work behind Tasks (wall or scaled).
@@ -118,6 +121,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	s.dynamo = dynamodb.New(dynamodb.Config{Clock: base, Logger: logger.Named("dynamodb"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.sqs = sqs.New(sqs.Config{Clock: base, Logger: logger.Named("sqs"), Region: cfg.Region, AccountID: cfg.AccountID, Endpoint: "http://" + cfg.Addr})
 	s.events = events.New(events.Config{Clock: base, Logger: logger.Named("events"), Region: cfg.Region, AccountID: cfg.AccountID})
+	s.s3 = s3.New(s3.Config{Clock: base, Logger: logger.Named("s3"), Region: cfg.Region, AccountID: cfg.AccountID})
 
 	tasks := task.Registry{
 		"lambda":           s.lambda.Integration(),
@@ -127,6 +131,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		"dynamodb":         s.dynamo.Integration(),
 		"aws-sdk:dynamodb": s.dynamo.SDKIntegration(),
 		"events":           s.events.Integration(),
+		"aws-sdk:s3":       s.s3.SDKIntegration(),
 	}
 	s.sfn, err = api.New(api.Options{
 		Engine: api.InterpreterEngine(api.InterpreterConfig{
@@ -153,7 +158,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 func (s *Server) route() http.Handler {
 	sfnH, lambdaH, batchH, logsH, snsH := s.sfn.Handler(), s.lambda.Handler(), s.batch.Handler(), s.batch.LogsHandler(), s.sns.Handler()
 	sqsH, eventsH := s.sqs.Handler(), s.events.Handler()
-	dynamoH := s.dynamo.Handler()
+	dynamoH, s3H := s.dynamo.Handler(), s.s3.Handler()
 	// bySigningName maps a SigV4 signing name to its handler; add a service here.
 	bySigningName := map[string]http.Handler{
 		"states":   sfnH,
@@ -164,6 +169,7 @@ func (s *Server) route() http.Handler {
 		"sqs":      sqsH,
 		"dynamodb": dynamoH,
 		"events":   eventsH,
+		"s3":       s3H,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if sc, ok := awsproto.ScopeOf(r); ok && !strings.HasPrefix(r.URL.Path, "/_sfnlocal/") {
@@ -197,6 +203,10 @@ func (s *Server) route() http.Handler {
 			// An awsJson request for a service sfnlocal does not serve: answer as AWS's
 			// front end does for an unknown operation.
 			sfnH.ServeHTTP(w, r)
+		case s.s3.IsS3Request(r):
+			// Last: an unsigned S3 request (curl, a presigned-style URL without a scope) is
+			// recognized only by a bucket.localhost host or an existing bucket's name.
+			s3H.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -220,6 +230,9 @@ func (s *Server) DynamoDB() *dynamodb.Service { return s.dynamo }
 
 // Events is the EventBridge fake, for reading the events Task states put.
 func (s *Server) Events() *events.Service { return s.events }
+
+// S3 is the S3 simulator, e.g. for seeding and reading objects in tests.
+func (s *Server) S3() *s3.Service { return s.s3 }
 
 // Close stops every execution, function environment and job container.
 func (s *Server) Close() error {
