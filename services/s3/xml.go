@@ -18,10 +18,10 @@ type owner struct {
 }
 
 type listAllMyBucketsResult struct {
-	XMLName xml.Name     `xml:"ListAllMyBucketsResult"`
-	Xmlns   string       `xml:"xmlns,attr"`
-	Owner   owner        `xml:"Owner"`
-	Buckets []xmlBucket  `xml:"Buckets>Bucket"`
+	XMLName xml.Name    `xml:"ListAllMyBucketsResult"`
+	Xmlns   string      `xml:"xmlns,attr"`
+	Owner   owner       `xml:"Owner"`
+	Buckets []xmlBucket `xml:"Buckets>Bucket"`
 }
 
 type xmlBucket struct {
