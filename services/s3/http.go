@@ -67,6 +67,12 @@ func (s *Service) Handler() http.Handler {
 		h.Set("x-amz-request-id", rw.requestID)
 		h.Set("x-amz-id-2", rw.hostID)
 		h.Set("Server", "AmazonS3")
+		if r.ContentLength == 0 && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+			// net/http sends "100 Continue" only once a handler reads a non-empty body. botocore
+			// waits for it before sending an empty body too, and reuses the connection wrongly
+			// when the final response comes first: answer it as S3 does.
+			w.WriteHeader(http.StatusContinue)
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				s.cfg.Logger.Error("s3 request panicked", zap.Any("panic", p), zap.String("method", r.Method), zap.String("path", r.URL.Path))
@@ -738,7 +744,7 @@ func (s *Service) getObject(rw *responder, r *http.Request, bucket, key string, 
 		}
 	}
 	for k, v := range obj.Metadata {
-		h.Set("x-amz-meta-"+k, v)
+		h["x-amz-meta-"+k] = []string{v} // lower-case on the wire: clients keep the case after the prefix
 	}
 	if len(obj.Tags) > 0 {
 		h.Set("x-amz-tagging-count", strconv.Itoa(len(obj.Tags)))

@@ -1,0 +1,4 @@
+package s3
+
+// Etag exposes etag to the external tests.
+func Etag(s string) string { return etag([]byte(s)) }
