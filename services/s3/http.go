@@ -118,8 +118,7 @@ func (rw *responder) empty(status int) error {
 func (rw *responder) error(e *Error) {
 	h := rw.w.Header()
 	if rw.r.Method == http.MethodHead {
-		// HEAD responses have no body: the status (and these headers) say it all.
-		h.Set("x-amz-error-code", e.Code)
+		// HEAD responses have no body: the status says it all.
 		_ = rw.empty(e.Status)
 		return
 	}
@@ -444,7 +443,12 @@ func readBody(r *http.Request, limit int64) ([]byte, map[string]string, error) {
 			return nil, nil, &Error{Code: "IncompleteBody", Message: "You did not provide the number of bytes specified by the Content-Length HTTP header", Status: 400}
 		}
 	} else {
-		body, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
+		var buf bytes.Buffer
+		if r.ContentLength > 0 {
+			buf.Grow(int(r.ContentLength) + 1)
+		}
+		_, err = buf.ReadFrom(io.LimitReader(r.Body, limit+1))
+		body = buf.Bytes()
 		if err != nil {
 			return nil, nil, &Error{Code: "IncompleteBody", Message: "The request body terminated unexpectedly", Status: 400}
 		}

@@ -103,6 +103,20 @@ func TestGoSDK(t *testing.T) {
 			require.Equal(t, "text/plain", aws.ToString(get.ContentType))
 			require.Equal(t, map[string]string{"owner": "me"}, get.Metadata)
 
+			if !style.tls {
+				// A presigned GET, fetched with a plain HTTP client.
+				ps, err := awss3.NewPresignClient(c).PresignGetObject(ctx, &awss3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("dir/hello.txt")})
+				require.NoError(t, err)
+				req, err := http.NewRequestWithContext(ctx, ps.Method, ps.URL, nil)
+				require.NoError(t, err)
+				resp, err := c.Options().HTTPClient.(*http.Client).Do(req)
+				require.NoError(t, err)
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				require.Equal(t, 200, resp.StatusCode, string(body))
+				require.Equal(t, "hello world", string(body))
+			}
+
 			rng, err := c.GetObject(ctx, &awss3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("dir/hello.txt"), Range: aws.String("bytes=6-")})
 			require.NoError(t, err)
 			body, _ = io.ReadAll(rng.Body)

@@ -152,34 +152,40 @@ func (m *memStore) Delete(bucket, key string) bool {
 }
 
 func (m *memStore) Walk(bucket, prefix, after string, fn func(*Object) bool) bool {
+	for {
+		batch, more, ok := m.walkBatch(bucket, prefix, after)
+		if !ok {
+			return false
+		}
+		for _, o := range batch {
+			if !fn(o) {
+				return true
+			}
+		}
+		if !more {
+			return true
+		}
+		after = batch[len(batch)-1].Key
+	}
+}
+
+// walkBatch copies up to 1024 objects of a Walk under the read lock, so that Walk's callback
+// runs unlocked (it may be slow, or call the store).
+func (m *memStore) walkBatch(bucket, prefix, after string) (batch []*Object, more, ok bool) {
 	m.mu.RLock()
+	defer m.mu.RUnlock()
 	b, ok := m.buckets[bucket]
 	if !ok {
-		m.mu.RUnlock()
-		return false
+		return nil, false, false
 	}
 	start := prefix
 	if after >= start {
 		start = after + "\x00"
 	}
 	i := sort.SearchStrings(b.keys, start)
-	// Copy the batch under the lock so fn runs unlocked (it may be slow, or call the store).
-	var batch []*Object
-	for ; i < len(b.keys) && strings.HasPrefix(b.keys[i], prefix); i++ {
+	for ; i < len(b.keys) && strings.HasPrefix(b.keys[i], prefix) && len(batch) < 1024; i++ {
 		batch = append(batch, b.objects[b.keys[i]])
-		if len(batch) == 1024 {
-			break
-		}
 	}
-	more := i < len(b.keys) && strings.HasPrefix(b.keys[i], prefix)
-	m.mu.RUnlock()
-	for _, o := range batch {
-		if !fn(o) {
-			return true
-		}
-	}
-	if more && len(batch) > 0 {
-		return m.Walk(bucket, prefix, batch[len(batch)-1].Key, fn)
-	}
-	return true
+	more = len(batch) > 0 && i < len(b.keys) && strings.HasPrefix(b.keys[i], prefix)
+	return batch, more, true
 }
