@@ -812,4 +812,3 @@ func (s *Service) copyObject(rw *responder, r *http.Request, bucket, key string)
 	rw.w.Header().Set("x-amz-server-side-encryption", "AES256")
 	return rw.xml(200, out)
 }
-
