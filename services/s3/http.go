@@ -432,7 +432,8 @@ func readBody(r *http.Request, limit int64) ([]byte, map[string]string, error) {
 	} else {
 		var buf bytes.Buffer
 		if r.ContentLength > 0 {
-			buf.Grow(int(r.ContentLength) + 1)
+			// Trust the declared length only so far: it costs memory before any byte arrives.
+			buf.Grow(int(min(r.ContentLength, 64<<20)) + 1)
 		}
 		_, err = buf.ReadFrom(io.LimitReader(r.Body, limit+1))
 		body = buf.Bytes()
