@@ -42,7 +42,8 @@ func TestAWSCLI(t *testing.T) {
 	svc := s3.New(s3.Config{})
 	srv := httptest.NewServer(svc.Handler())
 	t.Cleanup(srv.Close)
-	tlsSrv := httptest.NewTLSServer(svc.Handler())
+	rec := &contentSHAs{seen: map[string]int{}}
+	tlsSrv := httptest.NewTLSServer(rec.wrap(svc.Handler()))
 	t.Cleanup(tlsSrv.Close)
 	dir := t.TempDir()
 	run := func(endpoint string, args ...string) (string, error) {
@@ -162,6 +163,9 @@ func TestAWSCLI(t *testing.T) {
 	obj, err := svc.GetObject("cli-bucket", "tls/small.txt")
 	require.NoError(t, err)
 	require.Equal(t, "hello cli", string(obj.Body))
+	rec.mu.Lock()
+	require.NotZero(t, rec.seen["STREAMING-UNSIGNED-PAYLOAD-TRAILER"], "the CLI sent no aws-chunked upload over TLS: %v", rec.seen)
+	rec.mu.Unlock()
 
 	aws("s3", "rb", "s3://cli-bucket", "--force")
 	require.NotContains(t, aws("s3", "ls"), "cli-bucket")
@@ -182,7 +186,8 @@ func TestBoto3(t *testing.T) {
 	svc := s3.New(s3.Config{})
 	srv := httptest.NewServer(svc.Handler())
 	t.Cleanup(srv.Close)
-	tlsSrv := httptest.NewTLSServer(svc.Handler())
+	rec := &contentSHAs{seen: map[string]int{}}
+	tlsSrv := httptest.NewTLSServer(rec.wrap(svc.Handler()))
 	t.Cleanup(tlsSrv.Close)
 	for _, endpoint := range []string{srv.URL, tlsSrv.URL} {
 		cmd := exec.Command(py, "-c", boto3Script, endpoint)
@@ -192,6 +197,9 @@ func TestBoto3(t *testing.T) {
 		require.NoError(t, err, "%s", out)
 		require.Contains(t, string(out), "boto3 ok")
 	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	require.NotZero(t, rec.seen["STREAMING-UNSIGNED-PAYLOAD-TRAILER"], "boto3 sent no aws-chunked upload over TLS: %v", rec.seen)
 }
 
 const boto3Script = `
