@@ -20,7 +20,9 @@ import (
 type Config struct {
 	Clock  clock.Clock
 	Logger *zap.Logger
-	// Region is the region of buckets created without a LocationConstraint.
+	// Region and AccountID name the server's region and account; a bucket created without a
+	// LocationConstraint is in us-east-1 whatever the region, as on AWS (which, unlike
+	// sfnlocal, refuses such a request sent to another region's endpoint).
 	Region    string
 	AccountID string
 	// Store keeps the buckets and objects; nil means a new in-memory store.
