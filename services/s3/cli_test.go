@@ -157,6 +157,13 @@ func TestAWSCLI(t *testing.T) {
 	awsFails("(BucketNotEmpty)", "s3api", "delete-bucket", "--bucket", "cli-bucket")
 	awsFails("(404)", "s3api", "head-object", "--bucket", "cli-bucket", "--key", "nope")
 
+	// An S3-to-S3 copy of the 9 MB object is a multipart copy (UploadPartCopy); mv and rm.
+	aws("s3", "cp", "s3://cli-bucket/blobs/big.bin", "s3://cli-bucket/copies/big.bin", "--only-show-errors")
+	require.Equal(t, head["ETag"], awsJSON("s3api", "head-object", "--bucket", "cli-bucket", "--key", "copies/big.bin")["ETag"])
+	aws("s3", "mv", "s3://cli-bucket/copies/big.bin", "s3://cli-bucket/copies/moved.bin", "--only-show-errors")
+	aws("s3", "rm", "s3://cli-bucket/copies/", "--recursive", "--only-show-errors")
+	require.NotContains(t, aws("s3", "ls", "s3://cli-bucket/"), "copies/")
+
 	// Over TLS the CLI sends uploads as aws-chunked with a CRC trailer.
 	out, err := run(tlsSrv.URL, "s3", "cp", small, "s3://cli-bucket/tls/small.txt", "--only-show-errors")
 	require.NoError(t, err, out)
