@@ -9,7 +9,7 @@
 //
 // Served: buckets (CreateBucket, DeleteBucket, HeadBucket, ListBuckets, GetBucketLocation,
 // GetBucketVersioning as never enabled), objects (PutObject, GetObject and HeadObject with
-// Range, conditional headers and response-* overrides, DeleteObject, DeleteObjects,
+// Range or partNumber, conditional headers and response-* overrides, DeleteObject, DeleteObjects,
 // CopyObject, user metadata, Content-Type and the other representation headers, ETag = MD5,
 // the x-amz-checksum-* checksums CRC32, CRC32C, CRC64NVME, SHA1 and SHA256), listings
 // (ListObjects and ListObjectsV2 with prefix, delimiter and CommonPrefixes, max-keys,
@@ -40,7 +40,6 @@
 // Service does the S3 logic above it. Multipart uploads in progress are kept by the Service
 // in memory. Not served: versioning, ACLs and bucket policies (accepted credentials are never
 // checked), lifecycle, website, CORS, object lock, storage classes other than STANDARD, SSE-C
-// and KMS (objects report SSE-S3, AES256), SelectObjectContent, GetObjectAttributes,
-// presigned POST forms, and GetObject by partNumber of multipart objects. A subresource that
-// selects one of these answers NotImplemented (501).
+// and KMS (objects report SSE-S3, AES256), SelectObjectContent, GetObjectAttributes and
+// presigned POST forms. A subresource that selects one of these answers NotImplemented (501).
 package s3

@@ -44,8 +44,9 @@ func (s *Service) virtualBucket(host string) string {
 	}
 	host = strings.ToLower(host)
 	for _, base := range s.cfg.Hosts {
-		if b, ok := strings.CutSuffix(host, "."+strings.ToLower(base)); ok && b != "" {
-			return b
+		// "bucket.localhost" and "bucket.s3.localhost" name a bucket; "s3.localhost" does not.
+		if b, ok := strings.CutSuffix(host, "."+strings.ToLower(base)); ok && b != "" && b != "s3" {
+			return strings.TrimSuffix(b, ".s3")
 		}
 	}
 	if strings.HasSuffix(host, ".amazonaws.com") {
@@ -707,10 +708,12 @@ func (s *Service) getObject(rw *responder, r *http.Request, bucket, key string, 
 	if err != nil {
 		return err
 	}
-	if pn := q.Get("partNumber"); pn != "" && !ranged {
-		// Objects are kept whole: part 1 of a single-part object is the object itself.
-		if pn != "1" || obj.PartsCount > 1 {
-			return errNotImplemented()
+	if pn := q.Get("partNumber"); pn != "" {
+		if ranged {
+			return errInvalidRequest("Cannot specify both Range header and partNumber query parameter")
+		}
+		if start, end, ranged, err = partRange(obj, pn); err != nil {
+			return err
 		}
 	}
 	h.Set("Accept-Ranges", "bytes")
@@ -760,6 +763,29 @@ func (s *Service) getObject(rw *responder, r *http.Request, bucket, key string, 
 		_, _ = rw.w.Write(body)
 	}
 	return nil
+}
+
+// partRange is the byte range of part pn of obj (GetObject and HeadObject ?partNumber=):
+// ranged only for a multipart object, whose parts are answered as 206 Partial Content; part
+// 1 of any other object is the whole object.
+func partRange(obj *Object, pn string) (start, end int64, ranged bool, err error) {
+	n, perr := strconv.Atoi(pn)
+	if perr != nil || n < 1 || n > 10000 {
+		return 0, 0, false, errInvalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", pn)
+	}
+	sizes := obj.PartSizes
+	if len(sizes) == 0 {
+		sizes = []int64{obj.Size()}
+	}
+	if n > len(sizes) {
+		return 0, 0, false, &Error{Code: "InvalidPartNumber", Message: "The requested partnumber is not satisfiable", Status: http.StatusRequestedRangeNotSatisfiable,
+			Fields: [][2]string{{"PartNumberRequested", pn}, {"ActualPartCount", itoa(len(sizes))}}}
+	}
+	for _, sz := range sizes[:n-1] {
+		start += sz
+	}
+	end = start + sizes[n-1] - 1
+	return start, end, len(obj.PartSizes) > 0 && end >= start, nil
 }
 
 // copySource parses x-amz-copy-source: "[/]bucket/key[?versionId=...]", URL-encoded.

@@ -307,6 +307,11 @@ func TestMultipartUpload(t *testing.T) {
 			want: []string{multipartETag([]string{etag1, etag2})[1:33] + "-2", "<ChecksumType>COMPOSITE</ChecksumType>", "-2</ChecksumCRC32>"}},
 		{name: "completed object", method: "HEAD", target: "/bkt/big", status: 200, wantHeaders: map[string]string{"Content-Length": "5242884", "Content-Type": "text/csv", "ETag": multipartETag([]string{etag1, etag2})}},
 		{name: "upload gone", method: "GET", target: "/bkt/big?uploadId=" + id, status: 404, want: []string{"NoSuchUpload"}},
+		{name: "get part 2", method: "GET", target: "/bkt/big?partNumber=2", status: 206, want: []string{"tail"},
+			wantHeaders: map[string]string{"Content-Range": "bytes 5242880-5242883/5242884", "x-amz-mp-parts-count": "2", "Content-Length": "4"}},
+		{name: "head part 1", method: "HEAD", target: "/bkt/big?partNumber=1", status: 206, wantHeaders: map[string]string{"Content-Length": "5242880", "x-amz-mp-parts-count": "2"}},
+		{name: "part 3 of 2", method: "GET", target: "/bkt/big?partNumber=3", status: 416, want: []string{"InvalidPartNumber", "<ActualPartCount>2</ActualPartCount>"}},
+		{name: "part and range", method: "GET", target: "/bkt/big?partNumber=1", headers: map[string]string{"Range": "bytes=0-1"}, status: 400, want: []string{"InvalidRequest"}},
 	})
 	obj, err := s.GetObject("bkt", "big")
 	require.NoError(t, err)
@@ -340,6 +345,8 @@ func TestIsS3Request(t *testing.T) {
 	}{
 		{"virtual host", "data.localhost:8083", "/k", true},
 		{"virtual host unknown bucket", "other.localhost", "/", true},
+		{"s3 label", "s3.localhost:8083", "/nothing-here", false},
+		{"bucket under s3 label", "data.s3.localhost:8083", "/k", true},
 		{"existing bucket", "127.0.0.1:8083", "/data/k", true},
 		{"unknown path", "127.0.0.1:8083", "/nothing-here", false},
 		{"root", "localhost:8083", "/", false},
@@ -352,4 +359,17 @@ func TestIsS3Request(t *testing.T) {
 			require.Equal(t, tc.want, s.IsS3Request(r))
 		})
 	}
+}
+
+func TestSinglePartNumber(t *testing.T) {
+	t.Parallel()
+	s := newTestService()
+	require.NoError(t, s.CreateBucket("bkt", ""))
+	_, err := s.PutObject("bkt", "k", []byte("whole"), PutOptions{})
+	require.NoError(t, err)
+	runSteps(t, s.Handler(), []step{
+		{name: "part 1 is the object", method: "GET", target: "/bkt/k?partNumber=1", status: 200, want: []string{"whole"}, wantHeaders: map[string]string{"x-amz-mp-parts-count": ""}},
+		{name: "part 2", method: "GET", target: "/bkt/k?partNumber=2", status: 416, want: []string{"InvalidPartNumber"}},
+		{name: "bad part", method: "GET", target: "/bkt/k?partNumber=x", status: 400, want: []string{"InvalidArgument"}},
+	})
 }

@@ -187,6 +187,10 @@ func (s *Service) CompleteMultipartUpload(bucket, key, id string, parts []Comple
 	cp := *obj
 	cp.ETag = multipartETag(etags)
 	cp.PartsCount = len(chosen)
+	cp.PartSizes = make([]int64, len(chosen))
+	for i, p := range chosen {
+		cp.PartSizes[i] = int64(len(p.Body))
+	}
 	if u.checksumType == "COMPOSITE" {
 		cp.ChecksumType = "COMPOSITE"
 		cp.Checksums = map[string]string{u.alg: checksum(u.alg, raw.Bytes()) + "-" + itoa(len(chosen))}

@@ -66,8 +66,10 @@ type Object struct {
 	// value; ChecksumType is FULL_OBJECT or COMPOSITE (multipart, "<value>-<parts>").
 	Checksums    map[string]string
 	ChecksumType string
-	// PartsCount is the number of parts of an object created by a multipart upload, else 0.
+	// PartsCount is the number of parts of an object created by a multipart upload, else 0,
+	// and PartSizes their sizes in order.
 	PartsCount int
+	PartSizes  []int64
 	// Tags are the object's tag set.
 	Tags map[string]string
 }
