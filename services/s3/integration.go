@@ -330,12 +330,23 @@ func (s *Service) sdkGetObject(p map[string]any) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if pn := str(p, "PartNumber"); pn != "" {
+		if ranged {
+			return nil, errInvalidRequest("Cannot specify both Range header and partNumber query parameter")
+		}
+		if start, end, ranged, err = partRange(obj, pn); err != nil {
+			return nil, err
+		}
+	}
 	if ranged {
 		body = body[start : end+1]
 	}
 	out := objectMembers(obj, int64(len(body)))
 	if ranged {
 		out["ContentRange"] = fmt.Sprintf("bytes %d-%d/%d", start, end, obj.Size())
+	}
+	if str(p, "PartNumber") != "" && obj.PartsCount > 0 {
+		out["PartsCount"] = num(int64(obj.PartsCount))
 	}
 	if strings.EqualFold(str(p, "ChecksumMode"), "ENABLED") && !ranged {
 		checksumMembers(out, obj)

@@ -109,6 +109,10 @@ func TestSDKMultipart(t *testing.T) {
 	got, err := invoke(t, s, "getObject", `{"Bucket":"bkt","Key":"m"}`)
 	require.NoError(t, err)
 	require.Equal(t, `"only"`, got["Body"])
+	part, err := invoke(t, s, "getObject", `{"Bucket":"bkt","Key":"m","PartNumber":1}`)
+	require.NoError(t, err)
+	require.Equal(t, json.Number("1"), part["PartsCount"])
+	require.Equal(t, "bytes 0-5/6", part["ContentRange"])
 	_, err = invoke(t, s, "abortMultipartUpload", `{"Bucket":"bkt","Key":"m","UploadId":"`+id+`"}`)
 	var f *task.Failure
 	require.ErrorAs(t, err, &f)
