@@ -26,7 +26,7 @@ unit:
 
 # counts prints the pass counts of the runs against AWS-recorded cases and reference suites
 # (go test hides a passing test's output unless -v).
-COUNT_TESTS := ^(TestConformance|TestConformanceLambda|TestConformanceSNS|TestReplayIntegrations|TestReplayActivities|TestValidateRecorded|TestValidateReplay|TestTestStateReplay|TestSuite|TestConformancePassChains|TestConformanceLambdaTier|TestRecordedCases|TestRecordedCalls|TestStatesIntegrationRecorded)$$
+COUNT_TESTS := ^(TestConformance|TestConformanceLambda|TestConformanceSNS|TestConformanceS3|TestReplayIntegrations|TestReplayActivities|TestValidateRecorded|TestValidateReplay|TestTestStateReplay|TestSuite|TestConformancePassChains|TestConformanceLambdaTier|TestRecordedCases|TestRecordedCalls|TestStatesIntegrationRecorded)$$
 counts:
 	@$(GO) test -count=1 -v -run '$(COUNT_TESTS)' ./conformance/ ./api/ ./jsonata/ ./interpreter/payload/ ./services/lambda/ ./services/sqs/ ./services/events/ ./services/dynamodb/ \
 		| grep -E '[0-9]+/[0-9]+ (cases )?passed' | sed -E 's/^ *([a-z_]+\.go:[0-9]+: )?//' | sort -u

@@ -1,8 +1,8 @@
 // Package server composes everything sfnlocal serves on its one port: the Step Functions API
 // (api), the Lambda simulator (services/lambda), the Batch simulator with its CloudWatch Logs
 // subset (services/batch on Docker), the ECS simulator on the same Docker runner
-// (services/ecs), the HTTP Task and API Gateway integrations (services/httptask), and the
-// SNS, SQS, EventBridge and DynamoDB fakes
+// (services/ecs), the HTTP Task and API Gateway integrations (services/httptask), the S3
+// simulator (services/s3), and the SNS, SQS, EventBridge and DynamoDB fakes
 // (services/sns, services/sqs, services/events, services/dynamodb),
 // with the interpreter calling the simulators through the interpreter/task registry.
 //
@@ -33,6 +33,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/services/events"
 	"github.com/sfnlocal/sfnlocal/services/httptask"
 	"github.com/sfnlocal/sfnlocal/services/lambda"
+	"github.com/sfnlocal/sfnlocal/services/s3"
 	"github.com/sfnlocal/sfnlocal/services/sns"
 	"github.com/sfnlocal/sfnlocal/services/sqs"
 )
@@ -54,6 +55,7 @@ type Server struct {
 	events *events.Service
 	ecs    *ecs.Service
 	http   *httptask.Service
+	s3     *s3.Service
 	// manual is the clock that POST /_sfnlocal/time moves in --time manual; nil otherwise.
 	manual *clock.Manual
 	// services is the clock of the real work behind Tasks (wall or scaled).
@@ -135,6 +137,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	s.s3 = s3.New(s3.Config{Clock: base, Logger: logger.Named("s3"), Region: cfg.Region, AccountID: cfg.AccountID})
 
 	tasks := task.Registry{
 		"lambda":           s.lambda.Integration(),
@@ -147,6 +150,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		"ecs":              s.ecs.Integration(),
 		"http":             s.http.HTTPIntegration(),
 		"apigateway":       s.http.APIGatewayIntegration(),
+		"aws-sdk:s3":       s.s3.SDKIntegration(),
 	}
 	s.sfn, err = api.New(api.Options{
 		Engine: api.InterpreterEngine(api.InterpreterConfig{
@@ -173,7 +177,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 func (s *Server) route() http.Handler {
 	sfnH, lambdaH, batchH, logsH, snsH := s.sfn.Handler(), s.lambda.Handler(), s.batch.Handler(), s.batch.LogsHandler(), s.sns.Handler()
 	sqsH, eventsH := s.sqs.Handler(), s.events.Handler()
-	dynamoH := s.dynamo.Handler()
+	dynamoH, s3H := s.dynamo.Handler(), s.s3.Handler()
 	ecsH := s.ecs.Handler()
 	// bySigningName maps a SigV4 signing name to its handler; add a service here.
 	bySigningName := map[string]http.Handler{
@@ -186,6 +190,7 @@ func (s *Server) route() http.Handler {
 		"dynamodb": dynamoH,
 		"events":   eventsH,
 		"ecs":      ecsH,
+		"s3":       s3H,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if sc, ok := awsproto.ScopeOf(r); ok && !strings.HasPrefix(r.URL.Path, "/_sfnlocal/") {
@@ -221,6 +226,10 @@ func (s *Server) route() http.Handler {
 			// An awsJson request for a service sfnlocal does not serve: answer as AWS's
 			// front end does for an unknown operation.
 			sfnH.ServeHTTP(w, r)
+		case s.s3.IsS3Request(r):
+			// Last: an unsigned S3 request (curl, a presigned-style URL without a scope) is
+			// recognized only by a bucket.localhost host or an existing bucket's name.
+			s3H.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -247,6 +256,9 @@ func (s *Server) Events() *events.Service { return s.events }
 
 // ECS is the ECS simulator.
 func (s *Server) ECS() *ecs.Service { return s.ecs }
+
+// S3 is the S3 simulator, e.g. for seeding and reading objects in tests.
+func (s *Server) S3() *s3.Service { return s.s3 }
 
 // Close stops every execution, function environment and job and task container.
 func (s *Server) Close() error {

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/internal/config"
+	"github.com/sfnlocal/sfnlocal/services/s3"
 )
 
 func testConfig(t testing.TB) config.Config {
@@ -117,4 +118,51 @@ func BenchmarkColdStart(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestRoutingS3: signed S3 requests reach S3 by their signing name, even for buckets named
+// like other services' routes; unsigned ones only by a bucket.localhost host or an existing
+// bucket's name, so other unsigned routes keep working.
+func TestRoutingS3(t *testing.T) {
+	t.Parallel()
+	srv, err := New(testConfig(t), zap.NewNop())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	const s3Auth = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00"
+	steps := []struct {
+		name, method, path, host, auth, body string
+		status                               int
+		want                                 string
+	}{
+		{name: "signed v1 is S3's", method: "PUT", path: "/v1", auth: s3Auth, status: 400, want: "<Code>InvalidBucketName</Code>"},
+		{name: "signed create bucket 2015-03-31", method: "PUT", path: "/2015-03-31", auth: s3Auth, status: 200},
+		{name: "signed put", method: "PUT", path: "/2015-03-31/functions/", auth: s3Auth, body: "not lambda", status: 200},
+		{name: "signed list", method: "GET", path: "/2015-03-31?list-type=2", auth: s3Auth, status: 200, want: "<Key>functions/</Key>"},
+		{name: "unsigned lambda route stays lambda", method: "GET", path: "/2015-03-31/functions/", status: 200, want: `"Functions"`},
+		{name: "unsigned batch route stays batch", method: "POST", path: "/v1/describejobqueues", body: "{}", status: 200, want: `"jobQueueName":"default"`},
+		{name: "unsigned virtual-hosted", method: "GET", path: "/functions/", host: "2015-03-31.localhost:8083", status: 200, want: "not lambda"},
+		{name: "signed missing bucket", method: "GET", path: "/nope-bucket/k", auth: s3Auth, status: 404, want: "<Code>NoSuchBucket</Code>"},
+		{name: "signed create data", method: "PUT", path: "/data-bucket", auth: s3Auth, status: 200},
+		{name: "unsigned existing bucket", method: "PUT", path: "/data-bucket/k", body: "curl", status: 200},
+		{name: "unsigned get", method: "GET", path: "/data-bucket/k", status: 200, want: "curl"},
+		{name: "unclaimed path", method: "GET", path: "/nothing-here", status: 404, want: "404 page not found"},
+	}
+	for _, st := range steps {
+		r := httptest.NewRequest(st.method, st.path, strings.NewReader(st.body))
+		if st.host != "" {
+			r.Host = st.host
+		}
+		if st.auth != "" {
+			r.Header.Set("Authorization", st.auth)
+		}
+		w := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(w, r)
+		require.Equal(t, st.status, w.Code, "%s: %s", st.name, w.Body.String())
+		require.Contains(t, w.Body.String(), st.want, st.name)
+	}
+	obj, err := srv.S3().GetObject("2015-03-31", "functions/")
+	require.NoError(t, err)
+	require.Equal(t, "not lambda", string(obj.Body))
+	_, err = srv.S3().GetObject("2015-03-31", "x")
+	require.ErrorIs(t, err, s3.ErrNoSuchKey)
 }

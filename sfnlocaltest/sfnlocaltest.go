@@ -1,6 +1,6 @@
 // Package sfnlocaltest starts a real sfnlocal server for Go tests, the way net/http/httptest
 // starts an HTTP server: New(t) listens on a free loopback port, serves the Step Functions,
-// Lambda, Batch, CloudWatch Logs and SNS APIs there, and shuts everything down (executions,
+// Lambda, Batch, CloudWatch Logs, SNS and S3 APIs there, and shuts everything down (executions,
 // function processes, job containers) through t.Cleanup.
 //
 //	srv := sfnlocaltest.New(t)

@@ -1,0 +1,28 @@
+package s3
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestDependencyDirection: services/s3 implements the interpreter/task contract and must not
+// depend on the API server, the interpreter or other services.
+func TestDependencyDirection(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	require.NoError(t, err)
+	for _, dep := range strings.Fields(string(out)) {
+		const mod = "github.com/sfnlocal/sfnlocal/"
+		if !strings.HasPrefix(dep, mod) {
+			continue
+		}
+		switch rel := strings.TrimPrefix(dep, mod); rel {
+		case "services/s3", "interpreter/task", "internal/clock":
+		default:
+			t.Errorf("services/s3 must not import %s", dep)
+		}
+	}
+}
