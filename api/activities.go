@@ -33,7 +33,7 @@ func (s *Service) CreateActivity(ctx context.Context, in *CreateActivityInput) (
 	if err != nil {
 		return nil, err
 	}
-	arn := s.activityArn(*in.Name)
+	arn := s.activityArn(ctx, *in.Name)
 	if len(in.Tags) > 50 {
 		return nil, &Error{Code: CodeTooManyTags, Message: "Too many tags: the maximum is 50", ResourceName: arn}
 	}
@@ -73,7 +73,7 @@ func (s *Service) DescribeActivity(ctx context.Context, in *ActivityArnInput) (*
 	if !ok {
 		return nil, errActivityDoesNotExist(*in.ActivityArn)
 	}
-	return &DescribeActivityOutput{ActivityArn: a.Arn, Name: a.Name, CreationDate: ts(a.CreationDate), EncryptionConfiguration: raw(a.Encryption)}, nil
+	return &DescribeActivityOutput{ActivityArn: a.Arn, Name: a.Name, CreationDate: ts(a.CreationDate), EncryptionConfiguration: encryptionOut(a.Encryption)}, nil
 }
 
 func (s *Service) DeleteActivity(ctx context.Context, in *ActivityArnInput) (*Empty, error) {
@@ -91,7 +91,13 @@ func (s *Service) ListActivities(ctx context.Context, in *ListActivitiesInput) (
 	if err := ck.err(); err != nil {
 		return nil, err
 	}
-	page, next, err := paginate(s, "act", s.store.ListActivities(), func(a store.Activity) string { return a.Arn }, in.MaxResults, in.NextToken)
+	var acts []store.Activity
+	for _, a := range s.store.ListActivities() {
+		if s.inRegion(ctx, a.Arn) {
+			acts = append(acts, a)
+		}
+	}
+	page, next, err := paginate(s, "act"+s.arnPrefix(ctx), acts, func(a store.Activity) string { return a.Arn }, in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}

@@ -189,9 +189,9 @@ func (s *Service) start(in *StartExecutionInput, sync bool) (*execution, error) 
 	}
 	var arn string
 	if express {
-		arn = s.expressArn(t.sm.Name, name, s.newID())
+		arn = expressArn(t.sm.Arn, name, s.newID())
 	} else {
-		arn = s.executionArn(t.sm.Name, name)
+		arn = executionArn(t.sm.Arn, name)
 		if old, ok := s.runs.Load(arn); ok {
 			ex := old.(*execution)
 			if ex.run.Status() == "RUNNING" && ex.rec.Input == input {
@@ -462,7 +462,7 @@ func (s *Service) DescribeStateMachineForExecution(ctx context.Context, in *Desc
 	out := &DescribeStateMachineForExecutionOutput{
 		StateMachineArn: rec.StateMachineArn, Name: name, Definition: rec.Definition, RoleArn: rec.RoleArn,
 		UpdateDate: ts(rec.DefinitionDate), LoggingConfiguration: raw(rec.Logging),
-		TracingConfiguration: raw(rec.Tracing), EncryptionConfiguration: raw(rec.Encryption),
+		TracingConfiguration: raw(rec.Tracing), EncryptionConfiguration: encryptionOut(rec.Encryption),
 		VariableReferences: rec.VariableReferences,
 	}
 	if rec.VersionArn != "" {

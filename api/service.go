@@ -25,6 +25,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/api/store"
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 )
 
@@ -48,9 +49,12 @@ type Options struct {
 	Store     store.Store // nil: a new in-memory store
 	Clock     clock.Clock // for creation and update dates; nil: the real clock
 	Logger    *zap.Logger // nil: no logs
-	Region    string      // default us-east-1
-	AccountID string      // default 123456789012
-	Partition string      // default aws
+	// Region is the default region, for unsigned requests and in-process calls; a signed
+	// request's resources live in the region of its SigV4 credential scope. Default us-east-1.
+	Region    string
+	AccountID string // default 123456789012
+	// Partition overrides the default region's partition (else derived from the region).
+	Partition string
 	// Rand picks alias routes and generates ids; nil: a random source.
 	Rand *rand.Rand
 	// Observers hear about every execution status change (see Observer).
@@ -120,9 +124,6 @@ func New(o Options) (*Service, error) {
 	}
 	if s.account == "" {
 		s.account = "123456789012"
-	}
-	if s.partition == "" {
-		s.partition = "aws"
 	}
 	if s.rand == nil {
 		s.rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
@@ -327,7 +328,11 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, &Error{Code: CodeValidationException, Message: "Request entity too large", Status: http.StatusRequestEntityTooLarge})
 		return
 	}
-	out, err := f(s, r.Context(), body)
+	ctx := r.Context()
+	if sc, ok := awsproto.ScopeOf(r); ok {
+		ctx = withRegion(ctx, sc.Region)
+	}
+	out, err := f(s, ctx, body)
 	if err != nil {
 		e := apiError(err)
 		if e.Code == CodeInternalFailure {

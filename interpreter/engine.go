@@ -237,6 +237,23 @@ func jitterSource(p StartParams) *rand.Rand {
 // Arn returns the execution ARN.
 func (x *Execution) Arn() string { return x.p.ExecutionArn }
 
+// region is the execution's region, read from its ARN (arn:<partition>:states:<region>:...):
+// an execution runs in the region of its state machine, whatever the engine's default.
+func (x *Execution) region() string {
+	if f := strings.SplitN(x.p.ExecutionArn, ":", 5); len(f) == 5 && f[0] == "arn" && f[3] != "" {
+		return f[3]
+	}
+	return x.e.cfg.Region
+}
+
+// partition is the execution's ARN partition (aws, aws-cn, aws-us-gov, ...).
+func (x *Execution) partition() string {
+	if f := strings.SplitN(x.p.ExecutionArn, ":", 3); len(f) == 3 && f[0] == "arn" && f[1] != "" {
+		return f[1]
+	}
+	return "aws"
+}
+
 // Done is closed when the execution has finished.
 func (x *Execution) Done() <-chan struct{} {
 	x.mu.Lock()
