@@ -45,10 +45,10 @@ type EngineFactory func(activityExists func(arn string) bool) Engine
 
 // Options configures a Service.
 type Options struct {
-	Engine    EngineFactory
-	Store     store.Store // nil: a new in-memory store
-	Clock     clock.Clock // for creation and update dates; nil: the real clock
-	Logger    *zap.Logger // nil: no logs
+	Engine EngineFactory
+	Store  store.Store // nil: a new in-memory store
+	Clock  clock.Clock // for creation and update dates; nil: the real clock
+	Logger *zap.Logger // nil: no logs
 	// Region is the default region, for unsigned requests and in-process calls; a signed
 	// request's resources live in the region of its SigV4 credential scope. Default us-east-1.
 	Region    string
