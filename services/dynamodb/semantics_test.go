@@ -48,7 +48,7 @@ func TestConditionSemantics(t *testing.T) {
 		// =
 		{"s = :hello", true},
 		{"n = :ten", true},
-		{"n = :tenS", false},    // different types
+		{"n = :tenS", false},     // different types
 		{"nope = :hello", false}, // missing
 		{"t = :true", true},
 		// <>
