@@ -153,6 +153,10 @@ func (s *Service) SendTaskSuccess(ctx context.Context, in *SendTaskSuccessInput)
 	// The engine checks the token before the output, as AWS does: a bad token with a bad
 	// output is InvalidToken.
 	if err := s.engine.SendTaskSuccess(*in.TaskToken, *in.Output); err != nil {
+		if errors.Is(err, ErrTaskOutputBad) {
+			// Jackson's description, never Go's parser text.
+			return nil, newError(CodeInvalidOutput, "Invalid Output: '%s'", jsonProblem(*in.Output))
+		}
 		return nil, err
 	}
 	return &Empty{}, nil

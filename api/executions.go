@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sfnlocal/sfnlocal/api/store"
+	"github.com/sfnlocal/sfnlocal/internal/jackson"
 )
 
 // execution is the live handle of an execution started by this process.
@@ -117,24 +118,32 @@ func checkInput(in *string) (string, error) {
 	if strings.TrimSpace(*in) == "" {
 		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: 'Invalid execution input.'")
 	}
+	if je := jackson.Check(*in); je != nil {
+		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", je.Error())
+	}
 	dec := json.NewDecoder(strings.NewReader(*in))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", jsonErrorText(err))
+		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", jsonProblem(*in))
 	}
 	if _, err := dec.Token(); err == nil {
-		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: 'Unexpected content after the end of the JSON value'")
+		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", jsonProblem(*in))
 	}
 	return *in, nil
 }
 
-func jsonErrorText(err error) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return se.Error()
+// jsonProblem describes why text is not one JSON value in Jackson's words, as AWS does
+// (Go's parser text never reaches a client).
+func jsonProblem(text string) string {
+	if je := jackson.Check(text); je != nil {
+		return je.Error()
 	}
-	return err.Error()
+	// One value, then more content: refused here, as Go's decoder would have to skip it.
+	dec := json.NewDecoder(strings.NewReader(text))
+	var v any
+	_ = dec.Decode(&v)
+	return jackson.At(text, int(dec.InputOffset())+1, "Unexpected content after the end of the JSON value").Error()
 }
 
 func (s *Service) checkStart(in *StartExecutionInput) error {

@@ -173,3 +173,19 @@ func TestControlPlaneFidelity(t *testing.T) {
 		require.Equal(t, *sm.StateMachineArn+":2", *up.StateMachineVersionArn)
 	})
 }
+
+// TestJSONErrorsInJacksonWords: invalid execution input is described as AWS's Jackson parser
+// describes it.
+func TestJSONErrorsInJacksonWords(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t)
+	arn := createSM(t, c, "in", passDef, "")
+	for _, tc := range []struct{ input, msg string }{
+		{`{"a" 1}`, "Invalid State Machine Execution Input: 'Unexpected character ('1' (code 49)): was expecting a colon to separate field name and value\n at [Source: (String)\"{\"a\" 1}\"; line: 1, column: 7]'"},
+		{`nope`, "Invalid State Machine Execution Input: 'Unrecognized token 'nope': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)\"nope\"; line: 1, column: 5]'"},
+	} {
+		_, err := c.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(tc.input)})
+		requireCode(t, err, "InvalidExecutionInput")
+		require.ErrorContains(t, err, tc.msg)
+	}
+}
