@@ -248,6 +248,7 @@ func (s *Service) start(in *StartExecutionInput, sync bool) (*execution, error) 
 		s.runs.Store(arn, ex)
 	}
 	s.running[t.sm.Arn]++
+	s.logs.watch(rec, run)
 	s.notify.post(ExecutionStatus{
 		ExecutionArn: arn, StateMachineArn: t.sm.Arn, Name: name, Status: "RUNNING", Express: express,
 		StartDate: rec.StartDate, Input: input, Run: run,
@@ -268,6 +269,7 @@ func (s *Service) finishLocked(ex *execution) {
 		s.store.PutExecution(rec)
 	}
 	s.notify.post(statusOf(ex))
+	s.logs.deliver()
 	smArn := rec.StateMachineArn
 	s.running[smArn]--
 	if s.running[smArn] <= 0 {
@@ -736,6 +738,7 @@ func (s *Service) RedriveExecution(ctx context.Context, in *RedriveExecutionInpu
 	rec = ex.rec
 	fillOutcome(&rec, ex.run)
 	s.store.PutExecution(rec)
+	s.logs.watch(rec, ex.run)
 	s.notify.post(statusOf(ex))
 	s.log.Debug("execution redriven", fieldExecution(rec.Arn))
 	return &RedriveExecutionOutput{RedriveDate: ts(date)}, nil

@@ -59,6 +59,9 @@ type Options struct {
 	Rand *rand.Rand
 	// Observers hear about every execution status change (see Observer).
 	Observers []Observer
+	// Logs receives the history events of executions whose state machine has a
+	// loggingConfiguration; nil: none are delivered.
+	Logs LogSink
 }
 
 // Service is the Step Functions API. Create it with New, serve Handler, and Close it to stop
@@ -90,6 +93,7 @@ type Service struct {
 
 	handler http.Handler
 	notify  *notifier
+	logs    *shipper
 	// pageKey signs pagination tokens.
 	pageKey [32]byte
 }
@@ -109,6 +113,7 @@ func New(o Options) (*Service, error) {
 		rand:      o.Rand,
 		running:   map[string]int{},
 		notify:    newNotifier(o.Observers),
+		logs:      newShipper(o.Logs),
 	}
 	if s.store == nil {
 		s.store = store.NewMemory()
@@ -144,6 +149,10 @@ func (s *Service) Close() {
 	s.engine.Close()
 	s.notify.flush()
 }
+
+// DeliverLogs sends the CloudWatch Logs events of every logging execution's history so far to
+// the LogSink (the logs fake calls it before each read).
+func (s *Service) DeliverLogs() { s.logs.deliver() }
 
 // FlushObservers waits until every status change so far has reached the Observers (tests use it
 // before reading what an observer saw).

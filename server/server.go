@@ -29,6 +29,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/services/dynamodb"
 	"github.com/sfnlocal/sfnlocal/services/events"
 	"github.com/sfnlocal/sfnlocal/services/lambda"
+	"github.com/sfnlocal/sfnlocal/services/logs"
 	"github.com/sfnlocal/sfnlocal/services/sns"
 	"github.com/sfnlocal/sfnlocal/services/sqs"
 )
@@ -48,6 +49,7 @@ type Server struct {
 	sqs    *sqs.Service
 	dynamo *dynamodb.Service
 	events *events.Service
+	logs   *logs.Service
 	// manual is the clock that POST /_sfnlocal/time moves in --time manual; nil otherwise.
 	manual *clock.Manual
 	// services is the clock of the real work behind Tasks (wall or scaled).
@@ -74,6 +76,8 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		return nil, fmt.Errorf("server: address %q: %w", cfg.Addr, err)
 	}
 	s := &Server{cfg: cfg, log: logger, manual: mode.Manual, services: base}
+	s.logs = logs.New(logs.Config{Clock: base, Logger: logger.Named("logs"), Region: cfg.Region, AccountID: cfg.AccountID})
+	s.logs.CreateLogGroup(cfg.Region, batch.LogGroup)
 
 	s.lambda, err = lambda.New(lambda.Config{
 		Clock: clock.Real(), Logger: logger.Named("lambda"), Region: cfg.Region, AccountID: cfg.AccountID,
@@ -99,7 +103,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	s.batch, err = batch.New(batch.Config{
 		Clock: base, Logger: logger.Named("batch"), Region: cfg.Region, AccountID: cfg.AccountID,
 		Runner: runner, AllowPrivileged: cfg.AllowPrivileged, AllowHostMounts: cfg.AllowHostMounts,
-		EndpointURL: "http://" + net.JoinHostPort(containerHost, port),
+		EndpointURL: "http://" + net.JoinHostPort(containerHost, port), Logs: s.logs,
 	})
 	if err != nil {
 		s.lambda.Close()
@@ -136,11 +140,14 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		Logger:    logger.Named("api"),
 		Region:    cfg.Region,
 		AccountID: cfg.AccountID,
+		Logs:      executionLogs{s.logs},
 	})
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
+	// Executions' logs are shipped whenever someone reads CloudWatch Logs.
+	s.logs.Before(s.sfn.DeliverLogs)
 	// Nested workflows: registered once the Service exists, before anything is served.
 	tasks["states"], tasks["aws-sdk:sfn"] = s.sfn.Integration(), s.sfn.SDKIntegration()
 	s.handler = s.route()
@@ -151,7 +158,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 // the service named in the request's SigV4 credential scope when it is signed, else (curl,
 // unsigned clients) by the shape of the request.
 func (s *Server) route() http.Handler {
-	sfnH, lambdaH, batchH, logsH, snsH := s.sfn.Handler(), s.lambda.Handler(), s.batch.Handler(), s.batch.LogsHandler(), s.sns.Handler()
+	sfnH, lambdaH, batchH, logsH, snsH := s.sfn.Handler(), s.lambda.Handler(), s.batch.Handler(), s.logs.Handler(), s.sns.Handler()
 	sqsH, eventsH := s.sqs.Handler(), s.events.Handler()
 	dynamoH := s.dynamo.Handler()
 	// bySigningName maps a SigV4 signing name to its handler; add a service here.
@@ -202,6 +209,19 @@ func (s *Server) route() http.Handler {
 		}
 	})
 }
+
+// executionLogs adapts the CloudWatch Logs fake to the Step Functions API's LogSink.
+type executionLogs struct{ l *logs.Service }
+
+func (e executionLogs) Append(groupArn, stream string, events []api.LogRecord) {
+	name, region := e.l.GroupName(groupArn)
+	for _, ev := range events {
+		e.l.Append(region, name, stream, ev.Timestamp, ev.Message)
+	}
+}
+
+// Logs is the CloudWatch Logs fake, holding executions' and Batch jobs' logs.
+func (s *Server) Logs() *logs.Service { return s.logs }
 
 // Handler routes every request to its service.
 func (s *Server) Handler() http.Handler { return s.handler }
