@@ -219,7 +219,9 @@ func errStreamNotFound() *Error {
 	return errf("ResourceNotFoundException", "The specified log stream does not exist.")
 }
 
-func errToken() *Error { return errf("InvalidParameterException", "The specified nextToken is invalid.") }
+func errToken() *Error {
+	return errf("InvalidParameterException", "The specified nextToken is invalid.")
+}
 
 // Handler serves the CloudWatch Logs API (awsJson1_1, POST with X-Amz-Target
 // Logs_20140328.<Operation>).

@@ -376,7 +376,9 @@ func (s *Service) filterLogEvents(region string, in *struct {
 	if perr != nil {
 		return nil, perr
 	}
-	sort.Slice(searched, func(i, j int) bool { return searched[i]["logStreamName"].(string) < searched[j]["logStreamName"].(string) })
+	sort.Slice(searched, func(i, j int) bool {
+		return searched[i]["logStreamName"].(string) < searched[j]["logStreamName"].(string)
+	})
 	return withToken(map[string]any{"events": nonNil(items), "searchedLogStreams": nonNil(searched)}, "nextToken", next), nil
 }
 
