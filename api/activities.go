@@ -33,6 +33,9 @@ func (s *Service) CreateActivity(ctx context.Context, in *CreateActivityInput) (
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkKey(ctx, in.EncryptionConfiguration); err != nil {
+		return nil, err
+	}
 	arn := s.activityArn(ctx, *in.Name)
 	if len(in.Tags) > 50 {
 		return nil, &Error{Code: CodeTooManyTags, Message: "Too many tags: the maximum is 50", ResourceName: arn}

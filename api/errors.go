@@ -24,6 +24,7 @@ const (
 	CodeInvalidEncryptionConfiguration = "InvalidEncryptionConfiguration"
 	CodeInvalidExecutionInput          = "InvalidExecutionInput"
 	CodeInvalidLoggingConfiguration    = "InvalidLoggingConfiguration"
+	CodeKmsInvalidState                = "KmsInvalidStateException"
 	CodeInvalidName                    = "InvalidName"
 	CodeInvalidOutput                  = "InvalidOutput"
 	CodeInvalidToken                   = "InvalidToken"

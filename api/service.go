@@ -59,6 +59,9 @@ type Options struct {
 	Rand *rand.Rand
 	// Observers hear about every execution status change (see Observer).
 	Observers []Observer
+	// Keys resolves customer managed KMS keys named by encryptionConfiguration; nil: such
+	// keys are not checked.
+	Keys KeyResolver
 	// Logs receives the history events of executions whose state machine has a
 	// loggingConfiguration; nil: none are delivered.
 	Logs LogSink
@@ -94,6 +97,7 @@ type Service struct {
 	handler http.Handler
 	notify  *notifier
 	logs    *shipper
+	keys    KeyResolver
 	// pageKey signs pagination tokens.
 	pageKey [32]byte
 }
@@ -114,6 +118,7 @@ func New(o Options) (*Service, error) {
 		running:   map[string]int{},
 		notify:    newNotifier(o.Observers),
 		logs:      newShipper(o.Logs),
+		keys:      o.Keys,
 	}
 	if s.store == nil {
 		s.store = store.NewMemory()

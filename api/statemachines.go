@@ -111,6 +111,28 @@ func encryptionJSON(c *EncryptionConfiguration) (string, error) {
 	return string(b), err
 }
 
+// KeyResolver finds a KMS key by key id, key ARN, alias name or alias ARN in a region: its
+// ARN and KeyState (Enabled, Disabled, PendingDeletion); ok is false when there is none.
+type KeyResolver interface {
+	KeyInfo(region, keyID string) (arn, state string, ok bool)
+}
+
+// checkKey checks that a customer managed key exists and is enabled, as AWS checks it when a
+// state machine or activity is created or updated with it.
+func (s *Service) checkKey(ctx context.Context, c *EncryptionConfiguration) error {
+	if c == nil || c.Type == nil || *c.Type != "CUSTOMER_MANAGED_KMS_KEY" || c.KmsKeyID == nil || s.keys == nil {
+		return nil
+	}
+	_, state, ok := s.keys.KeyInfo(s.regionOf(ctx), *c.KmsKeyID)
+	switch {
+	case !ok:
+		return newError(CodeInvalidEncryptionConfiguration, "Invalid Encryption Configuration: KMS key '%s' does not exist or is not accessible", *c.KmsKeyID)
+	case state != "Enabled":
+		return newError(CodeKmsInvalidState, "The KMS key '%s' is not in a valid state: %s", *c.KmsKeyID, state)
+	}
+	return nil
+}
+
 // defaultEncryption is what Describe* show for a resource created without an encryption
 // configuration.
 const defaultEncryption = `{"type":"AWS_OWNED_KEY"}`
@@ -168,6 +190,9 @@ func (s *Service) CreateStateMachine(ctx context.Context, in *CreateStateMachine
 	}
 	encryption, err := encryptionJSON(in.EncryptionConfiguration)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkKey(ctx, in.EncryptionConfiguration); err != nil {
 		return nil, err
 	}
 	tracing := tracingJSON(in.TracingConfiguration)
@@ -327,6 +352,9 @@ func (s *Service) UpdateStateMachine(ctx context.Context, in *UpdateStateMachine
 	}
 	if in.EncryptionConfiguration != nil {
 		if encryption, err = encryptionJSON(in.EncryptionConfiguration); err != nil {
+			return nil, err
+		}
+		if err := s.checkKey(ctx, in.EncryptionConfiguration); err != nil {
 			return nil, err
 		}
 	}

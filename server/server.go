@@ -1,7 +1,9 @@
 // Package server composes everything sfnlocal serves on its one port: the Step Functions API
-// (api), the Lambda simulator (services/lambda), the Batch simulator with its CloudWatch Logs
-// subset (services/batch on Docker), and the SNS, SQS, EventBridge and DynamoDB fakes
-// (services/sns, services/sqs, services/events, services/dynamodb),
+// (api), the Lambda simulator (services/lambda), the Batch simulator (services/batch on
+// Docker), the CloudWatch Logs fake both write to (services/logs), the SNS, SQS, EventBridge
+// and DynamoDB fakes (services/sns, services/sqs, services/events, services/dynamodb), and
+// the IAM, STS and KMS fakes setup scripts call first (services/iam, services/sts,
+// services/kms),
 // with the interpreter calling the simulators through the interpreter/task registry.
 //
 // It exists as a package, not inside cmd/sfnlocal, so that the binary and the Go test helper
@@ -28,10 +30,13 @@ import (
 	"github.com/sfnlocal/sfnlocal/services/batch/docker"
 	"github.com/sfnlocal/sfnlocal/services/dynamodb"
 	"github.com/sfnlocal/sfnlocal/services/events"
+	"github.com/sfnlocal/sfnlocal/services/iam"
+	"github.com/sfnlocal/sfnlocal/services/kms"
 	"github.com/sfnlocal/sfnlocal/services/lambda"
 	"github.com/sfnlocal/sfnlocal/services/logs"
 	"github.com/sfnlocal/sfnlocal/services/sns"
 	"github.com/sfnlocal/sfnlocal/services/sqs"
+	"github.com/sfnlocal/sfnlocal/services/sts"
 )
 
 // ShutdownGrace bounds how long a graceful shutdown waits for requests in flight (a
@@ -50,6 +55,9 @@ type Server struct {
 	dynamo *dynamodb.Service
 	events *events.Service
 	logs   *logs.Service
+	iam    *iam.Service
+	sts    *sts.Service
+	kms    *kms.Service
 	// manual is the clock that POST /_sfnlocal/time moves in --time manual; nil otherwise.
 	manual *clock.Manual
 	// services is the clock of the real work behind Tasks (wall or scaled).
@@ -78,6 +86,9 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, log: logger, manual: mode.Manual, services: base}
 	s.logs = logs.New(logs.Config{Clock: base, Logger: logger.Named("logs"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.logs.CreateLogGroup(cfg.Region, batch.LogGroup)
+	s.iam = iam.New(iam.Config{Clock: base, Logger: logger.Named("iam"), Region: cfg.Region, AccountID: cfg.AccountID})
+	s.sts = sts.New(sts.Config{Clock: base, Logger: logger.Named("sts"), Region: cfg.Region, AccountID: cfg.AccountID})
+	s.kms = kms.New(kms.Config{Clock: base, Logger: logger.Named("kms"), Region: cfg.Region, AccountID: cfg.AccountID})
 
 	s.lambda, err = lambda.New(lambda.Config{
 		Clock: clock.Real(), Logger: logger.Named("lambda"), Region: cfg.Region, AccountID: cfg.AccountID,
@@ -141,6 +152,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		Region:    cfg.Region,
 		AccountID: cfg.AccountID,
 		Logs:      executionLogs{s.logs},
+		Keys:      s.kms,
 	})
 	if err != nil {
 		s.Close()
@@ -161,6 +173,7 @@ func (s *Server) route() http.Handler {
 	sfnH, lambdaH, batchH, logsH, snsH := s.sfn.Handler(), s.lambda.Handler(), s.batch.Handler(), s.logs.Handler(), s.sns.Handler()
 	sqsH, eventsH := s.sqs.Handler(), s.events.Handler()
 	dynamoH := s.dynamo.Handler()
+	iamH, stsH, kmsH := s.iam.Handler(), s.sts.Handler(), s.kms.Handler()
 	// bySigningName maps a SigV4 signing name to its handler; add a service here.
 	bySigningName := map[string]http.Handler{
 		"states":   sfnH,
@@ -171,6 +184,9 @@ func (s *Server) route() http.Handler {
 		"sqs":      sqsH,
 		"dynamodb": dynamoH,
 		"events":   eventsH,
+		"iam":      iamH,
+		"sts":      stsH,
+		"kms":      kmsH,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if sc, ok := awsproto.ScopeOf(r); ok && !strings.HasPrefix(r.URL.Path, "/_sfnlocal/") {
@@ -183,6 +199,12 @@ func (s *Server) route() http.Handler {
 		switch {
 		case r.URL.Path == TimePath:
 			s.serveTime(w, r)
+		case iam.Actions[awsproto.QueryAction(r)]:
+			iamH.ServeHTTP(w, r)
+		case sts.Actions[awsproto.QueryAction(r)]:
+			stsH.ServeHTTP(w, r)
+		case kms.IsKMSRequest(r):
+			kmsH.ServeHTTP(w, r)
 		case api.IsStepFunctionsRequest(r):
 			sfnH.ServeHTTP(w, r)
 		case strings.HasPrefix(target, "Logs_20140328."):
@@ -219,6 +241,12 @@ func (e executionLogs) Append(groupArn, stream string, events []api.LogRecord) {
 		e.l.Append(region, name, stream, ev.Timestamp, ev.Message)
 	}
 }
+
+// IAM is the IAM fake.
+func (s *Server) IAM() *iam.Service { return s.iam }
+
+// KMS is the KMS fake.
+func (s *Server) KMS() *kms.Service { return s.kms }
 
 // Logs is the CloudWatch Logs fake, holding executions' and Batch jobs' logs.
 func (s *Server) Logs() *logs.Service { return s.logs }
