@@ -28,9 +28,7 @@ func (p *parser) checkCredentials(obj map[string]any, loc string, jsonata bool) 
 				p.add(CodeSchema, loc, "The value for the field 'RoleArn' must be a STRING")
 			}
 		case k == "RoleArn.$" && !jsonata:
-			if _, isStr := fv.(string); !isStr {
-				p.add(CodeSchema, loc, "The value for the field 'RoleArn.$' must be a STRING")
-			}
+			// A path or intrinsic function: the payload template checks it.
 		default:
 			p.add(CodeSchema, loc, "Field '%s' is not supported", k)
 		}

@@ -81,7 +81,7 @@ func TestParseDiagnostics(t *testing.T) {
 		{name: "Credentials without RoleArn", def: `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Credentials":{"Role":"r","RoleArn.$":5},"End":true}}}`,
 			want: []Diagnostic{
 				{SeverityError, CodeSchema, "Field 'Role' is not supported", "/States/T/Credentials"},
-				{SeverityError, CodeSchema, "The value for the field 'RoleArn.$' must be a STRING", "/States/T/Credentials"},
+				{SeverityError, CodeSchema, "The value for the field 'RoleArn.$' must be a valid JSONPath or a valid intrinsic function call", "/States/T/Credentials"},
 			}},
 		{name: "Credentials in JSONata", def: `{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Credentials":{"RoleArn.$":"$.r"},"End":true}}}`,
 			want: []Diagnostic{

@@ -78,11 +78,8 @@ func WriteQueryError(w http.ResponseWriter, xmlns string, e *QueryError) {
 	_, _ = w.Write(b.Bytes())
 }
 
-func escape(s string) string {
-	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
-}
+// escape escapes XML text as AWS does: &, < and > only (apostrophes and quotes stay).
+var escape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
 
 // QueryAction returns the Action of an unsigned query-protocol request (a form POST, or a GET
 // with the parameters in the URL), "" for anything else. It parses r's form.
