@@ -238,7 +238,9 @@ type executionLogs struct{ l *logs.Service }
 func (e executionLogs) Append(groupArn, stream string, events []api.LogRecord) {
 	name, region := e.l.GroupName(groupArn)
 	for _, ev := range events {
-		e.l.Append(region, name, stream, ev.Timestamp, ev.Message)
+		if !e.l.Append(region, name, stream, ev.Timestamp, ev.Message) {
+			return // the group is gone: AWS drops the events
+		}
 	}
 }
 

@@ -103,7 +103,7 @@ func (s *Service) pumpLogs(ctx context.Context, id, stream string) {
 			msg, now := strings.TrimSuffix(line, "\n"), s.nowMillis()
 			s.logs.append(stream, msg, now)
 			if s.cfg.Logs != nil {
-				s.cfg.Logs.Append(s.cfg.Region, LogGroup, stream, now, msg)
+				_ = s.cfg.Logs.Append(s.cfg.Region, LogGroup, stream, now, msg)
 			}
 		}
 		if err != nil {

@@ -493,7 +493,7 @@ func (s *Service) startLocked(j *job, ce *computeEnv) {
 	j.d.Container.LogStreamName = stream
 	s.logs.create(stream, s.nowMillis())
 	if s.cfg.Logs != nil {
-		s.cfg.Logs.Append(s.cfg.Region, LogGroup, stream, s.nowMillis()) // creates the stream
+		_ = s.cfg.Logs.Append(s.cfg.Region, LogGroup, stream, s.nowMillis()) // creates the stream
 	}
 	spec := s.specLocked(j)
 	s.wg.Add(1)

@@ -51,9 +51,10 @@ type Config struct {
 	Logs LogSink
 }
 
-// LogSink receives job output lines as CloudWatch Logs events (Unix milliseconds).
+// LogSink receives job output lines as CloudWatch Logs events (Unix milliseconds); ok is
+// false when the group does not exist (the lines are then lost, as on AWS).
 type LogSink interface {
-	Append(region, group, stream string, timestamp int64, messages ...string)
+	Append(region, group, stream string, timestamp int64, messages ...string) (ok bool)
 }
 
 // Service is the Batch simulator: resources, jobs, their containers and logs.

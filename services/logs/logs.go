@@ -130,12 +130,16 @@ func (s *Service) CreateLogGroup(region, name string) {
 	s.mu.Unlock()
 }
 
-// Append adds messages, all at timestamp (Unix milliseconds), to a stream, creating the group
-// and the stream when they do not exist.
-func (s *Service) Append(region, groupName, streamName string, timestamp int64, messages ...string) {
+// Append adds messages, all at timestamp (Unix milliseconds), to a stream, creating the
+// stream when it does not exist. ok is false, and nothing is written, when the group does not
+// exist: as on AWS, logs sent to a deleted group are lost.
+func (s *Service) Append(region, groupName, streamName string, timestamp int64, messages ...string) (ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := s.groupLocked(region, groupName, true)
+	g := s.groupLocked(region, groupName, false)
+	if g == nil {
+		return false
+	}
 	st := g.streams[streamName]
 	now := s.now()
 	if st == nil {
@@ -157,6 +161,7 @@ func (s *Service) Append(region, groupName, streamName string, timestamp int64, 
 			}
 		}
 	}
+	return true
 }
 
 // Events returns a copy of a stream's events (nil when it does not exist), for tests and

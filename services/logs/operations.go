@@ -247,7 +247,7 @@ func (s *Service) putLogEvents(region string, in *struct {
 		return nil, err
 	}
 	for _, e := range in.LogEvents {
-		s.Append(g.region, g.name, in.LogStreamName, e.Timestamp, e.Message)
+		_ = s.Append(g.region, g.name, in.LogStreamName, e.Timestamp, e.Message)
 	}
 	return map[string]any{"nextSequenceToken": strconv.FormatInt(s.now(), 10)}, nil
 }
