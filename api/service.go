@@ -18,6 +18,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,6 +28,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/api/store"
 	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/jackson"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of Step Functions requests.
@@ -297,14 +299,38 @@ func decode(body []byte, in any) error {
 	if body[0] != '{' {
 		return newError(CodeSerialization, "Start of structure or map found where not expected.")
 	}
+	if je := jackson.Check(string(body)); je != nil {
+		// Coral's parser is Jackson: describe the syntax error in its words, never Go's.
+		return newError(CodeSerialization, "%s", je.Message)
+	}
 	if err := json.Unmarshal(body, in); err != nil {
 		var te *json.UnmarshalTypeError
 		if ok := asTypeError(err, &te); ok {
-			return newError(CodeSerialization, "Unexpected value type for member '%s': expected %s", te.Field, te.Type)
+			return newError(CodeSerialization, "Unexpected value type for member '%s': expected %s", te.Field, wireType(te.Type.Kind()))
 		}
-		return newError(CodeSerialization, "Malformed request body: %s", err.Error())
+		return newError(CodeSerialization, "Malformed request body")
 	}
 	return nil
+}
+
+// wireType names a member's expected JSON type without Go's type names.
+func wireType(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Pointer:
+		return "a value"
+	}
+	return "a structure"
 }
 
 func asTypeError(err error, te **json.UnmarshalTypeError) bool {
