@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -30,6 +31,8 @@ func TestRecordedExpressLogs(t *testing.T) {
 	cases, err := conformance.LoadCases(dir)
 	require.NoError(t, err)
 	ran := 0
+	var passed atomic.Int32
+	t.Cleanup(func() { t.Logf("conformance express logs: %d/%d passed", passed.Load(), ran) })
 	for _, c := range cases {
 		if c.Expected.Source != "express_logs_end_event" || c.Tier != "pure" {
 			continue
@@ -88,6 +91,7 @@ func TestRecordedExpressLogs(t *testing.T) {
 				r.Cause, r.HasCause = v, true
 			}
 			require.NoError(t, conformance.NewComparer(c).Compare(r))
+			passed.Add(1)
 		})
 	}
 	require.NotZero(t, ran, "no express_logs_end_event case found")
@@ -109,6 +113,8 @@ func TestRecordedLogsCases(t *testing.T) {
 	cases, err := conformance.LoadCases(dir)
 	require.NoError(t, err)
 	ran := 0
+	var passed atomic.Int32
+	t.Cleanup(func() { t.Logf("conformance logs: %d/%d passed", passed.Load(), ran) })
 	for _, c := range cases {
 		if c.Category != "logs" || c.Tier != "pure" {
 			continue
@@ -164,6 +170,7 @@ func TestRecordedLogsCases(t *testing.T) {
 				r.Events = append(r.Events, b)
 			}
 			require.NoError(t, conformance.NewComparer(c).Compare(r))
+			passed.Add(1)
 		})
 	}
 	require.NotZero(t, ran)
