@@ -269,7 +269,7 @@ func (s *Service) finishLocked(ex *execution) {
 		s.store.PutExecution(rec)
 	}
 	s.notify.post(statusOf(ex))
-	s.logs.deliver()
+	s.logs.finish(rec.Arn)
 	smArn := rec.StateMachineArn
 	s.running[smArn]--
 	if s.running[smArn] <= 0 {

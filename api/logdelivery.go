@@ -109,13 +109,34 @@ func (sh *shipper) deliver() {
 	}
 	sh.mu.Unlock()
 	for _, s := range all {
-		if done := s.ship(sh.sink); done {
-			sh.mu.Lock()
-			if sh.live[s.arn] == s {
-				delete(sh.live, s.arn)
-				sh.sent[s.arn] = s.sent
-			}
-			sh.mu.Unlock()
+		sh.shipOne(s)
+	}
+}
+
+// finish sends the rest of one execution's events once it has ended.
+func (sh *shipper) finish(arn string) {
+	if sh == nil {
+		return
+	}
+	sh.mu.Lock()
+	s := sh.live[arn]
+	sh.mu.Unlock()
+	if s != nil {
+		sh.shipOne(s)
+	}
+}
+
+func (sh *shipper) shipOne(s *shipment) {
+	if done := s.ship(sh.sink); !done {
+		return
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.live[s.arn] == s {
+		delete(sh.live, s.arn)
+		if strings.Contains(s.arn, ":execution:") {
+			// Only Standard executions can be redriven: remember where their logs stopped.
+			sh.sent[s.arn] = s.sent
 		}
 	}
 }
