@@ -222,19 +222,33 @@ func logEvent(b []byte, execArn, redrives, level string, includeData bool) (LogR
 }
 
 // withoutData removes the execution data (input, output) from an event's details, as
-// includeExecutionData=false asks.
+// includeExecutionData=false asks, keeping the other members in their order.
 func withoutData(details []byte) json.RawMessage {
-	var d map[string]json.RawMessage
-	if json.Unmarshal(details, &d) != nil {
+	dec := json.NewDecoder(bytes.NewReader(details))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return details
 	}
-	delete(d, "input")
-	delete(d, "output")
-	b, err := marshal(d)
-	if err != nil {
-		return details
+	out := []byte{'{'}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return details
+		}
+		k, _ := t.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return details
+		}
+		if k == "input" || k == "output" {
+			continue
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		kb, _ := json.Marshal(k)
+		out = append(append(append(out, kb...), ':'), v...)
 	}
-	return b
+	return append(out, '}')
 }
 
 // logsAt reports whether a history event of type typ is logged at level: ALL logs every

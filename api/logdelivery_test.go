@@ -49,7 +49,7 @@ func TestLogEventFormat(t *testing.T) {
 	require.Equal(t, `{"id":"3","type":"TaskSucceeded","details":{"resourceType":"lambda","resource":"invoke","output":"{\"a\":1}","outputDetails":{"truncated":false}},"previous_event_id":"2","event_timestamp":"1767323045678","execution_arn":"arn:aws:states:us-east-1:1:execution:m:e","redrive_count":"0"}`, rec.Message)
 	rec, ok = logEvent([]byte(ev), "arn:x", "1", "ALL", false)
 	require.True(t, ok)
-	require.Contains(t, rec.Message, `"details":{"outputDetails":{"truncated":false},"resource":"invoke","resourceType":"lambda"}`)
+	require.Contains(t, rec.Message, `"details":{"resourceType":"lambda","resource":"invoke","outputDetails":{"truncated":false}}`)
 	_, ok = logEvent([]byte(ev), "arn:x", "0", "ERROR", true)
 	require.False(t, ok)
 }

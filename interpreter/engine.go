@@ -240,18 +240,37 @@ func (x *Execution) Arn() string { return x.p.ExecutionArn }
 // region is the execution's region, read from its ARN (arn:<partition>:states:<region>:...):
 // an execution runs in the region of its state machine, whatever the engine's default.
 func (x *Execution) region() string {
-	if f := strings.SplitN(x.p.ExecutionArn, ":", 5); len(f) == 5 && f[0] == "arn" && f[3] != "" {
-		return f[3]
+	if r := arnField(x.p.ExecutionArn, 3); r != "" {
+		return r
 	}
 	return x.e.cfg.Region
 }
 
 // partition is the execution's ARN partition (aws, aws-cn, aws-us-gov, ...).
 func (x *Execution) partition() string {
-	if f := strings.SplitN(x.p.ExecutionArn, ":", 3); len(f) == 3 && f[0] == "arn" && f[1] != "" {
-		return f[1]
+	if p := arnField(x.p.ExecutionArn, 1); p != "" {
+		return p
 	}
 	return "aws"
+}
+
+// arnField returns the n-th colon-separated field of an ARN ("" when absent), without
+// allocating.
+func arnField(arn string, n int) string {
+	if !strings.HasPrefix(arn, "arn:") {
+		return ""
+	}
+	for i := 0; i < n; i++ {
+		j := strings.IndexByte(arn, ':')
+		if j < 0 {
+			return ""
+		}
+		arn = arn[j+1:]
+	}
+	if j := strings.IndexByte(arn, ':'); j >= 0 {
+		return arn[:j]
+	}
+	return ""
 }
 
 // Done is closed when the execution has finished.
