@@ -118,9 +118,6 @@ func checkInput(in *string) (string, error) {
 	if strings.TrimSpace(*in) == "" {
 		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: 'Invalid execution input.'")
 	}
-	if je := jackson.Check(*in); je != nil {
-		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", je.Error())
-	}
 	dec := json.NewDecoder(strings.NewReader(*in))
 	dec.UseNumber()
 	var v any

@@ -53,3 +53,13 @@ func TestLogEventFormat(t *testing.T) {
 	_, ok = logEvent([]byte(ev), "arn:x", "0", "ERROR", true)
 	require.False(t, ok)
 }
+
+// BenchmarkLogEvent is the cost of turning one history event into its CloudWatch Logs event.
+func BenchmarkLogEvent(b *testing.B) {
+	ev := []byte(`{"id":3,"previousEventId":2,"timestamp":1767323045.678,"type":"TaskSucceeded","taskSucceededEventDetails":{"resourceType":"lambda","resource":"invoke","output":"{\"a\":1}","outputDetails":{"truncated":false}}}`)
+	for b.Loop() {
+		if _, ok := logEvent(ev, "arn:aws:states:us-east-1:1:execution:m:e", "0", "ALL", true); !ok {
+			b.Fatal("not logged")
+		}
+	}
+}

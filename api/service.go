@@ -299,11 +299,11 @@ func decode(body []byte, in any) error {
 	if body[0] != '{' {
 		return newError(CodeSerialization, "Start of structure or map found where not expected.")
 	}
-	if je := jackson.Check(string(body)); je != nil {
-		// Coral's parser is Jackson: describe the syntax error in its words, never Go's.
-		return newError(CodeSerialization, "%s", je.Message)
-	}
 	if err := json.Unmarshal(body, in); err != nil {
+		if je := jackson.Check(string(body)); je != nil {
+			// Coral's parser is Jackson: describe the syntax error in its words, never Go's.
+			return newError(CodeSerialization, "%s", je.Message)
+		}
 		var te *json.UnmarshalTypeError
 		if ok := asTypeError(err, &te); ok {
 			return newError(CodeSerialization, "Unexpected value type for member '%s': expected %s", te.Field, wireType(te.Type.Kind()))

@@ -88,3 +88,24 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCheckDefinition scans a valid 40-state definition. Callers run Check only once Go's
+// decoder has refused a text, so valid JSON never pays it; this bounds the cost of an error.
+func BenchmarkCheckDefinition(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"StartAt":"S0","States":{`)
+	for i := range 40 {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString(`"S` + string(rune('0'+i%10)) + string(rune('a'+i/10)) + `":{"Type":"Pass","Result":{"a":[1,2.5,-3e2,true,null,"x\n"]},"Next":"S1"}`)
+	}
+	sb.WriteString(`}}`)
+	src := sb.String()
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if Check(src) != nil {
+			b.Fatal("invalid")
+		}
+	}
+}
