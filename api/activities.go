@@ -33,7 +33,10 @@ func (s *Service) CreateActivity(ctx context.Context, in *CreateActivityInput) (
 	if err != nil {
 		return nil, err
 	}
-	arn := s.activityArn(*in.Name)
+	if err := s.checkKey(ctx, in.EncryptionConfiguration); err != nil {
+		return nil, err
+	}
+	arn := s.activityArn(ctx, *in.Name)
 	if len(in.Tags) > 50 {
 		return nil, &Error{Code: CodeTooManyTags, Message: "Too many tags: the maximum is 50", ResourceName: arn}
 	}
@@ -73,7 +76,7 @@ func (s *Service) DescribeActivity(ctx context.Context, in *ActivityArnInput) (*
 	if !ok {
 		return nil, errActivityDoesNotExist(*in.ActivityArn)
 	}
-	return &DescribeActivityOutput{ActivityArn: a.Arn, Name: a.Name, CreationDate: ts(a.CreationDate), EncryptionConfiguration: raw(a.Encryption)}, nil
+	return &DescribeActivityOutput{ActivityArn: a.Arn, Name: a.Name, CreationDate: ts(a.CreationDate), EncryptionConfiguration: encryptionOut(a.Encryption)}, nil
 }
 
 func (s *Service) DeleteActivity(ctx context.Context, in *ActivityArnInput) (*Empty, error) {
@@ -91,7 +94,13 @@ func (s *Service) ListActivities(ctx context.Context, in *ListActivitiesInput) (
 	if err := ck.err(); err != nil {
 		return nil, err
 	}
-	page, next, err := paginate(s, "act", s.store.ListActivities(), func(a store.Activity) string { return a.Arn }, in.MaxResults, in.NextToken)
+	var acts []store.Activity
+	for _, a := range s.store.ListActivities() {
+		if s.inRegion(ctx, a.Arn) {
+			acts = append(acts, a)
+		}
+	}
+	page, next, err := paginate(s, "act"+s.arnPrefix(ctx), acts, func(a store.Activity) string { return a.Arn }, in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +156,10 @@ func (s *Service) SendTaskSuccess(ctx context.Context, in *SendTaskSuccessInput)
 	// The engine checks the token before the output, as AWS does: a bad token with a bad
 	// output is InvalidToken.
 	if err := s.engine.SendTaskSuccess(*in.TaskToken, *in.Output); err != nil {
+		if errors.Is(err, ErrTaskOutputBad) {
+			// Jackson's description, never Go's parser text.
+			return nil, newError(CodeInvalidOutput, "Invalid Output: '%s'", jsonProblem(*in.Output))
+		}
 		return nil, err
 	}
 	return &Empty{}, nil

@@ -142,7 +142,8 @@ func (s *Service) CreateStateMachineAlias(ctx context.Context, in *CreateStateMa
 		return nil, newError(CodeServiceQuotaExceededException, "The maximum number of aliases (100) has been reached for state machine '%s'", smArn)
 	}
 	now := s.clock.Now()
-	s.store.PutAlias(store.Alias{Arn: arn, StateMachineArn: smArn, Name: *in.Name, Description: desc, Routing: routes, CreationDate: now})
+	// AWS reports an alias' updateDate from its creation on.
+	s.store.PutAlias(store.Alias{Arn: arn, StateMachineArn: smArn, Name: *in.Name, Description: desc, Routing: routes, CreationDate: now, UpdateDate: now})
 	return &CreateStateMachineAliasOutput{StateMachineAliasArn: arn, CreationDate: ts(now)}, nil
 }
 

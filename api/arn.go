@@ -1,8 +1,11 @@
 package api
 
 import (
+	"context"
 	"strconv"
 	"strings"
+
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 )
 
 // Resource types in Step Functions ARNs.
@@ -60,20 +63,71 @@ type stateMachineRef struct {
 	Label   string // a Distributed Map label ("name/label")
 }
 
-func (s *Service) smArn(name string) string {
-	return "arn:" + s.partition + ":states:" + s.region + ":" + s.account + ":stateMachine:" + name
+// regionKey carries the region a request was signed for in its context.
+type regionKey struct{}
+
+// withRegion returns ctx carrying region, the region every ARN the request creates is in.
+func withRegion(ctx context.Context, region string) context.Context {
+	return context.WithValue(ctx, regionKey{}, region)
 }
 
-func (s *Service) activityArn(name string) string {
-	return "arn:" + s.partition + ":states:" + s.region + ":" + s.account + ":activity:" + name
+// regionOf is the region of the request behind ctx: its SigV4 credential scope's, else the
+// Service's default (unsigned requests, in-process calls).
+func (s *Service) regionOf(ctx context.Context) string {
+	if r, ok := ctx.Value(regionKey{}).(string); ok && r != "" {
+		return r
+	}
+	return s.region
 }
 
-func (s *Service) executionArn(smName, name string) string {
-	return "arn:" + s.partition + ":states:" + s.region + ":" + s.account + ":execution:" + smName + ":" + name
+// arnPrefix is "arn:<partition>:states:<region>:<account>:" for the request's region.
+func (s *Service) arnPrefix(ctx context.Context) string {
+	region := s.regionOf(ctx)
+	partition := awsproto.Partition(region)
+	if region == s.region && s.partition != "" {
+		partition = s.partition
+	}
+	return "arn:" + partition + ":states:" + region + ":" + s.account + ":"
 }
 
-func (s *Service) expressArn(smName, name, id string) string {
-	return "arn:" + s.partition + ":states:" + s.region + ":" + s.account + ":express:" + smName + ":" + name + ":" + id
+func (s *Service) smArn(ctx context.Context, name string) string {
+	return s.arnPrefix(ctx) + "stateMachine:" + name
+}
+
+func (s *Service) activityArn(ctx context.Context, name string) string {
+	return s.arnPrefix(ctx) + "activity:" + name
+}
+
+// executionArn and expressArn name an execution of the state machine smArn, in its partition,
+// region and account.
+func executionArn(smArn, name string) string {
+	return arnPrefixOf(smArn) + "execution:" + smName(smArn) + ":" + name
+}
+
+func expressArn(smArn, name, id string) string {
+	return arnPrefixOf(smArn) + "express:" + smName(smArn) + ":" + name + ":" + id
+}
+
+// arnPrefixOf returns "arn:<partition>:states:<region>:<account>:" of a states ARN.
+func arnPrefixOf(a string) string {
+	n := 0
+	for i := 0; i < len(a); i++ {
+		if a[i] == ':' {
+			if n++; n == 5 {
+				return a[:i+1]
+			}
+		}
+	}
+	return a
+}
+
+// smName is the last field of an unqualified state machine ARN.
+func smName(a string) string { return a[strings.LastIndexByte(a, ':')+1:] }
+
+// inRegion reports whether a states ARN is in the request's partition and region (lists show
+// only the resources of the region they are asked in).
+func (s *Service) inRegion(ctx context.Context, a string) bool {
+	return strings.HasPrefix(a, s.arnPrefix(ctx))
 }
 
 // parseStateMachineArn resolves a (possibly qualified) state machine ARN.
@@ -99,8 +153,9 @@ func parseStateMachineArn(s string) (stateMachineRef, *Error) {
 	return ref, nil
 }
 
-// checkRoleArn answers InvalidArn for a role ARN that is not an IAM role's
-// ("arn:<partition>:iam::<account>:role/<name>"); nil when in is nil.
+// checkRoleArn answers InvalidArn for a role ARN that is not an IAM role's,
+// arn:<partition>:iam::<account>:role/<path/name>, as CreateStateMachine, UpdateStateMachine
+// and TestState require; nil when in is nil.
 func checkRoleArn(in *string) *Error {
 	if in == nil {
 		return nil
@@ -110,7 +165,7 @@ func checkRoleArn(in *string) *Error {
 	if len(f) < 6 || f[0] != "arn" || f[1] == "" {
 		return errInvalidArn("Invalid ARN prefix: " + s)
 	}
-	if f[2] != "iam" || !strings.HasPrefix(f[5], "role/") || len(f[5]) == len("role/") {
+	if f[2] != "iam" || f[3] != "" || f[4] == "" || !strings.HasPrefix(f[5], "role/") || len(f[5]) == len("role/") {
 		return errInvalidArn("Invalid ARN: " + s)
 	}
 	return nil

@@ -96,8 +96,10 @@ func TestInterpreterEndToEnd(t *testing.T) {
 		tok := <-tokens
 		_, err = c.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: &tok})
 		require.NoError(t, err)
-		_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: &tok, Output: aws.String(`{`)})
+		_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: &tok, Output: aws.String(`{"a":1:2}`)})
 		requireCode(t, err, "InvalidOutput")
+		// Jackson's words, as AWS answers, never Go's parser text.
+		require.ErrorContains(t, err, "Invalid Output: 'Unexpected character (':' (code 58)): was expecting comma to separate Object entries\n at [Source: (String)\"{\"a\":1:2}\"; line: 1, column: 8]'")
 		_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: &tok, Output: aws.String(`{"ok":1}`)})
 		require.NoError(t, err)
 		waitDone(t, c, *st.ExecutionArn)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 )
 
 // Error codes, copied from aws-sdk-go-v2/service/sfn/types/errors.go (ErrorCode methods), plus
@@ -24,6 +23,7 @@ const (
 	CodeInvalidEncryptionConfiguration = "InvalidEncryptionConfiguration"
 	CodeInvalidExecutionInput          = "InvalidExecutionInput"
 	CodeInvalidLoggingConfiguration    = "InvalidLoggingConfiguration"
+	CodeKmsInvalidState                = "KmsInvalidStateException"
 	CodeInvalidName                    = "InvalidName"
 	CodeInvalidOutput                  = "InvalidOutput"
 	CodeInvalidToken                   = "InvalidToken"
@@ -123,7 +123,8 @@ func apiError(err error) *Error {
 	case errors.Is(err, ErrTaskTimedOut):
 		return newError(CodeTaskTimedOut, "Task Timed Out: 'Provided task has timed out'")
 	case errors.Is(err, ErrTaskOutputBad):
-		return newError(CodeInvalidOutput, "Invalid Output: '%s'", strings.TrimPrefix(err.Error(), ErrTaskOutputBad.Error()+": "))
+		// SendTaskSuccess words it in Jackson's terms; this is the fallback, without Go's text.
+		return newError(CodeInvalidOutput, "Invalid Output: 'Output is not valid JSON'")
 	}
 	return &Error{Code: CodeInternalFailure, Message: "An internal error occurred.", Status: http.StatusInternalServerError}
 }

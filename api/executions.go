@@ -12,6 +12,7 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/api/store"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/jackson"
 	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
 )
 
@@ -126,20 +127,25 @@ func checkInput(in *string) (string, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", jsonErrorText(err))
+		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", jsonProblem(*in))
 	}
 	if _, err := dec.Token(); err == nil {
-		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: 'Unexpected content after the end of the JSON value'")
+		return "", newError(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", jsonProblem(*in))
 	}
 	return *in, nil
 }
 
-func jsonErrorText(err error) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return se.Error()
+// jsonProblem describes why text is not one JSON value in Jackson's words, as AWS does
+// (Go's parser text never reaches a client).
+func jsonProblem(text string) string {
+	if je := jackson.Check(text); je != nil {
+		return je.Error()
 	}
-	return err.Error()
+	// One value, then more content: refused here, as Go's decoder would have to skip it.
+	dec := json.NewDecoder(strings.NewReader(text))
+	var v any
+	_ = dec.Decode(&v)
+	return jackson.At(text, int(dec.InputOffset())+1, "Unexpected content after the end of the JSON value").Error()
 }
 
 func (s *Service) checkStart(in *StartExecutionInput) error {
@@ -200,9 +206,9 @@ func (s *Service) startOn(in *StartExecutionInput, sync bool, sched *clock.Sched
 	}
 	var arn string
 	if express {
-		arn = s.expressArn(t.sm.Name, name, s.newID())
+		arn = expressArn(t.sm.Arn, name, s.newID())
 	} else {
-		arn = s.executionArn(t.sm.Name, name)
+		arn = executionArn(t.sm.Arn, name)
 		if old, ok := s.runs.Load(arn); ok {
 			ex := old.(*execution)
 			if ex.run.Status() == "RUNNING" && ex.rec.Input == input {
@@ -250,6 +256,7 @@ func (s *Service) startOn(in *StartExecutionInput, sync bool, sched *clock.Sched
 		s.runs.Store(arn, ex)
 	}
 	s.running[t.sm.Arn]++
+	s.logs.watch(rec, run)
 	s.notify.post(ExecutionStatus{
 		ExecutionArn: arn, StateMachineArn: t.sm.Arn, Name: name, Status: "RUNNING", Express: express,
 		StartDate: rec.StartDate, Input: input, Run: run,
@@ -270,6 +277,7 @@ func (s *Service) finishLocked(ex *execution) {
 		s.store.PutExecution(rec)
 	}
 	s.notify.post(statusOf(ex))
+	s.logs.finish(rec.Arn)
 	smArn := rec.StateMachineArn
 	s.running[smArn]--
 	if s.running[smArn] <= 0 {
@@ -473,7 +481,7 @@ func (s *Service) DescribeStateMachineForExecution(ctx context.Context, in *Desc
 	out := &DescribeStateMachineForExecutionOutput{
 		StateMachineArn: rec.StateMachineArn, Name: name, Definition: rec.Definition, RoleArn: rec.RoleArn,
 		UpdateDate: ts(rec.DefinitionDate), LoggingConfiguration: raw(rec.Logging),
-		TracingConfiguration: raw(rec.Tracing), EncryptionConfiguration: raw(rec.Encryption),
+		TracingConfiguration: raw(rec.Tracing), EncryptionConfiguration: encryptionOut(rec.Encryption),
 		VariableReferences: rec.VariableReferences,
 	}
 	if rec.VersionArn != "" {
@@ -738,6 +746,7 @@ func (s *Service) RedriveExecution(ctx context.Context, in *RedriveExecutionInpu
 	rec = ex.rec
 	fillOutcome(&rec, ex.run)
 	s.store.PutExecution(rec)
+	s.logs.watch(rec, ex.run)
 	s.notify.post(statusOf(ex))
 	s.log.Debug("execution redriven", fieldExecution(rec.Arn))
 	return &RedriveExecutionOutput{RedriveDate: ts(date)}, nil

@@ -341,7 +341,7 @@ func (s *Service) invokeSDK(ctx context.Context, req *task.Request) (any, error)
 				done <- result{err: fmt.Errorf("aws-sdk:sfn:%s failed: %v", req.Action, p)}
 			}
 		}()
-		out, err := f(s, ctx, body)
+		out, err := f(s, withRegion(ctx, req.Region), body)
 		done <- result{out, err}
 	}()
 	var r result

@@ -19,6 +19,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,8 +27,10 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/api/store"
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
+	"github.com/sfnlocal/sfnlocal/internal/jackson"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of Step Functions requests.
@@ -46,17 +49,26 @@ type EngineFactory func(activityExists func(arn string) bool) Engine
 
 // Options configures a Service.
 type Options struct {
-	Engine    EngineFactory
-	Store     store.Store // nil: a new in-memory store
-	Clock     clock.Clock // for creation and update dates; nil: the real clock
-	Logger    *zap.Logger // nil: no logs
-	Region    string      // default us-east-1
-	AccountID string      // default 123456789012
-	Partition string      // default aws
+	Engine EngineFactory
+	Store  store.Store // nil: a new in-memory store
+	Clock  clock.Clock // for creation and update dates; nil: the real clock
+	Logger *zap.Logger // nil: no logs
+	// Region is the default region, for unsigned requests and in-process calls; a signed
+	// request's resources live in the region of its SigV4 credential scope. Default us-east-1.
+	Region    string
+	AccountID string // default 123456789012
+	// Partition overrides the default region's partition (else derived from the region).
+	Partition string
 	// Rand picks alias routes and generates ids; nil: a random source.
 	Rand *rand.Rand
 	// Observers hear about every execution status change (see Observer).
 	Observers []Observer
+	// Keys resolves customer managed KMS keys named by encryptionConfiguration; nil: such
+	// keys are not checked.
+	Keys KeyResolver
+	// Logs receives the history events of executions whose state machine has a
+	// loggingConfiguration; nil: none are delivered.
+	Logs LogSink
 }
 
 // Service is the Step Functions API. Create it with New, serve Handler, and Close it to stop
@@ -88,6 +100,8 @@ type Service struct {
 
 	handler http.Handler
 	notify  *notifier
+	logs    *shipper
+	keys    KeyResolver
 	// pageKey signs pagination tokens.
 	pageKey [32]byte
 }
@@ -107,6 +121,8 @@ func New(o Options) (*Service, error) {
 		rand:      o.Rand,
 		running:   map[string]int{},
 		notify:    newNotifier(o.Observers),
+		logs:      newShipper(o.Logs),
+		keys:      o.Keys,
 	}
 	if s.store == nil {
 		s.store = store.NewMemory()
@@ -122,9 +138,6 @@ func New(o Options) (*Service, error) {
 	}
 	if s.account == "" {
 		s.account = "123456789012"
-	}
-	if s.partition == "" {
-		s.partition = "aws"
 	}
 	if s.rand == nil {
 		s.rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
@@ -145,6 +158,10 @@ func (s *Service) Close() {
 	s.engine.Close()
 	s.notify.flush()
 }
+
+// DeliverLogs sends the CloudWatch Logs events of every logging execution's history so far to
+// the LogSink (the logs fake calls it before each read).
+func (s *Service) DeliverLogs() { s.logs.deliver() }
 
 // FlushObservers waits until every status change so far has reached the Observers (tests use it
 // before reading what an observer saw).
@@ -303,11 +320,15 @@ func decode(body []byte, in any) error {
 		}
 	}
 	if err := json.Unmarshal(body, in); err != nil {
+		if je := jackson.Check(string(body)); je != nil {
+			// Coral's parser is Jackson: describe the syntax error in its words, never Go's.
+			return newError(CodeSerialization, "%s", je.Message)
+		}
 		var te *json.UnmarshalTypeError
 		if ok := asTypeError(err, &te); ok {
-			return newError(CodeSerialization, "Unexpected value type for member '%s': expected %s", te.Field, te.Type)
+			return newError(CodeSerialization, "Unexpected value type for member '%s': expected %s", te.Field, wireType(te.Type.Kind()))
 		}
-		return newError(CodeSerialization, "Malformed request body: %s", err.Error())
+		return newError(CodeSerialization, "Malformed request body")
 	}
 	return nil
 }
@@ -340,6 +361,26 @@ func loneSurrogateMember(body []byte) string {
 		}
 	}
 	return ""
+}
+
+// wireType names a member's expected JSON type without Go's type names.
+func wireType(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Pointer:
+		return "a value"
+	}
+	return "a structure"
 }
 
 func asTypeError(err error, te **json.UnmarshalTypeError) bool {
@@ -377,7 +418,11 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, &Error{Code: CodeValidationException, Message: "Request entity too large", Status: http.StatusRequestEntityTooLarge})
 		return
 	}
-	out, err := f(s, r.Context(), body)
+	ctx := r.Context()
+	if sc, ok := awsproto.ScopeOf(r); ok {
+		ctx = withRegion(ctx, sc.Region)
+	}
+	out, err := f(s, ctx, body)
 	if err != nil {
 		e := apiError(err)
 		if e.Code == CodeInternalFailure {

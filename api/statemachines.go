@@ -83,6 +83,8 @@ func tracingJSON(c *TracingConfiguration) string {
 	return `{"enabled":true}`
 }
 
+// encryptionJSON validates an encryption configuration and returns its canonical JSON text;
+// "" stands for AWS's default, {"type":"AWS_OWNED_KEY"} (see encryptionOut).
 func encryptionJSON(c *EncryptionConfiguration) (string, error) {
 	if c == nil {
 		return "", nil
@@ -102,8 +104,45 @@ func encryptionJSON(c *EncryptionConfiguration) (string, error) {
 	if *c.Type == "AWS_OWNED_KEY" && c.KmsKeyID != nil {
 		return "", newError(CodeInvalidEncryptionConfiguration, "Invalid Encryption Configuration: kmsKeyId must not be set for AWS_OWNED_KEY")
 	}
+	if *c.Type == "AWS_OWNED_KEY" && c.KmsDataKeyReusePeriodSeconds == nil {
+		return "", nil
+	}
 	b, err := marshal(c)
 	return string(b), err
+}
+
+// KeyResolver finds a KMS key by key id, key ARN, alias name or alias ARN in a region: its
+// ARN and KeyState (Enabled, Disabled, PendingDeletion); ok is false when there is none.
+type KeyResolver interface {
+	KeyInfo(region, keyID string) (arn, state string, ok bool)
+}
+
+// checkKey checks that a customer managed key exists and is enabled, as AWS checks it when a
+// state machine or activity is created or updated with it.
+func (s *Service) checkKey(ctx context.Context, c *EncryptionConfiguration) error {
+	if c == nil || c.Type == nil || *c.Type != "CUSTOMER_MANAGED_KMS_KEY" || c.KmsKeyID == nil || s.keys == nil {
+		return nil
+	}
+	_, state, ok := s.keys.KeyInfo(s.regionOf(ctx), *c.KmsKeyID)
+	switch {
+	case !ok:
+		return newError(CodeInvalidEncryptionConfiguration, "Invalid Encryption Configuration: KMS key '%s' does not exist or is not accessible", *c.KmsKeyID)
+	case state != "Enabled":
+		return newError(CodeKmsInvalidState, "The KMS key '%s' is not in a valid state: %s", *c.KmsKeyID, state)
+	}
+	return nil
+}
+
+// defaultEncryption is what Describe* show for a resource created without an encryption
+// configuration.
+const defaultEncryption = `{"type":"AWS_OWNED_KEY"}`
+
+// encryptionOut renders a stored encryption configuration for Describe*.
+func encryptionOut(s string) json.RawMessage {
+	if s == "" {
+		return json.RawMessage(defaultEncryption)
+	}
+	return json.RawMessage(s)
 }
 
 func raw(s string) json.RawMessage {
@@ -153,9 +192,12 @@ func (s *Service) CreateStateMachine(ctx context.Context, in *CreateStateMachine
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkKey(ctx, in.EncryptionConfiguration); err != nil {
+		return nil, err
+	}
 	tracing := tracingJSON(in.TracingConfiguration)
 	if len(in.Tags) > 50 {
-		return nil, &Error{Code: CodeTooManyTags, Message: "Too many tags: the maximum is 50", ResourceName: s.smArn(*in.Name)}
+		return nil, &Error{Code: CodeTooManyTags, Message: "Too many tags: the maximum is 50", ResourceName: s.smArn(ctx, *in.Name)}
 	}
 	prog, err := s.compile(*in.Definition, smType)
 	if err != nil {
@@ -164,7 +206,7 @@ func (s *Service) CreateStateMachine(ctx context.Context, in *CreateStateMachine
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	arn := s.smArn(*in.Name)
+	arn := s.smArn(ctx, *in.Name)
 	if old, ok := s.store.GetStateMachine(arn); ok {
 		if old.Deleting {
 			return nil, newError(CodeStateMachineDeleting, "State Machine is being deleted: '%s'", arn)
@@ -173,7 +215,7 @@ func (s *Service) CreateStateMachine(ctx context.Context, in *CreateStateMachine
 			old.Tracing == tracing && old.Encryption == encryption {
 			out := &CreateStateMachineOutput{StateMachineArn: arn, CreationDate: ts(old.CreationDate)}
 			if in.Publish != nil && *in.Publish {
-				v, err := s.publishLocked(old, in.VersionDescription)
+				v, err := s.publishLocked(old, in.VersionDescription, false)
 				if err != nil {
 					return nil, err
 				}
@@ -195,7 +237,7 @@ func (s *Service) CreateStateMachine(ctx context.Context, in *CreateStateMachine
 	}
 	out := &CreateStateMachineOutput{StateMachineArn: arn, CreationDate: ts(now)}
 	if in.Publish != nil && *in.Publish {
-		v, err := s.publishLocked(sm, in.VersionDescription)
+		v, err := s.publishLocked(sm, in.VersionDescription, false)
 		if err != nil {
 			return nil, err
 		}
@@ -246,7 +288,7 @@ func (s *Service) DescribeStateMachine(ctx context.Context, in *DescribeStateMac
 		StateMachineArn: sm.Arn, Name: sm.Name, Status: "ACTIVE", Definition: sm.Definition,
 		RoleArn: sm.RoleArn, Type: sm.Type, CreationDate: ts(sm.CreationDate),
 		LoggingConfiguration: raw(sm.Logging), TracingConfiguration: raw(sm.Tracing),
-		EncryptionConfiguration: raw(sm.Encryption), VariableReferences: sm.VariableReferences,
+		EncryptionConfiguration: encryptionOut(sm.Encryption), VariableReferences: sm.VariableReferences,
 	}
 	if !sm.UpdateDate.IsZero() {
 		out.RevisionID = sm.RevisionID
@@ -259,7 +301,7 @@ func (s *Service) DescribeStateMachine(ctx context.Context, in *DescribeStateMac
 		out.Definition, out.RoleArn, out.Type = v.Definition, v.RoleArn, v.Type
 		out.CreationDate = ts(v.CreationDate)
 		out.LoggingConfiguration, out.TracingConfiguration = raw(v.Logging), raw(v.Tracing)
-		out.EncryptionConfiguration = raw(v.Encryption)
+		out.EncryptionConfiguration = encryptionOut(v.Encryption)
 		out.RevisionID = ""
 		if v.ShowRevision {
 			out.RevisionID = v.RevisionID
@@ -310,6 +352,9 @@ func (s *Service) UpdateStateMachine(ctx context.Context, in *UpdateStateMachine
 		if encryption, err = encryptionJSON(in.EncryptionConfiguration); err != nil {
 			return nil, err
 		}
+		if err := s.checkKey(ctx, in.EncryptionConfiguration); err != nil {
+			return nil, err
+		}
 	}
 	cur, ok := s.store.GetStateMachine(ref.Base)
 	if !ok {
@@ -358,7 +403,7 @@ func (s *Service) UpdateStateMachine(ctx context.Context, in *UpdateStateMachine
 	s.store.PutStateMachine(next)
 	out := &UpdateStateMachineOutput{UpdateDate: ts(now), RevisionID: next.RevisionID}
 	if publish {
-		v, err := s.publishLocked(next, in.VersionDescription)
+		v, err := s.publishLocked(next, in.VersionDescription, true)
 		if err != nil {
 			return nil, err
 		}
@@ -417,7 +462,13 @@ func (s *Service) ListStateMachines(ctx context.Context, in *ListStateMachinesIn
 	if err := ck.err(); err != nil {
 		return nil, err
 	}
-	page, next, err := paginate(s, "sm", s.store.ListStateMachines(), func(sm store.StateMachine) string { return sm.Arn }, in.MaxResults, in.NextToken)
+	var sms []store.StateMachine
+	for _, sm := range s.store.ListStateMachines() {
+		if s.inRegion(ctx, sm.Arn) {
+			sms = append(sms, sm)
+		}
+	}
+	page, next, err := paginate(s, "sm"+s.arnPrefix(ctx), sms, func(sm store.StateMachine) string { return sm.Arn }, in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
@@ -472,13 +523,17 @@ func (s *Service) ValidateStateMachineDefinition(ctx context.Context, in *Valida
 
 // publishLocked publishes sm's current revision, idempotently: the latest version of the same
 // revision is returned again.
-func (s *Service) publishLocked(sm store.StateMachine, description *string) (store.Version, error) {
+//
+// newOnDescription is UpdateStateMachine's rule: with publish and a versionDescription that
+// differs from the latest version's, AWS publishes a new version of the same revision instead
+// of refusing.
+func (s *Service) publishLocked(sm store.StateMachine, description *string, newOnDescription bool) (store.Version, error) {
 	desc := ""
 	if description != nil {
 		desc = *description
 	}
 	versions := s.store.ListVersions(sm.Arn)
-	if len(versions) > 0 && versions[0].RevisionID == sm.RevisionID {
+	if len(versions) > 0 && versions[0].RevisionID == sm.RevisionID && !(newOnDescription && description != nil && versions[0].Description != desc) {
 		if versions[0].Description != desc && description != nil {
 			return store.Version{}, newError(CodeConflictException,
 				"Failed to publish the State Machine version with description %q: version %s of the current revision has a different description", desc, versions[0].Arn)
@@ -526,7 +581,7 @@ func (s *Service) PublishStateMachineVersion(ctx context.Context, in *PublishSta
 	if in.RevisionID != nil && *in.RevisionID != sm.RevisionID {
 		return nil, newError(CodeConflictException, "Failed to publish the State Machine version for revision %s. The current State Machine revision is %s.", *in.RevisionID, sm.RevisionID)
 	}
-	v, err := s.publishLocked(sm, in.Description)
+	v, err := s.publishLocked(sm, in.Description, false)
 	if err != nil {
 		return nil, err
 	}

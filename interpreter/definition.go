@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sfnlocal/sfnlocal/internal/jackson"
 	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
 	"github.com/sfnlocal/sfnlocal/interpreter/intrinsics"
 	"github.com/sfnlocal/sfnlocal/interpreter/payload"
@@ -388,48 +389,19 @@ func sortDiagnostics(d []Diagnostic) {
 	})
 }
 
-// jsonDiagnostic reports a JSON syntax error in the form AWS (Jackson) uses.
+// jsonDiagnostic reports a JSON syntax error in the form AWS (Jackson) uses: Jackson's
+// message and "[Source: (String)"..."; line: N, column: M]" location (internal/jackson).
 func jsonDiagnostic(def string, err error) Diagnostic {
-	offset := -1
-	if se, ok := err.(*json.SyntaxError); ok {
-		offset = int(se.Offset) - 1
+	je := jackson.Check(def)
+	if je == nil {
+		// Valid JSON followed by more content, which Go's decoder refuses.
+		je = jackson.At(def, len(def), "Unexpected content after the end of the JSON value")
 	}
 	if ce, ok := err.(*jsoncheck.Error); ok {
-		offset = ce.Offset
+		// Text that Jackson would read but we refuse (invalid UTF-8, nesting too deep).
+		je = jackson.At(def, ce.Offset, ce.Error())
 	}
-	msg := err.Error()
-	end := offset
-	if offset >= 0 && offset < len(def) && isTokenByte(def[offset]) {
-		// An unrecognized bare word: Jackson names the whole token and points after it.
-		start := offset
-		for start > 0 && isTokenByte(def[start-1]) {
-			start--
-		}
-		end = offset
-		for end < len(def) && isTokenByte(def[end]) {
-			end++
-		}
-		msg = fmt.Sprintf("Unrecognized token '%s': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')", def[start:end])
-	}
-	line, col := 1, 1
-	for i := 0; i < len(def) && i < end; i++ {
-		if def[i] == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	src := def
-	if len(src) > 500 {
-		src = src[:500]
-	}
-	loc := fmt.Sprintf("[Source: (String)%q; line: %d, column: %d]", src, line, col)
-	return Diagnostic{Severity: SeverityError, Code: CodeInvalidJSON, Message: msg + "\n at " + loc, Location: loc}
-}
-
-func isTokenByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+	return Diagnostic{Severity: SeverityError, Code: CodeInvalidJSON, Message: je.Error(), Location: je.Location}
 }
 
 func (p *parser) checkFields(obj map[string]any, loc string, allowed map[string]bool) {
@@ -1028,6 +1000,7 @@ func (p *parser) task(st *state, obj map[string]any, loc string) {
 		st.timeout.jx == nil && st.heartbeat.jx == nil && st.heartbeat.val >= st.timeout.val {
 		p.add(CodeSchema, loc+"/HeartbeatSeconds", "The value for the field 'HeartbeatSeconds' must be smaller than the value for the field 'TimeoutSeconds'")
 	}
+	p.checkCredentials(obj, loc, st.jsonata)
 	if st.jsonata {
 		st.jCredentials = p.jfield(obj, "Credentials", loc, false, false)
 	} else {

@@ -243,6 +243,42 @@ func jitterSource(p StartParams) *rand.Rand {
 // Arn returns the execution ARN.
 func (x *Execution) Arn() string { return x.p.ExecutionArn }
 
+// region is the execution's region, read from its ARN (arn:<partition>:states:<region>:...):
+// an execution runs in the region of its state machine, whatever the engine's default.
+func (x *Execution) region() string {
+	if r := arnField(x.p.ExecutionArn, 3); r != "" {
+		return r
+	}
+	return x.e.cfg.Region
+}
+
+// partition is the execution's ARN partition (aws, aws-cn, aws-us-gov, ...).
+func (x *Execution) partition() string {
+	if p := arnField(x.p.ExecutionArn, 1); p != "" {
+		return p
+	}
+	return "aws"
+}
+
+// arnField returns the n-th colon-separated field of an ARN ("" when absent), without
+// allocating.
+func arnField(arn string, n int) string {
+	if !strings.HasPrefix(arn, "arn:") {
+		return ""
+	}
+	for i := 0; i < n; i++ {
+		j := strings.IndexByte(arn, ':')
+		if j < 0 {
+			return ""
+		}
+		arn = arn[j+1:]
+	}
+	if j := strings.IndexByte(arn, ':'); j >= 0 {
+		return arn[:j]
+	}
+	return ""
+}
+
 // Done is closed when the execution has finished.
 func (x *Execution) Done() <-chan struct{} {
 	x.mu.Lock()

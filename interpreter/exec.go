@@ -1432,7 +1432,7 @@ func (f *frame) mapRunArn(st *state) string {
 	if label == "" {
 		label = newToken()[2:10]
 	}
-	return fmt.Sprintf("arn:aws:states:%s:%s:mapRun:%s/%s:%s", f.x.e.cfg.Region, f.x.e.cfg.AccountID, smName, label, newToken()[2:14])
+	return fmt.Sprintf("arn:%s:states:%s:%s:mapRun:%s/%s:%s", f.x.partition(), f.x.region(), f.x.e.cfg.AccountID, smName, label, newToken()[2:14])
 }
 
 // maxInlineConcurrency is AWS's limit on concurrent iterations of an inline Map.
@@ -1605,7 +1605,7 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 		f.emit(Event{Type: EvLambdaScheduled, Input: params, Details: &Details{Resource: st.resource, TimeoutInSeconds: timeout, TaskCredentials: roleArn}}, -1, true)
 		f.emit(Event{Type: EvLambdaStarted}, -1, true)
 	} else {
-		f.emit(Event{Type: EvTaskScheduled, Details: &Details{ResourceType: resType, Resource: resName, Region: e.cfg.Region, Parameters: params, TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat, TaskCredentials: roleArn}}, -1, true)
+		f.emit(Event{Type: EvTaskScheduled, Details: &Details{ResourceType: resType, Resource: resName, Region: f.x.region(), Parameters: params, TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat, TaskCredentials: roleArn}}, -1, true)
 		f.emit(Event{Type: EvTaskStarted, Details: &Details{ResourceType: resType, Resource: resName}}, -1, true)
 	}
 	if roleArn == "" {
@@ -1613,7 +1613,7 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 	}
 	req := &task.Request{
 		Resource: st.resource, Service: st.service, Action: st.action, Pattern: st.pattern, Legacy: st.legacy,
-		Parameters: params, TaskToken: f.token, Region: e.cfg.Region, AccountID: e.cfg.AccountID,
+		Parameters: params, TaskToken: f.token, Region: f.x.region(), AccountID: e.cfg.AccountID,
 		ExecutionArn: f.x.p.ExecutionArn, StateMachineArn: f.x.p.StateMachineArn, StateName: st.name, RoleArn: roleArn,
 		Timeout: time.Duration(timeout) * time.Second, Heartbeat: time.Duration(heartbeat) * time.Second,
 	}

@@ -1,9 +1,10 @@
 // Package server composes everything sfnlocal serves on its one port: the Step Functions API
-// (api), the Lambda simulator (services/lambda), the Batch simulator with its CloudWatch Logs
-// subset (services/batch on Docker), the ECS simulator on the same Docker runner
-// (services/ecs), the HTTP Task and API Gateway integrations (services/httptask), the S3
-// simulator (services/s3), and the SNS, SQS, EventBridge and DynamoDB fakes
-// (services/sns, services/sqs, services/events, services/dynamodb),
+// (api), the Lambda simulator (services/lambda), the Batch simulator (services/batch on
+// Docker), the ECS simulator on the same Docker runner (services/ecs), the CloudWatch Logs
+// fake they write to (services/logs), the HTTP Task and API Gateway integrations
+// (services/httptask), the S3 simulator (services/s3), the SNS, SQS, EventBridge and DynamoDB
+// fakes (services/sns, services/sqs, services/events, services/dynamodb), and the IAM, STS
+// and KMS fakes setup scripts call first (services/iam, services/sts, services/kms),
 // with the interpreter calling the simulators through the interpreter/task registry.
 //
 // It exists as a package, not inside cmd/sfnlocal, so that the binary and the Go test helper
@@ -32,10 +33,14 @@ import (
 	"github.com/sfnlocal/sfnlocal/services/ecs"
 	"github.com/sfnlocal/sfnlocal/services/events"
 	"github.com/sfnlocal/sfnlocal/services/httptask"
+	"github.com/sfnlocal/sfnlocal/services/iam"
+	"github.com/sfnlocal/sfnlocal/services/kms"
 	"github.com/sfnlocal/sfnlocal/services/lambda"
+	"github.com/sfnlocal/sfnlocal/services/logs"
 	"github.com/sfnlocal/sfnlocal/services/s3"
 	"github.com/sfnlocal/sfnlocal/services/sns"
 	"github.com/sfnlocal/sfnlocal/services/sqs"
+	"github.com/sfnlocal/sfnlocal/services/sts"
 )
 
 // ShutdownGrace bounds how long a graceful shutdown waits for requests in flight (a
@@ -56,6 +61,10 @@ type Server struct {
 	ecs    *ecs.Service
 	http   *httptask.Service
 	s3     *s3.Service
+	logs   *logs.Service
+	iam    *iam.Service
+	sts    *sts.Service
+	kms    *kms.Service
 	// manual is the clock that POST /_sfnlocal/time moves in --time manual; nil otherwise.
 	manual *clock.Manual
 	// services is the clock of the real work behind Tasks (wall or scaled).
@@ -82,6 +91,11 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		return nil, fmt.Errorf("server: address %q: %w", cfg.Addr, err)
 	}
 	s := &Server{cfg: cfg, log: logger, manual: mode.Manual, services: base}
+	s.logs = logs.New(logs.Config{Clock: base, Logger: logger.Named("logs"), Region: cfg.Region, AccountID: cfg.AccountID})
+	s.logs.CreateLogGroup(cfg.Region, batch.LogGroup)
+	s.iam = iam.New(iam.Config{Clock: base, Logger: logger.Named("iam"), Region: cfg.Region, AccountID: cfg.AccountID})
+	s.sts = sts.New(sts.Config{Clock: base, Logger: logger.Named("sts"), Region: cfg.Region, AccountID: cfg.AccountID})
+	s.kms = kms.New(kms.Config{Clock: base, Logger: logger.Named("kms"), Region: cfg.Region, AccountID: cfg.AccountID})
 
 	s.lambda, err = lambda.New(lambda.Config{
 		Clock: clock.Real(), Logger: logger.Named("lambda"), Region: cfg.Region, AccountID: cfg.AccountID,
@@ -107,7 +121,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	s.batch, err = batch.New(batch.Config{
 		Clock: base, Logger: logger.Named("batch"), Region: cfg.Region, AccountID: cfg.AccountID,
 		Runner: runner, AllowPrivileged: cfg.AllowPrivileged, AllowHostMounts: cfg.AllowHostMounts,
-		EndpointURL: "http://" + net.JoinHostPort(containerHost, port),
+		EndpointURL: "http://" + net.JoinHostPort(containerHost, port), Logs: s.logs,
 	})
 	if err != nil {
 		s.lambda.Close()
@@ -130,7 +144,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		Connections: connections{s.events}, APIGateway: cfg.APIGateway})
 	s.ecs, err = ecs.New(ecs.Config{
 		Clock: base, Logger: logger.Named("ecs"), Region: cfg.Region, AccountID: cfg.AccountID,
-		Runner: ecsRunner{runner}, Logs: s.batch, AllowPrivileged: cfg.AllowPrivileged,
+		Runner: ecsRunner{runner}, Logs: ecsLogs{s.logs, cfg.Region}, AllowPrivileged: cfg.AllowPrivileged,
 		EndpointURL: "http://" + net.JoinHostPort(containerHost, port),
 	})
 	if err != nil {
@@ -160,11 +174,15 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		Logger:    logger.Named("api"),
 		Region:    cfg.Region,
 		AccountID: cfg.AccountID,
+		Logs:      executionLogs{s.logs},
+		Keys:      s.kms,
 	})
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
+	// Executions' logs are shipped whenever someone reads CloudWatch Logs.
+	s.logs.Before(s.sfn.DeliverLogs)
 	// Nested workflows: registered once the Service exists, before anything is served.
 	tasks["states"], tasks["aws-sdk:sfn"] = s.sfn.Integration(), s.sfn.SDKIntegration()
 	s.handler = s.route()
@@ -175,10 +193,11 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 // the service named in the request's SigV4 credential scope when it is signed, else (curl,
 // unsigned clients) by the shape of the request.
 func (s *Server) route() http.Handler {
-	sfnH, lambdaH, batchH, logsH, snsH := s.sfn.Handler(), s.lambda.Handler(), s.batch.Handler(), s.batch.LogsHandler(), s.sns.Handler()
+	sfnH, lambdaH, batchH, logsH, snsH := s.sfn.Handler(), s.lambda.Handler(), s.batch.Handler(), s.logs.Handler(), s.sns.Handler()
 	sqsH, eventsH := s.sqs.Handler(), s.events.Handler()
 	dynamoH, s3H := s.dynamo.Handler(), s.s3.Handler()
 	ecsH := s.ecs.Handler()
+	iamH, stsH, kmsH := s.iam.Handler(), s.sts.Handler(), s.kms.Handler()
 	// bySigningName maps a SigV4 signing name to its handler; add a service here.
 	bySigningName := map[string]http.Handler{
 		"states":   sfnH,
@@ -191,6 +210,9 @@ func (s *Server) route() http.Handler {
 		"events":   eventsH,
 		"ecs":      ecsH,
 		"s3":       s3H,
+		"iam":      iamH,
+		"sts":      stsH,
+		"kms":      kmsH,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if sc, ok := awsproto.ScopeOf(r); ok && !strings.HasPrefix(r.URL.Path, "/_sfnlocal/") {
@@ -203,6 +225,12 @@ func (s *Server) route() http.Handler {
 		switch {
 		case r.URL.Path == TimePath:
 			s.serveTime(w, r)
+		case iam.Actions[awsproto.QueryAction(r)]:
+			iamH.ServeHTTP(w, r)
+		case sts.Actions[awsproto.QueryAction(r)]:
+			stsH.ServeHTTP(w, r)
+		case kms.IsKMSRequest(r):
+			kmsH.ServeHTTP(w, r)
 		case api.IsStepFunctionsRequest(r):
 			sfnH.ServeHTTP(w, r)
 		case strings.HasPrefix(target, "Logs_20140328."):
@@ -235,6 +263,43 @@ func (s *Server) route() http.Handler {
 		}
 	})
 }
+
+// ecsLogs adapts the CloudWatch Logs fake to the ECS simulator's awslogs sink. The group is
+// created on first use (awslogs-create-group), so that `aws logs` finds a task's output.
+type ecsLogs struct {
+	l      *logs.Service
+	region string
+}
+
+func (e ecsLogs) CreateLogStream(group, stream string, now int64) {
+	e.l.CreateLogGroup(e.region, group)
+	e.l.Append(e.region, group, stream, now)
+}
+
+func (e ecsLogs) PutLogLine(group, stream, message string, now int64) {
+	e.l.Append(e.region, group, stream, now, message)
+}
+
+// executionLogs adapts the CloudWatch Logs fake to the Step Functions API's LogSink.
+type executionLogs struct{ l *logs.Service }
+
+func (e executionLogs) Append(groupArn, stream string, events []api.LogRecord) {
+	name, region := e.l.GroupName(groupArn)
+	for _, ev := range events {
+		if !e.l.Append(region, name, stream, ev.Timestamp, ev.Message) {
+			return // the group is gone: AWS drops the events
+		}
+	}
+}
+
+// IAM is the IAM fake.
+func (s *Server) IAM() *iam.Service { return s.iam }
+
+// KMS is the KMS fake.
+func (s *Server) KMS() *kms.Service { return s.kms }
+
+// Logs is the CloudWatch Logs fake, holding executions' and Batch jobs' logs.
+func (s *Server) Logs() *logs.Service { return s.logs }
 
 // Handler routes every request to its service.
 func (s *Server) Handler() http.Handler { return s.handler }

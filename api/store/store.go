@@ -102,7 +102,7 @@ type Store interface {
 	PutStateMachine(StateMachine)
 	GetStateMachine(arn string) (StateMachine, bool)
 	DeleteStateMachine(arn string)
-	// ListStateMachines returns state machines sorted by name.
+	// ListStateMachines returns state machines oldest first, as AWS lists them.
 	ListStateMachines() []StateMachine
 
 	PutVersion(Version)
@@ -125,7 +125,7 @@ type Store interface {
 	PutActivity(Activity)
 	GetActivity(arn string) (Activity, bool)
 	DeleteActivity(arn string)
-	// ListActivities returns activities sorted by name.
+	// ListActivities returns activities oldest first, as AWS lists them.
 	ListActivities() []Activity
 
 	Tags(arn string) []Tag
@@ -187,7 +187,12 @@ func (m *Memory) ListStateMachines() []StateMachine {
 		out = append(out, sm)
 	}
 	m.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreationDate.Equal(out[j].CreationDate) {
+			return out[i].CreationDate.Before(out[j].CreationDate)
+		}
+		return out[i].Arn < out[j].Arn
+	})
 	return out
 }
 
@@ -315,7 +320,12 @@ func (m *Memory) ListActivities() []Activity {
 		out = append(out, a)
 	}
 	m.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return strings.Compare(out[i].Name, out[j].Name) < 0 })
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreationDate.Equal(out[j].CreationDate) {
+			return out[i].CreationDate.Before(out[j].CreationDate)
+		}
+		return strings.Compare(out[i].Arn, out[j].Arn) < 0
+	})
 	return out
 }
 

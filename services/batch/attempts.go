@@ -100,7 +100,11 @@ func (s *Service) pumpLogs(ctx context.Context, id, stream string) {
 	for {
 		line, err := r.ReadString('\n')
 		if line != "" {
-			s.logs.append(stream, strings.TrimSuffix(line, "\n"), s.nowMillis())
+			msg, now := strings.TrimSuffix(line, "\n"), s.nowMillis()
+			s.logs.append(stream, msg, now)
+			if s.cfg.Logs != nil {
+				_ = s.cfg.Logs.Append(s.cfg.Region, LogGroup, stream, now, msg)
+			}
 		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) && ctx.Err() == nil {

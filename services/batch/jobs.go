@@ -509,6 +509,9 @@ func (s *Service) startLocked(j *job, ce *computeEnv) {
 	j.d.Container.TaskArn = c.TaskArn
 	j.d.Container.LogStreamName = stream
 	s.logs.create(stream, s.nowMillis())
+	if s.cfg.Logs != nil {
+		_ = s.cfg.Logs.Append(s.cfg.Region, LogGroup, stream, s.nowMillis()) // creates the stream
+	}
 	spec := s.specLocked(j)
 	s.wg.Add(1)
 	go s.runAttempt(j, j.attempt, spec, stream)

@@ -46,6 +46,15 @@ type Config struct {
 	EndpointURL string
 	// StopGrace is the SIGTERM→SIGKILL grace for terminated and timed-out jobs (0: 30 s).
 	StopGrace time.Duration
+	// Logs, when set, also receives every line of job output (server wires the CloudWatch
+	// Logs fake here, so that `aws logs` reads jobs' logs next to executions' logs).
+	Logs LogSink
+}
+
+// LogSink receives job output lines as CloudWatch Logs events (Unix milliseconds); ok is
+// false when the group does not exist (the lines are then lost, as on AWS).
+type LogSink interface {
+	Append(region, group, stream string, timestamp int64, messages ...string) (ok bool)
 }
 
 // Service is the Batch simulator: resources, jobs, their containers and logs.

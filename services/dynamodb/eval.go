@@ -92,14 +92,17 @@ func evalCond(item map[string]any, c cond) (bool, *Error) {
 		return !a, err
 	case *cmpCond:
 		a, b := evalOperand(item, x.a), evalOperand(item, x.b)
+		if x.op == "<>" {
+			// a <> b is NOT (a = b): true when an operand is missing or of another type, as
+			// DynamoDB answers (a conditional write guarded by "version <> :v" succeeds on a
+			// new item).
+			return a == nil || b == nil || !equal(a, b), nil
+		}
 		if a == nil || b == nil {
 			return false, nil
 		}
-		switch x.op {
-		case "=":
+		if x.op == "=" {
 			return equal(a, b), nil
-		case "<>":
-			return !equal(a, b), nil
 		}
 		n, ok := compare(a, b)
 		if !ok {

@@ -82,7 +82,9 @@ func (s *Service) invokeOptimized(_ context.Context, req *task.Request) (any, er
 
 func (s *Service) invokeSDK(_ context.Context, req *task.Request) (any, error) {
 	op, ok := sdkActions[req.Action]
-	if !ok || req.Pattern != task.RequestResponse {
+	// AWS SDK integrations support Request Response and .waitForTaskToken (the interpreter
+	// does the waiting), never .sync.
+	if !ok || req.Pattern == task.Sync {
 		return nil, unknownResource(req)
 	}
 	params, _ := req.Parameters.(map[string]any)

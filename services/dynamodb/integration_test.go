@@ -19,7 +19,12 @@ func TestIntegrations(t *testing.T) {
 		params                          string
 		want                            string // JSON the output must equal after dropping SdkHttpMetadata/SdkResponseMetadata
 		errName, cause                  string // cause prefix, before " (Service:"
+		pattern                         task.Pattern
 	}{
+		{name: "sdk updateItem.waitForTaskToken", service: "aws-sdk:dynamodb", action: "updateItem", pattern: task.WaitForTaskToken,
+			params: `{"TableName":"tb1","Key":{"id":{"S":"a"}},"UpdateExpression":"SET t = :t","ExpressionAttributeValues":{":t":{"S":"tok"}}}`, want: `{}`},
+		{name: "sdk putItem.sync", service: "aws-sdk:dynamodb", action: "putItem", pattern: task.Sync, resource: "arn:aws:states:::aws-sdk:dynamodb:putItem.sync",
+			params: `{"TableName":"tb1","Item":{"id":{"S":"b"}}}`, errName: "States.Runtime", cause: "The resource provided arn:aws:states:::aws-sdk:dynamodb:putItem.sync is not recognized."},
 		{name: "optimized put", service: "dynamodb", action: "putItem", params: `{"TableName":"tb1","Item":{"id":{"S":"a"},"n":{"N":"1"}}}`, want: `{}`},
 		{name: "optimized update", service: "dynamodb", action: "updateItem", params: `{"TableName":"tb1","Key":{"id":{"S":"a"}},"UpdateExpression":"ADD n :one","ExpressionAttributeValues":{":one":{"N":"1"}},"ReturnValues":"ALL_NEW"}`,
 			want: `{"Attributes":{"id":{"S":"a"},"n":{"N":"2"}}}`},
@@ -47,7 +52,7 @@ func TestIntegrations(t *testing.T) {
 			if tc.service == "aws-sdk:dynamodb" {
 				h = s.SDKIntegration()
 			}
-			out, err := h.Invoke(context.Background(), &task.Request{Resource: tc.resource, Service: tc.service, Action: tc.action, Parameters: decodeMap(t, tc.params)})
+			out, err := h.Invoke(context.Background(), &task.Request{Resource: tc.resource, Service: tc.service, Action: tc.action, Pattern: tc.pattern, Parameters: decodeMap(t, tc.params)})
 			if tc.errName != "" {
 				require.Error(t, err)
 				f := task.AsFailure(err)
