@@ -29,8 +29,8 @@ import (
 	"github.com/sfnlocal/sfnlocal/api/store"
 	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
-	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
 	"github.com/sfnlocal/sfnlocal/internal/jackson"
+	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of Step Functions requests.
