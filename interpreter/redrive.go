@@ -263,6 +263,14 @@ func (x *Execution) RedriveDate() (time.Time, bool) {
 // redriven gives a *NotRedrivableError; a closed engine ErrEngineClosed.
 func (x *Execution) Redrive() (time.Time, error) {
 	e := x.e
+	// A run that has just ended shows its status before its goroutine closes Done; a client
+	// that saw FAILED may redrive at once, so let that goroutine finish first.
+	x.mu.Lock()
+	status, done := x.status, x.done
+	x.mu.Unlock()
+	if status != StatusRunning {
+		<-done
+	}
 	x.sched.CatchUp()
 	now := x.clk.Now()
 	x.mu.Lock()
