@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/mockcfg"
 )
 
 // Engine is what the API consumes from the execution core (the interpreter). The API checks
@@ -52,6 +53,8 @@ type StartParams struct {
 	// OnDone is called once, after Done is closed, from any goroutine (possibly before Start
 	// returns). It must not block for long.
 	OnDone func()
+	// Mocks, when set, is the mocked test case the execution runs.
+	Mocks *mockcfg.Case
 	// Sched, when set, is the parent execution's scheduler, which a child started by a Task
 	// shares (clock.SchedFrom of the Task's context).
 	Sched *clock.Sched

@@ -14,6 +14,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/internal/jackson"
 	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
+	"github.com/sfnlocal/sfnlocal/internal/mockcfg"
 )
 
 // execution is the live handle of an execution started by this process.
@@ -194,11 +195,19 @@ func (s *Service) startOn(in *StartExecutionInput, sync bool, sched *clock.Sched
 	} else {
 		name = s.newID()
 	}
+	// Step Functions Local's mocked test cases: <state machine ARN>#<test case>.
+	smArn, testCase, mocked := strings.Cut(*in.StateMachineArn, "#")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, err := s.resolveTarget(*in.StateMachineArn)
+	t, err := s.resolveTarget(smArn)
 	if err != nil {
 		return nil, err
+	}
+	var mocks *mockcfg.Case
+	if mocked {
+		if mocks, err = s.testCase(t.sm.Name, testCase, *in.StateMachineArn); err != nil {
+			return nil, err
+		}
 	}
 	express := t.sm.Type == typeExpress
 	if sync && !express {
@@ -228,7 +237,7 @@ func (s *Service) startOn(in *StartExecutionInput, sync bool, sched *clock.Sched
 	run, err := s.engine.Start(prog, StartParams{
 		ExecutionArn: arn, Name: name, StateMachineArn: t.sm.Arn, StateMachineName: t.sm.Name,
 		RoleArn: t.roleArn, StateMachineVersionArn: t.versionArn, StateMachineAliasArn: t.aliasArn,
-		Input: input, Express: express, Sync: sync, Sched: sched,
+		Input: input, Express: express, Sync: sync, Sched: sched, Mocks: mocks,
 		OnDone: func() {
 			if !ex.phase.CompareAndSwap(phaseInit, phaseEnded) {
 				s.mu.Lock()

@@ -80,7 +80,7 @@ func (a *interpEngine) Start(p Program, sp StartParams) (Run, error) {
 		ExecutionArn: sp.ExecutionArn, Name: sp.Name, StateMachineArn: sp.StateMachineArn,
 		StateMachineName: sp.StateMachineName, RoleArn: sp.RoleArn,
 		StateMachineVersionArn: sp.StateMachineVersionArn, StateMachineAliasArn: sp.StateMachineAliasArn,
-		Input: sp.Input, Express: sp.Express, Sync: sp.Sync, OnDone: onDone, Sched: sp.Sched,
+		Input: sp.Input, Express: sp.Express, Sync: sp.Sync, OnDone: onDone, Sched: sp.Sched, Mocks: sp.Mocks,
 	})
 	if err != nil {
 		return nil, err

@@ -31,6 +31,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/internal/jackson"
 	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
+	"github.com/sfnlocal/sfnlocal/internal/mockcfg"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of Step Functions requests.
@@ -99,9 +100,12 @@ type Service struct {
 	programCount atomic.Int64
 
 	handler http.Handler
-	notify  *notifier
-	logs    *shipper
-	keys    KeyResolver
+	// mocks is the mock configuration (Step Functions Local's MockConfigFile) that
+	// StartExecution's "<ARN>#<test case>" runs; nil when none is loaded.
+	mocks  atomic.Pointer[mockcfg.File]
+	notify *notifier
+	logs   *shipper
+	keys   KeyResolver
 	// pageKey signs pagination tokens.
 	pageKey [32]byte
 }

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/mockcfg"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
@@ -124,6 +125,9 @@ type StartParams struct {
 	Sync bool
 	// OnDone, when set, is called once the execution has finished, from its goroutine.
 	OnDone func(*Execution)
+	// Mocks, when set, is the test case the execution runs (Step Functions Local's mock
+	// configuration): its mocked Task states never call their services.
+	Mocks *mockcfg.Case
 	// Sched, when set, runs the execution on that scheduler instead of one of its own: a
 	// child execution on its parent's, so that their time is one.
 	Sched *clock.Sched
@@ -154,6 +158,7 @@ type Execution struct {
 	mu           sync.Mutex
 	events       eventLog
 	silentEvents int
+	mockCalls    map[string]int // invocations of each mocked state so far
 	status       string
 	outVal       any    // the output value, once succeeded
 	output       string // its JSON text, once encoded

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/mockcfg"
 	"github.com/sfnlocal/sfnlocal/interpreter/payload"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 	"github.com/sfnlocal/sfnlocal/jsonpath"
@@ -1583,15 +1584,23 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 	}
 	e := f.x.e
 	handler := e.cfg.Tasks[st.service]
-	if e.cfg.Standalone {
+	var mock *mockcfg.Step
+	if mc := f.x.p.Mocks; mc != nil && mc.Mocks(st.name) {
+		step, fl := f.nextMock(mc, st)
+		if fl != nil {
+			return nil, fl
+		}
+		mock = &step
+	}
+	if e.cfg.Standalone && mock == nil {
 		if why := standaloneGap(st, handler); why != "" {
 			return nil, f.runtimeFailuref("This Task cannot run under sfnlocal run: %s", why)
 		}
 	}
 	if st.activity {
-		return f.runActivity(st, params, timeout, heartbeat)
+		return f.runActivity(st, params, timeout, heartbeat, mock)
 	}
-	if !st.resourceOK || handler == nil {
+	if !st.resourceOK || (handler == nil && mock == nil) {
 		return nil, f.runtimeFailuref("The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", st.resource)
 	}
 	ctx := clock.WithSched(f.ctx, f.x.sched)
@@ -1624,7 +1633,7 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 		})
 	}
 	var w *waiter
-	if st.pattern == task.WaitForTaskToken {
+	if st.pattern == task.WaitForTaskToken && mock == nil {
 		w = &waiter{x: f.x, results: make(chan callbackResult, 1), heartbeat: make(chan struct{}, 1)}
 		e.registerWaiter(f.token, w)
 		defer e.forgetWaiter(f.token, false)
@@ -1634,7 +1643,11 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 	var res any
 	var err error
 	call := func() { res, err = f.invoke(ctx, handler, req) }
-	if _, ok := handler.(task.Cooperative); ok {
+	if mock != nil {
+		// A mocked Task never calls its service; a mocked callback or .sync Task completes
+		// with the mocked outcome (its token was generated all the same).
+		res, fl = mockOutcome(*mock)
+	} else if _, ok := handler.(task.Cooperative); ok {
 		call() // runs under this execution's scheduler (a child execution)
 	} else {
 		f.x.sched.External(call)
@@ -1763,8 +1776,11 @@ func (st *state) resourceName() string {
 	return st.action
 }
 
-func (f *frame) runActivity(st *state, params any, timeout, heartbeat int64) (any, *failure) {
+func (f *frame) runActivity(st *state, params any, timeout, heartbeat int64, mock *mockcfg.Step) (any, *failure) {
 	e := f.x.e
+	if mock != nil {
+		return f.mockedActivity(st, params, timeout, heartbeat, *mock)
+	}
 	if e.cfg.ActivityExists != nil && !e.cfg.ActivityExists(st.resource) {
 		return nil, f.runtimeFailuref("The activity %s does not exist.", st.resource)
 	}

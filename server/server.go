@@ -183,6 +183,12 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	}
 	// Executions' logs are shipped whenever someone reads CloudWatch Logs.
 	s.logs.Before(s.sfn.DeliverLogs)
+	if cfg.MockConfig != "" {
+		if err := s.ReloadMocks(); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	// Nested workflows: registered once the Service exists, before anything is served.
 	tasks["states"], tasks["aws-sdk:sfn"] = s.sfn.Integration(), s.sfn.SDKIntegration()
 	s.handler = s.route()
@@ -225,6 +231,8 @@ func (s *Server) route() http.Handler {
 		switch {
 		case r.URL.Path == TimePath:
 			s.serveTime(w, r)
+		case r.URL.Path == MocksPath:
+			s.serveMocks(w, r)
 		case iam.Actions[awsproto.QueryAction(r)]:
 			iamH.ServeHTTP(w, r)
 		case sts.Actions[awsproto.QueryAction(r)]:

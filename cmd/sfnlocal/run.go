@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/mockcfg"
 	"github.com/sfnlocal/sfnlocal/interpreter"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
@@ -44,8 +46,11 @@ func runCommand(args []string, getenv func(string) string, stdout, stderr io.Wri
 	}
 	timeMode := fs.String("time", timeDefault, "time mode: instant, real or scale=N (env SFNLOCAL_TIME)")
 	history := fs.Bool("history", false, "include the execution history events")
+	mockFile := fs.String("mock-config", getenv("SFN_MOCK_CONFIG"), "Step Functions Local mock configuration file (env SFN_MOCK_CONFIG)")
+	testCase := fs.String("test-case", "", "run this test case of the mock configuration")
+	smName := fs.String("name", "", "the state machine's name in the mock configuration (default: the definition file's name without extension)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: sfnlocal run --definition FILE [--input JSON|@FILE] [--time instant|real|scale=N] [--history]")
+		fmt.Fprintln(stderr, "usage: sfnlocal run --definition FILE [--input JSON|@FILE] [--time instant|real|scale=N] [--history] [--mock-config FILE --test-case NAME [--name SM_NAME]]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -85,12 +90,20 @@ func runCommand(args []string, getenv func(string) string, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "sfnlocal run: %v\n", err)
 		return 1
 	}
+	mocks, err := runMocks(*mockFile, *testCase, *smName, *defFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "sfnlocal run: %v\n", err)
+		return 2
+	}
 	region := firstNonEmpty(getenv("SFNLOCAL_REGION"), getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"), "us-east-1")
 	account := firstNonEmpty(getenv("AWS_ACCOUNT_ID"), getenv("SFNLOCAL_ACCOUNT_ID"), "123456789012")
 	logger := zap.NewNop()
 	e := interpreter.NewEngine(interpreter.Config{Clock: clocks, Tasks: runTasks(logger), Logger: logger, Standalone: true, Region: region, AccountID: account})
 	defer e.Close()
-	const name = "run"
+	name := "run"
+	if mocks != nil {
+		name = mocks.StateMachine
+	}
 	smArn := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", region, account, name)
 	x, err := e.Start(sm, interpreter.StartParams{
 		ExecutionArn:     fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", region, account, name, name),
@@ -99,6 +112,7 @@ func runCommand(args []string, getenv func(string) string, stdout, stderr io.Wri
 		StateMachineName: name,
 		RoleArn:          fmt.Sprintf("arn:aws:iam::%s:role/sfnlocal", account),
 		Input:            input,
+		Mocks:            mocks,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "sfnlocal run: invalid input: %v\n", err)
@@ -130,6 +144,30 @@ func runCommand(args []string, getenv func(string) string, stdout, stderr io.Wri
 		return 1
 	}
 	return 0
+}
+
+// runMocks loads the test case `sfnlocal run` runs, if one is asked for.
+func runMocks(file, testCase, smName, defFile string) (*mockcfg.Case, error) {
+	switch {
+	case file == "" && testCase == "":
+		return nil, nil
+	case file == "":
+		return nil, errors.New("--test-case needs --mock-config (or SFN_MOCK_CONFIG)")
+	case testCase == "":
+		return nil, errors.New("--mock-config needs --test-case")
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	f, err := mockcfg.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if smName == "" {
+		smName = strings.TrimSuffix(filepath.Base(defFile), filepath.Ext(defFile))
+	}
+	return f.Case(smName, testCase)
 }
 
 func firstNonEmpty(vals ...string) string {

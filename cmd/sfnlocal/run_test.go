@@ -122,3 +122,41 @@ func TestRunCommandErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestRunCommandMocks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	def := filepath.Join(dir, "LambdaSQSIntegration.json")
+	require.NoError(t, os.WriteFile(def, []byte(`{"StartAt":"LambdaState","States":{
+		"LambdaState":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$"},
+			"Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":2,"MaxAttempts":3,"BackoffRate":2}],"Next":"SQSState"},
+		"SQSState":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"q","MessageBody.$":"$"},"End":true}}}`), 0o600))
+	mocks := "../../internal/mockcfg/testdata/aws-guide-example.json"
+	run := func(args ...string) (int, map[string]any, string) {
+		var stdout, stderr bytes.Buffer
+		code := runCommand(append([]string{"--definition", def, "--time", "instant"}, args...), func(string) string { return "" }, &stdout, &stderr)
+		var got map[string]any
+		_ = json.Unmarshal(stdout.Bytes(), &got)
+		return code, got, stderr.String()
+	}
+	code, got, stderr := run("--mock-config", mocks, "--test-case", "RetryPath")
+	require.Equal(t, 0, code, stderr)
+	require.Equal(t, "SUCCEEDED", got["status"])
+	require.JSONEq(t, `{"MD5OfMessageBody":"3bcb6e8e-7h85-4375-b0bc-1a59812c6e51","MessageId":"3bcb6e8e-8b51-4375-b0bc-1a59812c6e51"}`, got["output"].(string))
+
+	// HybridPath leaves SQSState to the service, which run does not simulate.
+	code, got, _ = run("--mock-config", mocks, "--test-case", "HybridPath")
+	require.Equal(t, 1, code)
+	require.Equal(t, "States.Runtime", got["error"])
+	require.Contains(t, got["cause"], "sfnlocal run has no service simulators")
+
+	code, _, stderr = run("--mock-config", mocks, "--test-case", "Nope")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, `no test case "Nope" for state machine "LambdaSQSIntegration"`)
+	code, _, stderr = run("--mock-config", mocks, "--test-case", "HappyPath", "--name", "Other")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, `no state machine "Other"`)
+	code, _, stderr = run("--test-case", "HappyPath")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "--test-case needs --mock-config")
+}

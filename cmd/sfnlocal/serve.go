@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -65,6 +66,24 @@ func serveCommand(args []string, getenv func(string) string, stdout, stderr io.W
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if cfg.MockConfig != "" {
+		// SIGHUP reloads the mock configuration; a bad file keeps the one in force.
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-hup:
+					if err := srv.ReloadMocks(); err != nil {
+						logger.Error("reloading the mock configuration; keeping the one in force", zap.Error(err))
+					}
+				}
+			}
+		}()
+	}
 	if err := srv.Serve(ctx, ln); err != nil {
 		logger.Error("serving", zap.Error(err))
 		return 1

@@ -38,6 +38,9 @@ type Config struct {
 	// APIGateway maps an API Gateway API id to the base URL that
 	// <id>.execute-api.<region>.amazonaws.com stands for (apigateway:invoke Tasks).
 	APIGateway map[string]string
+	// MockConfig is the path of a Step Functions Local mock configuration file (like its
+	// SFN_MOCK_CONFIG); "" for none.
+	MockConfig string
 }
 
 // Env lists the environment variables Load reads, for the README and usage text.
@@ -53,6 +56,7 @@ var Env = []struct{ Name, Flag, Doc string }{
 	{"SFNLOCAL_ALLOW_HOST_MOUNTS", "allow-host-mounts", "let Batch jobs bind-mount host paths"},
 	{"SFNLOCAL_CONTAINER_HOST", "container-host", "host that job containers use to reach sfnlocal"},
 	{"SFNLOCAL_APIGATEWAY_ENDPOINTS", "apigateway-endpoint", "comma-separated ID=URL pairs: the base URL each API Gateway API id stands for"},
+	{"SFN_MOCK_CONFIG", "mock-config", "Step Functions Local's mock configuration file (mocked service integrations)"},
 }
 
 var (
@@ -126,6 +130,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	fs.BoolVar(&c.AllowPrivileged, "allow-privileged", priv, "allow privileged Batch containers (env SFNLOCAL_ALLOW_PRIVILEGED)")
 	fs.BoolVar(&c.AllowHostMounts, "allow-host-mounts", mounts, "allow host bind mounts in Batch jobs (env SFNLOCAL_ALLOW_HOST_MOUNTS)")
 	fs.StringVar(&c.ContainerHost, "container-host", first("SFNLOCAL_CONTAINER_HOST"), "host job containers use to reach sfnlocal (env SFNLOCAL_CONTAINER_HOST; default: Docker's host gateway)")
+	fs.StringVar(&c.MockConfig, "mock-config", first("SFN_MOCK_CONFIG"), "Step Functions Local mock configuration file: StartExecution with <ARN>#<test case> runs that test case; reloaded on SIGHUP (env SFN_MOCK_CONFIG)")
 	apigw := apiGatewayFlag{}
 	if v := getenv("SFNLOCAL_APIGATEWAY_ENDPOINTS"); v != "" {
 		for _, pair := range strings.Split(v, ",") {
