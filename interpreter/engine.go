@@ -125,6 +125,9 @@ type StartParams struct {
 	Sync bool
 	// OnDone, when set, is called once the execution has finished, from its goroutine.
 	OnDone func(*Execution)
+	// Coverage, when set, collects what the execution exercises (sfnlocal test, the API's
+	// per-state-machine coverage).
+	Coverage *Coverage
 	// Mocks, when set, is the test case the execution runs (Step Functions Local's mock
 	// configuration): its mocked Task states never call their services.
 	Mocks *mockcfg.Case

@@ -381,6 +381,7 @@ func exitedType(typ string) string {
 }
 
 func (f *frame) enter(st *state, input any) {
+	f.x.p.Coverage.hit(covEntered, st.name, 0)
 	f.st, f.retryCount, f.token, f.cx, f.mapItem = st, 0, "", nil, nil
 	f.entered = f.clk.Now()
 	f.enteredPrev = f.getCursor()
@@ -719,13 +720,14 @@ func (f *frame) runChoice(st *state, input any) (any, string, *failure) {
 	}
 	next := ""
 	var matched *choiceRule
-	for _, r := range st.choices {
+	for i, r := range st.choices {
 		ok, err := r.eval(f, eff)
 		if err != nil {
 			return nil, "", f.runtimeFailure(err)
 		}
 		if ok {
 			matched, next = r, r.next
+			f.x.p.Coverage.hit(covChoice, st.name, i)
 			break
 		}
 	}
@@ -739,6 +741,7 @@ func (f *frame) runChoice(st *state, input any) (any, string, *failure) {
 			return nil, "", newFailure(errNoChoiceMatched, f.causePrefix()+"No Matches!")
 		}
 		next = st.defaultNext
+		f.x.p.Coverage.hit(covChoice, st.name, -1)
 		if assigned, fl = f.assign(st.assign, eff); fl != nil {
 			return nil, "", fl
 		}
@@ -949,6 +952,7 @@ func (f *frame) runWithRetry(st *state, input any, attempt attemptFunc) (any, st
 				if counts[i] >= r.maxAttempts {
 					break
 				}
+				f.x.p.Coverage.hit(covRetry, st.name, i)
 				d := retryDelay(r, counts[i], f.x.rng.Float64)
 				counts[i]++
 				if err := clock.Sleep(f.ctx, f.clk, d); err != nil {
@@ -986,6 +990,7 @@ func (f *frame) catchOrFail(st *state, input any, fl *failure) (any, string, *fa
 		if !errorMatches(c.errorEquals, name, !fl.taskResult && fl.err == errDataLimit) {
 			continue
 		}
+		f.x.p.Coverage.hit(covCatch, st.name, i)
 		if t := f.test(st); t != nil {
 			t.errorDetail("catchIndex", jsonInt(int64(i)))
 			t.mu.Lock()
@@ -1145,6 +1150,7 @@ func (f *frame) parallelAttempt(st *state, input any) (any, *failure) {
 			c := f.child(startedID, f.clk)
 			c.ctx = ctx
 			f.track(c, i)
+			f.x.p.Coverage.hit(covBranch, st.name, i)
 			g.Go(func() {
 				defer func() {
 					if r := recover(); r != nil {
@@ -1168,6 +1174,7 @@ func (f *frame) parallelAttempt(st *state, input any) (any, *failure) {
 			}
 			c := f.child(startedID, f.clk)
 			f.track(c, i)
+			f.x.p.Coverage.hit(covBranch, st.name, i)
 			results[i], fails[i] = c.runProgram(b, eff)
 			cursors[i], failedTask[i] = c.getCursor(), c.failedTask
 			if fails[i] != nil {
@@ -1370,6 +1377,7 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 				continue // succeeded before a redrive
 			}
 			f.track(c, i)
+			f.x.p.Coverage.hit(covIteration, st.name, 0)
 			c.emit(Event{Type: EvMapIterationStarted, Name: st.name, Index: i}, -1, true)
 			out, fl := c.runProgram(st.processor, in)
 			chain = c.getCursor()
@@ -1474,6 +1482,7 @@ func (f *frame) runIterationsConcurrently(st *state, inputs, results []any, maxC
 		c := f.child(startedID, f.clk)
 		c.ctx = ctx
 		c.mapIteration = true
+		f.x.p.Coverage.hit(covIteration, st.name, 0)
 		f.track(c, i)
 		// Started events go in index order, as AWS records them, before the work begins.
 		c.emit(Event{Type: EvMapIterationStarted, Name: st.name, Index: i}, -1, true)
