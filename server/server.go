@@ -3,8 +3,10 @@
 // Docker), the ECS simulator on the same Docker runner (services/ecs), the CloudWatch Logs
 // fake they write to (services/logs), the HTTP Task and API Gateway integrations
 // (services/httptask), the S3 simulator (services/s3), the SNS, SQS, EventBridge and DynamoDB
-// fakes (services/sns, services/sqs, services/events, services/dynamodb), and the IAM, STS
-// and KMS fakes setup scripts call first (services/iam, services/sts, services/kms),
+// fakes (services/sns, services/sqs, services/events, services/dynamodb), the IAM, STS
+// and KMS fakes setup scripts call first (services/iam, services/sts, services/kms), the web
+// console at /ui/ (console), Prometheus metrics at /metrics and OpenTelemetry traces
+// (telemetry),
 // with the interpreter calling the simulators through the interpreter/task registry.
 //
 // It exists as a package, not inside cmd/sfnlocal, so that the binary and the Go test helper
@@ -23,6 +25,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/api"
+	"github.com/sfnlocal/sfnlocal/console"
 	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/internal/config"
@@ -41,6 +44,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/services/sns"
 	"github.com/sfnlocal/sfnlocal/services/sqs"
 	"github.com/sfnlocal/sfnlocal/services/sts"
+	"github.com/sfnlocal/sfnlocal/telemetry"
 )
 
 // ShutdownGrace bounds how long a graceful shutdown waits for requests in flight (a
@@ -49,22 +53,25 @@ const ShutdownGrace = 5 * time.Second
 
 // Server is a configured sfnlocal.
 type Server struct {
-	cfg    config.Config
-	log    *zap.Logger
-	sfn    *api.Service
-	lambda *lambda.Service
-	batch  *batch.Service
-	sns    *sns.Service
-	sqs    *sqs.Service
-	dynamo *dynamodb.Service
-	events *events.Service
-	ecs    *ecs.Service
-	http   *httptask.Service
-	s3     *s3.Service
-	logs   *logs.Service
-	iam    *iam.Service
-	sts    *sts.Service
-	kms    *kms.Service
+	cfg     config.Config
+	log     *zap.Logger
+	sfn     *api.Service
+	lambda  *lambda.Service
+	batch   *batch.Service
+	sns     *sns.Service
+	sqs     *sqs.Service
+	dynamo  *dynamodb.Service
+	events  *events.Service
+	ecs     *ecs.Service
+	http    *httptask.Service
+	s3      *s3.Service
+	logs    *logs.Service
+	iam     *iam.Service
+	sts     *sts.Service
+	kms     *kms.Service
+	console *console.Console // nil with NoConsole
+	metrics *telemetry.Metrics
+	tracer  *telemetry.Tracer // nil without an OTLP endpoint
 	// manual is the clock that POST /_sfnlocal/time moves in --time manual; nil otherwise.
 	manual *clock.Manual
 	// services is the clock of the real work behind Tasks (wall or scaled).
@@ -90,16 +97,29 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: address %q: %w", cfg.Addr, err)
 	}
-	s := &Server{cfg: cfg, log: logger, manual: mode.Manual, services: base}
+	s := &Server{cfg: cfg, log: logger, manual: mode.Manual, services: base, metrics: telemetry.NewMetrics()}
 	s.logs = logs.New(logs.Config{Clock: base, Logger: logger.Named("logs"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.logs.CreateLogGroup(cfg.Region, batch.LogGroup)
 	s.iam = iam.New(iam.Config{Clock: base, Logger: logger.Named("iam"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.sts = sts.New(sts.Config{Clock: base, Logger: logger.Named("sts"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.kms = kms.New(kms.Config{Clock: base, Logger: logger.Named("kms"), Region: cfg.Region, AccountID: cfg.AccountID})
+	observers := []api.Observer{s.metrics.Observer()}
+	if !cfg.NoConsole {
+		s.console = console.New(console.Config{Logger: logger.Named("console")})
+		observers = append(observers, s.console.Observer())
+	}
+	if cfg.OTLPEndpoint != "" {
+		// The OpenTelemetry SDK is set up only when asked for: it costs start-up time.
+		s.tracer, err = telemetry.NewTracer(context.Background(), cfg.OTLPEndpoint, logger.Named("otel"))
+		if err != nil {
+			return nil, err
+		}
+		observers = append(observers, s.tracer.Observer())
+	}
 
 	s.lambda, err = lambda.New(lambda.Config{
 		Clock: clock.Real(), Logger: logger.Named("lambda"), Region: cfg.Region, AccountID: cfg.AccountID,
-		ForwardEndpoint: cfg.LambdaEndpoint,
+		ForwardEndpoint: cfg.LambdaEndpoint, OnInvoke: s.metrics.LambdaInvoked,
 		Env: map[string]string{
 			"AWS_ENDPOINT_URL":      "http://127.0.0.1:" + port,
 			"AWS_ACCESS_KEY_ID":     "sfnlocal",
@@ -122,6 +142,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		Clock: base, Logger: logger.Named("batch"), Region: cfg.Region, AccountID: cfg.AccountID,
 		Runner: runner, AllowPrivileged: cfg.AllowPrivileged, AllowHostMounts: cfg.AllowHostMounts,
 		EndpointURL: "http://" + net.JoinHostPort(containerHost, port), Logs: s.logs,
+		OnJobDone: func(queue string, st batch.Status) { s.metrics.BatchJobDone(queue, string(st)) },
 	})
 	if err != nil {
 		s.lambda.Close()
@@ -176,6 +197,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		AccountID: cfg.AccountID,
 		Logs:      executionLogs{s.logs},
 		Keys:      s.kms,
+		Observers: observers,
 	})
 	if err != nil {
 		s.Close()
@@ -191,6 +213,9 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	}
 	// Nested workflows: registered once the Service exists, before anything is served.
 	tasks["states"], tasks["aws-sdk:sfn"] = s.sfn.Integration(), s.sfn.SDKIntegration()
+	if s.console != nil {
+		s.console.Configure(s.sfn, s.batch, s.lambda)
+	}
 	s.handler = s.route()
 	return s, nil
 }
@@ -220,7 +245,24 @@ func (s *Server) route() http.Handler {
 		"sts":      stsH,
 		"kms":      kmsH,
 	}
+	metricsH := s.metrics.Handler()
+	var consoleH http.Handler = http.NotFoundHandler()
+	if s.console != nil {
+		consoleH = s.console.Handler()
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The console and /metrics are plain browser and scraper requests, never signed.
+		switch {
+		case r.URL.Path == "/ui" || strings.HasPrefix(r.URL.Path, console.Prefix):
+			consoleH.ServeHTTP(w, r)
+			return
+		case r.URL.Path == "/metrics" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			metricsH.ServeHTTP(w, r)
+			return
+		case s.console != nil && console.WantsConsole(r):
+			http.Redirect(w, r, console.Prefix, http.StatusFound)
+			return
+		}
 		if sc, ok := awsproto.ScopeOf(r); ok && !strings.HasPrefix(r.URL.Path, "/_sfnlocal/") {
 			if h, ok := bySigningName[sc.Service]; ok {
 				h.ServeHTTP(w, r)
@@ -333,11 +375,20 @@ func (s *Server) ECS() *ecs.Service { return s.ecs }
 // S3 is the S3 simulator, e.g. for seeding and reading objects in tests.
 func (s *Server) S3() *s3.Service { return s.s3 }
 
-// Close stops every execution, function environment and job and task container.
+// Metrics is the Prometheus metrics registry holder (served at /metrics).
+func (s *Server) Metrics() *telemetry.Metrics { return s.metrics }
+
+// Close stops every execution, function environment and job and task container, and exports
+// the traces still pending.
 func (s *Server) Close() error {
 	var errs []error
 	if s.sfn != nil {
 		s.sfn.Close()
+	}
+	if s.tracer != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
+		errs = append(errs, s.tracer.Shutdown(ctx))
+		cancel()
 	}
 	if s.ecs != nil {
 		errs = append(errs, s.ecs.Close())

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -41,6 +42,11 @@ type Config struct {
 	// MockConfig is the path of a Step Functions Local mock configuration file (like its
 	// SFN_MOCK_CONFIG); "" for none.
 	MockConfig string
+	// OTLPEndpoint, when set, exports each execution as a trace over OTLP/HTTP to this base
+	// URL (like OTEL_EXPORTER_OTLP_ENDPOINT: http://host:4318, traces go to /v1/traces).
+	OTLPEndpoint string
+	// NoConsole turns the web console (/ui/) off.
+	NoConsole bool
 }
 
 // Env lists the environment variables Load reads, for the README and usage text.
@@ -57,6 +63,8 @@ var Env = []struct{ Name, Flag, Doc string }{
 	{"SFNLOCAL_CONTAINER_HOST", "container-host", "host that job containers use to reach sfnlocal"},
 	{"SFNLOCAL_APIGATEWAY_ENDPOINTS", "apigateway-endpoint", "comma-separated ID=URL pairs: the base URL each API Gateway API id stands for"},
 	{"SFN_MOCK_CONFIG", "mock-config", "Step Functions Local's mock configuration file (mocked service integrations)"},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "otlp-endpoint", "export each execution as an OpenTelemetry trace to this OTLP/HTTP endpoint (also SFNLOCAL_OTLP_ENDPOINT)"},
+	{"SFNLOCAL_NO_CONSOLE", "no-console", "turn the web console at /ui/ off"},
 }
 
 var (
@@ -117,6 +125,10 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	if err != nil {
 		return Config{}, err
 	}
+	noConsole, err := boolEnv("SFNLOCAL_NO_CONSOLE")
+	if err != nil {
+		return Config{}, err
+	}
 
 	var c Config
 	fs := flag.NewFlagSet("sfnlocal serve", flag.ContinueOnError)
@@ -140,6 +152,8 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 		}
 	}
 	fs.Var(apigw, "apigateway-endpoint", "ID=URL: the base URL API Gateway API id ID stands for in apigateway:invoke Tasks; repeatable (env SFNLOCAL_APIGATEWAY_ENDPOINTS, comma-separated)")
+	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", first("SFNLOCAL_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"), "export executions as OpenTelemetry traces to this OTLP/HTTP endpoint, e.g. http://localhost:4318 (env OTEL_EXPORTER_OTLP_ENDPOINT)")
+	fs.BoolVar(&c.NoConsole, "no-console", noConsole, "turn the web console at /ui/ off (env SFNLOCAL_NO_CONSOLE)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -164,6 +178,12 @@ func (c Config) validate() error {
 	}
 	if _, err := clock.ParseMode(c.TimeMode); err != nil {
 		return err
+	}
+	if c.OTLPEndpoint != "" {
+		u, err := url.Parse(c.OTLPEndpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("invalid --otlp-endpoint %q: want http(s)://host:port", c.OTLPEndpoint)
+		}
 	}
 	switch strings.ToLower(c.LogLevel) {
 	case "debug", "info", "warn", "error":

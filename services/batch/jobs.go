@@ -393,6 +393,9 @@ func (s *Service) transitionLocked(j *job, to Status) error {
 	if s.onTransition != nil {
 		s.onTransition(j.d.JobID, from, to)
 	}
+	if to.Terminal() && s.cfg.OnJobDone != nil {
+		s.cfg.OnJobDone(j.d.JobQueue, to)
+	}
 	close(s.changed)
 	s.changed = make(chan struct{})
 	if j.parent != nil {

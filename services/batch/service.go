@@ -44,6 +44,9 @@ type Config struct {
 	// EndpointURL is given to containers as AWS_ENDPOINT_URL, e.g.
 	// http://host.docker.internal:8083.
 	EndpointURL string
+	// OnJobDone, when set, hears every job that reaches SUCCEEDED or FAILED, with its queue
+	// (metrics). It is called with the service's lock held and must not block or call back.
+	OnJobDone func(queue string, status Status)
 	// StopGrace is the SIGTERM→SIGKILL grace for terminated and timed-out jobs (0: 30 s).
 	StopGrace time.Duration
 	// Logs, when set, also receives every line of job output (server wires the CloudWatch

@@ -146,9 +146,24 @@ type outcome struct {
 	apiErr error
 }
 
+// kind names the outcome for Config.OnInvoke: success, error (a function error or timeout) or
+// service_error (the invocation could not run).
+func (o outcome) kind() string {
+	switch {
+	case o.apiErr != nil:
+		return "service_error"
+	case o.res.failed:
+		return "error"
+	}
+	return "success"
+}
+
 // execute runs one invocation to its end: a result, a function error, a timeout or a crash.
 // ctx only bounds the wait for a free slot: once started, an invocation runs to its end.
-func (s *Service) execute(ctx context.Context, v *version, id string, payload []byte, clientCtx string) outcome {
+func (s *Service) execute(ctx context.Context, v *version, id string, payload []byte, clientCtx string) (o outcome) {
+	if s.cfg.OnInvoke != nil {
+		defer func() { s.cfg.OnInvoke(v.conf.FunctionName, o.kind()) }()
+	}
 	if !v.pool.acquire(ctx) {
 		return outcome{apiErr: context.Cause(ctx)}
 	}

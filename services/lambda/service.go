@@ -42,6 +42,9 @@ type Config struct {
 	Python, Node string
 	// HTTPClient is used in forward mode; nil means a client without timeout.
 	HTTPClient *http.Client
+	// OnInvoke, when set, hears the end of every invocation with its outcome: success, error
+	// (a function error or timeout) or service_error (metrics). It must not block.
+	OnInvoke func(function, outcome string)
 	// MaxConcurrency caps the invocations of one function version that run at once (each in
 	// its own environment); more wait for a free one. 0 means 32.
 	MaxConcurrency int
