@@ -69,7 +69,7 @@ type fakeLambda map[string][]string
 func (f fakeLambda) Logs(name string) []string { return f[name] }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *api.Service
 	con   *Console
 	h     http.Handler
@@ -77,7 +77,7 @@ type env struct {
 	batch *fakeBatch
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	clk := clock.NewFake(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	fb := &fakeBatch{status: batch.StatusRunning}
