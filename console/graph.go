@@ -30,6 +30,14 @@ func (g *graph) inside(n, outer string) bool {
 	return false
 }
 
+// state returns the named state's definition (nil when unknown or g is nil).
+func (g *graph) state(name string) *aslState {
+	if g == nil {
+		return nil
+	}
+	return g.states[name]
+}
+
 // aslState holds the fields of a state that the drawing needs.
 type aslState struct {
 	Type          string            `json:"Type"`
@@ -37,6 +45,8 @@ type aslState struct {
 	End           bool              `json:"End"`
 	Default       string            `json:"Default"`
 	Resource      string            `json:"Resource"`
+	Error         string            `json:"Error"` // a Fail state's
+	Cause         string            `json:"Cause"`
 	Choices       []json.RawMessage `json:"Choices"`
 	Catch         []aslCatch        `json:"Catch"`
 	Retry         []json.RawMessage `json:"Retry"`

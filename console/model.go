@@ -212,6 +212,10 @@ func buildModel(events []interpreter.Event, g *graph, execStatus string) *model 
 			r.Runs++
 			if r.Type == "Fail" {
 				r.Status, r.failing, r.FailedEventID = StatusFailed, true, ev.ID
+				if st := g.state(name); st != nil && (st.Error != "" || st.Cause != "") {
+					// The history names a Fail state's error only when it fails the execution.
+					r.Error, r.Cause, r.HasError = st.Error, st.Cause, true
+				}
 			}
 		case strings.HasSuffix(t, "StateExited"):
 			r := get(name)

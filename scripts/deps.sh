@@ -10,6 +10,8 @@ command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || need+=(busybox-stat
 command -v zip >/dev/null 2>&1 || need+=(zip)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+# The console's browser test (console/browser_test.go) drives Debian's headless Chromium.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "deps: installing ${need[*]}"

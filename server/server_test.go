@@ -29,7 +29,7 @@ func TestRouting(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
 	cases := []struct {
-		name, method, path, target, contentType, body string
+		name, method, path, target, contentType, body, accept string
 		status                                        int
 		want                                          string
 	}{
@@ -46,6 +46,10 @@ func TestRouting(t *testing.T) {
 		{name: "events connections", method: "POST", path: "/", target: "AWSEvents.ListConnections", body: "{}", status: 200, want: `"Connections":[]`},
 		{name: "unknown awsJson service", method: "POST", path: "/", target: "DynamoDBStreams_20120810.ListStreams", body: "{}", status: 400, want: "UnknownOperationException"},
 		{name: "unclaimed path", method: "GET", path: "/nothing-here", status: 404, want: "404 page not found"},
+		{name: "browser at the root", method: "GET", path: "/", accept: "text/html,application/xhtml+xml", status: 302, want: `<a href="/ui/">Found</a>`},
+		{name: "console", method: "GET", path: "/ui/", status: 200, want: `<table class="list" id="state-machines">`},
+		{name: "console asset", method: "GET", path: "/ui/assets/app.js", status: 200, want: "EventSource"},
+		{name: "metrics", method: "GET", path: "/metrics", status: 200, want: "# TYPE go_goroutines gauge"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,12 +61,39 @@ func TestRouting(t *testing.T) {
 			if tc.contentType != "" {
 				r.Header.Set("Content-Type", tc.contentType)
 			}
+			if tc.accept != "" {
+				r.Header.Set("Accept", tc.accept)
+			}
 			w := httptest.NewRecorder()
 			srv.Handler().ServeHTTP(w, r)
 			require.Equal(t, tc.status, w.Code, w.Body.String())
 			require.Contains(t, w.Body.String(), tc.want)
 		})
 	}
+}
+
+func TestNoConsole(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.NoConsole = true
+	srv, err := New(cfg, zap.NewNop())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	for path, want := range map[string]int{"/ui/": 404, "/": 404, "/metrics": 200} {
+		r := httptest.NewRequest(http.MethodGet, path, nil)
+		r.Header.Set("Accept", "text/html")
+		w := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(w, r)
+		require.Equal(t, want, w.Code, path)
+	}
+}
+
+func TestBadOTLPEndpoint(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.OTLPEndpoint = "not a url"
+	_, err := New(cfg, zap.NewNop())
+	require.ErrorContains(t, err, "invalid OTLP endpoint")
 }
 
 // start builds and serves a server on a free loopback port.
