@@ -30,8 +30,8 @@ func TestRouting(t *testing.T) {
 	t.Cleanup(func() { _ = srv.Close() })
 	cases := []struct {
 		name, method, path, target, contentType, body, accept string
-		status                                        int
-		want                                          string
+		status                                                int
+		want                                                  string
 	}{
 		{name: "step functions", method: "POST", path: "/", target: "AWSStepFunctions.ListStateMachines", body: "{}", status: 200, want: `{"stateMachines":[]}`},
 		{name: "lambda", method: "GET", path: "/2015-03-31/functions/", status: 200, want: `"Functions"`},
