@@ -281,10 +281,14 @@ func TestDockerReap(t *testing.T) {
 	r, err := New(zaptest.NewLogger(t))
 	require.NoError(t, err)
 	r.pid = 1<<22 + 12345 // a pid no process has: the leftover of a crashed run
+	// A host name of its own keeps the reapers of servers that other test processes start
+	// at the same time (server, console, sfnlocaltest) from taking this container first.
+	r.host = fmt.Sprintf("reap-test-%d", r.pid)
 	id, err := r.Start(context.Background(), batch.Spec{Image: testImage, Command: []string{"sleep", "30"}})
 	require.NoError(t, err)
 	fresh, err := New(zaptest.NewLogger(t))
 	require.NoError(t, err)
+	fresh.host = r.host
 	n, err := fresh.Reap(context.Background())
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, n, 1)
