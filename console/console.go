@@ -45,8 +45,8 @@ type Config struct {
 	Tick time.Duration
 }
 
-// Console serves the web console. Create it with New, pass Observer to api.Options, then Bind
-// the api.Service before serving Handler.
+// Console serves the web console. Create it with New, pass Observer to api.Options, then
+// Configure it with the api.Service before serving Handler.
 type Console struct {
 	cfg Config
 	log *zap.Logger
@@ -85,9 +85,6 @@ func New(cfg Config) *Console {
 	c.mux = m
 	return c
 }
-
-// Bind gives the console the Step Functions service it shows.
-func (c *Console) Bind(svc *api.Service) { c.svc = svc }
 
 // Configure binds the Step Functions service and the simulators whose jobs and logs the
 // console shows (either may be nil), before the console is served.
@@ -143,7 +140,7 @@ func (c *Console) Handler() http.Handler {
 			}
 		}()
 		if c.svc == nil {
-			http.Error(w, "console not bound", http.StatusServiceUnavailable)
+			http.Error(w, "console not configured", http.StatusServiceUnavailable)
 			return
 		}
 		if r.Method == http.MethodPost && !sameOrigin(r) {
