@@ -107,14 +107,23 @@ func TestMetrics(t *testing.T) {
 	s := newSetup(t)
 	s.runOnce(t, "fanout", definition)
 	s.runOnce(t, "simple", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	// One stopped execution.
+	ctx, name, def, role := context.Background(), "held", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`, "arn:aws:iam::123456789012:role/r"
+	sm, err := s.svc.CreateStateMachine(ctx, &api.CreateStateMachineInput{Name: &name, Definition: &def, RoleArn: &role})
+	require.NoError(t, err)
+	out, err := s.svc.StartExecution(ctx, &api.StartExecutionInput{StateMachineArn: &sm.StateMachineArn})
+	require.NoError(t, err)
+	_, err = s.svc.StopExecution(ctx, &api.StopExecutionInput{ExecutionArn: &out.ExecutionArn})
+	require.NoError(t, err)
+	s.svc.FlushObservers()
 
 	rec := httptest.NewRecorder()
 	s.metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.Contains(t, rec.Header().Get("Content-Type"), "text/plain")
 	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(strings.NewReader(rec.Body.String()))
-	require.NoError(t, err)
+	families, perr := parser.TextToMetricFamilies(strings.NewReader(rec.Body.String()))
+	require.NoError(t, perr)
 
 	value := func(name string, labels map[string]string) float64 {
 		t.Helper()
@@ -148,10 +157,9 @@ func TestMetrics(t *testing.T) {
 	require.Equal(t, 1.0, value("sfnlocal_state_transitions_total", std("simple")))
 	require.Equal(t, 1.0, value("sfnlocal_lambda_invocations_total", map[string]string{"function": "boom", "outcome": "error"}))
 	require.Equal(t, 1.0, value("sfnlocal_batch_jobs_total", map[string]string{"queue": "queue", "status": "SUCCEEDED"}))
-	for _, name := range []string{"sfnlocal_executions_timed_out_total", "sfnlocal_executions_aborted_total"} {
-		_, ok := families[name]
-		require.False(t, ok, "%s has no series until something times out or is stopped", name)
-	}
+	require.Equal(t, 1.0, value("sfnlocal_executions_aborted_total", std("held")))
+	_, ok := families["sfnlocal_executions_timed_out_total"]
+	require.False(t, ok, "no series until an execution times out")
 	require.Contains(t, families, "go_goroutines")
 	require.Contains(t, families, "go_memstats_alloc_bytes")
 }
