@@ -460,10 +460,12 @@ func layout(s *sub) {
 		for _, n := range rk {
 			h = max(h, n.h)
 		}
+		// Nodes hang from the top of their rank, so that edges into a small node beside a
+		// tall Parallel or Map box do not cross the box.
 		for _, n := range rk {
-			n.y = y + (h-n.h)/2
+			n.y = y
 			if n.kind == kindDummy {
-				n.y, n.h = y, h
+				n.h = h
 			}
 		}
 		y += h + rankGap
@@ -512,15 +514,38 @@ func layout(s *sub) {
 	}
 	s.w = maxX - minX + 2*margin
 	// Edge routes.
-	loop := 0
+	// Back edges (loops) go around the side of the drawing nearer their source.
+	left, right := 0, 0
+	for _, e := range s.edges {
+		if e.back && e.from.cx() < s.w/2 {
+			left++
+		}
+	}
+	shift := float64(left) * 14
+	if shift > 0 {
+		for _, n := range s.nodes {
+			n.x += shift
+		}
+		s.w += shift
+	}
+	l := 0
+	for _, e := range s.edges {
+		if !e.back {
+			continue
+		}
+		fy, ty := e.from.y+e.from.h/2, e.to.y+e.to.h/2
+		if e.from.cx() < (s.w+shift)/2 && left > 0 {
+			l++
+			x := shift + margin/2 - float64(l)*14 + 14
+			e.points = [][2]float64{{e.from.x, fy}, {x, fy}, {x, ty}, {e.to.x, ty}}
+			continue
+		}
+		right++
+		x := s.w - margin + float64(right)*14
+		e.points = [][2]float64{{e.from.x + e.from.w, fy}, {x, fy}, {x, ty}, {e.to.x + e.to.w, ty}}
+	}
 	for _, e := range s.edges {
 		if e.back {
-			loop++
-			xr := s.w - margin + float64(loop)*14
-			e.points = [][2]float64{
-				{e.from.x + e.from.w, e.from.y + e.from.h/2}, {xr, e.from.y + e.from.h/2},
-				{xr, e.to.y + e.to.h/2}, {e.to.x + e.to.w, e.to.y + e.to.h/2},
-			}
 			continue
 		}
 		e.points = [][2]float64{{e.from.cx(), e.from.y + e.from.h}}
@@ -529,8 +554,8 @@ func layout(s *sub) {
 		}
 		e.points = append(e.points, [2]float64{e.to.cx(), e.to.y})
 	}
-	if loop > 0 {
-		s.w += float64(loop)*14 + margin
+	if right > 0 {
+		s.w += float64(right)*14 + margin
 	}
 }
 
@@ -575,8 +600,9 @@ func renderSub(b *bytes.Buffer, s *sub, ox, oy float64, v svgView) {
 		}
 		b.WriteString(`"/>`)
 		if e.label != "" && len(e.points) >= 2 {
+			// Past the middle of the first segment, where edges leaving one node have spread.
 			p, q := e.points[0], e.points[1]
-			x, y := (p[0]+q[0])/2+ox, (p[1]+q[1])/2+oy
+			x, y := p[0]+0.6*(q[0]-p[0])+ox, p[1]+0.6*(q[1]-p[1])+oy
 			w := float64(len([]rune(e.label)))*6 + 8
 			fmt.Fprintf(b, `<g class="elabel"><rect x="%.1f" y="%.1f" width="%.0f" height="16" rx="3"/><text x="%.1f" y="%.1f">%s</text></g>`,
 				x-w/2, y-8, w, x, y+4, html.EscapeString(e.label))
