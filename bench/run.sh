@@ -18,6 +18,8 @@ run -bench '^(BenchmarkTypical)$' ./jsonata/
 echo "## server and API (targets: cold start < 20 ms; 10-state chain over HTTP < 1 ms; >= 5,000 executions/s; 10k waiting < 200 MB)"
 run -bench '^BenchmarkColdStart$' ./server/
 run -bench '^(BenchmarkStartToTerminalHTTP|BenchmarkExecutionsPerSecond|BenchmarkMemory10kWaiting)$' ./api/
+echo "## console (target: execution page with 10,000 events < 100 ms)"
+run -bench '^BenchmarkExecutionPage10k$' ./console/
 echo "## lambda (target: warm invoke overhead < 1 ms)"
 run -bench '^(BenchmarkWarmInvokeGoFunction|BenchmarkWarmInvokePython|BenchmarkWarmInvokeProvidedGo|BenchmarkColdStartPython)$' ./services/lambda/
 if [ "${1:-}" = "--docker" ]; then

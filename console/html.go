@@ -2,6 +2,7 @@ package console
 
 import (
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -68,7 +69,7 @@ func (b *hw) status(s string) { b.w(`<span class="status `, esc(s), `">`, esc(s)
 func send(w http.ResponseWriter, status int, b *hw) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = w.Write([]byte(b.String()))
+	_, _ = io.WriteString(w, b.String())
 }
 
 func errorPage(status int, msg string) (*hw, int) {
