@@ -1841,6 +1841,12 @@ func (f *frame) runActivity(st *state, params any, timeout, heartbeat int64, moc
 		f.emit(ev, -1, true)
 		return nil, fl
 	}
+	return f.activityResult(st, res)
+}
+
+// activityResult records an activity's result: ActivitySucceeded, or ActivityFailed when it
+// is over the payload limit.
+func (f *frame) activityResult(st *state, res any) (any, *failure) {
 	if payloadSize(res, maxPayloadBytes) > maxPayloadBytes {
 		fl := f.dataLimit(st)
 		fl.taskResult = true

@@ -48,9 +48,6 @@ func (f *frame) mockedActivity(st *state, params any, timeout, heartbeat int64, 
 	f.emit(Event{Type: EvActivityScheduled, Input: params, Details: &Details{Resource: st.resource, TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat}}, -1, true)
 	f.emit(Event{Type: EvActivityStarted, Details: &Details{}}, -1, true)
 	res, fl := mockOutcome(step)
-	if fl == nil && payloadSize(res, maxPayloadBytes) > maxPayloadBytes {
-		fl = f.dataLimit(st)
-	}
 	if fl != nil {
 		fl.taskResult = true
 		ev := Event{Type: EvActivityFailed}
@@ -58,6 +55,5 @@ func (f *frame) mockedActivity(st *state, params any, timeout, heartbeat int64, 
 		f.emit(ev, -1, true)
 		return nil, fl
 	}
-	f.emit(Event{Type: EvActivitySucceeded, Output: res}, -1, true)
-	return res, nil
+	return f.activityResult(st, res)
 }
