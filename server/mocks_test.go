@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -9,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
@@ -150,4 +154,24 @@ func TestMockConfigRefusedAtStart(t *testing.T) {
 	require.ErrorContains(t, srv.ReloadMocks(), "not a JSON object")
 	require.NoError(t, os.WriteFile(file, good, 0o600))
 	require.NoError(t, srv.ReloadMocks())
+}
+
+// TestMockedSyncExecution: StartSyncExecution runs a test case too.
+func TestMockedSyncExecution(t *testing.T) {
+	t.Parallel()
+	srv := sfnlocaltest.New(t, sfnlocaltest.WithTime("instant"), sfnlocaltest.WithConfig(func(c *config.Config) {
+		c.MockConfig = "testdata/MockConfigFile.json"
+	}))
+	c := sfn.NewFromConfig(srv.AWSConfig())
+	ctx := context.Background()
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("LambdaSQSIntegration"), Type: types.StateMachineTypeExpress,
+		Definition: aws.String(lambdaSQSIntegration), RoleArn: aws.String("arn:aws:iam::123456789012:role/r")})
+	require.NoError(t, err)
+	out, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(*sm.StateMachineArn + "#RetryPath")})
+	require.NoError(t, err)
+	require.Equal(t, types.SyncExecutionStatusSucceeded, out.Status)
+	require.JSONEq(t, `{"MD5OfMessageBody":"3bcb6e8e-7h85-4375-b0bc-1a59812c6e51","MessageId":"3bcb6e8e-8b51-4375-b0bc-1a59812c6e51"}`, *out.Output)
+	_, err = c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(*sm.StateMachineArn + "#Missing")})
+	var dne *types.StateMachineDoesNotExist
+	require.ErrorAs(t, err, &dne)
 }
