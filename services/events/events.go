@@ -1,6 +1,7 @@
 package events
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"sort"
@@ -8,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
@@ -33,7 +33,18 @@ type Service struct {
 	mu     sync.Mutex
 	buses  map[string]*bus // by name
 	events []Event
-	conns  connections // connections.go
+	conns  connections     // connections.go
+	sinks  map[string]Sink // by ARN service
+
+	// Delivery: one ordered queue per rule (by ARN), under dmu (never held while taking mu).
+	dmu      sync.Mutex
+	queues   map[string]*ruleQueue
+	closed   bool
+	idle     *sync.Cond
+	inflight sync.WaitGroup
+	// ctx is the component-lifetime context of deliveries, cancelled by Close.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 type bus struct {
@@ -68,6 +79,12 @@ type Rule struct {
 	Description        string `json:"Description,omitempty"`
 	RoleArn            string `json:"RoleArn,omitempty"`
 	EventBusName       string `json:"EventBusName"`
+
+	pattern *Pattern
+	sched   *schedule
+	created time.Time
+	timer   clock.Timer
+	gen     uint64
 }
 
 // Error is an EventBridge API error; Code is the exception name sent as __type.
@@ -105,7 +122,9 @@ func New(cfg Config) *Service {
 	if cfg.AccountID == "" {
 		cfg.AccountID = "123456789012"
 	}
-	s := &Service{cfg: cfg, buses: map[string]*bus{}}
+	s := &Service{cfg: cfg, buses: map[string]*bus{}, sinks: map[string]Sink{}, queues: map[string]*ruleQueue{}}
+	s.idle = sync.NewCond(&s.dmu)
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.buses[DefaultBus] = newBus(DefaultBus, cfg.Clock.Now())
 	return s
 }
@@ -238,10 +257,21 @@ func (s *Service) PutRule(in PutRuleInput) (string, error) {
 	if in.EventPattern == "" && in.ScheduleExpression == "" {
 		return "", errValidation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
 	}
+	var pattern *Pattern
 	if in.EventPattern != "" {
-		if err := ValidatePattern(in.EventPattern); err != nil {
+		p, err := CompilePattern(in.EventPattern)
+		if err != nil {
 			return "", err
 		}
+		pattern = p
+	}
+	var sched *schedule
+	if in.ScheduleExpression != "" {
+		sc, err := parseSchedule(in.ScheduleExpression)
+		if err != nil {
+			return "", err
+		}
+		sched = sc
 	}
 	switch in.State {
 	case "":
@@ -256,11 +286,25 @@ func (s *Service) PutRule(in PutRuleInput) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if sched != nil && b.name != DefaultBus {
+		return "", errValidation("ScheduleExpression is supported only on the default event bus.")
+	}
 	r := &Rule{
 		Name: in.Name, Arn: s.ruleArn(b.name, in.Name), EventPattern: in.EventPattern, ScheduleExpression: in.ScheduleExpression,
 		State: in.State, Description: in.Description, RoleArn: in.RoleArn, EventBusName: b.name,
+		pattern: pattern, sched: sched, created: s.cfg.Clock.Now(),
+	}
+	if old, ok := b.rules[in.Name]; ok {
+		if old.timer != nil {
+			old.timer.Stop()
+		}
+		old.gen++
+		if old.ScheduleExpression == in.ScheduleExpression {
+			r.created = old.created // the rate keeps its phase
+		}
 	}
 	b.rules[in.Name] = r
+	s.armLocked(r)
 	return r.Arn, nil
 }
 
@@ -308,6 +352,12 @@ func (s *Service) DeleteRule(busNameOrArn, name string) error {
 	if len(b.targets[name]) > 0 {
 		return errValidation("Rule can't be deleted since it has targets.")
 	}
+	if r, ok := b.rules[name]; ok {
+		if r.timer != nil {
+			r.timer.Stop()
+		}
+		r.gen++
+	}
 	delete(b.rules, name)
 	delete(b.targets, name)
 	return nil
@@ -334,6 +384,9 @@ func (s *Service) PutTargets(busNameOrArn, rule string, targets []map[string]any
 		}
 		if arn == "" {
 			return nil, errValidation("1 validation error detected: Value null at 'targets.1.member.arn' failed to satisfy constraint: Member must not be null")
+		}
+		if msg := checkTarget(t); msg != "" {
+			return nil, errValidation(msg)
 		}
 	}
 	s.mu.Lock()
@@ -456,17 +509,21 @@ func (s *Service) PutEvents(entries []Entry) ([]ResultEntry, int, error) {
 			continue
 		}
 		ev := Event{
-			EventID: uuid.NewString(), EventBusName: busName(e.EventBusName), Source: e.Source, DetailType: e.DetailType,
+			EventBusName: busName(e.EventBusName), Source: e.Source, DetailType: e.DetailType,
 			Detail: e.Detail, Resources: append([]string{}, e.Resources...), TraceHeader: e.TraceHeader,
 			Time: e.Time, Account: s.cfg.AccountID, Region: s.cfg.Region,
 		}
 		if ev.Time.IsZero() {
 			ev.Time = now
 		}
+		if ev.EventID == "" {
+			ev.EventID = newEventID()
+		}
 		if _, ok := s.buses[ev.EventBusName]; !ok {
 			s.cfg.Logger.Warn("event put to an event bus that does not exist", zap.String("event_bus_name", ev.EventBusName), zap.String("event_id", ev.EventID))
 		}
 		s.events = append(s.events, ev)
+		s.routeLocked(ev, 0)
 		s.cfg.Logger.Info("event put", zap.String("event_bus_name", ev.EventBusName), zap.String("event_id", ev.EventID),
 			zap.String("source", ev.Source), zap.String("detail_type", ev.DetailType), zap.String("detail", ev.Detail))
 		results[i] = ResultEntry{EventID: ev.EventID}
@@ -518,4 +575,60 @@ func marshal(v any) ([]byte, error) {
 		return nil, fmt.Errorf("encode response: %w", err)
 	}
 	return b, nil
+}
+
+func sortedRuleNames(b *bus) []string {
+	names := make([]string, 0, len(b.rules))
+	for n := range b.rules {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// SetRuleState enables or disables a rule (EnableRule, DisableRule); a schedule stops while
+// its rule is disabled.
+func (s *Service) SetRuleState(busNameOrArn, name string, enabled bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.lockedBus(busNameOrArn)
+	if err != nil {
+		return err
+	}
+	r, ok := b.rules[name]
+	if !ok {
+		return errRuleNotFound(name, b.name)
+	}
+	if enabled {
+		r.State = "ENABLED"
+	} else {
+		r.State = "DISABLED"
+	}
+	s.armLocked(r)
+	return nil
+}
+
+// TestEventPattern tells whether an event (JSON text with AWS's envelope fields) matches a
+// pattern, as EventBridge's TestEventPattern does.
+func (s *Service) TestEventPattern(pattern, event string) (bool, error) {
+	p, err := CompilePattern(pattern)
+	if err != nil {
+		return false, err
+	}
+	v, derr := task.Decode([]byte(event))
+	m, ok := v.(map[string]any)
+	if derr != nil || !ok {
+		return false, errValidation("Parameter Event is not valid.")
+	}
+	for _, k := range []string{"id", "account", "source", "time", "region", "detail-type"} {
+		if _, ok := m[k].(string); !ok {
+			return false, errValidation(fmt.Sprintf("Parameter Event is not valid. Reason: Provided Event is missing required field %s.", k))
+		}
+	}
+	if r, ok := m["resources"]; ok {
+		if _, ok := r.([]any); !ok {
+			return false, errValidation("Parameter Event is not valid. Reason: Provided Event resources must be an array.")
+		}
+	}
+	return p.Match(m), nil
 }

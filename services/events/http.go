@@ -205,6 +205,25 @@ func (s *Service) Serve(op string, body []byte) ([]byte, error) {
 			return nil, err
 		}
 		return marshal(map[string]any{"RuleArn": arn})
+	case "EnableRule", "DisableRule":
+		var in struct{ Name, EventBusName string }
+		if err := decode(body, &in); err != nil {
+			return nil, err
+		}
+		if err := s.SetRuleState(in.EventBusName, in.Name, op == "EnableRule"); err != nil {
+			return nil, err
+		}
+		return []byte("{}"), nil
+	case "TestEventPattern":
+		var in struct{ EventPattern, Event string }
+		if err := decode(body, &in); err != nil {
+			return nil, err
+		}
+		ok, err := s.TestEventPattern(in.EventPattern, in.Event)
+		if err != nil {
+			return nil, err
+		}
+		return marshal(map[string]any{"Result": ok})
 	case "ListRules":
 		var in listInput
 		if err := decode(body, &in); err != nil {
