@@ -1,4 +1,4 @@
-package events
+package eventpattern
 
 import (
 	"testing"
@@ -92,7 +92,7 @@ func TestPatternMatch(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p, err := CompilePattern(tc.pattern)
+			p, err := Compile(tc.pattern)
 			require.NoError(t, err)
 			require.Equal(t, tc.want, p.MatchJSON([]byte(docEvent)))
 		})

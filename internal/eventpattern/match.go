@@ -1,4 +1,4 @@
-package events
+package eventpattern
 
 import (
 	"encoding/json"
@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
 // Pattern is a compiled event pattern. Compile it once (PutRule does) and Match many events.
@@ -34,13 +32,12 @@ type pfield struct {
 // matcher matches one leaf value of the event. Absent fields are matched by leafAbsent.
 type matcher interface{ match(v any) bool }
 
-// CompilePattern checks and compiles an event pattern; errors are
-// InvalidEventPatternException as on AWS.
-func CompilePattern(text string) (*Pattern, error) {
-	if err := ValidatePattern(text); err != nil {
+// Compile checks and compiles an event pattern; errors are *Error.
+func Compile(text string) (*Pattern, error) {
+	if err := Validate(text); err != nil {
 		return nil, err
 	}
-	v, _ := task.Decode([]byte(text))
+	v, _ := decode([]byte(text))
 	root, err := compileNode(v.(map[string]any))
 	if err != nil {
 		return nil, err
@@ -97,7 +94,7 @@ func (p *Pattern) Match(event map[string]any) bool {
 
 // MatchJSON decodes event text and matches it.
 func (p *Pattern) MatchJSON(event []byte) bool {
-	v, err := task.Decode(event)
+	v, err := decode(event)
 	m, ok := v.(map[string]any)
 	return err == nil && ok && p.Match(m)
 }
