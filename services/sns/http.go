@@ -24,6 +24,13 @@ func IsSNSRequest(r *http.Request) bool {
 	if r.URL.Path == MessagesPath {
 		return true
 	}
+	// The SubscribeURL and UnsubscribeURL of messages are GETs with the action in the query.
+	if r.Method == http.MethodGet && r.URL.Path == "/" {
+		switch r.URL.Query().Get("Action") {
+		case "ConfirmSubscription", "Unsubscribe":
+			return true
+		}
+	}
 	if r.Method != http.MethodPost || r.Header.Get("X-Amz-Target") != "" {
 		return false
 	}
@@ -50,8 +57,12 @@ func (s *Service) Handler() http.Handler {
 			return
 		}
 		requestID := uuid.NewString()
-		action := r.PostForm.Get("Action")
-		result, err := s.dispatch(action, r.PostForm)
+		form := r.PostForm
+		if r.Method == http.MethodGet {
+			form = r.Form
+		}
+		action := form.Get("Action")
+		result, err := s.dispatch(action, form)
 		if err != nil {
 			e, ok := err.(*Error)
 			if !ok {
@@ -93,23 +104,10 @@ func (s *Service) dispatch(action string, f url.Values) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		type entry struct {
-			Key   string `xml:"key"`
-			Value string `xml:"value"`
-		}
-		keys := make([]string, 0, len(attrs))
-		for k := range attrs {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var es []entry
-		for _, k := range keys {
-			es = append(es, entry{k, attrs[k]})
-		}
 		return struct {
 			XMLName    xml.Name
 			Attributes []entry `xml:"Attributes>entry"`
-		}{resultName(action), es}, nil
+		}{resultName(action), sortedEntries(attrs)}, nil
 	case "Publish":
 		in := PublishInput{
 			TopicArn: f.Get("TopicArn"), TargetArn: f.Get("TargetArn"), Message: f.Get("Message"), Subject: f.Get("Subject"),
@@ -129,11 +127,28 @@ func (s *Service) dispatch(action string, f url.Values) (any, error) {
 		id, seq, err := s.Publish(in)
 		return publishResult{XMLName: resultName(action), MessageID: id, SequenceNumber: seq}, err
 	case "Subscribe":
-		arn, err := s.Subscribe(f.Get("TopicArn"), f.Get("Protocol"), f.Get("Endpoint"))
+		arn, err := s.Subscribe(f.Get("TopicArn"), f.Get("Protocol"), f.Get("Endpoint"), entries(f, "Attributes", "key", "value"), f.Get("ReturnSubscriptionArn") == "true")
 		return struct {
 			XMLName         xml.Name
 			SubscriptionArn string
 		}{resultName(action), arn}, err
+	case "ConfirmSubscription":
+		arn, err := s.ConfirmSubscription(f.Get("TopicArn"), f.Get("Token"))
+		return struct {
+			XMLName         xml.Name
+			SubscriptionArn string
+		}{resultName(action), arn}, err
+	case "GetSubscriptionAttributes":
+		attrs, err := s.SubscriptionAttributes(f.Get("SubscriptionArn"))
+		if err != nil {
+			return nil, err
+		}
+		return struct {
+			XMLName    xml.Name
+			Attributes []entry `xml:"Attributes>entry"`
+		}{resultName(action), sortedEntries(attrs)}, nil
+	case "SetSubscriptionAttributes":
+		return nil, s.SetSubscriptionAttribute(f.Get("SubscriptionArn"), f.Get("AttributeName"), f.Get("AttributeValue"))
 	case "Unsubscribe":
 		return nil, s.Unsubscribe(f.Get("SubscriptionArn"))
 	case "ListSubscriptions", "ListSubscriptionsByTopic":
@@ -153,6 +168,24 @@ func (s *Service) dispatch(action string, f url.Values) (any, error) {
 		return nil, &Error{Status: 400, Code: "MissingAction", Message: "Missing Action"}
 	}
 	return nil, &Error{Status: 400, Code: "InvalidAction", Message: fmt.Sprintf("Unrecognized or unsupported Action: %s", action)}
+}
+
+type entry struct {
+	Key   string `xml:"key"`
+	Value string `xml:"value"`
+}
+
+func sortedEntries(attrs map[string]string) []entry {
+	keys := make([]string, 0, len(attrs))
+	for k := range attrs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	es := make([]entry, 0, len(keys))
+	for _, k := range keys {
+		es = append(es, entry{k, attrs[k]})
+	}
+	return es
 }
 
 // entries reads a query-protocol map ("<prefix>.entry.N.<k>" / ".<v>").

@@ -1,16 +1,34 @@
 // Package sns is sfnlocal's Amazon SNS fake: the `arn:aws:states:::sns:publish` integration
-// with AWS's output shape and errors, and a subset of the SNS query API (CreateTopic,
-// ListTopics, DeleteTopic, GetTopicAttributes, Publish, Subscribe, Unsubscribe,
-// ListSubscriptions, ListSubscriptionsByTopic) on sfnlocal's port.
+// with AWS's output shape and errors, and the SNS query API (CreateTopic, ListTopics,
+// DeleteTopic, GetTopicAttributes, Publish, Subscribe, ConfirmSubscription, Unsubscribe,
+// ListSubscriptions, ListSubscriptionsByTopic, GetSubscriptionAttributes,
+// SetSubscriptionAttributes) on sfnlocal's port.
 //
-// It exists because AWS's Batch samples notify through SNS after the job. Nothing is
-// delivered anywhere: every published message is kept (and logged) so that tests can read it
-// back, over HTTP at GET /_sfnlocal/sns/messages[?TopicArn=ARN] or with Messages in Go.
+// Published messages are delivered to the topic's subscribers, each subscription in publish
+// order on its own goroutine, never blocking Publish:
+//   - sqs: the SNS notification envelope (AWS's fields and order), or with RawMessageDelivery
+//     the message itself with its attributes as SQS message attributes;
+//   - lambda: an asynchronous invoke with the SNS event (Records[].Sns);
+//   - http/https: a POST with SNS's headers, after the SubscriptionConfirmation handshake (the
+//     subscription stays pending until ConfirmSubscription, or a GET of the SubscribeURL);
+//   - email, sms, application, firehose: recorded only.
+//
+// Filter policies (FilterPolicy, FilterPolicyScope MessageAttributes or MessageBody) use the
+// EventBridge matcher of internal/eventpattern, which SNS's filter syntax shares. A failed
+// delivery is retried 3 times 20 s apart on the clock (SNS's default HTTP delivery policy, used
+// for every protocol); then, or at once when the queue or function does not exist, it goes to
+// the subscription's RedrivePolicy dead-letter queue. SQS and Lambda are reached through Sinks
+// the server installs, so this package imports neither. Messages are not signed: Signature is a
+// placeholder.
+//
+// Every published message is also kept (and logged) so that tests can read it back, over HTTP at
+// GET /_sfnlocal/sns/messages[?TopicArn=ARN] or with Messages in Go.
 package sns
 
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 	"sort"
 	"strings"
@@ -21,6 +39,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/eventpattern"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
@@ -30,6 +49,10 @@ type Config struct {
 	Logger    *zap.Logger
 	Region    string
 	AccountID string
+	// Endpoint is sfnlocal's base URL, for the SubscribeURL and UnsubscribeURL of messages.
+	Endpoint string
+	// HTTPClient posts to http/https subscribers; nil is http.DefaultClient.
+	HTTPClient *http.Client
 }
 
 // Service holds topics, subscriptions and every published message.
@@ -41,6 +64,17 @@ type Service struct {
 	subs     map[string]*Subscription
 	messages []Message
 	seq      uint64
+	sinks    map[string]Sink // by protocol: sqs, lambda
+
+	// Delivery: one ordered queue per subscription, under dmu (never held while taking mu).
+	dmu      sync.Mutex
+	queues   map[string]*subQueue
+	closed   bool
+	idle     *sync.Cond
+	inflight sync.WaitGroup
+	// ctx is the component-lifetime context of deliveries, cancelled by Close.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 type topic struct {
@@ -57,6 +91,12 @@ type Subscription struct {
 	Protocol        string `json:"Protocol"`
 	Endpoint        string `json:"Endpoint"`
 	Owner           string `json:"Owner"`
+
+	arn     string            // the ARN even while pending
+	attrs   map[string]string // settable attributes
+	filter  *eventpattern.Pattern
+	pending bool
+	token   string
 }
 
 // MessageAttribute is an SNS message attribute.
@@ -87,7 +127,23 @@ func New(cfg Config) *Service {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real()
 	}
-	return &Service{cfg: cfg, topics: map[string]*topic{}, subs: map[string]*Subscription{}}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.AccountID == "" {
+		cfg.AccountID = "123456789012"
+	}
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = "http://127.0.0.1:8083"
+	}
+	cfg.Endpoint = strings.TrimSuffix(cfg.Endpoint, "/")
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = http.DefaultClient
+	}
+	s := &Service{cfg: cfg, topics: map[string]*topic{}, subs: map[string]*Subscription{}, sinks: map[string]Sink{}, queues: map[string]*subQueue{}}
+	s.idle = sync.NewCond(&s.dmu)
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s
 }
 
 // Error is an SNS API error: Code is the query-protocol error code (e.g. "NotFound"), Type the
@@ -175,13 +231,18 @@ func (s *Service) topicAttributes(arn string) (map[string]string, error) {
 		"SubscriptionsDeleted":    "0",
 		"EffectiveDeliveryPolicy": `{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}}`,
 	}
-	n := 0
+	n, pending := 0, 0
 	for _, sub := range s.subs {
 		if sub.TopicArn == arn {
-			n++
+			if sub.pending {
+				pending++
+			} else {
+				n++
+			}
 		}
 	}
 	out["SubscriptionsConfirmed"] = fmt.Sprint(n)
+	out["SubscriptionsPending"] = fmt.Sprint(pending)
 	if t.fifo {
 		out["FifoTopic"] = "true"
 		out["ContentBasedDeduplication"] = "false"
@@ -192,12 +253,22 @@ func (s *Service) topicAttributes(arn string) (map[string]string, error) {
 	return out, nil
 }
 
-// Subscribe adds a subscription (nothing is delivered; it is recorded).
-func (s *Service) Subscribe(topicArn, protocol, endpoint string) (string, error) {
+// Subscribe adds a subscription and returns its ARN. An http or https subscription stays
+// pending until its endpoint confirms it (the SubscriptionConfirmation handshake): its ARN is
+// then "pending confirmation" unless returnArn is set.
+func (s *Service) Subscribe(topicArn, protocol, endpoint string, attrs map[string]string, returnArn bool) (string, error) {
 	switch protocol {
 	case "http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose":
 	default:
 		return "", errInvalidParameter("Invalid protocol type: " + protocol)
+	}
+	if err := checkEndpoint(protocol, endpoint); err != nil {
+		return "", err
+	}
+	for k, v := range attrs {
+		if err := checkSubscriptionAttribute(protocol, k, v); err != nil {
+			return "", err
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -206,11 +277,28 @@ func (s *Service) Subscribe(topicArn, protocol, endpoint string) (string, error)
 	}
 	for _, sub := range s.subs {
 		if sub.TopicArn == topicArn && sub.Protocol == protocol && sub.Endpoint == endpoint {
-			return sub.SubscriptionArn, nil
+			if sub.pending && !returnArn {
+				return "pending confirmation", nil
+			}
+			return sub.arn, nil
 		}
 	}
 	arn := topicArn + ":" + uuid.NewString()
-	s.subs[arn] = &Subscription{SubscriptionArn: arn, TopicArn: topicArn, Protocol: protocol, Endpoint: endpoint, Owner: s.cfg.AccountID}
+	sub := &Subscription{SubscriptionArn: arn, TopicArn: topicArn, Protocol: protocol, Endpoint: endpoint, Owner: s.cfg.AccountID, arn: arn, attrs: map[string]string{}}
+	for k, v := range attrs {
+		sub.attrs[k] = v
+	}
+	sub.filter = compiledFilter(sub.attrs)
+	s.subs[arn] = sub
+	if protocol == "http" || protocol == "https" {
+		sub.pending = true
+		sub.SubscriptionArn = "PendingConfirmation"
+		sub.token = randomToken()
+		s.enqueueLocked(sub, &delivery{confirm: true, topicArn: topicArn})
+		if !returnArn {
+			return "pending confirmation", nil
+		}
+	}
 	return arn, nil
 }
 
@@ -300,6 +388,7 @@ func (s *Service) Publish(in PublishInput) (messageID, sequenceNumber string, er
 		return "", "", errInvalidParameter("MessageGroupId Reason: The request includes MessageGroupId parameter that is not valid for this topic type")
 	}
 	s.messages = append(s.messages, m)
+	s.fanOutLocked(m)
 	s.cfg.Logger.Info("sns message published", zap.String("topic_arn", arn), zap.String("message_id", m.MessageID), zap.String("message", m.Message))
 	return m.MessageID, m.SequenceNumber, nil
 }
