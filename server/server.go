@@ -7,7 +7,10 @@
 // and KMS fakes setup scripts call first (services/iam, services/sts, services/kms), the web
 // console at /ui/ (console), Prometheus metrics at /metrics and OpenTelemetry traces
 // (telemetry),
-// with the interpreter calling the simulators through the interpreter/task registry.
+// with the interpreter calling the simulators through the interpreter/task registry. It also
+// wires the flows between them (flow.go): EventBridge targets, SNS subscribers, Lambda's SQS
+// event source mappings, S3 event notifications and Step Functions' execution status events on
+// the default bus.
 //
 // It exists as a package, not inside cmd/sfnlocal, so that the binary and the Go test helper
 // (sfnlocaltest) build exactly the same server.
@@ -157,7 +160,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		logger.Info("removed leftover job containers", zap.Int("count", n))
 	}
 	cancel()
-	s.sns = sns.New(sns.Config{Clock: base, Logger: logger.Named("sns"), Region: cfg.Region, AccountID: cfg.AccountID})
+	s.sns = sns.New(sns.Config{Clock: base, Logger: logger.Named("sns"), Region: cfg.Region, AccountID: cfg.AccountID, Endpoint: "http://" + cfg.Addr})
 	s.dynamo = dynamodb.New(dynamodb.Config{Clock: base, Logger: logger.Named("dynamodb"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.sqs = sqs.New(sqs.Config{Clock: base, Logger: logger.Named("sqs"), Region: cfg.Region, AccountID: cfg.AccountID, Endpoint: "http://" + cfg.Addr})
 	s.events = events.New(events.Config{Clock: base, Logger: logger.Named("events"), Region: cfg.Region, AccountID: cfg.AccountID})
@@ -173,6 +176,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.s3 = s3.New(s3.Config{Clock: base, Logger: logger.Named("s3"), Region: cfg.Region, AccountID: cfg.AccountID})
+	s.wireFlows()
 
 	tasks := task.Registry{
 		"lambda":           s.lambda.Integration(),
@@ -197,7 +201,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		AccountID: cfg.AccountID,
 		Logs:      executionLogs{s.logs},
 		Keys:      s.kms,
-		Observers: observers,
+		Observers: append(observers, s.statusEvents()),
 	})
 	if err != nil {
 		s.Close()
@@ -384,6 +388,12 @@ func (s *Server) Close() error {
 	var errs []error
 	if s.sfn != nil {
 		s.sfn.Close()
+	}
+	if s.events != nil {
+		s.events.Close()
+	}
+	if s.sns != nil {
+		s.sns.Close()
 	}
 	if s.tracer != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)

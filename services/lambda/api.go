@@ -34,6 +34,14 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET "+base+"/{name}/aliases/{alias}", s.handleGetAlias)
 	mux.HandleFunc("PUT "+base+"/{name}/aliases/{alias}", s.handleUpdateAlias)
 	mux.HandleFunc("DELETE "+base+"/{name}/aliases/{alias}", s.handleDeleteAlias)
+	const esmBase = "/2015-03-31/event-source-mappings"
+	mux.HandleFunc("POST "+esmBase, s.handleCreateESM)
+	mux.HandleFunc("POST "+esmBase+"/{$}", s.handleCreateESM)
+	mux.HandleFunc("GET "+esmBase, s.handleListESM)
+	mux.HandleFunc("GET "+esmBase+"/{$}", s.handleListESM)
+	mux.HandleFunc("GET "+esmBase+"/{uuid}", s.handleGetESM)
+	mux.HandleFunc("PUT "+esmBase+"/{uuid}", s.handleUpdateESM)
+	mux.HandleFunc("DELETE "+esmBase+"/{uuid}", s.handleDeleteESM)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiErr(http.StatusNotFound, CodeUnknownOperation, "Unknown operation %s %s", r.Method, r.URL.Path))
 	})

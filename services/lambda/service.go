@@ -83,6 +83,8 @@ type Service struct {
 	mu        sync.Mutex
 	functions map[string]*function
 	closed    bool
+
+	esmState
 }
 
 type function struct {
@@ -149,6 +151,7 @@ func New(cfg Config) (*Service, error) {
 		baseDir:   base,
 		rtDir:     filepath.Join(base, "runtime"),
 		functions: map[string]*function{},
+		esmState:  esmState{esms: map[string]*esm{}},
 		docker:    cfg.Docker,
 	}
 	if err := writeBootstraps(s.rtDir); err != nil {

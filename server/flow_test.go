@@ -1,0 +1,188 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+)
+
+// needTool skips when a client is missing locally; in CI (CI=true) it fails instead.
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required in CI: %v", name, err)
+		}
+		t.Skipf("%s not installed", name)
+	}
+	return p
+}
+
+// startServer serves a server on a free loopback port until the test ends.
+func startServer(t *testing.T) (*Server, string) {
+	t.Helper()
+	cfg := testConfig(t)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	require.NoError(t, err)
+	cfg.Addr = ln.Addr().String()
+	srv, err := New(cfg, zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return srv, "http://" + cfg.Addr
+}
+
+// awsCLI runs `aws <service> ...` against url and decodes its JSON output.
+func awsCLI(t *testing.T, url string) func(args ...string) map[string]any {
+	bin := needTool(t, "aws")
+	env := append(os.Environ(), "AWS_ACCESS_KEY_ID=dummy", "AWS_SECRET_ACCESS_KEY=dummy", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_PAGER=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	return func(args ...string) map[string]any {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"--endpoint-url", url, "--output", "json"}, args...)...)
+		cmd.Env = env
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		require.NoError(t, err, "aws %v: %s", args, stderr.String())
+		m := map[string]any{}
+		if len(strings.TrimSpace(string(out))) > 0 {
+			require.NoError(t, json.Unmarshal(out, &m), "%s", out)
+		}
+		return m
+	}
+}
+
+func decodeJSON(t *testing.T, s string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(s), &m), s)
+	return m
+}
+
+const role = "arn:aws:iam::123456789012:role/sfn"
+
+// TestEventChainCLI drives the whole chain with the aws CLI: an event put on the default bus
+// matches a rule whose target is a state machine, which publishes to an SNS topic, whose SQS
+// subscription the test receives from. A failing execution's status event reaches a second
+// queue through another rule, and a target that does not exist sends the event to its
+// dead-letter queue.
+func TestEventChainCLI(t *testing.T) {
+	t.Parallel()
+	_, url := startServer(t)
+	aws := awsCLI(t, url)
+	queue := func(name string) (string, string) {
+		u := aws("sqs", "create-queue", "--queue-name", name)["QueueUrl"].(string)
+		a := aws("sqs", "get-queue-attributes", "--queue-url", u, "--attribute-names", "QueueArn")["Attributes"].(map[string]any)["QueueArn"].(string)
+		return u, a
+	}
+	receive := func(queueURL string) map[string]any {
+		t.Helper()
+		out := aws("sqs", "receive-message", "--queue-url", queueURL, "--wait-time-seconds", "20",
+			"--message-attribute-names", "All", "--attribute-names", "All")
+		msgs, _ := out["Messages"].([]any)
+		require.Len(t, msgs, 1, "%v", out)
+		m := msgs[0].(map[string]any)
+		aws("sqs", "delete-message", "--queue-url", queueURL, "--receipt-handle", m["ReceiptHandle"].(string))
+		return m
+	}
+
+	inboxURL, inboxArn := queue("inbox")
+	topic := aws("sns", "create-topic", "--name", "orders-done")["TopicArn"].(string)
+	aws("sns", "subscribe", "--topic-arn", topic, "--protocol", "sqs", "--notification-endpoint", inboxArn)
+
+	def := `{"StartAt":"Notify","States":{"Notify":{"Type":"Task","Resource":"arn:aws:states:::sns:publish",` +
+		`"Parameters":{"TopicArn":"` + topic + `","Message.$":"$"},"End":true}}}`
+	sm := aws("stepfunctions", "create-state-machine", "--name", "notify", "--role-arn", role, "--definition", def)["stateMachineArn"].(string)
+	aws("events", "put-rule", "--name", "orders", "--event-pattern", `{"source":["shop"],"detail-type":["OrderPlaced"],"detail":{"total":[{"numeric":[">",100]}]}}`)
+	aws("events", "put-targets", "--rule", "orders", "--targets", `[{"Id":"sm","Arn":"`+sm+`","RoleArn":"`+role+`","InputPath":"$.detail"}]`)
+
+	out := aws("events", "put-events", "--entries", `[{"Source":"shop","DetailType":"OrderPlaced","Detail":"{\"id\":\"o-1\",\"total\":120}"},{"Source":"shop","DetailType":"OrderPlaced","Detail":"{\"id\":\"small\",\"total\":5}"}]`)
+	require.EqualValues(t, 0, out["FailedEntryCount"])
+	env := decodeJSON(t, receive(inboxURL)["Body"].(string))
+	require.Equal(t, "Notification", env["Type"])
+	require.Equal(t, topic, env["TopicArn"])
+	require.JSONEq(t, `{"id":"o-1","total":120}`, env["Message"].(string))
+
+	// A FAILED execution's status event reaches a queue.
+	failuresURL, failuresArn := queue("failures")
+	aws("events", "put-rule", "--name", "failed-executions", "--event-pattern",
+		`{"source":["aws.states"],"detail-type":["Step Functions Execution Status Change"],"detail":{"status":["FAILED"]}}`)
+	aws("events", "put-targets", "--rule", "failed-executions", "--targets", `[{"Id":"q","Arn":"`+failuresArn+`"}]`)
+	bad := aws("stepfunctions", "create-state-machine", "--name", "bad", "--role-arn", role, "--definition",
+		`{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Oops","Cause":"broken"}}}`)["stateMachineArn"].(string)
+	execArn := aws("stepfunctions", "start-execution", "--state-machine-arn", bad, "--name", "e1", "--input", `{"n":1}`)["executionArn"].(string)
+	ev := decodeJSON(t, receive(failuresURL)["Body"].(string))
+	require.Equal(t, "aws.states", ev["source"])
+	require.Equal(t, "Step Functions Execution Status Change", ev["detail-type"])
+	require.Equal(t, []any{execArn}, ev["resources"])
+	detail := ev["detail"].(map[string]any)
+	require.Equal(t, "FAILED", detail["status"])
+	require.Equal(t, "Oops", detail["error"])
+	require.Equal(t, "broken", detail["cause"])
+	require.Equal(t, `{"n":1}`, detail["input"])
+	require.Equal(t, execArn, detail["executionArn"])
+	require.Equal(t, "REDRIVABLE", detail["redriveStatus"])
+
+	// A target that does not exist: the event goes to the dead-letter queue at once.
+	dlqURL, dlqArn := queue("events-dlq")
+	aws("events", "put-rule", "--name", "to-nowhere", "--event-pattern", `{"source":["nowhere"]}`)
+	aws("events", "put-targets", "--rule", "to-nowhere", "--targets",
+		`[{"Id":"gone","Arn":"arn:aws:states:us-east-1:123456789012:stateMachine:gone","DeadLetterConfig":{"Arn":"`+dlqArn+`"}}]`)
+	aws("events", "put-events", "--entries", `[{"Source":"nowhere","DetailType":"x","Detail":"{}"}]`)
+	dead := receive(dlqURL)
+	require.Equal(t, "nowhere", decodeJSON(t, dead["Body"].(string))["source"])
+	attrs := dead["MessageAttributes"].(map[string]any)
+	require.Equal(t, "RESOURCE_NOT_FOUND", attrs["ERROR_CODE"].(map[string]any)["StringValue"])
+	require.Equal(t, "arn:aws:events:us-east-1:123456789012:rule/to-nowhere", attrs["RULE_ARN"].(map[string]any)["StringValue"])
+
+	// TestEventPattern answers as AWS does.
+	res := aws("events", "test-event-pattern", "--event-pattern", `{"source":[{"prefix":"aws."}]}`, "--event",
+		`{"id":"1","account":"123456789012","source":"aws.ec2","time":"2024-01-01T00:00:00Z","region":"us-east-1","resources":[],"detail-type":"x","detail":{}}`)
+	require.Equal(t, true, res["Result"])
+}
+
+// TestSNSDeliveryCLI: raw delivery and filter policies set through the aws CLI.
+func TestSNSDeliveryCLI(t *testing.T) {
+	t.Parallel()
+	_, url := startServer(t)
+	aws := awsCLI(t, url)
+	qURL := aws("sqs", "create-queue", "--queue-name", "raw")["QueueUrl"].(string)
+	qArn := aws("sqs", "get-queue-attributes", "--queue-url", qURL, "--attribute-names", "QueueArn")["Attributes"].(map[string]any)["QueueArn"].(string)
+	topic := aws("sns", "create-topic", "--name", "t")["TopicArn"].(string)
+	sub := aws("sns", "subscribe", "--topic-arn", topic, "--protocol", "sqs", "--notification-endpoint", qArn, "--attributes",
+		`{"RawMessageDelivery":"true","FilterPolicy":"{\"store\":[\"example_corp\"]}"}`)["SubscriptionArn"].(string)
+	got := aws("sns", "get-subscription-attributes", "--subscription-arn", sub)["Attributes"].(map[string]any)
+	require.Equal(t, "true", got["RawMessageDelivery"])
+	require.Equal(t, "MessageAttributes", got["FilterPolicyScope"])
+	aws("sns", "publish", "--topic-arn", topic, "--message", "filtered out", "--message-attributes", `{"store":{"DataType":"String","StringValue":"other"}}`)
+	aws("sns", "publish", "--topic-arn", topic, "--message", "hello", "--message-attributes", `{"store":{"DataType":"String","StringValue":"example_corp"}}`)
+	out := aws("sqs", "receive-message", "--queue-url", qURL, "--wait-time-seconds", "20", "--message-attribute-names", "All", "--max-number-of-messages", "10")
+	msgs := out["Messages"].([]any)
+	require.Len(t, msgs, 1)
+	m := msgs[0].(map[string]any)
+	require.Equal(t, "hello", m["Body"])
+	require.Equal(t, "example_corp", m["MessageAttributes"].(map[string]any)["store"].(map[string]any)["StringValue"])
+
+	aws("sns", "set-subscription-attributes", "--subscription-arn", sub, "--attribute-name", "RawMessageDelivery", "--attribute-value", "false")
+	aws("sns", "set-subscription-attributes", "--subscription-arn", sub, "--attribute-name", "FilterPolicyScope", "--attribute-value", "MessageBody")
+	aws("sns", "set-subscription-attributes", "--subscription-arn", sub, "--attribute-name", "FilterPolicy", "--attribute-value", `{"kind":[{"prefix":"ord"}]}`)
+	aws("sns", "publish", "--topic-arn", topic, "--message", `{"kind":"invoice"}`)
+	aws("sns", "publish", "--topic-arn", topic, "--message", `{"kind":"order"}`)
+	out = aws("sqs", "receive-message", "--queue-url", qURL, "--wait-time-seconds", "20", "--max-number-of-messages", "10", "--visibility-timeout", "0")
+	msgs = out["Messages"].([]any)
+	require.Len(t, msgs, 1)
+	env := decodeJSON(t, msgs[0].(map[string]any)["Body"].(string))
+	require.Equal(t, `{"kind":"order"}`, env["Message"])
+}
