@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -185,4 +186,93 @@ func TestSNSDeliveryCLI(t *testing.T) {
 	require.Len(t, msgs, 1)
 	env := decodeJSON(t, msgs[0].(map[string]any)["Body"].(string))
 	require.Equal(t, `{"kind":"order"}`, env["Message"])
+}
+
+// esmScript drives Lambda's SQS event source mapping with boto3: a queue whose redrive policy
+// sends a message to its dead-letter queue after one receive, a mapping with
+// ReportBatchItemFailures, messages sent; it prints the mapping and the dead-lettered bodies.
+const esmScript = `
+import json, sys, boto3
+url = sys.argv[1]
+kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+sqs, lam = boto3.client("sqs", **kw), boto3.client("lambda", **kw)
+dlq = sqs.create_queue(QueueName="work-dlq")["QueueUrl"]
+dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+q = sqs.create_queue(QueueName="work", Attributes={"VisibilityTimeout": "0",
+    "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "1"})})["QueueUrl"]
+q_arn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+m = lam.create_event_source_mapping(EventSourceArn=q_arn, FunctionName="worker", BatchSize=5,
+    FunctionResponseTypes=["ReportBatchItemFailures"])
+got = lam.get_event_source_mapping(UUID=m["UUID"])
+listed = lam.list_event_source_mappings(FunctionName="worker")["EventSourceMappings"]
+for body in ["one", "bad", "two"]:
+    sqs.send_message(QueueUrl=q, MessageBody=body, MessageAttributes={"k": {"DataType": "String", "StringValue": body}})
+dead = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=20)["Messages"]
+upd = lam.update_event_source_mapping(UUID=m["UUID"], Enabled=False)
+deleted = lam.delete_event_source_mapping(UUID=m["UUID"])
+try:
+    lam.get_event_source_mapping(UUID=m["UUID"])
+    gone = False
+except lam.exceptions.ResourceNotFoundException:
+    gone = True
+print(json.dumps({"created": m["State"], "got": got["State"], "batch": got["BatchSize"], "listed": len(listed),
+    "types": got["FunctionResponseTypes"], "dead": [d["Body"] for d in dead], "updated": upd["State"],
+    "deleted": deleted["State"], "gone": gone}))
+`
+
+// TestEventSourceMappingBoto3: messages of an SQS queue reach a function in batches; the one the
+// function reports as failed goes to the queue's dead-letter queue, the others are deleted.
+func TestEventSourceMappingBoto3(t *testing.T) {
+	t.Parallel()
+	py := needTool(t, "python3")
+	if err := exec.Command(py, "-c", "import boto3").Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("boto3 is required in CI: %v", err)
+		}
+		t.Skip("boto3 not installed")
+	}
+	srv, url := startServer(t)
+	var mu sync.Mutex
+	var seen []string
+	srv.Lambda().RegisterGoFunction("worker", func(_ context.Context, payload []byte) ([]byte, error) {
+		var ev struct {
+			Records []struct {
+				MessageID         string `json:"messageId"`
+				Body              string `json:"body"`
+				EventSource       string `json:"eventSource"`
+				MessageAttributes map[string]struct {
+					StringValue string `json:"stringValue"`
+				} `json:"messageAttributes"`
+			}
+		}
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return nil, err
+		}
+		var failures []map[string]string
+		mu.Lock()
+		defer mu.Unlock()
+		for _, r := range ev.Records {
+			seen = append(seen, r.EventSource+":"+r.Body+":"+r.MessageAttributes["k"].StringValue)
+			if r.Body == "bad" {
+				failures = append(failures, map[string]string{"itemIdentifier": r.MessageID})
+			}
+		}
+		return json.Marshal(map[string]any{"batchItemFailures": failures})
+	})
+	cmd := exec.Command(py, "-c", esmScript, url)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, stderr.String())
+	got := decodeJSON(t, string(out))
+	require.Equal(t, map[string]any{
+		"created": "Creating", "got": "Enabled", "batch": float64(5), "listed": float64(1),
+		"types": []any{"ReportBatchItemFailures"}, "dead": []any{"bad"}, "updated": "Disabled",
+		"deleted": "Deleting", "gone": true,
+	}, got)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Contains(t, seen, "aws:sqs:one:one")
+	require.Contains(t, seen, "aws:sqs:two:two")
+	require.Contains(t, seen, "aws:sqs:bad:bad")
 }
