@@ -4,8 +4,21 @@
 // (X-Amz-Target AWSEvents.*) for event buses, rules and targets on sfnlocal's port, so that
 // `aws events --endpoint-url` and boto3 work against it.
 //
-// It exists because state machines commonly announce progress on an event bus. Nothing is
-// delivered to targets: every event put is kept (and logged) so that tests can read it back,
-// over HTTP at GET /_sfnlocal/events/events[?EventBusName=NAME] or with Events in Go. As on
-// AWS, events put to a bus that does not exist are accepted.
+// Rules deliver. An event put on a bus is matched against the bus's enabled rules (the full
+// EventBridge pattern language, internal/eventpattern), and every target of every matching rule
+// gets the event, or what its InputPath, Input or InputTransformer makes of it. Targets are
+// reached through Sinks the server installs per ARN service (a state machine: StartExecution,
+// the target's role ignored; a Lambda function: an asynchronous invoke; an SQS queue; an SNS
+// topic), so that this package imports none of them; an event bus target is routed here.
+// Deliveries run on one goroutine per rule, in order, from a bounded queue, and never block
+// PutEvents. A failed delivery is retried with exponential backoff on the clock under the
+// target's RetryPolicy (default 185 attempts, 24 hours) and then goes to its DeadLetterConfig
+// queue with AWS's message attributes (RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE,
+// EXHAUSTED_RETRY_CONDITION, RETRY_ATTEMPTS); a target that does not exist goes there at once.
+// Rules with a ScheduleExpression (rate() or cron(), UTC) fire "Scheduled Event"s on the
+// injected clock, so tests drive them with clock.Fake. TestEventPattern answers as AWS does.
+//
+// Every event put is also kept (and logged) so that tests can read it back, over HTTP at
+// GET /_sfnlocal/events/events[?EventBusName=NAME] or with Events in Go. As on AWS, events put
+// to a bus that does not exist are accepted.
 package events

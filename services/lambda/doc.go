@@ -30,6 +30,16 @@
 //	tasks := task.Registry{"lambda": svc.Integration()}
 //	defer svc.Close()
 //
+// Event source mappings. CreateEventSourceMapping and friends (under
+// /2015-03-31/event-source-mappings) map an SQS queue to a function: one poller per enabled
+// mapping long-polls the queue through the QueuePoller the server installs (the SQS fake),
+// gathers up to BatchSize messages within MaximumBatchingWindowInSeconds, invokes the function
+// with the SQS event (Records[]) and deletes the batch, or with ReportBatchItemFailures all but
+// the batchItemFailures. A failed batch is left alone: its messages come back after the queue's
+// visibility timeout and move to the queue's dead-letter queue after maxReceiveCount, as on AWS.
+// Unlike AWS, a mapping polls with one poller (no scaling up to five), and only SQS sources are
+// accepted.
+//
 // Design note: the runtime code of an invocation is not cancelled when the caller's context
 // ends (a Task timeout or StopExecution): as on AWS the invocation runs on until it finishes or
 // hits the function Timeout, and only then is its environment reused.
