@@ -16,7 +16,8 @@ import (
 )
 
 var fuzzOps = []string{"PutEvents", "CreateEventBus", "DeleteEventBus", "ListEventBuses", "DescribeEventBus", "PutRule",
-	"ListRules", "DescribeRule", "DeleteRule", "PutTargets", "ListTargetsByRule", "RemoveTargets", "Bogus"}
+	"ListRules", "DescribeRule", "DeleteRule", "PutTargets", "ListTargetsByRule", "RemoveTargets", "EnableRule", "DisableRule",
+	"TestEventPattern", "Bogus"}
 
 // fuzzErrors are the error types the API may answer with; anything else, a 5xx or a panic fails.
 var fuzzErrors = map[string]bool{
@@ -40,9 +41,13 @@ func FuzzHandler(f *testing.F) {
 	f.Add(uint8(9), `{"Rule":"r","Targets":[{"Id":"t","Arn":"a","Input":"{}"}]}`)
 	f.Add(uint8(10), `{"Rule":"r","Limit":1}`)
 	f.Add(uint8(11), `{"Rule":"r","Ids":["t"]}`)
-	f.Add(uint8(12), `[`)
+	f.Add(uint8(12), `{"Name":"r"}`)
+	f.Add(uint8(14), `{"EventPattern":"{\"source\":[{\"wildcard\":\"a*\"}]}","Event":"{\"id\":\"1\",\"account\":\"1\",\"source\":\"ab\",\"time\":\"t\",\"region\":\"r\",\"detail-type\":\"d\"}"}`)
+	f.Add(uint8(9), `{"Rule":"r","Targets":[{"Id":"t","Arn":"arn:aws:sqs:us-east-1:1:q","InputTransformer":{"InputPathsMap":{"a":"$.detail.a[0]"},"InputTemplate":"{\"x\": <a>}"},"RetryPolicy":{"MaximumRetryAttempts":0}}]}`)
+	f.Add(uint8(15), `[`)
 	f.Fuzz(func(t *testing.T, op uint8, body string) {
 		s := New(Config{Clock: clock.NewFake(epoch), Logger: zap.NewNop(), AccountID: "111111111111"})
+		defer s.Close()
 		if _, err := s.PutRule(PutRuleInput{Name: "r", ScheduleExpression: "rate(1 minute)"}); err != nil {
 			t.Fatal(err)
 		}
@@ -95,6 +100,29 @@ func FuzzIntegration(f *testing.F) {
 		}
 		if _, err := task.Encode(out); err != nil {
 			t.Fatalf("output does not encode: %v", err)
+		}
+	})
+}
+
+// FuzzTargetInput runs InputPath and InputTransformer over arbitrary paths, templates and
+// events: never a panic, and a JSON template whose placeholders are values gives JSON.
+func FuzzTargetInput(f *testing.F) {
+	f.Add(`$.detail.a`, `{"x": <v>, "s": "<v> and <aws.events.rule-name>"}`, `{"detail":{"a":[1,"two",{"b":null}]}}`)
+	f.Add(`$.detail.*`, `<v> is "<v>"`, `{"detail":{"a":"q\"uote"}}`)
+	f.Add(`$['detail'][0]`, `[<v>, <aws.events.event.json>]`, `{"detail":["a"]}`)
+	f.Fuzz(func(t *testing.T, path, tmpl, event string) {
+		decoded := decodeObject([]byte(event))
+		r := &Rule{Name: "r", Arn: "arn:aws:events:us-east-1:1:rule/r"}
+		for _, target := range []map[string]any{
+			{"InputPath": path},
+			{"InputTransformer": map[string]any{"InputPathsMap": map[string]any{"v": path}, "InputTemplate": tmpl}},
+		} {
+			if checkTarget(target) != "" {
+				continue
+			}
+			if _, err := targetInput(target, []byte(event), decoded, r, epoch); err != nil {
+				continue
+			}
 		}
 	})
 }

@@ -270,6 +270,19 @@ func checkTarget(t map[string]any) string {
 			}
 		}
 	}
+	if rp, ok := t["RetryPolicy"].(map[string]any); ok {
+		if n, ok := intOf(rp["MaximumRetryAttempts"]); ok && (n < 0 || n > 185) {
+			return fmt.Sprintf("1 validation error detected: Value '%d' at 'targets.1.member.retryPolicy.maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 185", n)
+		}
+		if n, ok := intOf(rp["MaximumEventAgeInSeconds"]); ok && (n < 60 || n > 86400) {
+			return fmt.Sprintf("1 validation error detected: Value '%d' at 'targets.1.member.retryPolicy.maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value between 60 and 86400", n)
+		}
+	}
+	if dl, ok := t["DeadLetterConfig"].(map[string]any); ok {
+		if a, _ := dl["Arn"].(string); arnService(a) != "sqs" {
+			return "The provided DeadLetterConfig ARN is not a valid SQS queue ARN."
+		}
+	}
 	if p, ok := t["InputPath"].(string); ok {
 		if _, _, err := selectPath(map[string]any{}, p); err != nil {
 			return "Invalid InputPath: " + err.Error()
