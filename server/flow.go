@@ -203,10 +203,10 @@ func executionDetail(e api.ExecutionStatus) string {
 		redriveStatus, reason = "REDRIVABLE", nil
 	}
 	var errField, cause any
-	if e.Error != "" || e.Status == "FAILED" {
+	if e.Error != "" {
 		errField = e.Error
 	}
-	if e.Cause != "" || e.Status == "FAILED" {
+	if e.Cause != "" {
 		cause = e.Cause
 	}
 	var redriveDate any

@@ -333,7 +333,7 @@ func (s *Service) certURL() string {
 }
 
 func (s *Service) unsubscribeURL(sub *Subscription) string {
-	return s.cfg.Endpoint + "/?Action=Unsubscribe&SubscriptionArn=" + url.QueryEscape(sub.arn)
+	return s.cfg.Endpoint + "/?Action=Unsubscribe&SubscriptionArn=" + sub.arn
 }
 
 func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

@@ -82,7 +82,7 @@ func TestDeliverySQSAndLambda(t *testing.T) {
   "SignatureVersion" : "1",
   "Signature" : "` + fakeSignature + `",
   "SigningCertURL" : "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-sfnlocal.pem",
-  "UnsubscribeURL" : "http://localhost:8083/?Action=Unsubscribe&SubscriptionArn=` + strings.ReplaceAll(envSub, ":", "%3A") + `",
+  "UnsubscribeURL" : "http://localhost:8083/?Action=Unsubscribe&SubscriptionArn=` + envSub + `",
   "MessageAttributes" : {
     "store" : {"Type":"String","Value":"example_corp"}
   }
