@@ -43,6 +43,9 @@ func (s *Server) wireFlows() {
 		in := &sqs.SendMessageInput{QueueUrl: s.queueURL(d.Arn), MessageBody: string(d.Input)}
 		if p, ok := d.Target["SqsParameters"].(map[string]any); ok {
 			in.MessageGroupId = task.Text(p["MessageGroupId"])
+			if in.MessageGroupId != "" {
+				in.MessageDeduplicationId = d.EventID
+			}
 		}
 		if len(d.Attributes) > 0 {
 			in.MessageAttributes = map[string]sqs.MessageAttributeValue{}

@@ -3,7 +3,10 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -13,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
+
+	"github.com/sfnlocal/sfnlocal/services/events"
 )
 
 // needTool skips when a client is missing locally; in CI (CI=true) it fails instead.
@@ -275,4 +280,78 @@ func TestEventSourceMappingBoto3(t *testing.T) {
 	require.Contains(t, seen, "aws:sqs:one:one")
 	require.Contains(t, seen, "aws:sqs:two:two")
 	require.Contains(t, seen, "aws:sqs:bad:bad")
+}
+
+// TestFlowsToLambdaSNSAndHTTP: an EventBridge rule invokes a function and publishes to a topic;
+// the topic delivers to an HTTP endpoint that confirmed its subscription through the
+// SubscribeURL served by sfnlocal, and to a Lambda function with the SNS event.
+func TestFlowsToLambdaSNSAndHTTP(t *testing.T) {
+	t.Parallel()
+	srv, url := startServer(t)
+	type call struct{ fn, payload string }
+	calls := make(chan call, 10)
+	for _, name := range []string{"from-rule", "from-topic"} {
+		srv.Lambda().RegisterGoFunction(name, func(_ context.Context, payload []byte) ([]byte, error) {
+			calls <- call{name, string(payload)}
+			return []byte("null"), nil
+		})
+	}
+	posts := make(chan *http.Request, 10)
+	bodies := make(chan string, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		posts <- r
+		bodies <- string(b)
+	}))
+	t.Cleanup(hook.Close)
+
+	topic, err := srv.SNS().CreateTopic("t", nil)
+	require.NoError(t, err)
+	pending, err := srv.SNS().Subscribe(topic, "http", hook.URL, nil, false)
+	require.NoError(t, err)
+	require.Equal(t, "pending confirmation", pending)
+	r := <-posts
+	require.Equal(t, "SubscriptionConfirmation", r.Header.Get("x-amz-sns-message-type"))
+	conf := decodeJSON(t, <-bodies)
+	subscribeURL := conf["SubscribeURL"].(string)
+	require.True(t, strings.HasPrefix(subscribeURL, url+"/?Action=ConfirmSubscription"), subscribeURL)
+	resp, err := http.Get(subscribeURL)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode, string(body))
+	require.Contains(t, string(body), "<ConfirmSubscriptionResult>")
+	fnArn := "arn:aws:lambda:us-east-1:123456789012:function:from-topic"
+	_, err = srv.SNS().Subscribe(topic, "lambda", fnArn, nil, false)
+	require.NoError(t, err)
+
+	_, err = srv.Events().PutRule(events.PutRuleInput{Name: "r", EventPattern: `{"source":["app"]}`})
+	require.NoError(t, err)
+	_, err = srv.Events().PutTargets("", "r", []map[string]any{
+		{"Id": "fn", "Arn": "arn:aws:lambda:us-east-1:123456789012:function:from-rule", "InputPath": "$.detail"},
+		{"Id": "topic", "Arn": topic, "InputTransformer": map[string]any{"InputPathsMap": map[string]any{"id": "$.detail.id"}, "InputTemplate": `"order <id> placed"`}},
+	})
+	require.NoError(t, err)
+	_, _, err = srv.Events().PutEvents([]events.Entry{{Source: "app", DetailType: "d", Detail: `{"id":"o-7"}`, HasDetail: true}})
+	require.NoError(t, err)
+
+	got := map[string]string{}
+	for range 2 {
+		c := <-calls
+		got[c.fn] = c.payload
+	}
+	require.JSONEq(t, `{"id":"o-7"}`, got["from-rule"])
+	var ev struct {
+		Records []struct {
+			EventSource string
+			Sns         struct{ Message, TopicArn string }
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(got["from-topic"]), &ev))
+	require.Equal(t, "aws:sns", ev.Records[0].EventSource)
+	require.Equal(t, `"order o-7 placed"`, ev.Records[0].Sns.Message)
+	r = <-posts
+	require.Equal(t, "Notification", r.Header.Get("x-amz-sns-message-type"))
+	require.Equal(t, topic, r.Header.Get("x-amz-sns-topic-arn"))
+	require.Equal(t, `"order o-7 placed"`, decodeJSON(t, <-bodies)["Message"])
 }

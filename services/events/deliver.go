@@ -27,6 +27,8 @@ type Delivery struct {
 	Attributes map[string]string
 	// RuleArn is the rule that matched.
 	RuleArn string
+	// EventID is the event's id (FIFO queue targets use it as the deduplication id).
+	EventID string
 }
 
 // Sink delivers to the targets of one AWS service. The server wires one per service ("states",
@@ -303,6 +305,7 @@ func (s *Service) routeLocked(ev Event, hops int) {
 // dispatchLocked queues text (transformed per target) for each target of rule r.
 func (s *Service) dispatchLocked(r *Rule, targets []map[string]any, text []byte, decoded map[string]any, evTime time.Time, hops int) {
 	now := s.cfg.Clock.Now()
+	eventID, _ := decoded["id"].(string)
 	for _, t := range targets {
 		arn, _ := t["Arn"].(string)
 		id, _ := t["Id"].(string)
@@ -312,7 +315,7 @@ func (s *Service) dispatchLocked(r *Rule, targets []map[string]any, text []byte,
 			continue
 		}
 		j := &job{
-			d:     Delivery{Arn: arn, Input: input, Target: t, RuleArn: r.Arn},
+			d:     Delivery{Arn: arn, Input: input, Target: t, RuleArn: r.Arn, EventID: eventID},
 			event: text, targetID: id, maxTries: defaultRetryAttempts, deadline: now.Add(defaultMaxEventAge), hops: hops,
 		}
 		if rp, ok := t["RetryPolicy"].(map[string]any); ok {

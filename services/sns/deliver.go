@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -249,6 +250,11 @@ func (s *Service) deliver(sub *Subscription, m Message, raw bool) error {
 	case "sqs":
 		d := Delivery{Protocol: "sqs", Endpoint: sub.Endpoint, Body: s.envelopeJSON(sub, m), SubscriptionArn: sub.arn,
 			MessageGroupID: m.MessageGroupID, MessageDeduplicationID: m.MessageDeduplicationID}
+		if d.MessageGroupID != "" && d.MessageDeduplicationID == "" {
+			// A content-deduplicated FIFO topic passes the body's hash on to the queue.
+			sum := sha256.Sum256([]byte(m.Message))
+			d.MessageDeduplicationID = hex.EncodeToString(sum[:])
+		}
 		if raw {
 			d.Body, d.Attributes = []byte(m.Message), m.MessageAttributes
 		}
