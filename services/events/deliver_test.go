@@ -78,6 +78,7 @@ func TestDeliveryAndInput(t *testing.T) {
 		`{"Id":"path","Arn":"arn:aws:sqs:us-east-1:111111111111:q","InputPath":"$.detail"}`,
 		`{"Id":"tmpl","Arn":"arn:aws:sqs:us-east-1:111111111111:q","InputTransformer":{"InputPathsMap":{"id":"$.detail.id","total":"$.detail.total","items":"$.detail.items"},"InputTemplate":"{\"order\": <id>, \"total\": <total>, \"msg\": \"order <id> of <total> (\\\"<items>\\\")\", \"rule\": \"<aws.events.rule-name>\"}"}}`,
 		`{"Id":"text","Arn":"arn:aws:sqs:us-east-1:111111111111:q","InputTransformer":{"InputPathsMap":{"id":"$.detail.id"},"InputTemplate":"order <id> is in"}}`,
+		`{"Id":"missing","Arn":"arn:aws:sqs:us-east-1:111111111111:q","InputTransformer":{"InputPathsMap":{"m":"$.detail.nope"},"InputTemplate":"{\"a\": <m>, \"b\": \"[<m>]\", \"c\": <unknown>}"}}`,
 	)
 	res, _, err := s.PutEvents([]Entry{
 		{Source: "shop", DetailType: "Order", Detail: `{"id":"o-1","total":42,"items":["a","b"]}`, HasDetail: true},
@@ -92,6 +93,7 @@ func TestDeliveryAndInput(t *testing.T) {
 		`{"id":"o-1","items":["a","b"],"total":42}`,
 		`{"order": "o-1", "total": 42, "msg": "order o-1 of 42 (\"[\"a\",\"b\"]\")", "rule": "orders"}`,
 		`order o-1 is in`,
+		`{"a": null, "b": "[]", "c": <unknown>}`,
 	}
 	require.Equal(t, want, rec.inputs())
 }

@@ -39,9 +39,10 @@ func targetInput(t map[string]any, event []byte, decoded map[string]any, r *Rule
 			if err != nil {
 				return nil, err
 			}
-			if found {
-				vars[name] = v
+			if !found {
+				v = missing{}
 			}
+			vars[name] = v
 		}
 		predefined := map[string]any{
 			"aws.events.rule-arn":             r.Arn,
@@ -117,9 +118,18 @@ func fillTemplate(tmpl string, vars map[string]any) []byte {
 	return out.Bytes()
 }
 
+// missing is a variable whose path selects nothing: empty inside a string, null elsewhere.
+type missing struct{}
+
 func renderVar(v any, inString, isJSON bool) []byte {
 	if r, ok := v.(rawJSON); ok {
 		return r
+	}
+	if _, ok := v.(missing); ok {
+		if inString || !isJSON {
+			return nil
+		}
+		return []byte("null")
 	}
 	if s, ok := v.(string); ok {
 		if inString {
