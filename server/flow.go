@@ -13,13 +13,14 @@ import (
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 	"github.com/sfnlocal/sfnlocal/services/events"
 	"github.com/sfnlocal/sfnlocal/services/lambda"
+	"github.com/sfnlocal/sfnlocal/services/s3"
 	"github.com/sfnlocal/sfnlocal/services/sns"
 	"github.com/sfnlocal/sfnlocal/services/sqs"
 )
 
 // This file wires the flows between the services, which never import each other: EventBridge
-// targets, SNS subscribers, Lambda's SQS event source mappings and Step Functions' execution
-// status events.
+// targets, SNS subscribers, Lambda's SQS event source mappings, S3 event notifications and Step
+// Functions' execution status events.
 
 // wireFlows installs the sinks and pollers; s.sfn may still be nil (the states sink looks it up
 // at delivery time).
@@ -84,6 +85,25 @@ func (s *Server) wireFlows() {
 	}))
 
 	s.lambda.SetQueuePoller(queuePoller{s})
+
+	s.s3.SetNotificationSink(s3.NotificationSinkFunc(func(ctx context.Context, n s3.Notification) error {
+		switch n.Kind {
+		case "sqs":
+			return s.sqsSend(&sqs.SendMessageInput{QueueUrl: s.queueURL(n.Arn), MessageBody: string(n.Body)})
+		case "sns":
+			_, _, err := s.sns.Publish(sns.PublishInput{TopicArn: n.Arn, Message: string(n.Body), Subject: "Amazon S3 Notification"})
+			return err
+		case "lambda":
+			return s.invokeAsync(ctx, n.Arn, n.Body, errors.New("function not found"))
+		case "events":
+			_, _, err := s.events.PutEvents([]events.Entry{{
+				Source: "aws.s3", DetailType: n.DetailType, Detail: string(n.Body), HasDetail: true,
+				Resources: []string{"arn:aws:s3:::" + n.Bucket},
+			}})
+			return err
+		}
+		return fmt.Errorf("unknown notification kind %q", n.Kind)
+	}))
 }
 
 func (s *Server) sqsSend(in *sqs.SendMessageInput) error {

@@ -121,6 +121,31 @@ func TestEventChainCLI(t *testing.T) {
 	require.Equal(t, topic, env["TopicArn"])
 	require.JSONEq(t, `{"id":"o-1","total":120}`, env["Message"].(string))
 
+	// S3 is the first link: an object put in a bucket with EventBridge notifications on matches
+	// a rule whose target is the same state machine.
+	dir := t.TempDir()
+	file := dir + "/photo.png"
+	require.NoError(t, os.WriteFile(file, []byte("png!"), 0o600))
+	aws("s3api", "create-bucket", "--bucket", "uploads")
+	aws("s3api", "put-bucket-notification-configuration", "--bucket", "uploads", "--notification-configuration", `{"EventBridgeConfiguration":{}}`)
+	aws("events", "put-rule", "--name", "uploads", "--event-pattern", `{"source":["aws.s3"],"detail-type":["Object Created"],"detail":{"bucket":{"name":["uploads"]},"object":{"key":[{"suffix":".png"}]}}}`)
+	aws("events", "put-targets", "--rule", "uploads", "--targets", `[{"Id":"sm","Arn":"`+sm+`","InputTransformer":{"InputPathsMap":{"key":"$.detail.object.key","size":"$.detail.object.size"},"InputTemplate":"{\"uploaded\": <key>, \"size\": <size>}"}}]`)
+	aws("s3api", "put-object", "--bucket", "uploads", "--key", "photo.png", "--body", file)
+	env = decodeJSON(t, receive(inboxURL)["Body"].(string))
+	require.JSONEq(t, `{"uploaded":"photo.png","size":4}`, env["Message"].(string))
+
+	// S3 notifies a queue directly, after its s3:TestEvent.
+	directURL, directArn := queue("direct")
+	aws("s3api", "put-bucket-notification-configuration", "--bucket", "uploads", "--notification-configuration",
+		`{"QueueConfigurations":[{"Id":"q","QueueArn":"`+directArn+`","Events":["s3:ObjectRemoved:*"],"Filter":{"Key":{"FilterRules":[{"Name":"prefix","Value":"photo"}]}}}]}`)
+	got := aws("s3api", "get-bucket-notification-configuration", "--bucket", "uploads")
+	require.Equal(t, directArn, got["QueueConfigurations"].([]any)[0].(map[string]any)["QueueArn"])
+	require.Equal(t, "s3:TestEvent", decodeJSON(t, receive(directURL)["Body"].(string))["Event"])
+	aws("s3api", "delete-object", "--bucket", "uploads", "--key", "photo.png")
+	rec := decodeJSON(t, receive(directURL)["Body"].(string))["Records"].([]any)[0].(map[string]any)
+	require.Equal(t, "ObjectRemoved:Delete", rec["eventName"])
+	require.Equal(t, "photo.png", rec["s3"].(map[string]any)["object"].(map[string]any)["key"])
+
 	// A FAILED execution's status event reaches a queue.
 	failuresURL, failuresArn := queue("failures")
 	aws("events", "put-rule", "--name", "failed-executions", "--event-pattern",

@@ -36,6 +36,15 @@
 // (routing, listings, multipart, ranges) is a few hundred lines here, under our own clock,
 // logger and error types.
 //
+// Event notifications (notify.go): PutBucketNotificationConfiguration and
+// GetBucketNotificationConfiguration; object creations (Put, Copy, CompleteMultipartUpload) and
+// removals send S3 event messages (Records[], keys URL-encoded) to the configured SQS queues,
+// SNS topics and Lambda functions per event type and prefix/suffix filter, after an
+// s3:TestEvent to each queue and topic, and with EventBridgeConfiguration "Object Created" and
+// "Object Deleted" events to the default bus, through the NotificationSink the server installs.
+// Tagging, restore, lifecycle and replication events are accepted in configurations and never
+// sent.
+//
 // Objects live in a Store (NewMemoryStore today; a durable store replaces it later); the
 // Service does the S3 logic above it. Multipart uploads in progress are kept by the Service
 // in memory. Not served: versioning, ACLs and bucket policies (accepted credentials are never

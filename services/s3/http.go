@@ -146,7 +146,7 @@ func xmlEscape(buf *bytes.Buffer, s string) { _ = xml.EscapeText(buf, []byte(s))
 
 // subresources that select an operation S3 has but this simulator does not serve.
 var unsupportedSubresources = []string{
-	"acl", "policy", "cors", "lifecycle", "website", "logging", "notification", "replication",
+	"acl", "policy", "cors", "lifecycle", "website", "logging", "replication",
 	"encryption", "object-lock", "retention", "legal-hold", "publicAccessBlock", "ownershipControls",
 	"analytics", "inventory", "metrics", "intelligent-tiering", "accelerate", "requestPayment",
 	"restore", "select", "torrent", "versions", "attributes", "policyStatus", "session",
@@ -186,6 +186,9 @@ func methodNotAllowed() *Error {
 func (s *Service) serveBucket(rw *responder, r *http.Request, bucket string, q url.Values) error {
 	switch r.Method {
 	case http.MethodPut:
+		if q.Has("notification") {
+			return s.putNotification(rw, r, bucket)
+		}
 		if q.Has("tagging") || q.Has("versioning") {
 			return errNotImplemented()
 		}
@@ -226,6 +229,12 @@ func (s *Service) serveBucket(rw *responder, r *http.Request, bucket string, q u
 		return methodNotAllowed()
 	case http.MethodGet:
 		switch {
+		case q.Has("notification"):
+			cfg, err := s.BucketNotificationConfiguration(bucket)
+			if err != nil {
+				return err
+			}
+			return rw.xml(200, notificationXML(cfg))
 		case q.Has("location"):
 			loc, err := s.BucketLocation(bucket)
 			if err != nil {

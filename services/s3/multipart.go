@@ -180,7 +180,7 @@ func (s *Service) CompleteMultipartUpload(bucket, key, id string, parts []Comple
 	if u.checksumType == "FULL_OBJECT" && opts.ChecksumAlgorithm == "" {
 		opts.ChecksumAlgorithm = CRC64NVME
 	}
-	obj, err := s.PutObject(bucket, key, body, opts)
+	obj, err := s.storeObject(bucket, key, body, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -201,6 +201,7 @@ func (s *Service) CompleteMultipartUpload(bucket, key, id string, parts []Comple
 	s.mu.Lock()
 	delete(s.uploads, id)
 	s.mu.Unlock()
+	s.notify(bucket, "ObjectCreated:CompleteMultipartUpload", "CompleteMultipartUpload", &cp, key)
 	return &cp, nil
 }
 

@@ -43,6 +43,7 @@ type Service struct {
 	mu      sync.Mutex
 	uploads map[string]*upload // by upload ID
 	regions map[string]string  // bucket → LocationConstraint ("" = us-east-1)
+	notifier
 }
 
 // Object is a stored object: its bytes and everything S3 returns about it. Objects a Service
@@ -114,7 +115,9 @@ func New(cfg Config) *Service {
 	if st == nil {
 		st = NewMemoryStore()
 	}
-	return &Service{cfg: cfg, store: st, uploads: map[string]*upload{}, regions: map[string]string{}}
+	s := &Service{cfg: cfg, store: st, uploads: map[string]*upload{}, regions: map[string]string{}}
+	s.notifier.init()
+	return s
 }
 
 func (s *Service) now() time.Time { return s.cfg.Clock.Now().UTC().Truncate(time.Millisecond) }
@@ -152,6 +155,7 @@ func (s *Service) DeleteBucket(name string) error {
 	}
 	s.mu.Lock()
 	delete(s.regions, name)
+	delete(s.notifications, name)
 	s.mu.Unlock()
 	return nil
 }
@@ -179,6 +183,15 @@ func (s *Service) ListBuckets() []BucketInfo { return s.store.Buckets() }
 
 // PutObject stores body at bucket/key.
 func (s *Service) PutObject(bucket, key string, body []byte, opts PutOptions) (*Object, error) {
+	obj, err := s.storeObject(bucket, key, body, opts)
+	if err == nil {
+		s.notify(bucket, "ObjectCreated:Put", "PutObject", obj, key)
+	}
+	return obj, err
+}
+
+// storeObject is PutObject without the event notification.
+func (s *Service) storeObject(bucket, key string, body []byte, opts PutOptions) (*Object, error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
@@ -250,6 +263,7 @@ func (s *Service) DeleteObject(bucket, key string) error {
 	if !s.store.Delete(bucket, key) {
 		return errNoSuchBucket(bucket)
 	}
+	s.notify(bucket, "ObjectRemoved:Delete", "DeleteObject", nil, key)
 	return nil
 }
 
@@ -289,7 +303,11 @@ func (s *Service) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, opts C
 		}
 	}
 	put.Checksums, put.ContentMD5 = nil, ""
-	return s.PutObject(dstBucket, dstKey, src.Body, put)
+	obj, err := s.storeObject(dstBucket, dstKey, src.Body, put)
+	if err == nil {
+		s.notify(dstBucket, "ObjectCreated:Copy", "CopyObject", obj, dstKey)
+	}
+	return obj, err
 }
 
 // ListInput selects a page of a bucket listing.
