@@ -20,19 +20,6 @@ import (
 	"github.com/sfnlocal/sfnlocal/services/events"
 )
 
-// needTool skips when a client is missing locally; in CI (CI=true) it fails instead.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
-
 // startServer serves a server on a free loopback port until the test ends.
 func startServer(t *testing.T) (*Server, string) {
 	t.Helper()
