@@ -1,0 +1,364 @@
+package value
+
+import (
+	"encoding/json"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// MaxDepth is the deepest nesting of arrays and objects that Decode accepts. Jackson (AWS's
+// parser) allows 1,000 levels by default; so do we, which also keeps every recursive walk over
+// a decoded value well inside the goroutine stack.
+const MaxDepth = 1000
+
+// SyntaxError is JSON text that Decode rejects.
+type SyntaxError struct {
+	Msg    string
+	Offset int // byte offset of the problem
+}
+
+func (e *SyntaxError) Error() string { return e.Msg }
+
+// Decode parses one JSON value, keeping object keys in document order and numbers as
+// json.Number. Trailing data after the value (other than whitespace) is an error, as are
+// invalid UTF-8 and nesting deeper than MaxDepth. A repeated key keeps its first position and
+// its last value, as Jackson's ObjectNode does.
+//
+// Errors for malformed text carry encoding/json's wording, which the API's messages already
+// used.
+func Decode(data []byte) (any, error) {
+	d := decoder{data: data}
+	v, err := d.value(0)
+	if err == nil {
+		d.ws()
+		if d.pos < len(d.data) {
+			err = d.fail("invalid character " + quoteChar(d.data[d.pos]) + " after top-level value")
+		}
+	}
+	if err != nil {
+		return nil, stdError(data, err)
+	}
+	return v, nil
+}
+
+// DecodeString is Decode for a string.
+func DecodeString(s string) (any, error) { return Decode([]byte(s)) }
+
+// stdError prefers encoding/json's text for malformed JSON (API messages were written with it),
+// keeping ours for what only we reject (depth, invalid UTF-8).
+func stdError(data []byte, err error) error {
+	var v any
+	if jerr := json.Unmarshal(data, &v); jerr != nil {
+		return jerr
+	}
+	return err
+}
+
+type decoder struct {
+	data []byte
+	pos  int
+}
+
+func (d *decoder) fail(msg string) error { return &SyntaxError{Msg: msg, Offset: d.pos} }
+
+func quoteChar(c byte) string {
+	if c == '\'' {
+		return `'\''`
+	}
+	if c == '"' {
+		return `'"'`
+	}
+	s := strconv.Quote(string(rune(c)))
+	return "'" + s[1:len(s)-1] + "'"
+}
+
+func (d *decoder) ws() {
+	for d.pos < len(d.data) {
+		switch d.data[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (d *decoder) value(depth int) (any, error) {
+	d.ws()
+	if d.pos >= len(d.data) {
+		return nil, d.fail("unexpected end of JSON input")
+	}
+	switch c := d.data[d.pos]; c {
+	case '{':
+		if depth >= MaxDepth {
+			return nil, d.fail("exceeded max depth")
+		}
+		return d.object(depth + 1)
+	case '[':
+		if depth >= MaxDepth {
+			return nil, d.fail("exceeded max depth")
+		}
+		return d.array(depth + 1)
+	case '"':
+		return d.str()
+	case 't':
+		return d.lit("true", true)
+	case 'f':
+		return d.lit("false", false)
+	case 'n':
+		return d.lit("null", nil)
+	default:
+		if c == '-' || (c >= '0' && c <= '9') {
+			return d.number()
+		}
+		return nil, d.fail("invalid character " + quoteChar(c) + " looking for beginning of value")
+	}
+}
+
+func (d *decoder) lit(word string, v any) (any, error) {
+	if len(d.data)-d.pos < len(word) || string(d.data[d.pos:d.pos+len(word)]) != word {
+		return nil, d.fail("invalid literal")
+	}
+	d.pos += len(word)
+	return v, nil
+}
+
+func (d *decoder) object(depth int) (any, error) {
+	d.pos++ // '{'
+	o := &Object{}
+	d.ws()
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		return o, nil
+	}
+	for {
+		d.ws()
+		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+			return nil, d.fail("expected object key")
+		}
+		k, err := d.str()
+		if err != nil {
+			return nil, err
+		}
+		d.ws()
+		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+			return nil, d.fail("expected ':'")
+		}
+		d.pos++
+		v, err := d.value(depth)
+		if err != nil {
+			return nil, err
+		}
+		o.Set(k, v)
+		d.ws()
+		if d.pos >= len(d.data) {
+			return nil, d.fail("unexpected end of JSON input")
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+		case '}':
+			d.pos++
+			return o, nil
+		default:
+			return nil, d.fail("expected ',' or '}'")
+		}
+	}
+}
+
+func (d *decoder) array(depth int) (any, error) {
+	d.pos++ // '['
+	a := []any{}
+	d.ws()
+	if d.pos < len(d.data) && d.data[d.pos] == ']' {
+		d.pos++
+		return a, nil
+	}
+	for {
+		v, err := d.value(depth)
+		if err != nil {
+			return nil, err
+		}
+		a = append(a, v)
+		d.ws()
+		if d.pos >= len(d.data) {
+			return nil, d.fail("unexpected end of JSON input")
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+		case ']':
+			d.pos++
+			return a, nil
+		default:
+			return nil, d.fail("expected ',' or ']'")
+		}
+	}
+}
+
+func (d *decoder) number() (any, error) {
+	start := d.pos
+	p := d.pos
+	data := d.data
+	if p < len(data) && data[p] == '-' {
+		p++
+	}
+	switch {
+	case p < len(data) && data[p] == '0':
+		p++
+	case p < len(data) && data[p] >= '1' && data[p] <= '9':
+		for p < len(data) && data[p] >= '0' && data[p] <= '9' {
+			p++
+		}
+	default:
+		d.pos = p
+		return nil, d.fail("invalid number")
+	}
+	if p < len(data) && data[p] == '.' {
+		p++
+		if p >= len(data) || data[p] < '0' || data[p] > '9' {
+			d.pos = p
+			return nil, d.fail("invalid number")
+		}
+		for p < len(data) && data[p] >= '0' && data[p] <= '9' {
+			p++
+		}
+	}
+	if p < len(data) && (data[p] == 'e' || data[p] == 'E') {
+		p++
+		if p < len(data) && (data[p] == '+' || data[p] == '-') {
+			p++
+		}
+		if p >= len(data) || data[p] < '0' || data[p] > '9' {
+			d.pos = p
+			return nil, d.fail("invalid number")
+		}
+		for p < len(data) && data[p] >= '0' && data[p] <= '9' {
+			p++
+		}
+	}
+	d.pos = p
+	return json.Number(data[start:p]), nil
+}
+
+// str decodes a string at d.pos (which is '"').
+func (d *decoder) str() (string, error) {
+	d.pos++
+	start := d.pos
+	data := d.data
+	// Fast path: no escapes, ASCII only.
+	for p := start; p < len(data); p++ {
+		c := data[p]
+		if c == '"' {
+			d.pos = p + 1
+			return string(data[start:p]), nil
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			break
+		}
+	}
+	var buf []byte
+	p := start
+	for {
+		if p >= len(data) {
+			d.pos = p
+			return "", d.fail("unexpected end of JSON input")
+		}
+		c := data[p]
+		switch {
+		case c == '"':
+			d.pos = p + 1
+			if buf == nil {
+				return string(data[start:p]), nil
+			}
+			return string(buf), nil
+		case c < 0x20:
+			d.pos = p
+			return "", d.fail("invalid character in string literal")
+		case c == '\\':
+			if buf == nil {
+				buf = append(make([]byte, 0, p-start+16), data[start:p]...)
+			}
+			p++
+			if p >= len(data) {
+				d.pos = p
+				return "", d.fail("unexpected end of JSON input")
+			}
+			switch e := data[p]; e {
+			case '"', '\\', '/':
+				buf = append(buf, e)
+			case 'b':
+				buf = append(buf, '\b')
+			case 'f':
+				buf = append(buf, '\f')
+			case 'n':
+				buf = append(buf, '\n')
+			case 'r':
+				buf = append(buf, '\r')
+			case 't':
+				buf = append(buf, '\t')
+			case 'u':
+				r, ok := hex4(data, p+1)
+				if !ok {
+					d.pos = p
+					return "", d.fail("invalid escape in string literal")
+				}
+				p += 4
+				if utf16.IsSurrogate(r) {
+					r2, ok2 := rune(-1), false
+					if p+6 < len(data) && data[p+1] == '\\' && data[p+2] == 'u' {
+						r2, ok2 = hex4(data, p+3)
+					}
+					if dec := utf16.DecodeRune(r, r2); ok2 && dec != utf8.RuneError {
+						r = dec
+						p += 6
+					} else {
+						r = utf8.RuneError
+					}
+				}
+				buf = utf8.AppendRune(buf, r)
+			default:
+				d.pos = p
+				return "", d.fail("invalid escape in string literal")
+			}
+			p++
+		case c < utf8.RuneSelf:
+			if buf != nil {
+				buf = append(buf, c)
+			}
+			p++
+		default:
+			r, size := utf8.DecodeRune(data[p:])
+			if r == utf8.RuneError && size == 1 {
+				d.pos = p
+				return "", d.fail("invalid UTF-8 in string")
+			}
+			if buf != nil {
+				buf = append(buf, data[p:p+size]...)
+			}
+			p += size
+		}
+	}
+}
+
+func hex4(data []byte, p int) (rune, bool) {
+	if p+4 > len(data) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range data[p : p+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
