@@ -2,6 +2,7 @@ package jsonpath
 
 import (
 	"encoding/json"
+	"github.com/sfnlocal/sfnlocal/internal/value"
 	"math/big"
 	"reflect"
 	"regexp"
@@ -256,13 +257,13 @@ func equalJSON(a, b any) bool {
 			}
 		}
 		return true
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
+	case *value.Object:
+		y, ok := b.(*value.Object)
+		if !ok || x.Len() != y.Len() {
 			return false
 		}
-		for k, v := range x {
-			w, found := y[k]
+		for k, v := range x.All() {
+			w, found := y.Get(k)
 			if !found || !equalJSON(v, w) {
 				return false
 			}

@@ -1,9 +1,7 @@
 package jsonpath
 
 import (
-	"bytes"
-	"encoding/json"
-	"sort"
+	"github.com/sfnlocal/sfnlocal/internal/value"
 	"strconv"
 	"strings"
 	"unicode"
@@ -90,15 +88,15 @@ func (s *segment) writeNormalized(b *strings.Builder) {
 func (s *segment) apply(n, root any, out []any) []any {
 	switch s.kind {
 	case segName:
-		if m, ok := n.(map[string]any); ok {
-			if v, found := m[s.name]; found {
+		if m, ok := n.(*value.Object); ok {
+			if v, found := m.Get(s.name); found {
 				out = append(out, v)
 			}
 		}
 	case segNames:
-		if m, ok := n.(map[string]any); ok {
+		if m, ok := n.(*value.Object); ok {
 			for _, name := range s.names {
-				if v, found := m[name]; found {
+				if v, found := m.Get(name); found {
 					out = append(out, v)
 				}
 			}
@@ -119,9 +117,9 @@ func (s *segment) apply(n, root any, out []any) []any {
 		}
 	case segWildcard:
 		switch t := n.(type) {
-		case map[string]any:
-			for _, k := range sortedKeys(t) {
-				out = append(out, t[k])
+		case *value.Object:
+			for _, v := range t.All() {
+				out = append(out, v)
 			}
 		case []any:
 			out = append(out, t...)
@@ -147,7 +145,7 @@ func (s *segment) apply(n, root any, out []any) []any {
 					out = append(out, v)
 				}
 			}
-		case map[string]any:
+		case *value.Object:
 			if s.filter.test(t, root) {
 				out = append(out, t)
 			}
@@ -177,15 +175,6 @@ func clampSlice(i, n int) int {
 		return n
 	}
 	return i
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // parser is a recursive-descent parser over a path or filter expression.
@@ -474,14 +463,4 @@ func (p *parser) quoted() (string, error) {
 		}
 	}
 	return "", p.errf("unterminated string")
-}
-
-func encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
