@@ -3,23 +3,24 @@
 // plugins/drivers: the interpreter builds a Request and calls a Handler; integrations implement
 // Handler and import only this package and internal/clock, never the interpreter or the API.
 //
-// Values cross this boundary in generic JSON form, as decoded by Decode (which first refuses,
-// through internal/jsoncheck, invalid UTF-8, unpaired surrogates and excessive depth): map[string]any,
-// []any, string, json.Number, bool and nil. json.Number keeps numbers exactly as written, so
-// 1.0 stays 1.0 and large integers stay exact, as they do on AWS.
+// Values cross this boundary in the internal/value model, as decoded by Decode (which refuses
+// invalid UTF-8, unpaired surrogates and excessive depth, with internal/jsoncheck's errors):
+// *value.Object (keys in the order they were written, as AWS keeps them), []any, string,
+// json.Number, bool and nil. json.Number keeps numbers exactly as written, so 1.0 stays 1.0 and
+// large integers stay exact, as they do on AWS. Handlers may return results built from
+// map[string]any; the interpreter converts them (sorted keys) with value.FromPlain, and a
+// handler whose result shape has a documented key order builds it with value.ObjectOf.
 package task
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
-	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
+	"github.com/sfnlocal/sfnlocal/internal/value"
 )
 
 // Pattern is a service integration pattern.
@@ -174,36 +175,19 @@ func ParseResource(resource string) (service, action string, pattern Pattern, le
 	return service, action, pattern, false, true
 }
 
-// Decode parses JSON text into generic form, keeping numbers as json.Number. It rejects
-// trailing data after the value, and (before decoding) invalid UTF-8, unpaired surrogate
-// escapes and nesting past jsoncheck.MaxDepth, which encoding/json would replace or recurse
-// into.
-func Decode(data []byte) (any, error) {
-	if err := jsoncheck.Check(data, 0); err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("invalid character after top-level value")
-	}
-	return v, nil
-}
+// Decode parses JSON text into the value model (value.Decode): keys keep their order, numbers
+// are json.Number. It rejects trailing data after the value and, with internal/jsoncheck's
+// errors, invalid UTF-8, unpaired surrogate escapes and nesting past jsoncheck.MaxDepth.
+func Decode(data []byte) (any, error) { return value.Decode(data) }
 
-// Encode writes v as compact JSON without HTML escaping, as AWS writes payloads.
-func Encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
+// Encode writes v as compact JSON without HTML escaping, keys in order, as AWS writes payloads
+// (value.Encode).
+func Encode(v any) ([]byte, error) { return value.Encode(v) }
+
+// Object returns the members of a request object (*value.Object or map[string]any) as a map,
+// for handlers that look fields up by name; member values are not converted, so a nested
+// object that the handler re-encodes (a Lambda payload, a message body) keeps its order.
+func Object(v any) (map[string]any, bool) { return value.AsMap(v) }
 
 // SdkHTTPMetadata is the "SdkHttpMetadata" member that Step Functions' Java SDK adds to the
 // output of request-response integrations: every response header twice, as a list in
