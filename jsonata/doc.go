@@ -12,8 +12,11 @@
 //
 // Usage: Compile parses once; the resulting *Expr is immutable and safe for
 // concurrent use, and Eval/EvalWith evaluate it against an input in generic
-// JSON form (map[string]any, []any, string, float64 or json.Number, bool,
-// nil). Results come back in the same generic form with numbers as float64.
+// JSON form (the internal/value model: *value.Object, []any, string,
+// json.Number, bool, nil; map[string]any and float64 are accepted too, maps
+// taken in sorted key order). Results come back in the value model with
+// numbers as float64; objects keep JSONata's insertion order (constructors
+// in the order written, input objects in document order), as AWS's do.
 // An expression whose result is JSONata's `undefined` returns
 // (nil, ErrUndefined), and one whose result is a function (`$sum`,
 // `function($x){$x}`, a partial application, a regex) returns
