@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
+
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
@@ -115,7 +117,7 @@ type testRun struct {
 	state       string
 	level       string
 	mock        *TestStateMock
-	context     map[string]any // nil: computed
+	context     *value.Object // nil: computed
 	vars        map[string]any
 	retryCount  int64
 	mapFailures *int64
@@ -264,7 +266,7 @@ func (e *Engine) TestState(ctx context.Context, in TestStateInput) (TestStateOut
 	t := &testRun{state: name, level: level, mock: in.Mock, retryCount: in.RetrierRetryCount, mapFailures: in.MapIterationFailureCount, data: map[string]any{}}
 	if in.Context != "" {
 		v, err := task.Decode([]byte(in.Context))
-		m, ok := v.(map[string]any)
+		m, ok := v.(*value.Object)
 		if err != nil || !ok {
 			return TestStateOutput{}, validationErr("The context must be a valid JSON object")
 		}
@@ -272,7 +274,7 @@ func (e *Engine) TestState(ctx context.Context, in TestStateInput) (TestStateOut
 	}
 	if in.Variables != "" {
 		v, err := task.Decode([]byte(in.Variables))
-		m, ok := v.(map[string]any)
+		m, ok := value.AsMap(v)
 		if err != nil || !ok {
 			return TestStateOutput{}, validationErr("The variables must be a valid JSON object")
 		}

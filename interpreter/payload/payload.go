@@ -130,8 +130,13 @@ func (t *Template) compile(v any, ptr string, depth int) (*node, error) {
 				}
 			}
 			if other, dup := seen[name]; dup {
+				// Named in sorted order ("a.$" duplicates "a"), whichever was written first.
+				first, second := other, key
+				if second < first {
+					first, second = second, first
+				}
 				return nil, &CompileError{Pointer: fptr, Field: key,
-					Msg: "The field '" + key + "' duplicates the field '" + other + "'"}
+					Msg: "The field '" + second + "' duplicates the field '" + first + "'"}
 			}
 			seen[name] = key
 			if child.kind != nodeLiteral {
