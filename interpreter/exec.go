@@ -56,11 +56,17 @@ func (f *failure) errorOutput() *value.Object {
 	} else if f.emptyCause {
 		causeV = ""
 	}
-	out := value.NewObject(2)
-	out.Append("Error", errV)
-	out.Append("Cause", causeV)
-	return out
+	return value.ObjectFrom(errorOutputKeys, []any{errV, causeV})
 }
+
+// Fixed object shapes, shared by the objects built over them (value.ObjectFrom).
+var (
+	errorOutputKeys  = []string{"Error", "Cause"}
+	mapItemKeys      = []string{"Index", "Value"}
+	contextKeys      = []string{"Execution", "State", "StateMachine"}
+	stateContextKeys = []string{"EnteredTime", "Name"}
+	retryContextKeys = []string{"EnteredTime", "Name", "RetryCount"}
+)
 
 func (f *failure) setOn(ev *Event) {
 	if ev.Details == nil {
@@ -448,17 +454,14 @@ func (f *frame) contextObject() *value.Object {
 	if f.st != nil {
 		stateName = f.st.name
 	}
-	stateCx := value.NewObject(3)
-	stateCx.Append("EnteredTime", isoTime(f.entered))
-	stateCx.Append("Name", stateName)
+	var stateCx *value.Object
 	if f.st != nil && (f.st.typ == "Task" || f.st.typ == "Map" || f.st.typ == "Parallel") {
 		// Only states that can retry carry RetryCount (recorded Pass contexts have none).
-		stateCx.Append("RetryCount", jsonInt(int64(f.retryCount)))
+		stateCx = value.ObjectFrom(retryContextKeys, []any{isoTime(f.entered), stateName, jsonInt(int64(f.retryCount))})
+	} else {
+		stateCx = value.ObjectFrom(stateContextKeys, []any{isoTime(f.entered), stateName})
 	}
-	cx := value.NewObject(5)
-	cx.Append("Execution", f.x.execCx)
-	cx.Append("State", stateCx)
-	cx.Append("StateMachine", f.x.smCx)
+	cx := value.ObjectFrom(contextKeys, []any{f.x.execCx, stateCx, f.x.smCx})
 	if f.token != "" {
 		cx.Append("Task", value.ObjectOf("Token", f.token))
 	}
@@ -1277,7 +1280,7 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 	if st.jItemSelector != nil {
 		inputs = make([]any, len(items))
 		for i, it := range items {
-			f.mapItem = value.ObjectOf("Index", jsonInt(int64(i)), "Value", it)
+			f.mapItem = value.ObjectFrom(mapItemKeys, []any{jsonInt(int64(i)), it})
 			f.cx = nil
 			v, qe := st.jItemSelector.eval(f.newJEnv(eff))
 			f.mapItem, f.cx = nil, nil
@@ -1290,7 +1293,7 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 	if st.itemSelector != nil {
 		inputs = make([]any, len(items))
 		for i, it := range items {
-			f.mapItem = value.ObjectOf("Index", jsonInt(int64(i)), "Value", it)
+			f.mapItem = value.ObjectFrom(mapItemKeys, []any{jsonInt(int64(i)), it})
 			f.cx = nil
 			v, fl := f.evalTemplate(st.itemSelector, eff)
 			f.mapItem, f.cx = nil, nil

@@ -27,8 +27,12 @@ func (e *SyntaxError) Error() string { return e.Msg }
 //
 // Errors for malformed text carry encoding/json's wording, which the API's messages already
 // used.
-func Decode(data []byte) (any, error) {
-	d := decoder{data: data}
+func Decode(data []byte) (any, error) { return DecodeString(string(data)) }
+
+// DecodeString is Decode for a string. Strings and numbers of the result share the text's
+// memory (no copies), so the text stays alive while any of them does.
+func DecodeString(text string) (any, error) {
+	d := decoder{data: text}
 	v, err := d.value(0)
 	if err == nil {
 		d.ws()
@@ -37,27 +41,88 @@ func Decode(data []byte) (any, error) {
 		}
 	}
 	if err != nil {
-		return nil, stdError(data, err)
+		return nil, stdError(text, err)
 	}
 	return v, nil
 }
 
-// DecodeString is Decode for a string.
-func DecodeString(s string) (any, error) { return Decode([]byte(s)) }
-
 // stdError prefers encoding/json's text for malformed JSON (API messages were written with it),
 // keeping ours for what only we reject (depth, invalid UTF-8).
-func stdError(data []byte, err error) error {
+func stdError(text string, err error) error {
 	var v any
-	if jerr := json.Unmarshal(data, &v); jerr != nil {
+	if jerr := json.Unmarshal([]byte(text), &v); jerr != nil {
 		return jerr
 	}
 	return err
 }
 
+// slabSize is how many objects, keys and values the decoder allocates at a time. Decoded
+// values are carved out of shared slabs (capacity-limited, so a later append copies), which
+// makes a document of many small objects cost a few allocations instead of three per object.
+const slabSize = 256
+
 type decoder struct {
-	data []byte
+	data string
 	pos  int
+
+	// scratch stacks for the members of the objects and arrays being decoded
+	keys []string
+	vals []any
+
+	objSlab []Object
+	keySlab []string
+	valSlab []any
+	chunk   int // the next slab's size: doubles from 8 to slabSize
+}
+
+// grow returns the size of the next slab, so small documents stay small.
+func (d *decoder) grow() int {
+	switch {
+	case d.chunk == 0:
+		d.chunk = 8
+	case d.chunk < slabSize:
+		d.chunk *= 2
+	}
+	return d.chunk
+}
+
+func (d *decoder) newObject() *Object {
+	if len(d.objSlab) == 0 {
+		d.objSlab = make([]Object, d.grow())
+	}
+	o := &d.objSlab[0]
+	d.objSlab = d.objSlab[1:]
+	return o
+}
+
+func (d *decoder) takeKeys(src []string) []string {
+	n := len(src)
+	if n > len(d.keySlab) {
+		size := d.grow()
+		if n > size/4 {
+			return append(make([]string, 0, n), src...)
+		}
+		d.keySlab = make([]string, size)
+	}
+	out := d.keySlab[:n:n]
+	d.keySlab = d.keySlab[n:]
+	copy(out, src)
+	return out
+}
+
+func (d *decoder) takeVals(src []any) []any {
+	n := len(src)
+	if n > len(d.valSlab) {
+		size := d.grow()
+		if n > size/4 {
+			return append(make([]any, 0, n), src...)
+		}
+		d.valSlab = make([]any, size)
+	}
+	out := d.valSlab[:n:n]
+	d.valSlab = d.valSlab[n:]
+	copy(out, src)
+	return out
 }
 
 func (d *decoder) fail(msg string) error { return &SyntaxError{Msg: msg, Offset: d.pos} }
@@ -117,7 +182,7 @@ func (d *decoder) value(depth int) (any, error) {
 }
 
 func (d *decoder) lit(word string, v any) (any, error) {
-	if len(d.data)-d.pos < len(word) || string(d.data[d.pos:d.pos+len(word)]) != word {
+	if len(d.data)-d.pos < len(word) || d.data[d.pos:d.pos+len(word)] != word {
 		return nil, d.fail("invalid literal")
 	}
 	d.pos += len(word)
@@ -126,12 +191,16 @@ func (d *decoder) lit(word string, v any) (any, error) {
 
 func (d *decoder) object(depth int) (any, error) {
 	d.pos++ // '{'
-	o := &Object{}
+	// Members collect on the scratch stacks from kbase and vbase (an enclosing array has
+	// values on the stack without keys).
+	kbase, vbase := len(d.keys), len(d.vals)
+	defer func() { d.keys, d.vals = d.keys[:kbase], d.vals[:vbase] }()
 	d.ws()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
-		return o, nil
+		return d.newObject(), nil
 	}
+	var seen map[string]int // for the duplicate check of large objects
 	for {
 		d.ws()
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
@@ -150,7 +219,34 @@ func (d *decoder) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		o.Set(k, v)
+		// A repeated key keeps its first place and takes the last value.
+		dup := -1
+		if n := len(d.keys) - kbase; n <= indexAfter {
+			for i := kbase; i < len(d.keys); i++ {
+				if d.keys[i] == k {
+					dup = i
+					break
+				}
+			}
+		} else {
+			if seen == nil {
+				seen = make(map[string]int, 2*n)
+				for i := kbase; i < len(d.keys); i++ {
+					seen[d.keys[i]] = i
+				}
+			}
+			if i, ok := seen[k]; ok {
+				dup = i
+			} else {
+				seen[k] = len(d.keys)
+			}
+		}
+		if dup >= 0 {
+			d.vals[vbase+dup-kbase] = v
+		} else {
+			d.keys = append(d.keys, k)
+			d.vals = append(d.vals, v)
+		}
 		d.ws()
 		if d.pos >= len(d.data) {
 			return nil, d.fail("unexpected end of JSON input")
@@ -160,6 +256,9 @@ func (d *decoder) object(depth int) (any, error) {
 			d.pos++
 		case '}':
 			d.pos++
+			o := d.newObject()
+			o.keys = d.takeKeys(d.keys[kbase:])
+			o.vals = d.takeVals(d.vals[vbase:])
 			return o, nil
 		default:
 			return nil, d.fail("expected ',' or '}'")
@@ -169,18 +268,19 @@ func (d *decoder) object(depth int) (any, error) {
 
 func (d *decoder) array(depth int) (any, error) {
 	d.pos++ // '['
-	a := []any{}
+	base := len(d.vals)
+	defer func() { d.vals = d.vals[:base] }()
 	d.ws()
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
-		return a, nil
+		return []any{}, nil
 	}
 	for {
 		v, err := d.value(depth)
 		if err != nil {
 			return nil, err
 		}
-		a = append(a, v)
+		d.vals = append(d.vals, v)
 		d.ws()
 		if d.pos >= len(d.data) {
 			return nil, d.fail("unexpected end of JSON input")
@@ -190,7 +290,7 @@ func (d *decoder) array(depth int) (any, error) {
 			d.pos++
 		case ']':
 			d.pos++
-			return a, nil
+			return d.takeVals(d.vals[base:]), nil
 		default:
 			return nil, d.fail("expected ',' or ']'")
 		}
@@ -252,7 +352,7 @@ func (d *decoder) str() (string, error) {
 		c := data[p]
 		if c == '"' {
 			d.pos = p + 1
-			return string(data[start:p]), nil
+			return data[start:p], nil
 		}
 		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
 			break
@@ -270,7 +370,7 @@ func (d *decoder) str() (string, error) {
 		case c == '"':
 			d.pos = p + 1
 			if buf == nil {
-				return string(data[start:p]), nil
+				return data[start:p], nil
 			}
 			return string(buf), nil
 		case c < 0x20:
@@ -329,7 +429,7 @@ func (d *decoder) str() (string, error) {
 			}
 			p++
 		default:
-			r, size := utf8.DecodeRune(data[p:])
+			r, size := utf8.DecodeRuneInString(data[p:])
 			if r == utf8.RuneError && size == 1 {
 				d.pos = p
 				return "", d.fail("invalid UTF-8 in string")
@@ -342,12 +442,13 @@ func (d *decoder) str() (string, error) {
 	}
 }
 
-func hex4(data []byte, p int) (rune, bool) {
+func hex4(data string, p int) (rune, bool) {
 	if p+4 > len(data) {
 		return 0, false
 	}
 	var r rune
-	for _, c := range data[p : p+4] {
+	for i := p; i < p+4; i++ {
+		c := data[i]
 		switch {
 		case c >= '0' && c <= '9':
 			c -= '0'

@@ -30,6 +30,13 @@ func ObjectOf(kv ...any) *Object {
 	return o
 }
 
+// ObjectFrom builds an object over keys and vals (same length, keys unique), taking both
+// slices without copying. keys may be shared between objects (a fixed shape such as the Map
+// state's {"Index", "Value"}): an object never writes to its keys in place.
+func ObjectFrom(keys []string, vals []any) *Object {
+	return &Object{keys: keys[:len(keys):len(keys)], vals: vals}
+}
+
 // Len returns the number of members (0 for a nil object).
 func (o *Object) Len() int {
 	if o == nil {
@@ -122,14 +129,28 @@ func (o *Object) Set(k string, v any) {
 	}
 }
 
+// SetAt replaces the value of the i-th member. Only the object's maker may call it.
+func (o *Object) SetAt(i int, v any) { o.vals[i] = v }
+
+// Append adds k: v at the end without looking for k: the caller guarantees k is not present
+// (a builder over unique keys). Only the object's maker may call it.
+func (o *Object) Append(k string, v any) {
+	o.keys = append(o.keys, k)
+	o.vals = append(o.vals, v)
+	if o.index.Load() != nil {
+		o.index.Store(nil)
+	}
+}
+
 // Delete removes k, keeping the order of the others. Only the object's maker may call it.
 func (o *Object) Delete(k string) {
 	i := o.find(k)
 	if i < 0 {
 		return
 	}
-	o.keys = append(o.keys[:i], o.keys[i+1:]...)
-	o.vals = append(o.vals[:i], o.vals[i+1:]...)
+	// New slices: keys may be shared with other objects (ObjectFrom).
+	o.keys = append(append(make([]string, 0, len(o.keys)-1), o.keys[:i]...), o.keys[i+1:]...)
+	o.vals = append(append(make([]any, 0, len(o.vals)-1), o.vals[:i]...), o.vals[i+1:]...)
 	o.index.Store(nil)
 }
 
