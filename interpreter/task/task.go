@@ -184,6 +184,21 @@ func Decode(data []byte) (any, error) { return value.Decode(data) }
 // (value.Encode).
 func Encode(v any) ([]byte, error) { return value.Encode(v) }
 
+// Plain converts a value to encoding/json's generic form (objects become map[string]any,
+// losing their order), for handlers whose logic works on Go maps (a DynamoDB item, a Batch
+// job request) and whose outputs do not depend on the request's key order.
+func Plain(v any) any { return value.ToPlain(v) }
+
+// DecodePlain parses JSON text into encoding/json's generic form (map[string]any, json.Number),
+// for a service's own wire API where key order does not matter.
+func DecodePlain(data []byte) (any, error) {
+	v, err := value.Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	return value.ToPlain(v), nil
+}
+
 // Object returns the members of a request object (*value.Object or map[string]any) as a map,
 // for handlers that look fields up by name; member values are not converted, so a nested
 // object that the handler re-encodes (a Lambda payload, a message body) keeps its order.

@@ -487,7 +487,7 @@ func checkEntry(e *Entry) (code, msg string) {
 	case !e.HasDetail:
 		return invalid("Detail")
 	}
-	v, err := task.Decode([]byte(e.Detail))
+	v, err := task.DecodePlain([]byte(e.Detail))
 	if _, ok := v.(map[string]any); err != nil || !ok {
 		return "MalformedDetail", "Detail is malformed."
 	}

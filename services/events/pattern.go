@@ -11,7 +11,7 @@ import (
 // values or of comparison operators ({"prefix": ...}, {"anything-but": ...}, {"numeric": [...]},
 // {"exists": true}, ...). Errors are InvalidEventPatternException as on AWS.
 func ValidatePattern(text string) error {
-	v, err := task.Decode([]byte(text))
+	v, err := task.DecodePlain([]byte(text))
 	if err != nil {
 		return errPattern("Filter is not valid JSON")
 	}
