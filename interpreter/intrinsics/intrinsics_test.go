@@ -135,7 +135,7 @@ func TestFunctions(t *testing.T) {
 		// States.JsonMerge
 		{`States.JsonMerge($.o1, $.o2, false)`, `{"a":1,"b":3,"c":4}`},
 		{`States.JsonMerge($.obj, States.StringToJson('{"a":{"y":1}}'), false)`, `{"b":[1,"two"],"a":{"y":1}}`}, // a replaced key keeps its place
-		{`States.Hash($.obj, 'MD5')`, `"ac8fd80d2e87a505c76dfb2ba0248a8f"`}, // the hash of {"b":[1,"two"],"a":{"x":null}}
+		{`States.Hash($.obj, 'MD5')`, `"ac8fd80d2e87a505c76dfb2ba0248a8f"`},                                     // the hash of {"b":[1,"two"],"a":{"x":null}}
 		{`States.JsonMerge($.o2, $.o1, false)`, `{"b":2,"c":4,"a":1}`},                                          // new keys are appended
 		// States.MathAdd (rounding recorded against AWS: half up)
 		{`States.MathAdd(1, 2)`, `3`},
