@@ -70,7 +70,7 @@ func runNested(t testing.TB, c *sfn.Client, smName, def, input string) *sfn.Desc
 
 func decodeJSON(t testing.TB, s string) map[string]any {
 	t.Helper()
-	v, err := task.Decode([]byte(s))
+	v, err := task.DecodePlain([]byte(s))
 	require.NoError(t, err, s)
 	m, ok := v.(map[string]any)
 	require.True(t, ok, s)
