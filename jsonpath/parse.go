@@ -18,6 +18,7 @@ const (
 	segIndexes                 // [1,2]
 	segSlice                   // [a:b]
 	segFilter                  // [?(...)]
+	segScript                  // [(@.length-n)]: an index computed from the array's length
 )
 
 // segment is one step of a path. deep marks a ".." scan: the selector applies to the node
@@ -81,6 +82,13 @@ func (s *segment) writeNormalized(b *strings.Builder) {
 		b.WriteByte(']')
 	case segFilter:
 		b.WriteString("[?]")
+	case segScript:
+		b.WriteString("[(@.length")
+		if s.index >= 0 {
+			b.WriteByte('+')
+		}
+		b.WriteString(strconv.Itoa(s.index))
+		b.WriteString(")]")
 	}
 }
 
@@ -134,6 +142,12 @@ func (s *segment) apply(n, root any, out []any) []any {
 				to = clampSlice(s.end, len(a))
 			}
 			for i := from; i < to; i++ {
+				out = append(out, a[i])
+			}
+		}
+	case segScript:
+		if a, ok := n.([]any); ok {
+			if i := len(a) + s.index; i >= 0 && i < len(a) {
 				out = append(out, a[i])
 			}
 		}
@@ -373,6 +387,37 @@ func (p *parser) bracket(depth int) (segment, error) {
 		}
 		p.pos++
 		seg.kind, seg.filter = segFilter, f
+	case c == '(':
+		// A script index, as Jayway reads it: (@.length), (@.length-n) or (@.length+n).
+		p.pos++
+		p.skipSpace()
+		if !strings.HasPrefix(p.src[p.pos:], "@.length") {
+			return seg, p.errf("expected '@.length' in a script index")
+		}
+		p.pos += len("@.length")
+		p.skipSpace()
+		off := 0
+		if c := p.peek(); c == '-' || c == '+' {
+			p.pos++
+			p.skipSpace()
+			n, err := p.integer()
+			if err != nil {
+				return seg, err
+			}
+			if n < 0 {
+				return seg, p.errf("invalid script index")
+			}
+			off = n
+			if c == '-' {
+				off = -n
+			}
+			p.skipSpace()
+		}
+		if p.peek() != ')' {
+			return seg, p.errf("expected ')' to close the script index")
+		}
+		p.pos++
+		seg.kind, seg.index = segScript, off
 	case c == ':' || c == '-' || (c >= '0' && c <= '9'):
 		var first int
 		hasFirst := false
