@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -500,8 +501,44 @@ func (p *parser) quoted() (string, error) {
 			p.pos++
 			return b.String(), nil
 		case c == '\\' && p.pos+1 < len(p.src):
-			b.WriteByte(p.src[p.pos+1])
+			// Java escapes, as Jayway unescapes quoted names and filter strings:
+			// \n \t \r \f \b \uXXXX, and any other escaped character stands for itself.
+			e := p.src[p.pos+1]
 			p.pos += 2
+			switch e {
+			case 'n':
+				b.WriteByte('\n')
+			case 't':
+				b.WriteByte('\t')
+			case 'r':
+				b.WriteByte('\r')
+			case 'f':
+				b.WriteByte('\f')
+			case 'b':
+				b.WriteByte('\b')
+			case 'u':
+				if p.pos+4 > len(p.src) {
+					return "", p.errf("invalid unicode escape")
+				}
+				n, err := strconv.ParseUint(p.src[p.pos:p.pos+4], 16, 16)
+				if err != nil {
+					return "", p.errf("invalid unicode escape")
+				}
+				r := rune(n)
+				p.pos += 4
+				// A surrogate pair written as two escapes is one character.
+				if utf16.IsSurrogate(r) && p.pos+6 <= len(p.src) && p.src[p.pos] == '\\' && p.src[p.pos+1] == 'u' {
+					if n2, err := strconv.ParseUint(p.src[p.pos+2:p.pos+6], 16, 16); err == nil {
+						if d := utf16.DecodeRune(r, rune(n2)); d != utf8.RuneError {
+							r = d
+							p.pos += 6
+						}
+					}
+				}
+				b.WriteRune(r)
+			default:
+				b.WriteByte(e)
+			}
 		default:
 			b.WriteByte(c)
 			p.pos++
