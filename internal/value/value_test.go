@@ -217,3 +217,28 @@ func must(v any, err error) any {
 	}
 	return v
 }
+
+// TestDecodedObjectsDoNotShareGrowth: decoded objects are carved out of shared slabs; growing
+// one (Set, Append) must never write into its neighbour.
+func TestDecodedObjectsDoNotShareGrowth(t *testing.T) {
+	t.Parallel()
+	v, err := DecodeString(`[{"a":1},{"b":2},[3,4],[5]]`)
+	require.NoError(t, err)
+	a := v.([]any)
+	first := a[0].(*Object)
+	first.Set("x", "new")
+	first.Append("y", "new")
+	require.Equal(t, `[{"a":1,"x":"new","y":"new"},{"b":2},[3,4],[5]]`, MustEncode(a))
+	arr := a[2].([]any)
+	_ = append(arr, "grown")
+	require.Equal(t, `[5]`, MustEncode(a[3]), "arrays are capacity-limited too")
+	shared := []string{"k1", "k2"}
+	o1 := ObjectFrom(shared, []any{1, 2})
+	o2 := ObjectFrom(shared, []any{3, 4})
+	o1.Append("k3", 5)
+	o1.Delete("k1")
+	o1.SetAt(0, 9)
+	require.Equal(t, `{"k2":9,"k3":5}`, MustEncode(o1))
+	require.Equal(t, `{"k1":3,"k2":4}`, MustEncode(o2), "shared keys are never written in place")
+	require.Equal(t, []string{"k1", "k2"}, shared)
+}
