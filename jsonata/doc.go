@@ -45,10 +45,11 @@
 // lookaround and backreferences are rejected at compile time (S0302).
 //
 // Object key order: objects built by an expression keep their insertion
-// order internally (as in JavaScript); Go maps given as input have no order,
-// so their keys are visited in sorted order. DecodeOrdered reads JSON text
-// into a form that keeps document order, for callers that need it.
+// order (as in JavaScript, and as AWS keeps them); *value.Object inputs are
+// read in their order, Go maps in sorted order. Results are *value.Object,
+// so the order survives the trip back. DecodeOrdered reads JSON text into
+// the engine's own form, keeping document order.
 //
-// The package imports only the standard library, so it can be used without
-// the rest of sfnlocal.
+// The package imports only the standard library and sfnlocal's leaf value
+// model (internal/value, itself standard library only).
 package jsonata
