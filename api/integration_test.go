@@ -653,6 +653,8 @@ func TestStatesIntegrationSharesVirtualTime(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, types.ExecutionStatusAborted, d.Status)
 	require.Equal(t, time.Minute, d.StopDate.Sub(*p.StartDate), "the child is stopped at the parent's timeout")
+}
+
 // TestDescribeTimedOutExecution: DescribeExecution of a TIMED_OUT execution carries no error
 // and no cause, as recorded against AWS (timeouts/test_global_timeout); its history keeps them.
 func TestDescribeTimedOutExecution(t *testing.T) {
