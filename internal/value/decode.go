@@ -5,12 +5,13 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
 )
 
-// MaxDepth is the deepest nesting of arrays and objects that Decode accepts. Jackson (AWS's
-// parser) allows 1,000 levels by default; so do we, which also keeps every recursive walk over
-// a decoded value well inside the goroutine stack.
-const MaxDepth = 1000
+// MaxDepth is the deepest nesting of arrays and objects that Decode accepts: jsoncheck's limit
+// for all JSON text users send.
+const MaxDepth = jsoncheck.MaxDepth
 
 // SyntaxError is JSON text that Decode rejects.
 type SyntaxError struct {
@@ -22,11 +23,13 @@ func (e *SyntaxError) Error() string { return e.Msg }
 
 // Decode parses one JSON value, keeping object keys in document order and numbers as
 // json.Number. Trailing data after the value (other than whitespace) is an error, as are
-// invalid UTF-8 and nesting deeper than MaxDepth. A repeated key keeps its first position and
-// its last value, as Jackson's ObjectNode does.
+// invalid UTF-8, unpaired surrogate escapes and nesting deeper than MaxDepth (reported as
+// *jsoncheck.Error, as internal/jsoncheck would before decoding). A repeated key keeps its
+// first position and its last value, as Jackson's ObjectNode does.
 //
-// Errors for malformed text carry encoding/json's wording, which the API's messages already
-// used.
+// Other errors for malformed text carry encoding/json's wording, which the callers' messages
+// are written for. The checks run inside the one decoding pass; only a failing text is
+// scanned again, to word its error.
 func Decode(data []byte) (any, error) { return DecodeString(string(data)) }
 
 // DecodeString is Decode for a string. Strings and numbers of the result share the text's
@@ -46,9 +49,12 @@ func DecodeString(text string) (any, error) {
 	return v, nil
 }
 
-// stdError prefers encoding/json's text for malformed JSON (API messages were written with it),
-// keeping ours for what only we reject (depth, invalid UTF-8).
+// stdError words a failure as jsoncheck and then encoding/json would have: jsoncheck's error
+// first (its problems come before syntax), then encoding/json's text for malformed JSON.
 func stdError(text string, err error) error {
+	if cerr := jsoncheck.CheckString(text, MaxDepth); cerr != nil {
+		return cerr
+	}
 	var v any
 	if jerr := json.Unmarshal([]byte(text), &v); jerr != nil {
 		return jerr
@@ -157,12 +163,12 @@ func (d *decoder) value(depth int) (any, error) {
 	switch c := d.data[d.pos]; c {
 	case '{':
 		if depth >= MaxDepth {
-			return nil, d.fail("exceeded max depth")
+			return nil, &jsoncheck.Error{Offset: d.pos, Kind: jsoncheck.TooDeep}
 		}
 		return d.object(depth + 1)
 	case '[':
 		if depth >= MaxDepth {
-			return nil, d.fail("exceeded max depth")
+			return nil, &jsoncheck.Error{Offset: d.pos, Kind: jsoncheck.TooDeep}
 		}
 		return d.array(depth + 1)
 	case '"':
@@ -404,18 +410,20 @@ func (d *decoder) str() (string, error) {
 					d.pos = p
 					return "", d.fail("invalid escape in string literal")
 				}
+				esc := p - 1
 				p += 4
 				if utf16.IsSurrogate(r) {
+					// A high surrogate must be followed by an escaped low one.
 					r2, ok2 := rune(-1), false
 					if p+6 < len(data) && data[p+1] == '\\' && data[p+2] == 'u' {
 						r2, ok2 = hex4(data, p+3)
 					}
-					if dec := utf16.DecodeRune(r, r2); ok2 && dec != utf8.RuneError {
-						r = dec
-						p += 6
-					} else {
-						r = utf8.RuneError
+					dec := utf16.DecodeRune(r, r2)
+					if !ok2 || dec == utf8.RuneError {
+						return "", &jsoncheck.Error{Offset: esc, Kind: jsoncheck.LoneSurrogate}
 					}
+					r = dec
+					p += 6
 				}
 				buf = utf8.AppendRune(buf, r)
 			default:
@@ -431,8 +439,7 @@ func (d *decoder) str() (string, error) {
 		default:
 			r, size := utf8.DecodeRuneInString(data[p:])
 			if r == utf8.RuneError && size == 1 {
-				d.pos = p
-				return "", d.fail("invalid UTF-8 in string")
+				return "", &jsoncheck.Error{Offset: p, Kind: jsoncheck.InvalidUTF8}
 			}
 			if buf != nil {
 				buf = append(buf, data[p:p+size]...)
