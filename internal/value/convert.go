@@ -132,6 +132,12 @@ func ToPlain(v any) any {
 			a[i] = ToPlain(e)
 		}
 		return a
+	case map[string]any: // a Go map may hold objects (a result built around decoded data)
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = ToPlain(e)
+		}
+		return m
 	}
 	return v
 }

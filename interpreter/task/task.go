@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -188,6 +189,25 @@ func Encode(v any) ([]byte, error) { return value.Encode(v) }
 // losing their order), for handlers whose logic works on Go maps (a DynamoDB item, a Batch
 // job request) and whose outputs do not depend on the request's key order.
 func Plain(v any) any { return value.ToPlain(v) }
+
+// PlainExcept is Plain for a request object whose named members must keep their order (a body
+// that is sent as JSON text): those stay as they are, the others become Go maps. ok is false
+// when v is not an object.
+func PlainExcept(v any, keep ...string) (map[string]any, bool) {
+	m, ok := value.AsMap(v)
+	if !ok {
+		return nil, false
+	}
+	out := make(map[string]any, len(m))
+	for k, e := range m {
+		if slices.Contains(keep, k) {
+			out[k] = e
+		} else {
+			out[k] = value.ToPlain(e)
+		}
+	}
+	return out, true
+}
 
 // DecodePlain parses JSON text into encoding/json's generic form (map[string]any, json.Number),
 // for a service's own wire API where key order does not matter.
