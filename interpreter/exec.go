@@ -601,9 +601,9 @@ func payloadSize(v any, limit int) int {
 		case RawJSON:
 			n += len(v)
 		case *value.Object:
-			n += 2
+			n += 1 + max(v.Len(), 1) // braces and commas
 			for k, c := range v.All() {
-				n += len(k) + 4
+				n += quotedLen(k) + 1
 				walk(c)
 			}
 		case map[string]any:
