@@ -465,10 +465,12 @@ func (s *Service) DescribeExecution(ctx context.Context, in *DescribeExecutionIn
 	if rec.TraceHeader != "" {
 		out.TraceHeader = &rec.TraceHeader
 	}
-	if rec.HasError {
+	// A TIMED_OUT execution is described without error and cause, as AWS records it
+	// (its ExecutionTimedOut history event keeps them).
+	if rec.HasError && rec.Status != "TIMED_OUT" {
 		out.Error = &rec.Error
 	}
-	if rec.HasCause {
+	if rec.HasCause && rec.Status != "TIMED_OUT" {
 		out.Cause = &rec.Cause
 	}
 	out.RedriveStatus, out.RedriveStatusReason = s.redriveStatus(rec, ex)

@@ -146,7 +146,7 @@ func (s *Service) describeEnded(ctx context.Context, ex *execution) (*DescribeEx
 // startParams reads the Task's StartExecution parameters. Input may be JSON text (a string,
 // used as is) or any other JSON value (encoded); null or absent means no input ("{}").
 func startParams(params any) (*StartExecutionInput, error) {
-	m, ok := params.(map[string]any)
+	m, ok := task.Object(params) // shallow: an object Input keeps its key order in its text
 	if !ok {
 		return nil, newError(CodeValidationException, "1 validation error detected: Value null at 'stateMachineArn' failed to satisfy constraint: Member must not be null")
 	}
@@ -304,7 +304,7 @@ func (s *Service) invokeSDK(ctx context.Context, req *task.Request) (any, error)
 	if f == nil || req.Action != lowerFirst(name) {
 		return nil, fmt.Errorf("the aws-sdk:sfn integration has no action %q", req.Action)
 	}
-	params := req.Parameters
+	params := task.Plain(req.Parameters)
 	if params == nil {
 		params = map[string]any{}
 	}
@@ -361,7 +361,7 @@ func (s *Service) invokeSDK(ctx context.Context, req *task.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	v, err := task.Decode(b)
+	v, err := task.DecodePlain(b)
 	if err != nil {
 		return nil, err
 	}

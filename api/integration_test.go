@@ -70,7 +70,7 @@ func runNested(t testing.TB, c *sfn.Client, smName, def, input string) *sfn.Desc
 
 func decodeJSON(t testing.TB, s string) map[string]any {
 	t.Helper()
-	v, err := task.Decode([]byte(s))
+	v, err := task.DecodePlain([]byte(s))
 	require.NoError(t, err, s)
 	m, ok := v.(map[string]any)
 	require.True(t, ok, s)
@@ -653,4 +653,31 @@ func TestStatesIntegrationSharesVirtualTime(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, types.ExecutionStatusAborted, d.Status)
 	require.Equal(t, time.Minute, d.StopDate.Sub(*p.StartDate), "the child is stopped at the parent's timeout")
+}
+
+// TestDescribeTimedOutExecution: DescribeExecution of a TIMED_OUT execution carries no error
+// and no cause, as recorded against AWS (timeouts/test_global_timeout); its history keeps them.
+func TestDescribeTimedOutExecution(t *testing.T) {
+	t.Parallel()
+	started := make(chan struct{}, 1)
+	block := task.HandlerFunc(func(ctx context.Context, r *task.Request) (any, error) {
+		started <- struct{}{}
+		<-ctx.Done()
+		return nil, context.Cause(ctx)
+	})
+	fake := clock.NewFake(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	_, c := nestedServiceOn(t, task.Registry{"sqs": block}, func() clock.Clock { return fake })
+	ctx := context.Background()
+	arn := createSM(t, c, "slow", `{"TimeoutSeconds":5,"StartAt":"T","States":{"T":{"Type":"Task",
+		"Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"q","MessageBody":"m"},"End":true}}}`, "")
+	st, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &arn})
+	require.NoError(t, err)
+	<-started
+	fake.Advance(5 * time.Second)
+	waitDone(t, c, *st.ExecutionArn)
+	d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: st.ExecutionArn})
+	require.NoError(t, err)
+	require.Equal(t, types.ExecutionStatusTimedOut, d.Status)
+	require.Nil(t, d.Error)
+	require.Nil(t, d.Cause)
 }

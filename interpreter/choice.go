@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
+
 	"github.com/sfnlocal/sfnlocal/interpreter/payload"
 	"github.com/sfnlocal/sfnlocal/jsonpath"
 )
@@ -110,7 +112,7 @@ func (p *parser) choice(st *state, obj map[string]any, loc string) {
 	}
 	for i, rv := range arr {
 		rloc := fmt.Sprintf("%s/Choices[%d]", loc, i)
-		robj, ok := rv.(map[string]any)
+		robj, ok := value.AsMap(rv)
 		if !ok {
 			p.add(CodeSchema, rloc, "Each choice rule must be an OBJECT")
 			continue
@@ -197,7 +199,7 @@ func (p *parser) rule(obj map[string]any, loc, stateName string, top bool) *choi
 			r.kind = ruleOr
 		}
 		for i, c := range arr {
-			cobj, ok := c.(map[string]any)
+			cobj, ok := value.AsMap(c)
 			if !ok {
 				p.add(CodeSchema, fmt.Sprintf("%s/%s[%d]", loc, op, i), "Each choice rule must be an OBJECT")
 				return nil
@@ -210,7 +212,7 @@ func (p *parser) rule(obj map[string]any, loc, stateName string, top bool) *choi
 		}
 		return r
 	case "Not":
-		cobj, ok := obj["Not"].(map[string]any)
+		cobj, ok := value.AsMap(obj["Not"])
 		if !ok {
 			p.add(CodeSchema, loc+"/Not", "The value for the field 'Not' must be an OBJECT")
 			return nil

@@ -1,6 +1,10 @@
 package interpreter
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/sfnlocal/sfnlocal/internal/value"
+)
 
 // checkCredentials checks a Task's Credentials field against AWS's shape: an object holding
 // exactly the role to assume, "RoleArn" (a string, a JSONata "{% %}" string in JSONata) or, in
@@ -11,7 +15,7 @@ func (p *parser) checkCredentials(obj map[string]any, loc string, jsonata bool) 
 		return
 	}
 	loc += "/Credentials"
-	m, ok := v.(map[string]any)
+	m, ok := value.AsMap(v)
 	if !ok {
 		if s, isStr := v.(string); isStr && jsonata && strings.HasPrefix(s, "{%") {
 			return // one JSONata expression for the whole object

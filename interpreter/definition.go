@@ -11,6 +11,7 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/internal/jackson"
 	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
+	"github.com/sfnlocal/sfnlocal/internal/value"
 	"github.com/sfnlocal/sfnlocal/interpreter/intrinsics"
 	"github.com/sfnlocal/sfnlocal/interpreter/payload"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
@@ -311,7 +312,7 @@ func parse(definition string) (sm *StateMachine, diags []Diagnostic) {
 		p.diags = append(p.diags, jsonDiagnostic(definition, err))
 		return nil, p.diags
 	}
-	obj, ok := v.(map[string]any)
+	obj, ok := value.AsMap(v)
 	if !ok {
 		p.add(CodeSchema, "", "Definition must be a valid JSON object")
 		return nil, p.diags
@@ -448,7 +449,7 @@ func (p *parser) program(obj map[string]any, loc string) *program {
 	if !hasStates {
 		return nil
 	}
-	states, ok := statesV.(map[string]any)
+	states, ok := value.AsMap(statesV)
 	if !ok {
 		p.add(CodeSchema, loc+"/States", "The value for the field 'States' must be an OBJECT")
 		return nil
@@ -470,7 +471,7 @@ func (p *parser) program(obj map[string]any, loc string) *program {
 		if name == "" || len([]rune(name)) > maxStateNameRunes {
 			p.add(CodeSchema, sloc, "State names must be between 1 and %d characters long", maxStateNameRunes)
 		}
-		sobj, ok := states[name].(map[string]any)
+		sobj, ok := value.AsMap(states[name])
 		if !ok {
 			p.add(CodeSchema, sloc, "The value for the state '%s' must be an OBJECT", name)
 			continue
@@ -828,7 +829,7 @@ func (p *parser) template(obj map[string]any, field, loc, stateName string) *pay
 		return nil
 	}
 	if field == "Assign" {
-		m, ok := v.(map[string]any)
+		m, ok := value.AsMap(v)
 		if !ok {
 			p.add(CodeSchema, loc+"/"+field, "The value for the field '%s' must be an OBJECT", field)
 			return nil
@@ -1027,7 +1028,7 @@ func (p *parser) parallel(st *state, obj map[string]any, loc string) {
 	}
 	for i, br := range arr {
 		bloc := fmt.Sprintf("%s/Branches[%d]", loc, i)
-		bobj, ok := br.(map[string]any)
+		bobj, ok := value.AsMap(br)
 		if !ok {
 			p.add(CodeSchema, bloc, "Each branch must be an OBJECT")
 			continue
@@ -1054,12 +1055,12 @@ func (p *parser) mapState(st *state, obj map[string]any, loc string) {
 	}
 	if hasProc || hasIt {
 		ploc := loc + "/" + field
-		pobj, ok := procV.(map[string]any)
+		pobj, ok := value.AsMap(procV)
 		if !ok {
 			p.add(CodeSchema, ploc, "The value for the field '%s' must be an OBJECT", field)
 		} else {
 			p.checkFields(pobj, ploc, set("StartAt", "States", "Comment", "ProcessorConfig"))
-			if pc, ok := pobj["ProcessorConfig"].(map[string]any); ok {
+			if pc, ok := value.AsMap(pobj["ProcessorConfig"]); ok {
 				if mode, ok := pc["Mode"]; ok {
 					switch mode {
 					case "INLINE":
@@ -1118,7 +1119,7 @@ func (p *parser) mapState(st *state, obj map[string]any, loc string) {
 	// fails when it runs (not at creation, which would reject definitions AWS accepts).
 	for _, f := range []string{"ItemReader", "ItemBatcher", "ResultWriter"} {
 		if v, ok := obj[f]; ok {
-			if _, isObj := v.(map[string]any); !isObj {
+			if _, isObj := v.(*value.Object); !isObj {
 				p.add(CodeSchema, loc+"/"+f, "The value for the field '%s' must be an OBJECT", f)
 			} else if st.unsupported == "" {
 				st.unsupported = f
@@ -1197,7 +1198,7 @@ func (p *parser) retriers(obj map[string]any, loc string) []*retrier {
 	var out []*retrier
 	for i, rv := range arr {
 		rloc := fmt.Sprintf("%s/Retry[%d]", loc, i)
-		robj, ok := rv.(map[string]any)
+		robj, ok := value.AsMap(rv)
 		if !ok {
 			p.add(CodeSchema, rloc, "Each retrier must be an OBJECT")
 			continue
@@ -1264,7 +1265,7 @@ func (p *parser) catchers(obj map[string]any, loc, stateName string, jsonata boo
 	var out []*catcher
 	for i, cv := range arr {
 		cloc := fmt.Sprintf("%s/Catch[%d]", loc, i)
-		cobj, ok := cv.(map[string]any)
+		cobj, ok := value.AsMap(cv)
 		if !ok {
 			p.add(CodeSchema, cloc, "Each catcher must be an OBJECT")
 			continue

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
+
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
@@ -155,8 +157,8 @@ type Execution struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	done   chan struct{}
-	execCx map[string]any // the Context object's Execution member (immutable)
-	smCx   map[string]any
+	execCx *value.Object // the Context object's Execution member (immutable)
+	smCx   *value.Object
 
 	mu           sync.Mutex
 	events       eventLog
@@ -212,15 +214,13 @@ func (e *Engine) Start(sm *StateMachine, p StartParams) (*Execution, error) {
 		sched = clock.AsSched(e.cfg.Clock())
 	}
 	x := &Execution{e: e, sm: sm, p: p, clk: sched, sched: sched, rng: jitterSource(p), input: input, start: sched.Now(), done: make(chan struct{}), status: StatusRunning}
-	x.execCx = map[string]any{
-		"Id": p.ExecutionArn, "Input": input, "Name": p.Name, "RoleArn": p.RoleArn,
-		"StartTime": isoTime(x.start),
-	}
+	x.execCx = value.ObjectOf("Id", p.ExecutionArn, "Input", input, "Name", p.Name, "RoleArn", p.RoleArn,
+		"StartTime", isoTime(x.start))
 	if !p.Sync {
 		// Synchronous Express executions cannot be redriven and have no RedriveCount.
-		x.execCx["RedriveCount"] = jsonInt(0)
+		x.execCx.Append("RedriveCount", jsonInt(0))
 	}
-	x.smCx = map[string]any{"Id": p.StateMachineArn, "Name": p.StateMachineName}
+	x.smCx = value.ObjectOf("Id", p.StateMachineArn, "Name", p.StateMachineName)
 	x.ctx, x.cancel = context.WithCancelCause(e.ctx)
 	x.events.add(Event{ID: 1, Timestamp: x.start, Type: EvExecutionStarted, Input: RawJSON(text), Details: &Details{RoleArn: p.RoleArn, StateMachineAliasArn: p.StateMachineAliasArn, StateMachineVersionArn: p.StateMachineVersionArn}})
 	x.launch()

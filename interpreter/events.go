@@ -2,14 +2,12 @@ package interpreter
 
 import (
 	"bytes"
-	"encoding/json"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/sfnlocal/sfnlocal/interpreter/task"
+	"github.com/sfnlocal/sfnlocal/internal/value"
 )
 
 // History event types, as AWS names them.
@@ -170,48 +168,7 @@ func epochSeconds(t time.Time) string {
 
 // writeString writes s as a JSON string the way AWS does: without HTML escaping.
 func writeString(b *bytes.Buffer, s string) {
-	const hex = "0123456789abcdef"
-	b.WriteByte('"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b.WriteString(s[start:i])
-			switch c {
-			case '"', '\\':
-				b.WriteByte('\\')
-				b.WriteByte(c)
-			case '\n':
-				b.WriteString(`\n`)
-			case '\r':
-				b.WriteString(`\r`)
-			case '\t':
-				b.WriteString(`\t`)
-			default:
-				b.WriteString(`\u00`)
-				b.WriteByte(hex[c>>4])
-				b.WriteByte(hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b.WriteString(s[start:i])
-			b.WriteString(`\ufffd`)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b.WriteString(s[start:])
-	b.WriteByte('"')
+	b.Write(value.AppendString(b.AvailableBuffer(), s))
 }
 
 // EncodeValue renders a payload value as the JSON text AWS stores (compact, no HTML escaping).
@@ -219,26 +176,7 @@ func EncodeValue(v any) (string, error) {
 	if r, ok := v.(RawJSON); ok {
 		return string(r), nil
 	}
-	switch v := v.(type) {
-	case nil:
-		return "null", nil
-	case string:
-		var b bytes.Buffer
-		writeString(&b, v)
-		return b.String(), nil
-	case json.Number:
-		return string(v), nil
-	case bool:
-		if v {
-			return "true", nil
-		}
-		return "false", nil
-	}
-	out, err := task.Encode(v)
-	if err != nil {
-		return "", err
-	}
-	return string(out), nil
+	return value.EncodeString(v)
 }
 
 type detailWriter struct {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
+
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
@@ -43,19 +45,28 @@ func newFailure(name, cause string) *failure {
 
 var canceledFailure = &failure{canceled: true}
 
-// errorOutput is the value a Catcher passes on: {"Error": ..., "Cause": ...}.
-func (f *failure) errorOutput() map[string]any {
-	out := map[string]any{"Error": nil, "Cause": nil}
+// errorOutput is the value a Catcher passes on: {"Error": ..., "Cause": ...}, in that order.
+func (f *failure) errorOutput() *value.Object {
+	var errV, causeV any
 	if f.hasErr {
-		out["Error"] = f.err
+		errV = f.err
 	}
 	if f.hasCause {
-		out["Cause"] = f.cause
+		causeV = f.cause
 	} else if f.emptyCause {
-		out["Cause"] = ""
+		causeV = ""
 	}
-	return out
+	return value.ObjectFrom(errorOutputKeys, []any{errV, causeV})
 }
+
+// Fixed object shapes, shared by the objects built over them (value.ObjectFrom).
+var (
+	errorOutputKeys  = []string{"Error", "Cause"}
+	mapItemKeys      = []string{"Index", "Value"}
+	contextKeys      = []string{"Execution", "State", "StateMachine"}
+	stateContextKeys = []string{"EnteredTime", "Name"}
+	retryContextKeys = []string{"EnteredTime", "Name", "RetryCount"}
+)
 
 func (f *failure) setOn(ev *Event) {
 	if ev.Details == nil {
@@ -120,8 +131,8 @@ type frame struct {
 	enteredPrev int64
 	retryCount  int
 	token       string
-	mapItem     map[string]any
-	cx          map[string]any
+	mapItem     *value.Object
+	cx          *value.Object
 	// failedTask is set when the thread ended on a Task's own failure (not caught): AWS then
 	// records TaskStateAborted for it as the branch or iteration ends.
 	failedTask bool
@@ -430,8 +441,9 @@ func isoTime(t time.Time) string {
 
 func jsonInt(i int64) json.Number { return json.Number(strconv.FormatInt(i, 10)) }
 
-// contextObject returns the Context object for the current state.
-func (f *frame) contextObject() map[string]any {
+// contextObject returns the Context object for the current state, its members in the order
+// of AWS's documentation (Execution, State, StateMachine, Task; then Map).
+func (f *frame) contextObject() *value.Object {
 	if f.cx != nil {
 		return f.cx
 	}
@@ -442,23 +454,19 @@ func (f *frame) contextObject() map[string]any {
 	if f.st != nil {
 		stateName = f.st.name
 	}
-	cx := map[string]any{
-		"Execution":    f.x.execCx,
-		"StateMachine": f.x.smCx,
-		"State": map[string]any{
-			"EnteredTime": isoTime(f.entered),
-			"Name":        stateName,
-		},
-	}
+	var stateCx *value.Object
 	if f.st != nil && (f.st.typ == "Task" || f.st.typ == "Map" || f.st.typ == "Parallel") {
 		// Only states that can retry carry RetryCount (recorded Pass contexts have none).
-		cx["State"].(map[string]any)["RetryCount"] = jsonInt(int64(f.retryCount))
+		stateCx = value.ObjectFrom(retryContextKeys, []any{isoTime(f.entered), stateName, jsonInt(int64(f.retryCount))})
+	} else {
+		stateCx = value.ObjectFrom(stateContextKeys, []any{isoTime(f.entered), stateName})
 	}
+	cx := value.ObjectFrom(contextKeys, []any{f.x.execCx, stateCx, f.x.smCx})
 	if f.token != "" {
-		cx["Task"] = map[string]any{"Token": f.token}
+		cx.Append("Task", value.ObjectOf("Token", f.token))
 	}
 	if f.mapItem != nil {
-		cx["Map"] = map[string]any{"Item": f.mapItem}
+		cx.Append("Map", value.ObjectOf("Item", f.mapItem))
 	}
 	f.cx = cx
 	return cx
@@ -483,7 +491,7 @@ func (f *frame) applyInputPath(st *state, input any) (any, *failure) {
 	var v any
 	switch {
 	case st.inputPath.null:
-		v = map[string]any{}
+		v = value.NewObject(0)
 	case st.inputPath.path == nil:
 		v = input
 	default:
@@ -499,7 +507,7 @@ func (f *frame) applyInputPath(st *state, input any) (any, *failure) {
 func (f *frame) applyOutputPath(st *state, v any) (any, *failure) {
 	switch {
 	case st.outPath.null:
-		return map[string]any{}, nil
+		return value.NewObject(0), nil
 	case st.outPath.path == nil:
 		return v, nil
 	}
@@ -556,7 +564,7 @@ func (f *frame) evalAssign(t *payload.Template, in any) (map[string]any, *failur
 	if fl != nil {
 		return nil, fl
 	}
-	m, _ := v.(map[string]any)
+	m, _ := value.AsMap(v)
 	if fl := f.checkVariableSizes(m); fl != nil {
 		return nil, fl
 	}
@@ -592,6 +600,12 @@ func payloadSize(v any, limit int) int {
 			n += len(v)
 		case RawJSON:
 			n += len(v)
+		case *value.Object:
+			n += 1 + max(v.Len(), 1) // braces and commas
+			for k, c := range v.All() {
+				n += quotedLen(k) + 1
+				walk(c)
+			}
 		case map[string]any:
 			n += 1 + max(len(v), 1) // braces and commas
 			for k, c := range v {
@@ -1266,7 +1280,7 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 	if st.jItemSelector != nil {
 		inputs = make([]any, len(items))
 		for i, it := range items {
-			f.mapItem = map[string]any{"Index": jsonInt(int64(i)), "Value": it}
+			f.mapItem = value.ObjectFrom(mapItemKeys, []any{jsonInt(int64(i)), it})
 			f.cx = nil
 			v, qe := st.jItemSelector.eval(f.newJEnv(eff))
 			f.mapItem, f.cx = nil, nil
@@ -1279,7 +1293,7 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 	if st.itemSelector != nil {
 		inputs = make([]any, len(items))
 		for i, it := range items {
-			f.mapItem = map[string]any{"Index": jsonInt(int64(i)), "Value": it}
+			f.mapItem = value.ObjectFrom(mapItemKeys, []any{jsonInt(int64(i)), it})
 			f.cx = nil
 			v, fl := f.evalTemplate(st.itemSelector, eff)
 			f.mapItem, f.cx = nil, nil
@@ -1572,7 +1586,7 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 		if qe != nil {
 			return nil, f.queryFailure(qe)
 		}
-		if m, ok := cv.(map[string]any); ok {
+		if m, ok := value.AsMap(cv); ok {
 			roleArn, _ = m["RoleArn"].(string)
 		}
 	}
@@ -1581,7 +1595,7 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 		if fl != nil {
 			return nil, fl
 		}
-		if m, ok := cv.(map[string]any); ok {
+		if m, ok := value.AsMap(cv); ok {
 			roleArn, _ = m["RoleArn"].(string)
 		}
 	}
@@ -1638,7 +1652,7 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 	var submitOnce sync.Once
 	req.Submitted = func(output any) {
 		submitOnce.Do(func() {
-			f.emit(Event{Type: EvTaskSubmitted, Output: output, Details: &Details{ResourceType: resType, Resource: resName}}, -1, true)
+			f.emit(Event{Type: EvTaskSubmitted, Output: value.FromPlain(output), Details: &Details{ResourceType: resType, Resource: resName}}, -1, true)
 		})
 	}
 	var w *waiter
@@ -1710,7 +1724,9 @@ func (f *frame) invoke(ctx context.Context, h task.Handler, req *task.Request) (
 			err = fmt.Errorf("integration panicked: %v", r)
 		}
 	}()
-	return h.Invoke(ctx, req)
+	res, err = h.Invoke(ctx, req)
+	// Handlers may build results from Go maps: bring them into the value model (sorted keys).
+	return value.FromPlain(res), err
 }
 
 // taskError classifies a handler error: a timeout, a stop, or an ASL failure.

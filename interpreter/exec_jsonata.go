@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
+
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 )
 
@@ -43,7 +45,7 @@ func (f *frame) jsonataOutputAssign(output, assign *jnode, env *jenv, def any) (
 		if qe != nil {
 			return nil, nil, f.queryFailure(qe)
 		}
-		assigned, _ = v.(map[string]any)
+		assigned, _ = value.AsMap(v)
 		if fl := f.checkVariableSizes(assigned); fl != nil {
 			return nil, nil, fl
 		}

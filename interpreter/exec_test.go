@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
+
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap/zaptest"
 
@@ -302,7 +304,7 @@ func TestCallbacks(t *testing.T) {
 		require.Equal(t, []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSubmitted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"}, types(x))
 		sched := x.History()[2]
 		require.Equal(t, "sendMessage.waitForTaskToken", sched.Resource)
-		require.Equal(t, map[string]any{"token": token}, sched.Parameters)
+		require.Equal(t, value.ObjectOf("token", token), sched.Parameters)
 		require.ErrorIs(t, e.SendTaskSuccess(token, `{}`), ErrTaskDoesNotExist)
 	})
 	t.Run("failure", func(t *testing.T) {

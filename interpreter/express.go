@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/sfnlocal/sfnlocal/internal/value"
 )
 
 // State machine types.
@@ -79,16 +81,16 @@ func expressDiagnostics(definition string) []Diagnostic {
 			case "Parallel":
 				branches, _ := st["Branches"].([]any)
 				for i, b := range branches {
-					if bm, ok := b.(map[string]any); ok {
-						if sub, ok := bm["States"].(map[string]any); ok {
+					if bm, ok := value.AsMap(b); ok {
+						if sub, ok := value.AsMap(bm["States"]); ok {
 							walk(sub, loc+"/Branches/"+strconv.Itoa(i))
 						}
 					}
 				}
 			case "Map":
 				for _, key := range []string{"ItemProcessor", "Iterator"} {
-					if p, ok := st[key].(map[string]any); ok {
-						if sub, ok := p["States"].(map[string]any); ok {
+					if p, ok := value.AsMap(st[key]); ok {
+						if sub, ok := value.AsMap(p["States"]); ok {
 							walk(sub, loc+"/"+key)
 						}
 					}
@@ -96,7 +98,7 @@ func expressDiagnostics(definition string) []Diagnostic {
 			}
 		}
 	}
-	if states, ok := def["States"].(map[string]any); ok {
+	if states, ok := value.AsMap(def["States"]); ok {
 		walk(states, "")
 	}
 	return out

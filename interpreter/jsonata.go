@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/sfnlocal/sfnlocal/internal/value"
 
 	"github.com/sfnlocal/sfnlocal/jsonata"
 )
@@ -43,7 +44,7 @@ type jexpr struct {
 type jnode struct {
 	konst any
 	expr  *jexpr
-	keys  []string // object members, in sorted order
+	keys  []string // object members, in the definition's order
 	vals  []*jnode
 	arr   []*jnode
 	kind  jkind
@@ -92,14 +93,14 @@ func compileJSONataValue(v any, loc string) (*jnode, error) {
 		e.loc = loc
 		return &jnode{kind: jExpr, expr: e, loc: loc}, nil
 	case map[string]any:
-		n := &jnode{kind: jObject, loc: loc, keys: make([]string, 0, len(x))}
-		for k := range x {
-			n.keys = append(n.keys, k)
-		}
-		sort.Strings(n.keys)
+		return compileJSONataValue(value.FromPlain(x), loc)
+	case *value.Object:
+		n := &jnode{kind: jObject, loc: loc, keys: make([]string, 0, x.Len())}
+		n.keys = append(n.keys, x.Keys()...)
 		dynamic := false
-		for _, k := range n.keys {
-			c, err := compileJSONataValue(x[k], loc+"/"+k)
+		for i, k := range n.keys {
+			_, xv := x.At(i)
+			c, err := compileJSONataValue(xv, loc+"/"+k)
 			if err != nil {
 				return nil, err
 			}
@@ -228,23 +229,21 @@ func isNameByte(c byte) bool {
 // the expressions need them.
 type jenv struct {
 	f      *frame
-	states map[string]any
+	states *value.Object // $states: input, context, and result or errorOutput
 	vars   map[string]any
 	env    jsonata.Env
 }
 
 // newJEnv binds $states.input and $states.context; result/errorOutput are added by callers.
 func (f *frame) newJEnv(input any) *jenv {
-	return &jenv{f: f, states: map[string]any{"input": input, "context": f.contextObject()}}
+	states := value.NewObject(3)
+	states.Append("input", input)
+	states.Append("context", f.contextObject())
+	return &jenv{f: f, states: states}
 }
 
 func (e *jenv) with(key string, v any) *jenv {
-	states := make(map[string]any, len(e.states)+1)
-	for k, val := range e.states {
-		states[k] = val
-	}
-	states[key] = v
-	return &jenv{f: e.f, states: states}
+	return &jenv{f: e.f, states: e.states.With(key, v)}
 }
 
 // queryError is a JSONata evaluation failure at a field location.
@@ -262,13 +261,13 @@ func (n *jnode) eval(env *jenv) (any, *queryError) {
 	case jExpr:
 		return n.expr.eval(env, n.loc)
 	case jObject:
-		out := make(map[string]any, len(n.keys))
+		out := value.NewObject(len(n.keys))
 		for i, k := range n.keys {
 			v, err := n.vals[i].eval(env)
 			if err != nil {
 				return nil, err
 			}
-			out[k] = v
+			out.Append(k, v)
 		}
 		return out, nil
 	default:
@@ -349,7 +348,7 @@ func (e *jenv) lookupPath(path []string) (any, bool) {
 	var ok bool
 	rest := path[1:]
 	if path[0] == "states" {
-		cur, ok = e.states[path[1]]
+		cur, ok = e.states.Get(path[1])
 		rest = path[2:]
 	} else {
 		cur, ok = e.f.vars.lookup(path[0])
@@ -358,11 +357,11 @@ func (e *jenv) lookupPath(path []string) (any, bool) {
 		return nil, false
 	}
 	for _, name := range rest {
-		m, isMap := cur.(map[string]any)
-		if !isMap {
+		m, isObj := cur.(*value.Object)
+		if !isObj {
 			return nil, false
 		}
-		if cur, ok = m[name]; !ok {
+		if cur, ok = m.Get(name); !ok {
 			return nil, false
 		}
 	}
@@ -390,21 +389,19 @@ func normalizeNumbers(v any) (out any, changed, ok bool) {
 			return json.Number(s), true, true
 		}
 		return x, false, true
-	case map[string]any:
-		var cp map[string]any
-		for k, c := range x {
+	case *value.Object:
+		var cp *value.Object
+		for i := range x.Len() {
+			_, c := x.At(i)
 			n, ch, ok := normalizeNumbers(c)
 			if !ok {
 				return nil, false, false
 			}
 			if ch && cp == nil {
-				cp = make(map[string]any, len(x))
-				for k2, c2 := range x {
-					cp[k2] = c2
-				}
+				cp = x.Clone()
 			}
 			if cp != nil {
-				cp[k] = n
+				cp.SetAt(i, n)
 			}
 		}
 		if cp != nil {
@@ -438,9 +435,10 @@ func fromJSONata(v any) any {
 	switch x := v.(type) {
 	case float64:
 		return json.Number(formatNumber(x))
-	case map[string]any:
-		for k, c := range x {
-			x[k] = fromJSONata(c)
+	case *value.Object: // made by the engine for this result: ours to fill in
+		for i := range x.Len() {
+			_, c := x.At(i)
+			x.SetAt(i, fromJSONata(c))
 		}
 		return x
 	case []any:
@@ -584,7 +582,7 @@ func (p *parser) jassign(obj map[string]any, loc string, resultOK, errorOK bool)
 	if !ok {
 		return nil
 	}
-	m, ok := v.(map[string]any)
+	m, ok := value.AsMap(v)
 	if !ok {
 		p.add(CodeSchema, loc+"/Assign", "The value for the field 'Assign' must be an OBJECT")
 		return nil

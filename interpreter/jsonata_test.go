@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
@@ -253,8 +255,8 @@ func TestScanVars(t *testing.T) {
 // jsonataFrame is a frame with a Context object, for evaluating nodes directly.
 func jsonataFrame() *frame {
 	x := &Execution{
-		execCx: map[string]any{"Id": "arn:aws:states:us-east-1:123456789012:execution:sm:run", "Name": "run"},
-		smCx:   map[string]any{"Id": "arn:aws:states:us-east-1:123456789012:stateMachine:sm", "Name": "sm"},
+		execCx: value.ObjectOf("Id", "arn:aws:states:us-east-1:123456789012:execution:sm:run", "Name", "run"),
+		smCx:   value.ObjectOf("Id", "arn:aws:states:us-east-1:123456789012:stateMachine:sm", "Name", "sm"),
 	}
 	return &frame{x: x, clk: clock.NewFake(epoch), vars: &scope{vars: map[string]any{"limit": json.Number("10")}}}
 }
@@ -329,7 +331,8 @@ func TestPlainPathMatchesEngine(t *testing.T) {
 			require.Nil(t, err)
 			slow.path = nil
 			f := jsonataFrame()
-			f.vars.set("v", input.(map[string]any)["a"])
+			av, _ := input.(*value.Object).Get("a")
+			f.vars.set("v", av)
 			f.st = &state{name: "S", typ: "Pass"}
 			gotFast, qeFast := fast.eval(f.newJEnv(input), "Output")
 			gotSlow, qeSlow := slow.eval(f.newJEnv(input), "Output")

@@ -3,8 +3,9 @@ package interpreter
 import "unicode/utf8"
 
 // quotedLen is the length in bytes of s as a JSON string in the payloads AWS measures against
-// the 256 KiB limit: UTF-8, quotes and escapes included (as task.Encode writes it: no HTML
-// escaping; \u escapes for the other controls and for U+2028, U+2029 and invalid bytes).
+// the 256 KiB limit: UTF-8, quotes and escapes included (as task.Encode, value.AppendString,
+// writes it: no HTML escaping, U+2028 and U+2029 as they are, as Jackson does; \u escapes for
+// the other controls and invalid bytes).
 func quotedLen(s string) int {
 	n := 2
 	for i := 0; i < len(s); {
@@ -23,7 +24,7 @@ func quotedLen(s string) int {
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case r == utf8.RuneError && size == 1, r == '\u2028', r == '\u2029':
+		case r == utf8.RuneError && size == 1:
 			n += 6
 		default:
 			n += size

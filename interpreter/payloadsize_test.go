@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
@@ -16,6 +18,7 @@ func TestPayloadSizeCountsUTF8Bytes(t *testing.T) {
 	for _, v := range []any{
 		"plain", "é€😀", `quote " and \ backslash`, "\n\t\x01\x1f", "\u2028\u2029", "bad \xff byte",
 		map[string]any{"ké€y": []any{"v", nil, true, map[string]any{"\"": "x"}}},
+		value.ObjectOf("ké€y", []any{"v", nil, true, value.ObjectOf("\"", "x", "b", value.NewObject(0))}),
 		[]any{strings.Repeat("€", 1000), strings.Repeat("\x00", 10)},
 	} {
 		b, err := task.Encode(v)

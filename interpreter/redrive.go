@@ -288,10 +288,7 @@ func (x *Execution) Redrive() (time.Time, error) {
 	e.mu.Unlock()
 	x.rd.count++
 	x.rd.date = now
-	cx := maps.Clone(x.execCx)
-	cx["RedriveCount"] = jsonInt(int64(x.rd.count))
-	cx["RedriveTime"] = isoTime(now)
-	x.execCx = cx
+	x.execCx = x.execCx.With("RedriveCount", jsonInt(int64(x.rd.count))).With("RedriveTime", isoTime(now))
 	x.status = StatusRunning
 	x.stop = time.Time{}
 	x.errName, x.hasErr, x.cause, x.hasCause = "", false, "", false

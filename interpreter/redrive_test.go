@@ -34,7 +34,7 @@ func newGate(broken ...string) *gate {
 }
 
 func (g *gate) invoke(_ context.Context, r *task.Request) (any, error) {
-	p, _ := r.Parameters.(map[string]any)
+	p, _ := task.Object(r.Parameters)
 	k, _ := p["k"].(string)
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
+
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
@@ -115,7 +117,7 @@ type testRun struct {
 	state       string
 	level       string
 	mock        *TestStateMock
-	context     map[string]any // nil: computed
+	context     *value.Object // nil: computed
 	vars        map[string]any
 	retryCount  int64
 	mapFailures *int64
@@ -232,8 +234,11 @@ func (e *Engine) TestState(ctx context.Context, in TestStateInput) (TestStateOut
 	default:
 		return TestStateOutput{}, validationErr("1 validation error detected: Value '%s' at 'inspectionLevel' failed to satisfy constraint: Member must satisfy enum value set: [INFO, DEBUG, TRACE]", level)
 	}
-	var def map[string]any
-	if err := json.Unmarshal([]byte(in.Definition), &def); err != nil || def == nil {
+	// Ordered decode: the state's templates and Result keep their key order in the one-off
+	// machine (its members are encoded by value.Object's MarshalJSON).
+	defV, err := task.Decode([]byte(in.Definition))
+	def, isObj := value.AsMap(defV)
+	if err != nil || !isObj {
 		return TestStateOutput{}, &TestStateError{Code: "InvalidDefinition", Message: "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Definition must be a valid JSON object'"}
 	}
 	name, st, topQL, err := testStateTarget(def, in.StateName)
@@ -264,7 +269,7 @@ func (e *Engine) TestState(ctx context.Context, in TestStateInput) (TestStateOut
 	t := &testRun{state: name, level: level, mock: in.Mock, retryCount: in.RetrierRetryCount, mapFailures: in.MapIterationFailureCount, data: map[string]any{}}
 	if in.Context != "" {
 		v, err := task.Decode([]byte(in.Context))
-		m, ok := v.(map[string]any)
+		m, ok := v.(*value.Object)
 		if err != nil || !ok {
 			return TestStateOutput{}, validationErr("The context must be a valid JSON object")
 		}
@@ -272,7 +277,7 @@ func (e *Engine) TestState(ctx context.Context, in TestStateInput) (TestStateOut
 	}
 	if in.Variables != "" {
 		v, err := task.Decode([]byte(in.Variables))
-		m, ok := v.(map[string]any)
+		m, ok := value.AsMap(v)
 		if err != nil || !ok {
 			return TestStateOutput{}, validationErr("The variables must be a valid JSON object")
 		}
@@ -447,7 +452,7 @@ func (t *testRun) inspectionData(st *state) map[string]any {
 // stateName in a whole machine. It returns the name the state runs under and the
 // machine's QueryLanguage.
 func testStateTarget(def map[string]any, stateName string) (string, map[string]any, string, error) {
-	if states, ok := def["States"].(map[string]any); ok {
+	if states, ok := value.AsMap(def["States"]); ok {
 		topQL, _ := def["QueryLanguage"].(string)
 		if stateName == "" {
 			return "", nil, "", validationErr("stateName is required when the definition is a state machine")
@@ -483,7 +488,7 @@ func testStateMachine(name string, state map[string]any, topQL string) (string, 
 	if typ, _ := state["Type"].(string); typ == "Choice" {
 		if choices, ok := state["Choices"].([]any); ok {
 			for _, c := range choices {
-				if cm, ok := c.(map[string]any); ok {
+				if cm, ok := value.AsMap(c); ok {
 					if n, ok := cm["Next"].(string); ok {
 						stubs[n] = true
 					}
@@ -496,7 +501,7 @@ func testStateMachine(name string, state map[string]any, topQL string) (string, 
 	}
 	if catches, ok := state["Catch"].([]any); ok {
 		for _, c := range catches {
-			if cm, ok := c.(map[string]any); ok {
+			if cm, ok := value.AsMap(c); ok {
 				if n, ok := cm["Next"].(string); ok {
 					stubs[n] = true
 				}
@@ -525,11 +530,11 @@ func testStateMachine(name string, state map[string]any, topQL string) (string, 
 // findTestState finds a state by name anywhere in a definition: top level, Parallel
 // branches and Map processors.
 func findTestState(states map[string]any, name string) (map[string]any, bool) {
-	if st, ok := states[name].(map[string]any); ok {
+	if st, ok := value.AsMap(states[name]); ok {
 		return st, true
 	}
 	for _, v := range states {
-		st, _ := v.(map[string]any)
+		st, _ := value.AsMap(v)
 		var subs []any
 		if b, ok := st["Branches"].([]any); ok {
 			subs = append(subs, b...)
@@ -540,8 +545,8 @@ func findTestState(states map[string]any, name string) (map[string]any, bool) {
 			}
 		}
 		for _, sub := range subs {
-			if m, ok := sub.(map[string]any); ok {
-				if inner, ok := m["States"].(map[string]any); ok {
+			if m, ok := value.AsMap(sub); ok {
+				if inner, ok := value.AsMap(m["States"]); ok {
 					if found, ok := findTestState(inner, name); ok {
 						return found, true
 					}

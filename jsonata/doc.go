@@ -12,8 +12,11 @@
 //
 // Usage: Compile parses once; the resulting *Expr is immutable and safe for
 // concurrent use, and Eval/EvalWith evaluate it against an input in generic
-// JSON form (map[string]any, []any, string, float64 or json.Number, bool,
-// nil). Results come back in the same generic form with numbers as float64.
+// JSON form (the internal/value model: *value.Object, []any, string,
+// json.Number, bool, nil; map[string]any and float64 are accepted too, maps
+// taken in sorted key order). Results come back in the value model with
+// numbers as float64; objects keep JSONata's insertion order (constructors
+// in the order written, input objects in document order), as AWS's do.
 // An expression whose result is JSONata's `undefined` returns
 // (nil, ErrUndefined), and one whose result is a function (`$sum`,
 // `function($x){$x}`, a partial application, a regex) returns
@@ -42,10 +45,11 @@
 // lookaround and backreferences are rejected at compile time (S0302).
 //
 // Object key order: objects built by an expression keep their insertion
-// order internally (as in JavaScript); Go maps given as input have no order,
-// so their keys are visited in sorted order. DecodeOrdered reads JSON text
-// into a form that keeps document order, for callers that need it.
+// order (as in JavaScript, and as AWS keeps them); *value.Object inputs are
+// read in their order, Go maps in sorted order. Results are *value.Object,
+// so the order survives the trip back. DecodeOrdered reads JSON text into
+// the engine's own form, keeping document order.
 //
-// The package imports only the standard library, so it can be used without
-// the rest of sfnlocal.
+// The package imports only the standard library and sfnlocal's leaf value
+// model (internal/value, itself standard library only).
 package jsonata

@@ -83,7 +83,8 @@ type Env struct {
 }
 
 // Eval evaluates the expression against input with variables vars. The
-// result is in generic JSON form with numbers as float64; an undefined
+// result is in the value model (objects are *value.Object, in order) with
+// numbers as float64; an undefined
 // result returns (nil, ErrUndefined) and a function result (a lambda, a
 // built-in, a partial application or a regex) returns
 // (nil, ErrFunctionResult).

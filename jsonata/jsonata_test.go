@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -67,8 +69,8 @@ func TestEval(t *testing.T) {
 func requireFloatNumbers(t *testing.T, v any) {
 	t.Helper()
 	switch x := v.(type) {
-	case map[string]any:
-		for _, vv := range x {
+	case *value.Object:
+		for _, vv := range x.All() {
 			requireFloatNumbers(t, vv)
 		}
 	case []any:
@@ -293,7 +295,7 @@ func ExampleExpr_Eval() {
 	}
 	b, _ := json.Marshal(out)
 	fmt.Println(string(b))
-	// Output: {"names":["a","b"],"total":4}
+	// Output: {"total":4,"names":["a","b"]}
 }
 
 func ExampleExpr_EvalWith() {
@@ -372,7 +374,7 @@ func TestFunctionResult(t *testing.T) {
 		{"function applied", `$sum([1, 2])`, 3.0},
 		{"empty string", `""`, ""},
 		{"inside an array", `[1, $sum]`, []any{1.0, nil}},
-		{"inside an object", `{"a": 1, "f": $sum}`, map[string]any{"a": 1.0}},
+		{"inside an object", `{"a": 1, "f": $sum}`, value.ObjectOf("a", 1.0)},
 	}
 	lib, err := NewLibrary(map[string]Function{"greet": {Signature: "<s:s>", Fn: func(args []any) (any, error) { return args[0], nil }}})
 	require.NoError(t, err)
@@ -465,5 +467,33 @@ func TestLibraryConcurrent(t *testing.T) {
 	}
 	for w := 0; w < 4; w++ {
 		require.NoError(t, <-done)
+	}
+}
+
+// TestObjectOrder checks that objects keep AWS's (Jackson's and jsonata-js's) insertion order:
+// constructors in the order written, input objects in document order, $merge appending new
+// keys and replacing others in place.
+func TestObjectOrder(t *testing.T) {
+	t.Parallel()
+	in, err := value.DecodeString(`{"z":1,"a":{"y":true,"b":null},"m":[{"k2":1,"k1":2}]}`)
+	require.NoError(t, err)
+	tests := []struct{ name, expr, want string }{
+		{"constructor", `{"zeta": 1, "alpha": 2, "mid": 3}`, `{"zeta":1,"alpha":2,"mid":3}`},
+		{"input passes through", `$`, `{"z":1,"a":{"y":true,"b":null},"m":[{"k2":1,"k1":2}]}`},
+		{"merge", `$merge([a, {"b": 1, "c": 2}])`, `{"y":true,"b":1,"c":2}`},
+		{"keys", `$keys($)`, `["z","a","m"]`},
+		{"string", `$string(m[0])`, `"{\"k2\":1,\"k1\":2}"`},
+		{"transform", `a ~> |$|{"new": 1, "y": false}|`, `{"y":false,"b":null,"new":1}`},
+		{"group by", `m.{"second": k1, "first": k2}`, `{"second":2,"first":1}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := MustCompile(tc.expr).Eval(in, nil)
+			require.NoError(t, err)
+			b, err := value.Encode(got)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, string(b))
+		})
 	}
 }

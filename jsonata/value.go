@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/sfnlocal/sfnlocal/internal/value"
 )
 
 // null is JSON null; Go nil inside the evaluator means JSONata undefined.
@@ -12,30 +14,29 @@ type nullT struct{}
 
 var null = nullT{}
 
-// object is an insertion-ordered JSON object. An object made from a Go
-// map during Eval starts lazy: raw holds the caller's map (never written),
-// keys are built on first listing and values are converted on first read,
-// so a large input costs only what the expression touches.
+// object is an insertion-ordered JSON object. An object made from the
+// caller's *value.Object during Eval starts lazy: raw holds it (never
+// written), keys are copied on first listing and values are converted on
+// first read, so a large input costs only what the expression touches.
 type object struct {
 	keys []string
 	m    map[string]any
-	raw  map[string]any
+	raw  *value.Object
 }
 
 func newObject(n int) *object {
 	return &object{keys: make([]string, 0, n), m: make(map[string]any, n)}
 }
 
-func lazyObject(raw map[string]any) *object { return &object{raw: raw} }
+func lazyObject(raw *value.Object) *object { return &object{raw: raw} }
 
-// ks lists the keys in order (sorted for Go maps).
+// ks lists the keys in order (the source object's order).
 func (o *object) ks() []string {
 	if o.raw != nil && o.keys == nil {
-		o.keys = make([]string, 0, len(o.raw))
-		for k := range o.raw {
-			o.keys = append(o.keys, k)
+		o.keys = slices.Clone(o.raw.Keys())
+		if o.keys == nil {
+			o.keys = []string{}
 		}
-		slices.Sort(o.keys)
 	}
 	return o.keys
 }
@@ -48,19 +49,19 @@ func (o *object) val(k string) any {
 	if v, ok := o.m[k]; ok {
 		return v
 	}
-	rv, ok := o.raw[k]
+	rv, ok := o.raw.Get(k)
 	if !ok {
 		return nil
 	}
 	switch rv.(type) {
-	case map[string]any, []any:
+	case *value.Object, map[string]any, []any:
 	default:
 		// scalars convert without allocating; no need to cache them
 		return toInternal(rv)
 	}
 	v := toInternalLazy(rv)
 	if o.m == nil {
-		o.m = make(map[string]any, len(o.raw))
+		o.m = make(map[string]any, o.raw.Len())
 	}
 	o.m[k] = v
 	return v
@@ -75,9 +76,10 @@ func (o *object) load() {
 	if o.m == nil {
 		o.m = make(map[string]any, len(keys))
 	}
-	for _, k := range keys {
+	for i, k := range keys {
 		if _, ok := o.m[k]; !ok {
-			o.m[k] = toInternalLazy(o.raw[k])
+			_, rv := o.raw.At(i)
+			o.m[k] = toInternalLazy(rv)
 		}
 	}
 	o.raw = nil
@@ -222,7 +224,7 @@ func decodeValue(dec *json.Decoder) (any, error) {
 // within one evaluation (lazy objects fill their caches on read).
 func toInternalLazy(v any) any {
 	switch x := v.(type) {
-	case map[string]any:
+	case *value.Object:
 		return lazyObject(x)
 	case []any:
 		a := &array{a: make([]any, len(x))}
@@ -258,6 +260,15 @@ func toInternal(v any) any {
 		return float64(x)
 	case uint64:
 		return float64(x)
+	case *value.Object:
+		o := &object{keys: slices.Clone(x.Keys()), m: make(map[string]any, x.Len())}
+		if o.keys == nil {
+			o.keys = []string{}
+		}
+		for k, vv := range x.All() {
+			o.m[k] = toInternal(vv)
+		}
+		return o
 	case map[string]any:
 		o := &object{keys: make([]string, 0, len(x)), m: make(map[string]any, len(x))}
 		for k := range x {
@@ -302,13 +313,13 @@ func toExternal(v any) any {
 		return x
 	case *object:
 		keys := x.ks()
-		m := make(map[string]any, len(keys))
+		m := value.NewObject(len(keys))
 		for _, k := range keys {
 			vv := x.val(k)
 			if vv == nil || isFunction(vv) {
 				continue
 			}
-			m[k] = toExternal(vv)
+			m.Set(k, toExternal(vv))
 		}
 		return m
 	case *array:

@@ -2,6 +2,7 @@ package jsonpath
 
 import (
 	"encoding/json"
+	"github.com/sfnlocal/sfnlocal/internal/value"
 	"math/big"
 	"reflect"
 	"regexp"
@@ -256,13 +257,13 @@ func equalJSON(a, b any) bool {
 			}
 		}
 		return true
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
+	case *value.Object:
+		y, ok := b.(*value.Object)
+		if !ok || x.Len() != y.Len() {
 			return false
 		}
-		for k, v := range x {
-			w, found := y[k]
+		for k, v := range x.All() {
+			w, found := y.Get(k)
 			if !found || !equalJSON(v, w) {
 				return false
 			}
@@ -510,14 +511,26 @@ func (p *parser) operand(depth int) (operand, error) {
 		}
 		return operand{literal: json.Number(num)}, nil
 	}
-	for _, kw := range []struct {
-		word string
-		v    any
-	}{{"true", true}, {"false", false}, {"null", nil}} {
-		if strings.HasPrefix(p.src[p.pos:], kw.word) {
-			p.pos += len(kw.word)
-			return operand{literal: kw.v}, nil
-		}
+	// A word: true, false, null, or a bare word that stands for the string it spells
+	// ($.Labels[?(@.Name==Receipt)], as deployed workflows write and AWS accepts).
+	start := p.pos
+	for !p.eof() && isBareWordByte(p.peek()) {
+		p.pos++
 	}
-	return operand{}, p.errf("expected an operand")
+	switch word := p.src[start:p.pos]; word {
+	case "":
+		return operand{}, p.errf("expected an operand")
+	case "true":
+		return operand{literal: true}, nil
+	case "false":
+		return operand{literal: false}, nil
+	case "null":
+		return operand{literal: nil}, nil
+	default:
+		return operand{literal: word}, nil
+	}
+}
+
+func isBareWordByte(c byte) bool {
+	return c == '_' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }

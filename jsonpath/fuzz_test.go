@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sfnlocal/sfnlocal/interpreter/task"
+	"github.com/sfnlocal/sfnlocal/internal/value"
 	"github.com/sfnlocal/sfnlocal/jsonpath"
 )
 
@@ -42,7 +42,7 @@ func FuzzParseSelect(f *testing.F) {
 			t.Fatalf("String() = %q, want %q", p.String(), expr)
 		}
 		_ = p.Normalized()
-		doc, err := task.Decode([]byte(docText))
+		doc, err := value.Decode([]byte(docText))
 		if err != nil {
 			return
 		}

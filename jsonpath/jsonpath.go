@@ -1,5 +1,6 @@
 // Package jsonpath is sfnlocal's facade for the JSONPath dialect of the Amazon States Language:
-// paths over generic JSON values (map[string]any, []any, string, json.Number, bool, nil) rooted
+// paths over JSON values of the internal/value model (*value.Object, []any, string, json.Number,
+// bool, nil) rooted
 // at the state input ($), the Context object ($$) or a workflow variable ($name).
 //
 // Behind the facade is a small hand-written parser and evaluator, not a general JSONPath
@@ -18,12 +19,14 @@
 //     leaf is missing or an index is out of range.
 //   - An indefinite path (wildcards, slices, index lists, filters, deep scans) never fails: it
 //     returns a []any of the matches, possibly empty.
-//   - Object members are visited in sorted key order (generic maps have no order).
+//   - Object members are visited in their insertion order, as Jayway over Jackson does.
 package jsonpath
 
 import (
 	"strconv"
 	"strings"
+
+	"github.com/sfnlocal/sfnlocal/internal/value"
 )
 
 // Root names the document a path is evaluated against.
@@ -150,11 +153,11 @@ func (p *Path) Select(doc any) (any, error) {
 		s := &p.segs[i]
 		switch s.kind {
 		case segName:
-			m, ok := cur.(map[string]any)
+			m, ok := cur.(*value.Object)
 			if !ok {
 				return nil, p.notObjectError(i, cur)
 			}
-			v, found := m[s.name]
+			v, found := m.Get(s.name)
 			if !found {
 				if i == len(p.segs)-1 {
 					return nil, &Error{Path: p.src, Reason: "No results for path: " + p.Normalized()}
@@ -235,7 +238,7 @@ func javaClass(v any) string {
 		return "com.fasterxml.jackson.databind.node.BooleanNode"
 	case []any:
 		return "com.fasterxml.jackson.databind.node.ArrayNode"
-	case map[string]any:
+	case *value.Object:
 		return "com.fasterxml.jackson.databind.node.ObjectNode"
 	default:
 		return "com.fasterxml.jackson.databind.node.NumericNode"
@@ -243,7 +246,7 @@ func javaClass(v any) string {
 }
 
 func javaString(v any) string {
-	b, err := encode(v)
+	b, err := value.Encode(v)
 	if err != nil {
 		return "?"
 	}
@@ -272,9 +275,9 @@ func (p *Path) selectAll(doc any) []any {
 func walk(n any, f func(any)) {
 	f(n)
 	switch t := n.(type) {
-	case map[string]any:
-		for _, k := range sortedKeys(t) {
-			walk(t[k], f)
+	case *value.Object:
+		for _, v := range t.All() {
+			walk(v, f)
 		}
 	case []any:
 		for _, v := range t {
@@ -286,45 +289,44 @@ func walk(n any, f func(any)) {
 // Set returns a new document with value placed at the path (ResultPath semantics), creating
 // intermediate objects as needed. doc is never mutated; only the objects and arrays along
 // the path are copied. The path must be a definite path rooted at "$".
-func (p *Path) Set(doc any, value any) (any, error) {
+func (p *Path) Set(doc any, v any) (any, error) {
 	if p.root != RootInput {
 		return nil, &SetError{Path: p.src, Reason: "the path must start with '$'"}
 	}
 	if !p.definite {
 		return nil, &SetError{Path: p.src, Reason: "the path must be a reference path"}
 	}
-	return p.set(doc, 0, value)
+	return p.set(doc, 0, v)
 }
 
-func (p *Path) set(node any, i int, value any) (any, error) {
+func (p *Path) set(node any, i int, v any) (any, error) {
 	if i == len(p.segs) {
-		return value, nil
+		return v, nil
 	}
 	s := &p.segs[i]
 	switch s.kind {
 	case segName:
-		var m map[string]any
+		var m *value.Object
 		switch t := node.(type) {
-		case map[string]any:
-			m = make(map[string]any, len(t)+1)
-			for k, v := range t {
-				m[k] = v
-			}
+		case *value.Object:
+			m = t
 		case nil:
 			if i > 0 {
-				m = make(map[string]any, 1)
+				m = value.NewObject(1)
 				break
 			}
 			return nil, p.setMismatch(i, node)
 		default:
 			return nil, p.setMismatch(i, node)
 		}
-		child, err := p.set(m[s.name], i+1, value)
+		old, _ := m.Get(s.name)
+		child, err := p.set(old, i+1, v)
 		if err != nil {
 			return nil, err
 		}
-		m[s.name] = child
-		return m, nil
+		// ResultPath merge, as Jackson's ObjectNode.set: a replaced key keeps its place, a new
+		// one is appended. m is shared: With copies it.
+		return m.With(s.name, child), nil
 	default: // segIndex
 		a, ok := node.([]any)
 		if !ok {
@@ -340,7 +342,7 @@ func (p *Path) set(node any, i int, value any) (any, error) {
 		}
 		c := make([]any, len(a))
 		copy(c, a)
-		child, err := p.set(a[idx], i+1, value)
+		child, err := p.set(a[idx], i+1, v)
 		if err != nil {
 			return nil, err
 		}
@@ -369,7 +371,7 @@ func typeName(v any) string {
 		return "boolean"
 	case []any:
 		return "array"
-	case map[string]any:
+	case *value.Object:
 		return "object"
 	default:
 		return "number"

@@ -7,20 +7,20 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sfnlocal/sfnlocal/interpreter/task"
+	"github.com/sfnlocal/sfnlocal/internal/value"
 	"github.com/sfnlocal/sfnlocal/jsonpath"
 )
 
 func decode(t testing.TB, s string) any {
 	t.Helper()
-	v, err := task.Decode([]byte(s))
+	v, err := value.Decode([]byte(s))
 	require.NoError(t, err, s)
 	return v
 }
 
 func encode(t testing.TB, v any) string {
 	t.Helper()
-	b, err := task.Encode(v)
+	b, err := value.Encode(v)
 	require.NoError(t, err)
 	return string(b)
 }
@@ -46,14 +46,25 @@ func TestSelect(t *testing.T) {
 		{"big number keeps text", "$.big", users, `12345678901234567890`, false},
 		{"float keeps text", "$.f", users, `1.50`, false},
 		{"wildcard array", "$.users[*].year", users, `[1997,1998,2001]`, true},
-		{"wildcard object sorted", "$.a.*", `{"a":{"y":2,"x":1}}`, `[1,2]`, true},
+		{"wildcard object in document order", "$.a.*", `{"a":{"y":2,"x":1}}`, `[2,1]`, true},
 		{"slice", "$.users[0:2].name", users, `["ann","Bob"]`, true},
 		{"slice open end", "$.a.b[1:]", users, `[{"c":"x"}]`, true},
 		{"slice negative", "$.users[-2:].year", users, `[1998,2001]`, true},
 		{"slice beyond", "$.a.b[:10]", users, `[10,{"c":"x"}]`, true},
 		{"index list", "$.users[0,2].year", users, `[1997,2001]`, true},
 		{"name list", "$.a['s','n']", users, `["str",null]`, true},
-		{"filter eq", "$.users[?(@.status == 0)]", users, `[{"name":"ann","status":0,"year":1997}]`, true},
+		{"filter eq", "$.users[?(@.status == 0)]", users, `[{"year":1997,"status":0,"name":"ann"}]`, true},
+		{"filter bare word (Jayway)", "$.Labels[?(@.Name==Receipt)].Confidence", `{"Labels":[{"Name":"Receipt","Confidence":99},{"Name":"Text","Confidence":80}]}`, `[99]`, true},
+		{"filter bare word, spaces", "$.users[?(@.name == ann)].year", users, `[1997]`, true},
+		{"filter keyword is not a bare word", "$.x[?(@.n == null)].v", `{"x":[{"n":null,"v":1},{"n":"null","v":2}]}`, `[1]`, true},
+		{"script index last", "$.users[(@.length-1)].year", users, `[2001]`, true},
+		{"script index spaces", "$.users[( @.length - 3 )].year", users, `[1997]`, true},
+		{"script index out of range", "$.users[(@.length)]", users, `[]`, true},
+		{"script index on object", "$.a[(@.length-1)]", users, `[]`, true},
+		{"escaped quote in name", `$['it\'s']`, `{"it's":1}`, `1`, false},
+		{"escaped backslash in name", `$['a\\b']`, `{"a\\b":2}`, `2`, false},
+		{"java escapes in name", `$['tab\there\u00e9']`, `{"tab\thereé":3}`, `3`, false},
+		{"escape in filter string", `$.x[?(@.n == 'l\ne')].v`, `{"x":[{"n":"l\ne","v":1},{"n":"lne","v":2}]}`, `[1]`, true},
 		{"filter gt and", "$.users[?(@.year > 1997 && @.status < 2)].name", users, `["Bob"]`, true},
 		{"filter or", "$.users[?(@.status == 0 || @.status == 2)].year", users, `[1997,2001]`, true},
 		{"filter exists", "$.users[?(@.name)].year", users, `[1997,1998]`, true},
@@ -104,7 +115,7 @@ func TestSelectErrors(t *testing.T) {
 			"Invalid path '$.a.n.x' : Expected to find an object with property ['x'] in path $['a']['n'] but found 'null'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JacksonJsonNodeJsonProvider'."},
 		{"index of null", "$.a.n[0]", users, "Invalid path '$.a.n[0]' : The path $['a']['n'] is null"},
 		{"index of object", "$.a[0]", users,
-			`Invalid path '$.a[0]' : Filter: [0] can only be applied to arrays. Current context is: {"b":[10,{"c":"x"}],"n":null,"s":"str","x y":{"z":5}}`},
+			`Invalid path '$.a[0]' : Filter: [0] can only be applied to arrays. Current context is: {"b":[10,{"c":"x"}],"x y":{"z":5},"n":null,"s":"str"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -182,6 +193,8 @@ func TestSet(t *testing.T) {
 		{"root replaces", "$", `{"a":1}`, `"r"`, `"r"`, ""},
 		{"new member", "$.r", `{"a":1}`, `{"x":1}`, `{"a":1,"r":{"x":1}}`, ""},
 		{"replace member", "$.a", `{"a":1}`, `2`, `{"a":2}`, ""},
+		{"replaced key keeps its place", "$.m.b", `{"z":0,"m":{"b":1,"a":2},"c":3}`, `{"y":1,"x":2}`, `{"z":0,"m":{"b":{"y":1,"x":2},"a":2},"c":3}`, ""},
+		{"new key is appended", "$.b", `{"z":0,"c":3}`, `1`, `{"z":0,"c":3,"b":1}`, ""},
 		{"create intermediates", "$.x.y.z", `{"a":1}`, `true`, `{"a":1,"x":{"y":{"z":true}}}`, ""},
 		{"null intermediate becomes object", "$.a.b", `{"a":null}`, `1`, `{"a":{"b":1}}`, ""},
 		{"into array element", "$.a[1].b", `{"a":[{},{}]}`, `1`, `{"a":[{},{"b":1}]}`, ""},
@@ -218,7 +231,7 @@ func TestSetRejectsNonInputRoots(t *testing.T) {
 			t.Parallel()
 			p, err := jsonpath.Parse(path)
 			require.NoError(t, err)
-			_, err = p.Set(map[string]any{}, 1)
+			_, err = p.Set(value.NewObject(0), 1)
 			var se *jsonpath.SetError
 			require.True(t, errors.As(err, &se))
 		})
@@ -248,7 +261,7 @@ func TestEqual(t *testing.T) {
 }
 
 func ExamplePath_Select() {
-	doc, _ := task.Decode([]byte(`{"order":{"items":[{"sku":"a1","qty":2},{"sku":"b2","qty":0}]}}`))
+	doc, _ := value.Decode([]byte(`{"order":{"items":[{"sku":"a1","qty":2},{"sku":"b2","qty":0}]}}`))
 	first, _ := jsonpath.MustParse("$.order.items[0].sku").Select(doc)
 	inStock, _ := jsonpath.MustParse("$.order.items[?(@.qty > 0)].sku").Select(doc)
 	_, err := jsonpath.MustParse("$.order.customer.id").Select(doc)
@@ -262,9 +275,9 @@ func ExamplePath_Select() {
 }
 
 func ExamplePath_Set() {
-	doc, _ := task.Decode([]byte(`{"id":7}`))
+	doc, _ := value.Decode([]byte(`{"id":7}`))
 	out, _ := jsonpath.MustParse("$.result.status").Set(doc, "done")
-	b, _ := task.Encode(out)
+	b, _ := value.Encode(out)
 	fmt.Println(string(b))
 	// Output: {"id":7,"result":{"status":"done"}}
 }

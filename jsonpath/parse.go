@@ -1,12 +1,11 @@
 package jsonpath
 
 import (
-	"bytes"
-	"encoding/json"
-	"sort"
+	"github.com/sfnlocal/sfnlocal/internal/value"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -20,6 +19,7 @@ const (
 	segIndexes                 // [1,2]
 	segSlice                   // [a:b]
 	segFilter                  // [?(...)]
+	segScript                  // [(@.length-n)]: an index computed from the array's length
 )
 
 // segment is one step of a path. deep marks a ".." scan: the selector applies to the node
@@ -83,6 +83,13 @@ func (s *segment) writeNormalized(b *strings.Builder) {
 		b.WriteByte(']')
 	case segFilter:
 		b.WriteString("[?]")
+	case segScript:
+		b.WriteString("[(@.length")
+		if s.index >= 0 {
+			b.WriteByte('+')
+		}
+		b.WriteString(strconv.Itoa(s.index))
+		b.WriteString(")]")
 	}
 }
 
@@ -90,15 +97,15 @@ func (s *segment) writeNormalized(b *strings.Builder) {
 func (s *segment) apply(n, root any, out []any) []any {
 	switch s.kind {
 	case segName:
-		if m, ok := n.(map[string]any); ok {
-			if v, found := m[s.name]; found {
+		if m, ok := n.(*value.Object); ok {
+			if v, found := m.Get(s.name); found {
 				out = append(out, v)
 			}
 		}
 	case segNames:
-		if m, ok := n.(map[string]any); ok {
+		if m, ok := n.(*value.Object); ok {
 			for _, name := range s.names {
-				if v, found := m[name]; found {
+				if v, found := m.Get(name); found {
 					out = append(out, v)
 				}
 			}
@@ -119,9 +126,9 @@ func (s *segment) apply(n, root any, out []any) []any {
 		}
 	case segWildcard:
 		switch t := n.(type) {
-		case map[string]any:
-			for _, k := range sortedKeys(t) {
-				out = append(out, t[k])
+		case *value.Object:
+			for _, v := range t.All() {
+				out = append(out, v)
 			}
 		case []any:
 			out = append(out, t...)
@@ -139,6 +146,12 @@ func (s *segment) apply(n, root any, out []any) []any {
 				out = append(out, a[i])
 			}
 		}
+	case segScript:
+		if a, ok := n.([]any); ok {
+			if i := len(a) + s.index; i >= 0 && i < len(a) {
+				out = append(out, a[i])
+			}
+		}
 	case segFilter:
 		switch t := n.(type) {
 		case []any:
@@ -147,7 +160,7 @@ func (s *segment) apply(n, root any, out []any) []any {
 					out = append(out, v)
 				}
 			}
-		case map[string]any:
+		case *value.Object:
 			if s.filter.test(t, root) {
 				out = append(out, t)
 			}
@@ -177,15 +190,6 @@ func clampSlice(i, n int) int {
 		return n
 	}
 	return i
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // parser is a recursive-descent parser over a path or filter expression.
@@ -384,6 +388,37 @@ func (p *parser) bracket(depth int) (segment, error) {
 		}
 		p.pos++
 		seg.kind, seg.filter = segFilter, f
+	case c == '(':
+		// A script index, as Jayway reads it: (@.length), (@.length-n) or (@.length+n).
+		p.pos++
+		p.skipSpace()
+		if !strings.HasPrefix(p.src[p.pos:], "@.length") {
+			return seg, p.errf("expected '@.length' in a script index")
+		}
+		p.pos += len("@.length")
+		p.skipSpace()
+		off := 0
+		if c := p.peek(); c == '-' || c == '+' {
+			p.pos++
+			p.skipSpace()
+			n, err := p.integer()
+			if err != nil {
+				return seg, err
+			}
+			if n < 0 {
+				return seg, p.errf("invalid script index")
+			}
+			off = n
+			if c == '-' {
+				off = -n
+			}
+			p.skipSpace()
+		}
+		if p.peek() != ')' {
+			return seg, p.errf("expected ')' to close the script index")
+		}
+		p.pos++
+		seg.kind, seg.index = segScript, off
 	case c == ':' || c == '-' || (c >= '0' && c <= '9'):
 		var first int
 		hasFirst := false
@@ -466,22 +501,48 @@ func (p *parser) quoted() (string, error) {
 			p.pos++
 			return b.String(), nil
 		case c == '\\' && p.pos+1 < len(p.src):
-			b.WriteByte(p.src[p.pos+1])
+			// Java escapes, as Jayway unescapes quoted names and filter strings:
+			// \n \t \r \f \b \uXXXX, and any other escaped character stands for itself.
+			e := p.src[p.pos+1]
 			p.pos += 2
+			switch e {
+			case 'n':
+				b.WriteByte('\n')
+			case 't':
+				b.WriteByte('\t')
+			case 'r':
+				b.WriteByte('\r')
+			case 'f':
+				b.WriteByte('\f')
+			case 'b':
+				b.WriteByte('\b')
+			case 'u':
+				if p.pos+4 > len(p.src) {
+					return "", p.errf("invalid unicode escape")
+				}
+				n, err := strconv.ParseUint(p.src[p.pos:p.pos+4], 16, 16)
+				if err != nil {
+					return "", p.errf("invalid unicode escape")
+				}
+				r := rune(n)
+				p.pos += 4
+				// A surrogate pair written as two escapes is one character.
+				if utf16.IsSurrogate(r) && p.pos+6 <= len(p.src) && p.src[p.pos] == '\\' && p.src[p.pos+1] == 'u' {
+					if n2, err := strconv.ParseUint(p.src[p.pos+2:p.pos+6], 16, 16); err == nil {
+						if d := utf16.DecodeRune(r, rune(n2)); d != utf8.RuneError {
+							r = d
+							p.pos += 6
+						}
+					}
+				}
+				b.WriteRune(r)
+			default:
+				b.WriteByte(e)
+			}
 		default:
 			b.WriteByte(c)
 			p.pos++
 		}
 	}
 	return "", p.errf("unterminated string")
-}
-
-func encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
+
 	"github.com/google/uuid"
 
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
@@ -95,7 +97,7 @@ func typeName(v any) string {
 		return "boolean"
 	case []any:
 		return "array"
-	case map[string]any:
+	case *value.Object:
 		return "object"
 	case json.Number:
 		return "number"
@@ -135,8 +137,8 @@ func asArray(c *Call, args []any, i int) ([]any, error) {
 	return a, nil
 }
 
-func asObject(c *Call, args []any, i int) (map[string]any, error) {
-	m, ok := args[i].(map[string]any)
+func asObject(c *Call, args []any, i int) (*value.Object, error) {
+	m, ok := args[i].(*value.Object)
 	if !ok {
 		return nil, argError(c, i, "an object", args[i])
 	}
@@ -246,20 +248,17 @@ func formatValue(b *strings.Builder, v any, c *Call, pos int) error {
 			}
 		}
 		b.WriteByte(']')
-	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+	case *value.Object:
+		// Java's Map.toString over an insertion-ordered map: members in order.
 		b.WriteByte('{')
-		for i, k := range keys {
+		for i, k := range t.Keys() {
 			if i > 0 {
 				b.WriteString(", ")
 			}
 			b.WriteString(k)
 			b.WriteByte('=')
-			if err := formatValue(b, t[k], c, pos); err != nil {
+			_, ev := t.At(i)
+			if err := formatValue(b, ev, c, pos); err != nil {
 				return err
 			}
 		}
@@ -499,12 +498,11 @@ func evalJSONMerge(c *Call, args []any) (any, error) {
 	if deep {
 		return nil, fail("The function States.JsonMerge only supports shallow merging; its third argument must be false")
 	}
-	out := make(map[string]any, len(a)+len(b))
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
+	// Jackson's ObjectNode.setAll: the first object's keys in order, a key of the second
+	// replaces the value in place, new keys are appended in the second object's order.
+	out := a.Clone()
+	for k, v := range b.All() {
+		out.Set(k, v)
 	}
 	return out, nil
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/sfnlocal/sfnlocal/interpreter/intrinsics"
@@ -26,7 +28,7 @@ const input = `{"s":"a,b;;c","n":5,"f":1.5,"neg":-2.5,"arr":[1,2,2,"x",{"k":1},{
 func resolver(t testing.TB) intrinsics.Resolver {
 	doc := decode(t, input)
 	ctx := decode(t, `{"Execution":{"Name":"exec-1"},"StateMachine":{"Id":"arn:sm","Name":"my-machine-name"}}`)
-	vars := map[string]any{"greeting": "hello", "cfg": map[string]any{"n": decode(t, "3")}}
+	vars := map[string]any{"greeting": "hello", "cfg": value.ObjectOf("n", decode(t, "3"))}
 	return func(p *jsonpath.Path) (any, error) {
 		switch p.Root() {
 		case jsonpath.RootContext:
@@ -74,7 +76,7 @@ func TestFunctions(t *testing.T) {
 		{`States.Format('{} and {}', $.n, $.f)`, `"5 and 1.5"`},
 		{`States.Format('{}', $.nul)`, `"null"`},
 		{`States.Format('{} {}', $.t, $.empty)`, `"true "`},
-		{`States.Format('obj={}', $.obj)`, `"obj={a={x=null}, b=[1, two]}"`},
+		{`States.Format('obj={}', $.obj)`, `"obj={b=[1, two], a={x=null}}"`}, // members in document order
 		{`States.Format('no placeholders')`, `"no placeholders"`},
 		{`States.Format('escaped \{\} and {} \'q\' \\', 'x')`, `"escaped {} and x 'q' \\"`},
 		{`States.Format($.tmpl, 42)`, `"x=42"`},
@@ -85,7 +87,7 @@ func TestFunctions(t *testing.T) {
 		{`States.StringToJson('{"a": [1, 2.50, "x"]}')`, `{"a":[1,2.50,"x"]}`},
 		{`States.StringToJson('  ')`, `null`},
 		{`States.StringToJson('"str"')`, `"str"`},
-		{`States.JsonToString($.obj)`, `"{\"a\":{\"x\":null},\"b\":[1,\"two\"]}"`},
+		{`States.JsonToString($.obj)`, `"{\"b\":[1,\"two\"],\"a\":{\"x\":null}}"`}, // keys in document order, as AWS
 		{`States.JsonToString($.f)`, `"1.5"`},
 		{`States.JsonToString($.s)`, `"\"a,b;;c\""`},
 		// States.Array
@@ -132,7 +134,9 @@ func TestFunctions(t *testing.T) {
 		{`States.Hash('', 'SHA-512')`, `"cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"`},
 		// States.JsonMerge
 		{`States.JsonMerge($.o1, $.o2, false)`, `{"a":1,"b":3,"c":4}`},
-		{`States.JsonMerge($.obj, States.StringToJson('{"a":{"y":1}}'), false)`, `{"a":{"y":1},"b":[1,"two"]}`},
+		{`States.JsonMerge($.obj, States.StringToJson('{"a":{"y":1}}'), false)`, `{"b":[1,"two"],"a":{"y":1}}`}, // a replaced key keeps its place
+		{`States.Hash($.obj, 'MD5')`, `"ac8fd80d2e87a505c76dfb2ba0248a8f"`},                                     // the hash of {"b":[1,"two"],"a":{"x":null}}
+		{`States.JsonMerge($.o2, $.o1, false)`, `{"b":2,"c":4,"a":1}`},                                          // new keys are appended
 		// States.MathAdd (rounding recorded against AWS: half up)
 		{`States.MathAdd(1, 2)`, `3`},
 		{`States.MathAdd(-9, 3)`, `-6`},

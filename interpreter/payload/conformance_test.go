@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/sfnlocal/sfnlocal/interpreter/payload"
@@ -52,7 +54,7 @@ func str(m map[string]any, k string) string {
 }
 
 func obj(m map[string]any, k string) map[string]any {
-	o, _ := m[k].(map[string]any)
+	o, _ := value.AsMap(m[k])
 	return o
 }
 
@@ -72,7 +74,7 @@ func loadPassChainCases(t *testing.T) []*conformanceCase {
 		require.NoError(t, err)
 		raw, err := task.Decode(data)
 		require.NoError(t, err, f)
-		m := raw.(map[string]any)
+		m, _ := value.AsMap(raw)
 		def := obj(m, "definition")
 		states := obj(def, "States")
 		if states == nil {
@@ -80,7 +82,7 @@ func loadPassChainCases(t *testing.T) []*conformanceCase {
 		}
 		simple := true
 		for _, s := range states {
-			st, _ := s.(map[string]any)
+			st, _ := value.AsMap(s)
 			switch str(st, "Type") {
 			case "Pass", "Succeed", "Fail":
 			default:
@@ -99,7 +101,7 @@ func loadPassChainCases(t *testing.T) []*conformanceCase {
 			c.input, err = task.Decode([]byte(in))
 			require.NoError(t, err, f)
 		} else {
-			c.input = map[string]any{}
+			c.input = value.NewObject(0)
 		}
 		sm := obj(m, "state_machine")
 		c.smName, c.smRoleArn = str(sm, "name"), str(sm, "role_arn")
@@ -112,13 +114,13 @@ func loadPassChainCases(t *testing.T) []*conformanceCase {
 		norm := obj(m, "normalization")
 		if rs, ok := norm["literal_regex_replacements"].([]any); ok {
 			for _, r := range rs {
-				rm, _ := r.(map[string]any)
+				rm, _ := value.AsMap(r)
 				c.replacements = append(c.replacements, [2]string{str(rm, "regex"), str(rm, "replacement")})
 			}
 		}
 		if ts, ok := norm["test_registered_transformers"].([]any); ok {
 			for _, tr := range ts {
-				tm, _ := tr.(map[string]any)
+				tm, _ := value.AsMap(tr)
 				// jsonpath transformers replace a value wherever it is; regex transformers over a
 				// harness fake ("<fake:...>") stand for a generated value (a UUID).
 				if str(tm, "type") == "jsonpath" || strings.HasPrefix(str(tm, "regex"), "<fake:") {
@@ -166,11 +168,11 @@ func (c *conformanceCase) run() (any, *runFailure, error) {
 			return nil, nil, fmt.Errorf("no state %q", name)
 		}
 		eventID := 2 + 2*step
-		ctx := map[string]any{
+		ctx := value.FromPlain(map[string]any{
 			"Execution":    execution,
 			"StateMachine": stateMachine,
 			"State":        map[string]any{"Name": name, "EnteredTime": "2026-01-01T00:00:00.000Z"},
-		}
+		})
 		prefix := fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). ", name, eventID)
 		runtime := func(err error) *runFailure {
 			var f *task.Failure
@@ -238,7 +240,8 @@ func (c *conformanceCase) run() (any, *runFailure, error) {
 				for k, v := range vars {
 					next[k] = v
 				}
-				for k, v := range assigned.(map[string]any) {
+				am, _ := value.AsMap(assigned)
+				for k, v := range am {
 					next[k] = v
 				}
 				vars = next
@@ -279,7 +282,7 @@ func applyPath(st map[string]any, field string, doc, ctx any) (any, error) {
 		return doc, nil
 	}
 	if v == nil {
-		return map[string]any{}, nil
+		return value.NewObject(0), nil
 	}
 	p, err := jsonpath.Parse(v.(string))
 	if err != nil {
@@ -393,7 +396,7 @@ func (c *conformanceCase) check() error {
 	if err != nil {
 		return err
 	}
-	return c.matchJSON(c.output, got, "")
+	return c.matchJSON(value.ToPlain(c.output), value.ToPlain(got), "")
 }
 
 // TestConformancePassChains runs every Pass/Succeed/Fail-only case of the recorded AWS corpus

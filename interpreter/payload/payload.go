@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
 	"github.com/sfnlocal/sfnlocal/interpreter/intrinsics"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 	"github.com/sfnlocal/sfnlocal/jsonpath"
@@ -73,9 +74,11 @@ const FailureName = "States.Runtime"
 // maxDepth bounds template nesting so hostile definitions cannot exhaust the stack.
 const maxDepth = 512
 
-// Compile compiles tmpl, the generic JSON value from the definition. Errors are
+// Compile compiles tmpl, the JSON value from the definition (a map[string]any tree is accepted
+// and taken in sorted key order). The output keeps the template's key order. Errors are
 // *CompileError values that name the field.
 func Compile(tmpl any) (*Template, error) {
+	tmpl = value.FromPlain(tmpl)
 	t := &Template{}
 	root, err := t.compile(tmpl, "", 0)
 	if err != nil {
@@ -104,31 +107,36 @@ func (t *Template) compile(v any, ptr string, depth int) (*node, error) {
 		return nil, &CompileError{Pointer: ptr, Msg: "The payload template is nested too deeply"}
 	}
 	switch x := v.(type) {
-	case map[string]any:
-		n := &node{kind: nodeObject, fields: make([]field, 0, len(x))}
+	case *value.Object:
+		n := &node{kind: nodeObject, fields: make([]field, 0, x.Len())}
 		dynamic := false
-		seen := make(map[string]string, len(x))
-		for _, key := range sortedKeys(x) {
+		seen := make(map[string]string, x.Len())
+		for key, fv := range x.All() {
 			fptr := ptr + "/" + escapePointer(key)
 			name := key
 			var child *node
 			if strings.HasSuffix(key, ".$") {
 				name = strings.TrimSuffix(key, ".$")
 				var err error
-				child, err = t.compileExpr(x[key], key, fptr)
+				child, err = t.compileExpr(fv, key, fptr)
 				if err != nil {
 					return nil, err
 				}
 			} else {
 				var err error
-				child, err = t.compile(x[key], fptr, depth+1)
+				child, err = t.compile(fv, fptr, depth+1)
 				if err != nil {
 					return nil, err
 				}
 			}
 			if other, dup := seen[name]; dup {
+				// Named in sorted order ("a.$" duplicates "a"), whichever was written first.
+				first, second := other, key
+				if second < first {
+					first, second = second, first
+				}
 				return nil, &CompileError{Pointer: fptr, Field: key,
-					Msg: "The field '" + key + "' duplicates the field '" + other + "'"}
+					Msg: "The field '" + second + "' duplicates the field '" + first + "'"}
 			}
 			seen[name] = key
 			if child.kind != nodeLiteral {
@@ -215,14 +223,14 @@ func (t *Template) eval(n *node, env *Env, key string) (any, error) {
 	case nodeLiteral:
 		return n.lit, nil
 	case nodeObject:
-		out := make(map[string]any, len(n.fields))
+		out := value.NewObject(len(n.fields))
 		for i := range n.fields {
 			f := &n.fields[i]
 			v, err := t.eval(f.value, env, f.key)
 			if err != nil {
 				return nil, err
 			}
-			out[f.name] = v
+			out.Set(f.name, v)
 		}
 		return out, nil
 	case nodeArray:
@@ -267,21 +275,12 @@ func resolve(p *jsonpath.Path, env *Env, key string) (any, error) {
 }
 
 func notFound(p *jsonpath.Path, env *Env, key string) error {
-	in, err := task.Encode(env.Input)
+	in, err := value.Encode(env.Input)
 	if err != nil {
 		in = []byte("?")
 	}
 	return &task.Failure{Name: FailureName, Cause: "The JSONPath '" + p.String() + "' specified for the field '" +
 		key + "' could not be found in the input '" + string(in) + "'"}
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sortStrings(keys)
-	return keys
 }
 
 func sortStrings(s []string) { slices.Sort(s) }

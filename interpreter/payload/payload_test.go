@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/sfnlocal/sfnlocal/interpreter/payload"
@@ -42,10 +44,10 @@ func TestEval(t *testing.T) {
 	tests := []struct{ name, tmpl, want string }{
 		{"constant", `{"k":"v","n":[1,{"x":true}]}`, `{"k":"v","n":[1,{"x":true}]}`},
 		{"path", `{"v.$":"$.a.b[1]"}`, `{"v":2}`},
-		{"root path", `{"all.$":"$"}`, `{"all":{"a":{"b":[1,2]},"n":null,"name":"x"}}`},
+		{"root path", `{"all.$":"$"}`, `{"all":{"a":{"b":[1,2]},"name":"x","n":null}}`},
 		{"null value", `{"v.$":"$.n"}`, `{"v":null}`},
 		{"indefinite path", `{"v.$":"$.a.b[*]"}`, `{"v":[1,2]}`},
-		{"context", `{"id.$":"$$.Execution.Id","i.$":"$$.Map.Item.Index"}`, `{"i":4,"id":"arn:exec"}`},
+		{"context", `{"id.$":"$$.Execution.Id","i.$":"$$.Map.Item.Index"}`, `{"id":"arn:exec","i":4}`},
 		{"variables", `{"c.$":"$count","n.$":"$user.name"}`, `{"c":3,"n":"ann"}`},
 		{"intrinsic", `{"s.$":"States.Format('{}-{}', $.name, $count)"}`, `{"s":"x-3"}`},
 		{"nested objects", `{"outer":{"inner":{"v.$":"$.name"},"lit":1}}`, `{"outer":{"inner":{"v":"x"},"lit":1}}`},
@@ -73,7 +75,7 @@ func TestEval(t *testing.T) {
 // TestEvalFailures pins the causes; the first is the form recorded against AWS.
 func TestEvalFailures(t *testing.T) {
 	t.Parallel()
-	in := `{"a":{"b":[1,2]},"n":null,"name":"x"}`
+	in := `{"a":{"b":[1,2]},"name":"x","n":null}`
 	tests := []struct{ name, tmpl, want string }{
 		{"missing input path", `{"value.$":"$.no_such_jsonpath"}`,
 			"The JSONPath '$.no_such_jsonpath' specified for the field 'value.$' could not be found in the input '" + in + "'"},
@@ -150,7 +152,7 @@ func TestExpr(t *testing.T) {
 		{"path", "CausePath", "$.name", `"x"`, ""},
 		{"intrinsic", "ErrorPath", "States.Format('E-{}', $count)", `"E-3"`, ""},
 		{"missing", "ErrorPath", "$.ErrorX", "",
-			`The JSONPath '$.ErrorX' specified for the field 'ErrorPath' could not be found in the input '{"a":{"b":[1,2]},"n":null,"name":"x"}'`},
+			`The JSONPath '$.ErrorX' specified for the field 'ErrorPath' could not be found in the input '{"a":{"b":[1,2]},"name":"x","n":null}'`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -179,10 +181,10 @@ func TestTemplateIsReusable(t *testing.T) {
 	tmpl, err := payload.Compile(decode(t, `{"v.$":"$.k","fixed":{"x":1}}`))
 	require.NoError(t, err)
 	for i := range 3 {
-		in := map[string]any{"k": fmt.Sprint(i)}
+		in := value.ObjectOf("k", fmt.Sprint(i))
 		got, err := tmpl.Eval(payload.Env{Input: in})
 		require.NoError(t, err)
-		require.Equal(t, fmt.Sprintf(`{"fixed":{"x":1},"v":"%d"}`, i), encode(t, got))
+		require.Equal(t, fmt.Sprintf(`{"v":"%d","fixed":{"x":1}}`, i), encode(t, got))
 	}
 }
 

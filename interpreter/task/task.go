@@ -3,23 +3,25 @@
 // plugins/drivers: the interpreter builds a Request and calls a Handler; integrations implement
 // Handler and import only this package and internal/clock, never the interpreter or the API.
 //
-// Values cross this boundary in generic JSON form, as decoded by Decode (which first refuses,
-// through internal/jsoncheck, invalid UTF-8, unpaired surrogates and excessive depth): map[string]any,
-// []any, string, json.Number, bool and nil. json.Number keeps numbers exactly as written, so
-// 1.0 stays 1.0 and large integers stay exact, as they do on AWS.
+// Values cross this boundary in the internal/value model, as decoded by Decode (which refuses
+// invalid UTF-8, unpaired surrogates and excessive depth, with internal/jsoncheck's errors):
+// *value.Object (keys in the order they were written, as AWS keeps them), []any, string,
+// json.Number, bool and nil. json.Number keeps numbers exactly as written, so 1.0 stays 1.0 and
+// large integers stay exact, as they do on AWS. Handlers may return results built from
+// map[string]any; the interpreter converts them (sorted keys) with value.FromPlain, and a
+// handler whose result shape has a documented key order builds it with value.ObjectOf.
 package task
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
+	"github.com/sfnlocal/sfnlocal/internal/value"
 )
 
 // Pattern is a service integration pattern.
@@ -174,36 +176,53 @@ func ParseResource(resource string) (service, action string, pattern Pattern, le
 	return service, action, pattern, false, true
 }
 
-// Decode parses JSON text into generic form, keeping numbers as json.Number. It rejects
-// trailing data after the value, and (before decoding) invalid UTF-8, unpaired surrogate
-// escapes and nesting past jsoncheck.MaxDepth, which encoding/json would replace or recurse
-// into.
-func Decode(data []byte) (any, error) {
-	if err := jsoncheck.Check(data, 0); err != nil {
-		return nil, err
+// Decode parses JSON text into the value model (value.Decode): keys keep their order, numbers
+// are json.Number. It rejects trailing data after the value and, with internal/jsoncheck's
+// errors, invalid UTF-8, unpaired surrogate escapes and nesting past jsoncheck.MaxDepth.
+func Decode(data []byte) (any, error) { return value.Decode(data) }
+
+// Encode writes v as compact JSON without HTML escaping, keys in order, as AWS writes payloads
+// (value.Encode).
+func Encode(v any) ([]byte, error) { return value.Encode(v) }
+
+// Plain converts a value to encoding/json's generic form (objects become map[string]any,
+// losing their order), for handlers whose logic works on Go maps (a DynamoDB item, a Batch
+// job request) and whose outputs do not depend on the request's key order.
+func Plain(v any) any { return value.ToPlain(v) }
+
+// PlainExcept is Plain for a request object whose named members must keep their order (a body
+// that is sent as JSON text): those stay as they are, the others become Go maps. ok is false
+// when v is not an object.
+func PlainExcept(v any, keep ...string) (map[string]any, bool) {
+	m, ok := value.AsMap(v)
+	if !ok {
+		return nil, false
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
+	out := make(map[string]any, len(m))
+	for k, e := range m {
+		if slices.Contains(keep, k) {
+			out[k] = e
+		} else {
+			out[k] = value.ToPlain(e)
+		}
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("invalid character after top-level value")
-	}
-	return v, nil
+	return out, true
 }
 
-// Encode writes v as compact JSON without HTML escaping, as AWS writes payloads.
-func Encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+// DecodePlain parses JSON text into encoding/json's generic form (map[string]any, json.Number),
+// for a service's own wire API where key order does not matter.
+func DecodePlain(data []byte) (any, error) {
+	v, err := value.Decode(data)
+	if err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return value.ToPlain(v), nil
 }
+
+// Object returns the members of a request object (*value.Object or map[string]any) as a map,
+// for handlers that look fields up by name; member values are not converted, so a nested
+// object that the handler re-encodes (a Lambda payload, a message body) keeps its order.
+func Object(v any) (map[string]any, bool) { return value.AsMap(v) }
 
 // SdkHTTPMetadata is the "SdkHttpMetadata" member that Step Functions' Java SDK adds to the
 // output of request-response integrations: every response header twice, as a list in

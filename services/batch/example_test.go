@@ -26,7 +26,7 @@ func ExampleService_Integration() {
 	params, _ := task.Decode([]byte(`{"JobName":"hello","JobQueue":"default","JobDefinition":"hello","Parameters":{"code":"0"}}`))
 	out, err := s.Integration().Invoke(context.Background(), &task.Request{
 		Service: "batch", Action: "submitJob", Pattern: task.Sync, Parameters: params, Submitted: func(any) {}})
-	detail := out.(map[string]any)
+	detail := task.Plain(out).(map[string]any)
 	fmt.Println(err, detail["Status"], detail["StatusReason"], detail["Container"].(map[string]any)["Command"])
 	// Output:
 	// 200

@@ -9,6 +9,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
+
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
@@ -32,7 +34,7 @@ func (in integration) Invoke(ctx context.Context, req *task.Request) (any, error
 	if req.Pattern == task.WaitForTaskToken {
 		return nil, errors.New("the batch integration supports submitJob and submitJob.sync, not .waitForTaskToken")
 	}
-	params, ok := req.Parameters.(map[string]any)
+	params, ok := task.Plain(req.Parameters).(map[string]any)
 	if !ok {
 		return nil, batchFailure(clientErrorf("The Parameters of a batch:submitJob Task must be an object"))
 	}
@@ -55,7 +57,8 @@ func (in integration) Invoke(ctx context.Context, req *task.Request) (any, error
 	if err != nil {
 		return nil, batchFailure(asAPIError(err))
 	}
-	resp := map[string]any{"JobArn": out.JobArn, "JobId": out.JobID, "JobName": out.JobName}
+	// The SubmitJob response in the order of AWS's documentation example.
+	resp := value.ObjectOf("JobArn", out.JobArn, "JobName", out.JobName, "JobId", out.JobID)
 	if req.Pattern != task.Sync {
 		return resp, nil
 	}
@@ -89,7 +92,8 @@ func batchFailure(e *APIError) *task.Failure {
 }
 
 // PascalDetail is a job detail as Step Functions returns it from submitJob.sync: the
-// DescribeJobs shape with PascalCase keys and epoch-millisecond times, in generic JSON form.
+// DescribeJobs shape with PascalCase keys and epoch-millisecond times, in the value model, its
+// keys in the order of AWS's DescribeJobs documentation example (JobDetail's field order).
 func PascalDetail(d JobDetail) (any, error) {
 	raw, err := task.Encode(d)
 	if err != nil {
@@ -106,6 +110,16 @@ func PascalDetail(d JobDetail) (any, error) {
 // maps (parameters, tags) as written.
 func recase(v any, f func(string) string, keep bool) any {
 	switch x := v.(type) {
+	case *value.Object:
+		out := value.NewObject(x.Len())
+		for k, val := range x.All() {
+			nk := k
+			if !keep {
+				nk = f(k)
+			}
+			out.Set(nk, recase(val, f, userMaps[lowerFirst(k)]))
+		}
+		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, val := range x {

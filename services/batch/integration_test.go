@@ -18,7 +18,7 @@ func taskRequest(t *testing.T, resource, params string, submitted *[]any) *task.
 	p, err := task.Decode([]byte(params))
 	require.NoError(t, err)
 	return &task.Request{Resource: resource, Service: service, Action: action, Pattern: pattern, Parameters: p,
-		Submitted: func(out any) { *submitted = append(*submitted, out) }}
+		Submitted: func(out any) { *submitted = append(*submitted, task.Plain(out)) }}
 }
 
 func TestIntegration(t *testing.T) {
@@ -54,6 +54,7 @@ func TestIntegration(t *testing.T) {
 			f.register(t, "param", ContainerProperties{Image: "img", Command: []string{"exit", "Ref::Code"}})
 			var submitted []any
 			out, err := f.s.Integration().Invoke(context.Background(), taskRequest(t, tc.resource, tc.params, &submitted))
+			out = task.Plain(out)
 			require.Len(t, submitted, tc.wantSubmitted)
 			if tc.wantErr != "" {
 				var fail *task.Failure
@@ -114,7 +115,7 @@ func TestIntegrationStopTerminatesJob(t *testing.T) {
 
 func TestPascalDetailKeepsUserKeys(t *testing.T) {
 	t.Parallel()
-	v, err := PascalDetail(JobDetail{JobID: "id", Parameters: map[string]string{"inputFile": "a"},
+	v, err := plainDetail(JobDetail{JobID: "id", Parameters: map[string]string{"inputFile": "a"},
 		Tags: map[string]string{"team": "x"}, Container: &ContainerDetail{ExitCode: intp(0)}})
 	require.NoError(t, err)
 	m := v.(map[string]any)
@@ -122,4 +123,10 @@ func TestPascalDetailKeepsUserKeys(t *testing.T) {
 	require.Equal(t, map[string]any{"team": "x"}, m["Tags"])
 	require.Equal(t, json.Number("0"), m["Container"].(map[string]any)["ExitCode"])
 	require.Equal(t, "id", m["JobId"])
+}
+
+// plainDetail is PascalDetail with Go maps, for checks that look fields up by name.
+func plainDetail(d JobDetail) (any, error) {
+	v, err := PascalDetail(d)
+	return task.Plain(v), err
 }

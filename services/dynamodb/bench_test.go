@@ -10,7 +10,7 @@ import (
 
 func benchService(b *testing.B) *Service {
 	s := New(Config{})
-	in, err := task.Decode([]byte(createSimple))
+	in, err := task.DecodePlain([]byte(createSimple))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -62,14 +62,14 @@ func loadRecordedCases(t *testing.T) []recordedCase {
 		if !bytes.Contains(b, []byte(`dynamodb"`)) {
 			return nil
 		}
-		v, err := task.Decode(b)
+		v, err := task.DecodePlain(b)
 		if err != nil {
 			return err
 		}
 		c, _ := v.(map[string]any)
 		rc := recordedCase{name: strings.TrimSuffix(filepath.Base(path), ".json")}
 		if in, ok := c["input"].(string); ok {
-			if iv, err := task.Decode([]byte(in)); err == nil {
+			if iv, err := task.DecodePlain([]byte(in)); err == nil {
 				im, _ := iv.(map[string]any)
 				rc.tableName, _ = im["TableName"].(string)
 			}

@@ -61,7 +61,7 @@ func (s *Service) Handler() http.Handler {
 
 // Serve runs one JSON-protocol operation on its request body and returns the response body.
 func (s *Service) Serve(op string, body []byte) ([]byte, error) {
-	v, err := task.Decode(body)
+	v, err := task.DecodePlain(body)
 	in, ok := v.(map[string]any)
 	if err != nil || (!ok && v != nil) {
 		return nil, &Error{Status: 400, Code: "SerializationException", Message: "Start of structure or map found where not expected"}

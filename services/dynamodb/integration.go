@@ -54,7 +54,7 @@ func (s *Service) invokeOptimized(_ context.Context, req *task.Request) (any, er
 	if !ok || req.Pattern != task.RequestResponse {
 		return nil, unknownResource(req)
 	}
-	params, _ := req.Parameters.(map[string]any)
+	params, _ := task.Plain(req.Parameters).(map[string]any)
 	requestID := newRequestID()
 	out, err := s.Do(op, copyValue(params).(map[string]any))
 	if err != nil {
@@ -87,7 +87,7 @@ func (s *Service) invokeSDK(_ context.Context, req *task.Request) (any, error) {
 	if !ok || req.Pattern == task.Sync {
 		return nil, unknownResource(req)
 	}
-	params, _ := req.Parameters.(map[string]any)
+	params, _ := task.Plain(req.Parameters).(map[string]any)
 	out, err := s.Do(op, copyValue(params).(map[string]any))
 	if err != nil {
 		var e *Error

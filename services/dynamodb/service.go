@@ -70,7 +70,7 @@ func New(cfg Config) *Service {
 }
 
 // Do runs one DynamoDB operation (e.g. "PutItem") on its input in generic JSON form, as
-// task.Decode returns it, and returns the output in the same form. Errors are *Error.
+// task.DecodePlain returns it, and returns the output in the same form. Errors are *Error.
 func (s *Service) Do(op string, in map[string]any) (map[string]any, error) {
 	if in == nil {
 		in = map[string]any{}

@@ -19,7 +19,7 @@ type step struct {
 
 func decodeMap(t *testing.T, s string) map[string]any {
 	t.Helper()
-	v, err := task.Decode([]byte(s))
+	v, err := task.DecodePlain([]byte(s))
 	require.NoError(t, err)
 	m, ok := v.(map[string]any)
 	require.True(t, ok, "not an object: %s", s)

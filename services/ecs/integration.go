@@ -33,7 +33,7 @@ func (s *Service) invoke(ctx context.Context, req *task.Request) (any, error) {
 		return nil, &task.Failure{Name: "States.Runtime", Cause: fmt.Sprintf("The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", req.Resource)}
 	}
 	requestID := uuid.NewString()
-	params, ok := req.Parameters.(map[string]any)
+	params, ok := task.Plain(req.Parameters).(map[string]any)
 	if !ok {
 		return nil, ecsFailure(invalidParam("The Parameters of an ecs:runTask Task must be an object"), requestID)
 	}
@@ -139,7 +139,7 @@ func PascalTask(t Task) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := task.Decode(raw)
+	v, err := task.DecodePlain(raw)
 	if err != nil {
 		return nil, err
 	}

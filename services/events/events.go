@@ -544,7 +544,7 @@ func checkEntry(e *Entry) (code, msg string) {
 	case !e.HasDetail:
 		return invalid("Detail")
 	}
-	v, err := task.Decode([]byte(e.Detail))
+	v, err := task.DecodePlain([]byte(e.Detail))
 	if _, ok := v.(map[string]any); err != nil || !ok {
 		return "MalformedDetail", "Detail is malformed."
 	}
@@ -615,7 +615,7 @@ func (s *Service) TestEventPattern(pattern, event string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	v, derr := task.Decode([]byte(event))
+	v, derr := task.DecodePlain([]byte(event))
 	m, ok := v.(map[string]any)
 	if derr != nil || !ok {
 		return false, errValidation("Parameter Event is not valid.")

@@ -264,7 +264,7 @@ func (s *Service) Serve(op string, body []byte) ([]byte, error) {
 		}
 		return []byte("{}"), nil
 	case "PutTargets":
-		in, err := task.Decode(body)
+		in, err := task.DecodePlain(body)
 		if err != nil {
 			return nil, &Error{Status: 400, Code: "SerializationException", Message: "Start of structure or map found where not expected."}
 		}

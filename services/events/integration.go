@@ -26,7 +26,7 @@ func (s *Service) invoke(_ context.Context, req *task.Request) (any, error) {
 		return nil, &task.Failure{Name: "States.Runtime", Cause: fmt.Sprintf("The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", req.Resource)}
 	}
 	requestID := uuid.NewString()
-	params, _ := req.Parameters.(map[string]any)
+	params, _ := task.Object(req.Parameters)
 	entries, err := taskEntries(params, req)
 	if err != nil {
 		return nil, failure(err, requestID)
@@ -81,7 +81,7 @@ func taskEntries(p map[string]any, req *task.Request) ([]Entry, error) {
 	}
 	out := make([]Entry, len(raw))
 	for i, r := range raw {
-		m, ok := r.(map[string]any)
+		m, ok := task.Object(r) // shallow: an object Detail keeps its key order in its text
 		if !ok {
 			return nil, errValidation(fmt.Sprintf("Entries[%d] must be a PutEventsRequestEntry object.", i))
 		}

@@ -240,7 +240,7 @@ func selectPath(v any, path string) (any, bool, error) {
 }
 
 func decodeObject(text []byte) map[string]any {
-	v, err := task.Decode(text)
+	v, err := task.DecodePlain(text)
 	if err != nil {
 		return map[string]any{}
 	}

@@ -154,7 +154,7 @@ func (s *Service) invokeAPIGateway(ctx context.Context, req *task.Request) (any,
 	if req.Action != "invoke" || req.Pattern == task.Sync {
 		return nil, runtimeErr("The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", req.Resource)
 	}
-	r, err := ParseAPIGatewayRequest(req.Parameters)
+	r, err := ParseAPIGatewayRequest(task.Plain(req.Parameters))
 	if err != nil {
 		return nil, err
 	}

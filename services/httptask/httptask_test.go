@@ -74,7 +74,8 @@ func invoke(s *Service, service string, params any) (any, error) {
 	if service == "apigateway" {
 		h = s.APIGatewayIntegration()
 	}
-	return h.Invoke(context.Background(), &task.Request{Service: service, Action: "invoke", Parameters: params})
+	out, err := h.Invoke(context.Background(), &task.Request{Service: service, Action: "invoke", Parameters: params})
+	return task.Plain(out), err // Go maps, for checks by name
 }
 
 func decode(t *testing.T, s string) any {

@@ -124,7 +124,7 @@ func (s *Service) invokeHTTP(ctx context.Context, req *task.Request) (any, error
 	if req.Action != "invoke" || req.Pattern == task.Sync {
 		return nil, runtimeErr("The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", req.Resource)
 	}
-	r, err := ParseHTTPRequest(req.Parameters)
+	r, err := ParseHTTPRequest(task.Plain(req.Parameters))
 	if err != nil {
 		return nil, err
 	}
@@ -433,7 +433,7 @@ func (s *Service) token(ctx context.Context, conn *Connection, refresh bool) (st
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return "", authFailure(conn, fmt.Sprintf("the authorization endpoint answered %d %s", resp.StatusCode, statusText(resp.StatusCode)))
 	}
-	v, err := task.Decode(data)
+	v, err := task.DecodePlain(data)
 	m, _ := v.(map[string]any)
 	tok, _ := m["access_token"].(string)
 	if err != nil || tok == "" {

@@ -240,7 +240,7 @@ func TestForwardMode(t *testing.T) {
 	s := newTestService(t, Config{ForwardEndpoint: remote.URL})
 	s.RegisterGoFunction("local", func(context.Context, []byte) ([]byte, error) { return []byte(`"local"`), nil })
 
-	got, err := s.Integration().Invoke(context.Background(), invokeReq(map[string]any{"FunctionName": "arn:aws:lambda:us-east-1:111111111111:function:remote", "Qualifier": "2", "Payload": map[string]any{"k": "v"}}))
+	got, err := plainInvoke(s.Integration(), context.Background(), invokeReq(map[string]any{"FunctionName": "arn:aws:lambda:us-east-1:111111111111:function:remote", "Qualifier": "2", "Payload": map[string]any{"k": "v"}}))
 	require.NoError(t, err)
 	m := got.(map[string]any)
 	require.Equal(t, map[string]any{"k": "v"}, m["Payload"])
@@ -253,7 +253,7 @@ func TestForwardMode(t *testing.T) {
 		{"sam-error", "KeyError"},
 		{"rie-error", "ValueError"},
 	} {
-		_, err := s.Integration().Invoke(context.Background(), invokeReq(map[string]any{"FunctionName": tc.fn}))
+		_, err := plainInvoke(s.Integration(), context.Background(), invokeReq(map[string]any{"FunctionName": tc.fn}))
 		var f *task.Failure
 		require.True(t, errors.As(err, &f), "%s: %v", tc.fn, err)
 		require.Equal(t, tc.wantName, f.Name)
@@ -261,7 +261,7 @@ func TestForwardMode(t *testing.T) {
 	}
 
 	// In-process Go functions are never forwarded.
-	got, err = s.Integration().Invoke(context.Background(), invokeReq(map[string]any{"FunctionName": "local"}))
+	got, err = plainInvoke(s.Integration(), context.Background(), invokeReq(map[string]any{"FunctionName": "local"}))
 	require.NoError(t, err)
 	require.Equal(t, "local", got.(map[string]any)["Payload"])
 	require.Empty(t, calls)

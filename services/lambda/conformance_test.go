@@ -49,7 +49,7 @@ func readJSONFile(t *testing.T, path string) any {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	v, err := task.Decode(b)
+	v, err := task.DecodePlain(b)
 	require.NoError(t, err)
 	return v
 }
@@ -166,7 +166,7 @@ func runLambdaCase(t *testing.T, dir string, c lambdaCase, code map[string]any) 
 		}
 		n++
 		ctx, cancel := clock.WithTimeout(context.Background(), clock.Real(), time.Minute, nil)
-		res, err := s.Integration().Invoke(ctx, req)
+		res, err := plainInvoke(s.Integration(), ctx, req)
 		cancel()
 		details := eventDetails(outcome)
 		switch typ {
@@ -182,7 +182,7 @@ func runLambdaCase(t *testing.T, dir string, c lambdaCase, code map[string]any) 
 			wantCause := details["cause"]
 			gotCause := norm.text(f.Cause)
 			if _, isObj := wantCause.(map[string]any); isObj {
-				parsed, perr := task.Decode([]byte(gotCause))
+				parsed, perr := task.DecodePlain([]byte(gotCause))
 				require.NoError(t, perr, "cause %s", gotCause)
 				require.True(t, matches(wantCause, parsed, ""), "cause\nwant %s\ngot  %s", enc(wantCause), gotCause)
 			} else {
@@ -228,7 +228,7 @@ func eventDetails(ev map[string]any) map[string]any {
 // jsonText decodes a history field that the snapshot kept as JSON text.
 func jsonText(v any) any {
 	if s, ok := v.(string); ok {
-		if d, err := task.Decode([]byte(s)); err == nil {
+		if d, err := task.DecodePlain([]byte(s)); err == nil {
 			return d
 		}
 	}
@@ -293,7 +293,7 @@ func (n *normalizer) text(s string) string {
 func (n *normalizer) actual(t *testing.T, v any) any {
 	b, err := task.Encode(v)
 	require.NoError(t, err)
-	d, err := task.Decode([]byte(n.text(string(b))))
+	d, err := task.DecodePlain([]byte(n.text(string(b))))
 	require.NoError(t, err)
 	return d
 }
@@ -301,7 +301,7 @@ func (n *normalizer) actual(t *testing.T, v any) any {
 func (n *normalizer) denorm(t *testing.T, v any) any {
 	b, err := task.Encode(v)
 	require.NoError(t, err)
-	d, err := task.Decode([]byte(n.reverse.Replace(string(b))))
+	d, err := task.DecodePlain([]byte(n.reverse.Replace(string(b))))
 	require.NoError(t, err)
 	return d
 }

@@ -27,7 +27,8 @@ func ExampleService_RegisterGoFunction() {
 	if err != nil {
 		panic(err)
 	}
-	m := out.(map[string]any)
-	fmt.Println(m["Payload"], m["StatusCode"], m["ExecutedVersion"])
-	// Output: map[greeting:hello] 200 $LATEST
+	m, _ := task.Object(out)
+	payload, _ := task.Encode(m["Payload"])
+	fmt.Println(string(payload), m["StatusCode"], m["ExecutedVersion"])
+	// Output: {"greeting":"hello"} 200 $LATEST
 }

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
+
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
@@ -28,7 +30,8 @@ func (s *Service) runTask(ctx context.Context, req *task.Request) (any, error) {
 	if req.Action != "invoke" {
 		return nil, &task.Failure{Name: "States.Runtime", Cause: fmt.Sprintf("The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", req.Resource)}
 	}
-	params, _ := req.Parameters.(map[string]any)
+	// Shallow: the Payload object keeps its key order when it is encoded.
+	params, _ := task.Object(req.Parameters)
 	in := &InvokeInput{}
 	in.FunctionName, _ = params["FunctionName"].(string)
 	in.Qualifier, _ = params["Qualifier"].(string)
@@ -137,48 +140,57 @@ func functionFailure(body []byte, compact bool) *task.Failure {
 }
 
 // wrap builds lambda:invoke's output: the Invoke response as the AWS Java SDK shows it, with
-// the Payload parsed.
-func (s *Service) wrap(out *InvokeOutput, tail bool) map[string]any {
+// the Payload parsed. Keys follow AWS's documentation example and recordings: the members
+// sorted (ExecutedVersion, LogResult, Payload, SdkHttpMetadata, SdkResponseMetadata,
+// StatusCode); HttpHeaders sorted without regard to case; AllHttpHeaders in the order the
+// recordings show (the SDK's hash order).
+func (s *Service) wrap(out *InvokeOutput, tail bool) *value.Object {
 	date := s.clk.Now().UTC().Format(http.TimeFormat)
 	type kv struct{ k, v string }
-	hdrs := []kv{
-		{"Connection", "keep-alive"},
-		{"Content-Length", strconv.Itoa(len(out.Payload))},
-		{"Content-Type", "application/json"},
-		{"Date", date},
-	}
+	var hdrs []kv // HttpHeaders order
+	add := func(k, v string) { hdrs = append(hdrs, kv{k, v}) }
+	add("Connection", "keep-alive")
+	add("Content-Length", strconv.Itoa(len(out.Payload)))
+	add("Content-Type", "application/json")
+	add("Date", date)
 	if out.ExecutedVersion != "" {
-		hdrs = append(hdrs, kv{"X-Amz-Executed-Version", out.ExecutedVersion})
+		add("X-Amz-Executed-Version", out.ExecutedVersion)
 	}
 	if tail && out.LogResult != "" {
-		hdrs = append(hdrs, kv{"X-Amz-Log-Result", out.LogResult})
+		add("X-Amz-Log-Result", out.LogResult)
 	}
-	hdrs = append(hdrs,
-		kv{"x-amzn-Remapped-Content-Length", "0"},
-		kv{"x-amzn-RequestId", out.RequestID},
-		kv{"X-Amzn-Trace-Id", traceID(out.RequestID)},
-	)
-	all := make(map[string]any, len(hdrs))
-	single := make(map[string]any, len(hdrs))
+	add("x-amzn-Remapped-Content-Length", "0")
+	add("x-amzn-RequestId", out.RequestID)
+	add("X-Amzn-Trace-Id", traceID(out.RequestID))
+	single := value.NewObject(len(hdrs))
+	byName := make(map[string]string, len(hdrs))
 	for _, h := range hdrs {
-		all[h.k] = []any{h.v}
-		single[h.k] = h.v
+		single.Append(h.k, h.v)
+		byName[h.k] = h.v
 	}
-	res := map[string]any{
-		"Payload": parsePayload(out.Payload),
-		"SdkHttpMetadata": map[string]any{
-			"AllHttpHeaders": all,
-			"HttpHeaders":    single,
-			"HttpStatusCode": json.Number(strconv.Itoa(out.StatusCode)),
-		},
-		"SdkResponseMetadata": map[string]any{"RequestId": out.RequestID},
-		"StatusCode":          json.Number(strconv.Itoa(out.StatusCode)),
+	all := value.NewObject(len(hdrs))
+	for _, k := range allHeadersOrder {
+		if v, ok := byName[k]; ok {
+			all.Append(k, []any{v})
+		}
 	}
+	res := value.NewObject(6)
 	if out.ExecutedVersion != "" {
-		res["ExecutedVersion"] = out.ExecutedVersion
+		res.Append("ExecutedVersion", out.ExecutedVersion)
 	}
 	if tail && out.LogResult != "" {
-		res["LogResult"] = out.LogResult
+		res.Append("LogResult", out.LogResult)
 	}
+	res.Append("Payload", parsePayload(out.Payload))
+	res.Append("SdkHttpMetadata", value.ObjectOf(
+		"AllHttpHeaders", all,
+		"HttpHeaders", single,
+		"HttpStatusCode", json.Number(strconv.Itoa(out.StatusCode))))
+	res.Append("SdkResponseMetadata", value.ObjectOf("RequestId", out.RequestID))
+	res.Append("StatusCode", json.Number(strconv.Itoa(out.StatusCode)))
 	return res
 }
+
+// allHeadersOrder is the order of AllHttpHeaders in AWS's recordings.
+var allHeadersOrder = []string{"X-Amz-Executed-Version", "X-Amz-Log-Result", "x-amzn-Remapped-Content-Length",
+	"Connection", "x-amzn-RequestId", "Content-Length", "Date", "X-Amzn-Trace-Id", "Content-Type"}

@@ -95,7 +95,7 @@ func TestIntegrationOutput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := s.Integration().Invoke(context.Background(), tc.req)
+			got, err := plainInvoke(s.Integration(), context.Background(), tc.req)
 			require.NoError(t, err)
 			require.True(t, matches(tc.want, got, ""), "want %s\ngot  %s", enc(tc.want), enc(got))
 		})
@@ -103,7 +103,7 @@ func TestIntegrationOutput(t *testing.T) {
 
 	t.Run("log tail adds LogResult", func(t *testing.T) {
 		t.Parallel()
-		got, err := s.Integration().Invoke(context.Background(), invokeReq(map[string]any{"FunctionName": "echo", "LogType": "Tail"}))
+		got, err := plainInvoke(s.Integration(), context.Background(), invokeReq(map[string]any{"FunctionName": "echo", "LogType": "Tail"}))
 		require.NoError(t, err)
 		m := got.(map[string]any)
 		require.NotEmpty(t, m["LogResult"])
@@ -151,7 +151,7 @@ func TestIntegrationFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := s.Integration().Invoke(context.Background(), tc.req)
+			_, err := plainInvoke(s.Integration(), context.Background(), tc.req)
 			var f *task.Failure
 			require.True(t, errors.As(err, &f), "got %v", err)
 			require.Equal(t, tc.wantName, f.Name)
@@ -188,7 +188,7 @@ func TestGoFunctionTimeout(t *testing.T) {
 	// The integration reports it as the function error Sandbox.Timedout.
 	errc := make(chan error, 1)
 	go func() {
-		_, err := s.Integration().Invoke(context.Background(), invokeReq(map[string]any{"FunctionName": "slow"}))
+		_, err := plainInvoke(s.Integration(), context.Background(), invokeReq(map[string]any{"FunctionName": "slow"}))
 		errc <- err
 	}()
 	fake.BlockUntil(1)
@@ -212,7 +212,7 @@ func TestCallerCancellation(t *testing.T) {
 	cause := errors.New("task timed out")
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(cause)
-	_, err := s.Integration().Invoke(ctx, invokeReq(map[string]any{"FunctionName": "hang"}))
+	_, err := plainInvoke(s.Integration(), ctx, invokeReq(map[string]any{"FunctionName": "hang"}))
 	require.ErrorIs(t, err, cause)
 }
 
@@ -230,11 +230,46 @@ func TestAWSLambdaGoHandlerInProcess(t *testing.T) {
 		}
 		return map[string]string{"hello": e.Name}, nil
 	}).Invoke)
-	got, err := s.Integration().Invoke(context.Background(), invokeReq(map[string]any{"FunctionName": "greet", "Payload": map[string]any{"name": "sfn"}}))
+	got, err := plainInvoke(s.Integration(), context.Background(), invokeReq(map[string]any{"FunctionName": "greet", "Payload": map[string]any{"name": "sfn"}}))
 	require.NoError(t, err)
 	require.Equal(t, map[string]any{"hello": "sfn"}, got.(map[string]any)["Payload"])
-	_, err = s.Integration().Invoke(context.Background(), invokeReq(map[string]any{"FunctionName": "greet"}))
+	_, err = plainInvoke(s.Integration(), context.Background(), invokeReq(map[string]any{"FunctionName": "greet"}))
 	var f *task.Failure
 	require.True(t, errors.As(err, &f), "%v", err)
 	require.Equal(t, &task.Failure{Name: "customError", Cause: `{"errorMessage":"name missing","errorType":"customError"}`}, f)
+}
+
+// plainInvoke runs a Task request and returns its result with Go maps (task.Plain), for
+// checks that look fields up by name.
+func plainInvoke(h task.Handler, ctx context.Context, req *task.Request) (any, error) {
+	v, err := h.Invoke(ctx, req)
+	return task.Plain(v), err
+}
+
+// TestPayloadKeyOrder: the function receives the Payload with the keys in the order the state
+// machine wrote them, and lambda:invoke's wrapper follows AWS's documented key order.
+func TestPayloadKeyOrder(t *testing.T) {
+	t.Parallel()
+	s := newTestService(t, Config{})
+	var got []byte
+	s.RegisterGoFunction("echo", func(_ context.Context, payload []byte) ([]byte, error) {
+		got = append([]byte(nil), payload...)
+		return payload, nil
+	})
+	params, err := task.Decode([]byte(`{"FunctionName":"echo","Payload":{"zeta":1,"alpha":{"y":true,"b":[{"k2":1,"k1":2}]}}}`))
+	require.NoError(t, err)
+	res, err := s.Integration().Invoke(context.Background(), &task.Request{Resource: "arn:aws:states:::lambda:invoke", Service: "lambda", Action: "invoke", Parameters: params})
+	require.NoError(t, err)
+	require.Equal(t, `{"zeta":1,"alpha":{"y":true,"b":[{"k2":1,"k1":2}]}}`, string(got))
+	text, err := task.Encode(res)
+	require.NoError(t, err)
+	keys := regexp.MustCompile(`"(ExecutedVersion|Payload|SdkHttpMetadata|AllHttpHeaders|HttpHeaders|HttpStatusCode|SdkResponseMetadata|StatusCode)"`).FindAllStringSubmatch(string(text), -1)
+	var order []string
+	for _, k := range keys {
+		order = append(order, k[1])
+	}
+	require.Equal(t, []string{"ExecutedVersion", "Payload", "SdkHttpMetadata", "AllHttpHeaders", "HttpHeaders", "HttpStatusCode", "SdkResponseMetadata", "StatusCode"}, order)
+	require.Contains(t, string(text), `"Payload":{"zeta":1,"alpha":{"y":true,"b":[{"k2":1,"k1":2}]}}`, "the function's result keeps its order")
+	require.Regexp(t, `"AllHttpHeaders":\{"X-Amz-Executed-Version":\["\$LATEST"\],"x-amzn-Remapped-Content-Length":\["0"\],"Connection":`, string(text))
+	require.Regexp(t, `"HttpHeaders":\{"Connection":"keep-alive","Content-Length":"\d+","Content-Type":"application/json","Date":`, string(text))
 }

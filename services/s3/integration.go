@@ -79,7 +79,7 @@ func (s *Service) invokeSDK(_ context.Context, req *task.Request) (any, error) {
 	if !ok || req.Pattern != task.RequestResponse {
 		return nil, &task.Failure{Name: "States.Runtime", Cause: fmt.Sprintf("The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", req.Resource)}
 	}
-	params, _ := req.Parameters.(map[string]any)
+	params, _ := task.PlainExcept(req.Parameters, "Body") // a JSON Body keeps its key order
 	if params == nil {
 		params = map[string]any{}
 	}

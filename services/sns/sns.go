@@ -413,7 +413,7 @@ func (s *Service) invoke(ctx context.Context, req *task.Request) (any, error) {
 	if req.Action != "publish" || req.Pattern == task.Sync {
 		return nil, &task.Failure{Name: "States.Runtime", Cause: fmt.Sprintf("The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", req.Resource)}
 	}
-	params, _ := req.Parameters.(map[string]any)
+	params, _ := task.Object(req.Parameters) // shallow: an object body keeps its key order
 	in := PublishInput{
 		TopicArn:               task.Text(params["TopicArn"]),
 		TargetArn:              task.Text(params["TargetArn"]),
@@ -433,10 +433,10 @@ func (s *Service) invoke(ctx context.Context, req *task.Request) (any, error) {
 		}
 		in.Message = string(b)
 	}
-	if attrs, ok := params["MessageAttributes"].(map[string]any); ok {
+	if attrs, ok := task.Object(params["MessageAttributes"]); ok {
 		in.MessageAttributes = map[string]MessageAttribute{}
 		for k, v := range attrs {
-			a, _ := v.(map[string]any)
+			a, _ := task.Object(v)
 			in.MessageAttributes[k] = MessageAttribute{DataType: task.Text(a["DataType"]), StringValue: task.Text(a["StringValue"]), BinaryValue: task.Text(a["BinaryValue"])}
 		}
 	}

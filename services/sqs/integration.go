@@ -21,7 +21,7 @@ func (s *Service) invoke(_ context.Context, req *task.Request) (any, error) {
 	if req.Action != "sendMessage" || req.Pattern == task.Sync {
 		return nil, &task.Failure{Name: "States.Runtime", Cause: fmt.Sprintf("The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", req.Resource)}
 	}
-	params, _ := req.Parameters.(map[string]any)
+	params, _ := task.Object(req.Parameters) // shallow: an object body keeps its key order
 	requestID := uuid.NewString()
 	in, err := sendInput(params)
 	if err != nil {
@@ -106,13 +106,13 @@ func sendInput(p map[string]any) (*SendMessageInput, error) {
 }
 
 func attributes(v any) (map[string]MessageAttributeValue, error) {
-	m, ok := v.(map[string]any)
+	m, ok := task.Object(v)
 	if !ok || len(m) == 0 {
 		return nil, nil
 	}
 	out := make(map[string]MessageAttributeValue, len(m))
 	for k, raw := range m {
-		a, _ := raw.(map[string]any)
+		a, _ := task.Object(raw)
 		av := MessageAttributeValue{DataType: task.Text(a["DataType"]), StringValue: task.Text(a["StringValue"])}
 		if b := task.Text(a["BinaryValue"]); b != "" {
 			dec, err := base64.StdEncoding.DecodeString(b)

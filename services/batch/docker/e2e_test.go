@@ -395,13 +395,14 @@ func TestDockerSyncIntegration(t *testing.T) {
 			var submitted any
 			out, err := s.Integration().Invoke(context.Background(), &task.Request{
 				Resource: "arn:aws:states:::batch:submitJob.sync", Service: "batch", Action: "submitJob",
-				Pattern: task.Sync, Parameters: params, Submitted: func(v any) { submitted = v }})
+				Pattern: task.Sync, Parameters: params, Submitted: func(v any) { submitted = task.Plain(v) }})
+			out = task.Plain(out)
 			require.NotNil(t, submitted)
 			if tc.wantFail {
 				var fail *task.Failure
 				require.ErrorAs(t, err, &fail)
 				require.Equal(t, "States.TaskFailed", fail.Name)
-				cause, err := task.Decode([]byte(fail.Cause))
+				cause, err := task.DecodePlain([]byte(fail.Cause))
 				require.NoError(t, err)
 				out = cause
 			} else {
