@@ -66,7 +66,7 @@ type Expect struct {
 	// error or cause is expected, else SUCCEEDED.
 	Status string
 	// Output is the exact output; OutputContains a subset of it (see Contains).
-	Output, OutputContains *JSON
+	Output, OutputContains      *JSON
 	Error, Cause, CauseContains *string
 	// States is the exact list of states entered, in order; StatesInclude a subsequence.
 	States, StatesInclude []string
