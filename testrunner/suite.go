@@ -124,7 +124,8 @@ var statuses = []string{"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 // Parse reads a suite from data; file is its path (for messages and to resolve the paths it
 // names), read reads those files. The error is an *Error listing every problem.
 func Parse(file string, data []byte, read ReadFile) (*Suite, error) {
-	p := &parser{file: file, dir: filepath.Dir(file), read: read, mockFiles: map[string]*mockFile{}}
+	p := &parser{file: file, dir: filepath.Dir(file), read: read, mockFiles: map[string]*mockFile{},
+		defs: map[string]*defFile{}, budget: maxNodes}
 	s := &Suite{File: file}
 	if len(data) > maxSuite {
 		p.add(nil, "", "the file is larger than %d bytes", maxSuite)
@@ -161,6 +162,32 @@ type parser struct {
 	read      ReadFile
 	problems  []Problem
 	mockFiles map[string]*mockFile
+	defs      map[string]*defFile
+	// budget counts down the nodes visited, aliases expanded: a small file whose aliases
+	// repeat machines, cases and values (a "billion laughs") must not take forever.
+	budget  int
+	overrun bool
+}
+
+// maxNodes bounds the nodes of a suite, aliases expanded; larger inputs belong in an @file.
+const maxNodes = 200_000
+
+// spend takes a node from the budget; once it is spent it reports the problem once and
+// returns false.
+func (p *parser) spend(n *yaml.Node, field string) bool {
+	if p.budget--; p.budget >= 0 {
+		return true
+	}
+	if !p.overrun {
+		p.overrun = true
+		p.add(n, field, "the suite is too large (more than %d nodes, aliases counted each time they are used); put large inputs in an @file", maxNodes)
+	}
+	return false
+}
+
+type defFile struct {
+	sm  *interpreter.StateMachine
+	err error
 }
 
 type mockFile struct {
@@ -187,6 +214,9 @@ func (p *parser) err() error {
 // fields checks that n is a mapping with only the allowed keys and returns its values.
 func (p *parser) fields(n *yaml.Node, field string, allowed ...string) map[string]*yaml.Node {
 	n = deref(n)
+	if !p.spend(n, field) {
+		return nil
+	}
 	if n.Kind != yaml.MappingNode {
 		p.add(n, field, "must be a mapping (an object)")
 		return nil
@@ -239,6 +269,9 @@ func (p *parser) suite(s *Suite, root *yaml.Node) {
 	}
 	names := map[string]bool{}
 	for i, n := range sms.Content {
+		if p.overrun {
+			break
+		}
 		m := p.machine(n, fmt.Sprintf("stateMachines[%d]", i), defMock)
 		if m == nil {
 			continue
@@ -289,12 +322,19 @@ func (p *parser) machine(n *yaml.Node, field, defMock string) *Machine {
 		ok = false
 	} else if def, good := p.str(dn, field+".definition"); good {
 		m.DefinitionFile = p.path(def)
-		data, err := p.read(m.DefinitionFile)
-		if err == nil {
-			m.SM, err = interpreter.Parse(string(data))
+		d, seen := p.defs[m.DefinitionFile]
+		if !seen {
+			d = &defFile{}
+			data, err := p.read(m.DefinitionFile)
+			if err == nil {
+				d.sm, err = interpreter.Parse(string(data))
+			}
+			d.err = err
+			p.defs[m.DefinitionFile] = d
 		}
-		if err != nil {
-			p.add(dn, field+".definition", "%s: %v", m.DefinitionFile, err)
+		m.SM = d.sm
+		if d.err != nil {
+			p.add(dn, field+".definition", "%s: %v", m.DefinitionFile, d.err)
 			ok = false
 		}
 		base := filepath.Base(def)
@@ -329,6 +369,9 @@ func (p *parser) machine(n *yaml.Node, field, defMock string) *Machine {
 	}
 	names := map[string]bool{}
 	for i, c := range cn.Content {
+		if p.overrun {
+			break
+		}
 		tc := p.testCase(c, fmt.Sprintf("%s.cases[%d]", field, i), m, mockPath != "")
 		if tc == nil {
 			continue
@@ -476,6 +519,9 @@ func (p *parser) expect(n *yaml.Node, field string, e *Expect) {
 		}
 		out := []string{}
 		for i, s := range ln.Content {
+			if !p.spend(s, field+"."+name) {
+				break
+			}
 			if v, ok := p.str(deref(s), fmt.Sprintf("%s.%s[%d]", field, name, i)); ok {
 				out = append(out, v)
 			}
@@ -503,14 +549,17 @@ func (p *parser) expect(n *yaml.Node, field string, e *Expect) {
 // tags) are reported.
 func (p *parser) value(n *yaml.Node, field string) (any, bool) {
 	ok := true
-	budget := maxValueNodes
 	var conv func(n *yaml.Node, path string, depth int) any
 	conv = func(n *yaml.Node, path string, depth int) any {
 		if !ok {
 			return nil
 		}
-		if budget--; budget < 0 || depth > 200 {
-			p.add(n, path, "too large or nested too deeply (aliases count every time they are used)")
+		if !p.spend(n, path) {
+			ok = false
+			return nil
+		}
+		if depth > 200 {
+			p.add(n, path, "nested too deeply (more than 200 levels)")
 			ok = false
 			return nil
 		}
@@ -574,9 +623,6 @@ func (p *parser) value(n *yaml.Node, field string) (any, bool) {
 	v := conv(n, field, 0)
 	return v, ok
 }
-
-// maxValueNodes bounds the nodes of one value, aliases expanded (a "billion laughs" file).
-const maxValueNodes = 1 << 20
 
 func deref(n *yaml.Node) *yaml.Node {
 	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
