@@ -170,7 +170,7 @@ type parser struct {
 }
 
 // maxNodes bounds the nodes of a suite, aliases expanded; larger inputs belong in an @file.
-const maxNodes = 200_000
+const maxNodes = 50_000
 
 // spend takes a node from the budget; once it is spent it reports the problem once and
 // returns false.
@@ -548,80 +548,111 @@ func (p *parser) expect(n *yaml.Node, field string, e *Expect) {
 // json.Number, booleans and null. YAML-only values (non-string keys, .inf, timestamps as
 // tags) are reported.
 func (p *parser) value(n *yaml.Node, field string) (any, bool) {
-	ok := true
-	var conv func(n *yaml.Node, path string, depth int) any
-	conv = func(n *yaml.Node, path string, depth int) any {
-		if !ok {
-			return nil
-		}
-		if !p.spend(n, path) {
-			ok = false
-			return nil
-		}
-		if depth > 200 {
-			p.add(n, path, "nested too deeply (more than 200 levels)")
-			ok = false
-			return nil
-		}
-		n = deref(n)
-		switch n.Kind {
-		case yaml.MappingNode:
-			m := map[string]any{}
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k := deref(n.Content[i])
-				if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
-					p.add(k, path, "object keys must be strings")
-					ok = false
-					continue
-				}
-				if _, dup := m[k.Value]; dup {
-					p.add(k, join(path, k.Value), "given twice")
-					ok = false
-				}
-				m[k.Value] = conv(n.Content[i+1], join(path, k.Value), depth+1)
-			}
-			return m
-		case yaml.SequenceNode:
-			a := make([]any, 0, len(n.Content))
-			for i, e := range n.Content {
-				a = append(a, conv(e, fmt.Sprintf("%s[%d]", path, i), depth+1))
-			}
-			return a
-		case yaml.ScalarNode:
-			switch n.Tag {
-			case "!!null":
-				return nil
-			case "!!bool":
-				var b bool
-				if err := n.Decode(&b); err != nil {
-					p.add(n, path, "%v", err)
-					ok = false
-				}
-				return b
-			case "!!int":
-				var i int64
-				if err := n.Decode(&i); err != nil {
-					return json.Number(n.Value) // too large for int64: keep the digits
-				}
-				return json.Number(strconv.FormatInt(i, 10))
-			case "!!float":
-				var f float64
-				if err := n.Decode(&f); err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-					p.add(n, path, "%q is not a JSON number", n.Value)
-					ok = false
-					return nil
-				}
-				return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
-			default: // !!str, !!timestamp, !!binary and custom tags: the text
-				return n.Value
-			}
-		}
-		p.add(n, path, "not a JSON value")
-		ok = false
+	c := converter{p: p, root: field}
+	v := c.conv(n, &vpath{field: field}, 0)
+	return v, c.ok()
+}
+
+// vpath is where a value sits ("input.a[2]"), spelled out only for a problem.
+type vpath struct {
+	parent *vpath
+	field  string // the root's field, or a member name
+	index  int    // an array index, when member is false and parent is set
+	member bool
+}
+
+func (v *vpath) String() string {
+	if v.parent == nil {
+		return v.field
+	}
+	if v.member {
+		return join(v.parent.String(), v.field)
+	}
+	return v.parent.String() + "[" + strconv.Itoa(v.index) + "]"
+}
+
+type converter struct {
+	p      *parser
+	root   string
+	failed bool
+}
+
+func (c *converter) ok() bool { return !c.failed }
+
+func (c *converter) fail(n *yaml.Node, path *vpath, format string, args ...any) any {
+	c.p.add(n, path.String(), format, args...)
+	c.failed = true
+	return nil
+}
+
+// decimal is a YAML integer JSON can carry as is.
+var decimal = regexp.MustCompile(`^-?(0|[1-9][0-9]*)$`)
+
+func (c *converter) conv(n *yaml.Node, path *vpath, depth int) any {
+	if c.failed {
 		return nil
 	}
-	v := conv(n, field, 0)
-	return v, ok
+	if !c.p.spend(n, c.root) {
+		c.failed = true
+		return nil
+	}
+	if depth > 200 {
+		return c.fail(n, path, "nested too deeply (more than 200 levels)")
+	}
+	n = deref(n)
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content) && !c.failed; i += 2 {
+			k := deref(n.Content[i])
+			if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
+				return c.fail(k, path, "object keys must be strings")
+			}
+			sub := &vpath{parent: path, field: k.Value, member: true}
+			if _, dup := m[k.Value]; dup {
+				return c.fail(k, sub, "given twice")
+			}
+			m[k.Value] = c.conv(n.Content[i+1], sub, depth+1)
+		}
+		return m
+	case yaml.SequenceNode:
+		a := make([]any, 0, len(n.Content))
+		for i, e := range n.Content {
+			if c.failed {
+				break
+			}
+			a = append(a, c.conv(e, &vpath{parent: path, index: i}, depth+1))
+		}
+		return a
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return nil
+		case "!!bool":
+			var b bool
+			if err := n.Decode(&b); err != nil {
+				return c.fail(n, path, "%v", err)
+			}
+			return b
+		case "!!int":
+			if i, err := strconv.ParseInt(n.Value, 0, 64); err == nil {
+				return json.Number(strconv.FormatInt(i, 10))
+			}
+			if decimal.MatchString(n.Value) {
+				return json.Number(n.Value) // too large for int64: keep the digits
+			}
+			return c.fail(n, path, "%q is not a JSON number", n.Value)
+		case "!!float":
+			var f float64
+			if err := n.Decode(&f); err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+				return c.fail(n, path, "%q is not a JSON number", n.Value)
+			}
+			return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+		default: // !!str, !!timestamp, !!binary and custom tags: the text
+			return n.Value
+		}
+	}
+	return c.fail(n, path, "not a JSON value")
 }
 
 func deref(n *yaml.Node) *yaml.Node {
