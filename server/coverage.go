@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -42,4 +43,10 @@ func (s *Server) serveCoverage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(append(rep, '\n'))
+}
+
+// Coverage returns a state machine's coverage report as JSON, as CoveragePath serves it (for
+// Go tests: sfnlocaltest.Server.Coverage).
+func (s *Server) Coverage(stateMachineArn string) (json.RawMessage, error) {
+	return s.sfn.Coverage(stateMachineArn)
 }

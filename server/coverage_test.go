@@ -71,6 +71,7 @@ func TestCoverageEndpoint(t *testing.T) {
 		{Name: "Other", Type: "Pass", Entered: 1},
 	}, r.States)
 	require.Equal(t, interpreter.Ratio{Covered: 3, Total: 3}, r.Totals.States)
+	require.Equal(t, r, srv.Coverage(arn), "the Go helper answers the same")
 
 	_, err = client.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: &arn, Definition: aws.String(strings.Replace(def, `"NumericEquals":1`, `"NumericEquals":3`, 1))})
 	require.NoError(t, err)
