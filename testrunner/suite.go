@@ -238,8 +238,10 @@ func (p *parser) fields(n *yaml.Node, field string, allowed ...string) map[strin
 	return out
 }
 
+// str reads a string; a plain scalar YAML would read as a number or boolean (a state named
+// 404) is taken as its text.
 func (p *parser) str(n *yaml.Node, field string) (string, bool) {
-	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 		p.add(n, field, "must be a string")
 		return "", false
 	}

@@ -82,6 +82,12 @@ stateMachines:
 				require.Equal(t, []string{"A", "B"}, c.Expect.States)
 				require.NotNil(t, c.Expect.Output)
 			}},
+		{"scalars read as text where names are expected", "stateMachines:\n  - definition: flow.json\n    cases:\n      - name: 404\n        expect: {error: true, states: [1, 2.5]}\n", func(t *testing.T, s *Suite) {
+			c := s.Machines[0].Cases[0]
+			require.Equal(t, "404", c.Name)
+			require.Equal(t, "true", *c.Expect.Error)
+			require.Equal(t, []string{"1", "2.5"}, c.Expect.States)
+		}},
 		{"a string input that is not a file", "stateMachines:\n  - definition: flow.json\n    cases:\n      - name: s\n        input: hello\n", func(t *testing.T, s *Suite) {
 			require.Equal(t, `"hello"`, s.Machines[0].Cases[0].Input)
 		}},
@@ -149,6 +155,7 @@ func TestParseBad(t *testing.T) {
           statesInclude: A
           maxTransitions: 0
           error: [E]
+          cause: ~
 `, []string{
 			`s/suite.yaml:6: stateMachines[0].cases[0].expect.status: "DONE" is not one of SUCCEEDED, FAILED, TIMED_OUT, ABORTED`,
 			"s/suite.yaml:8: stateMachines[0].cases[0].expect.outputContains: give output or outputContains, not both",
@@ -157,6 +164,7 @@ func TestParseBad(t *testing.T) {
 			"s/suite.yaml:12: stateMachines[0].cases[0].expect.statesInclude: give states or statesInclude, not both",
 			"s/suite.yaml:13: stateMachines[0].cases[0].expect.maxTransitions: must be a positive integer",
 			"s/suite.yaml:14: stateMachines[0].cases[0].expect.error: must be a string",
+			"s/suite.yaml:15: stateMachines[0].cases[0].expect.cause: given twice",
 		}},
 		{"duplicates and names", "stateMachines:\n  - definition: flow.json\n    cases:\n      - name: a\n      - name: a\n      - input: {}\n  - definition: flow.json\n    cases: []\n", []string{
 			`s/suite.yaml:5: stateMachines[0].cases[1].name: case "a" is listed twice for state machine "flow"`,
