@@ -5,7 +5,7 @@ ADDR    ?= 127.0.0.1:8083
 PKGS    := ./...
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all build run test unit counts deps lint vet fmt-check bench fuzz fuzz-ci clean example docker compose-test
+.PHONY: all build run test unit counts deps lint vet fmt-check bench fuzz fuzz-ci clean example example-suites docker compose-test
 
 all: build
 
@@ -19,7 +19,7 @@ run: build
 deps:
 	@./scripts/deps.sh
 
-test: deps lint unit fuzz-ci counts example compose-test
+test: deps lint unit fuzz-ci counts example-suites example compose-test
 
 unit:
 	$(GO) test $(GOFLAGS_TEST) $(PKGS)
@@ -39,6 +39,10 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# example-suites runs the examples' sfnlocal test suites (everything mocked: no Docker).
+example-suites: build
+	./$(BIN) test --junit bin/examples-junit.xml --coverage-html bin/examples-coverage.html examples/batch-with-lambda/test/suite.yaml
 
 # example runs every sample under examples/ end to end with real containers.
 example: build
@@ -64,7 +68,7 @@ bench:
 FUZZ_N ?= 1000x
 FUZZ_TARGETS := ./jsonata:FuzzCompileEval ./jsonpath:FuzzParseSelect ./interpreter/intrinsics:FuzzParseEval \
 	./interpreter/payload:FuzzCompileEval ./interpreter:FuzzParse ./interpreter:FuzzJSONataBoundary \
-	./interpreter:FuzzTestState ./api:FuzzHandler ./internal/jsoncheck:FuzzCheck
+	./interpreter:FuzzTestState ./api:FuzzHandler ./internal/jsoncheck:FuzzCheck ./testrunner:FuzzParse
 fuzz-ci:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZ_N) $$pkg || exit 1; done

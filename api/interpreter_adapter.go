@@ -40,6 +40,7 @@ func InterpreterEngine(cfg InterpreterConfig) EngineFactory {
 type interpEngine struct {
 	cfg InterpreterConfig
 	e   *interpreter.Engine
+	cov coverages // per state machine ARN (coverage.go)
 }
 
 type interpProgram struct{ sm *interpreter.StateMachine }
@@ -81,6 +82,7 @@ func (a *interpEngine) Start(p Program, sp StartParams) (Run, error) {
 		StateMachineName: sp.StateMachineName, RoleArn: sp.RoleArn,
 		StateMachineVersionArn: sp.StateMachineVersionArn, StateMachineAliasArn: sp.StateMachineAliasArn,
 		Input: sp.Input, Express: sp.Express, Sync: sp.Sync, OnDone: onDone, Sched: sp.Sched, Mocks: sp.Mocks,
+		Coverage: a.cov.get(sp.StateMachineArn),
 	})
 	if err != nil {
 		return nil, err

@@ -401,6 +401,9 @@ func (s *Service) UpdateStateMachine(ctx context.Context, in *UpdateStateMachine
 	}
 	next.UpdateDate = now
 	s.store.PutStateMachine(next)
+	if next.Definition != sm.Definition {
+		s.resetCoverage(sm.Arn)
+	}
 	out := &UpdateStateMachineOutput{UpdateDate: ts(now), RevisionID: next.RevisionID}
 	if publish {
 		v, err := s.publishLocked(next, in.VersionDescription, true)
@@ -453,6 +456,7 @@ func (s *Service) removeStateMachineLocked(arn string) {
 	}
 	s.store.DeleteStateMachine(arn)
 	delete(s.running, arn)
+	s.resetCoverage(arn)
 }
 
 func (s *Service) ListStateMachines(ctx context.Context, in *ListStateMachinesInput) (*ListStateMachinesOutput, error) {

@@ -279,6 +279,8 @@ func (s *Server) route() http.Handler {
 			s.serveTime(w, r)
 		case r.URL.Path == MocksPath:
 			s.serveMocks(w, r)
+		case r.URL.Path == CoveragePath:
+			s.serveCoverage(w, r)
 		case iam.Actions[awsproto.QueryAction(r)]:
 			iamH.ServeHTTP(w, r)
 		case sts.Actions[awsproto.QueryAction(r)]:

@@ -44,6 +44,7 @@ func usage(w io.Writer) {
 commands:
   serve      start the Step Functions, Lambda, Batch and SNS API server (default)
   run        run one execution in-process and print its result as JSON
+  test       run a test suite of state machines with mocks; print results and coverage
   validate   check a state machine definition as ValidateStateMachineDefinition does
   version    print the version
 
