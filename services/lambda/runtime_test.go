@@ -49,7 +49,8 @@ def handler(event, context):
 
 func TestPythonRuntime(t *testing.T) {
 	t.Parallel()
-	// A scaled clock makes the 1 s Timeout of "slow" last 100 ms of real time; "py" has 60 s.
+	// A scaled clock makes the 1 s Timeout of "slow" last 100 ms of real time; "py" and
+	// "broken" have 60 s.
 	s := newTestService(t, Config{Clock: clock.NewScaled(10), Env: map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:8083"}})
 	spec := pyFn("py", pyHandlers)
 	spec.timeout = 60
@@ -58,7 +59,10 @@ func TestPythonRuntime(t *testing.T) {
 	slow := pyFn("slow", pyHandlers)
 	slow.timeout = 1
 	createFn(t, s, slow)
-	createFn(t, s, pyFn("broken", "import no_such_module_xyz\n\ndef handler(e, c):\n    return 1\n"))
+	// Its import fails at start-up, which must not race its timeout on a loaded machine.
+	broken := pyFn("broken", "import no_such_module_xyz\n\ndef handler(e, c):\n    return 1\n")
+	broken.timeout = 60
+	createFn(t, s, broken)
 	invoke := func(t *testing.T, fn, payload string) *InvokeOutput {
 		t.Helper()
 		out, err := s.Invoke(context.Background(), &InvokeInput{FunctionName: fn, Payload: []byte(payload), LogType: "Tail"})
