@@ -35,6 +35,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 	"github.com/sfnlocal/sfnlocal/services/batch"
 	"github.com/sfnlocal/sfnlocal/services/batch/docker"
+	"github.com/sfnlocal/sfnlocal/services/batch/swarm"
 	"github.com/sfnlocal/sfnlocal/services/dynamodb"
 	"github.com/sfnlocal/sfnlocal/services/ecs"
 	"github.com/sfnlocal/sfnlocal/services/events"
@@ -137,13 +138,20 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		s.lambda.Close()
 		return nil, err
 	}
+	// The swarm backend only connects when a job needs it (DOCKER_HOST names its manager).
+	swarmRunner, err := swarm.New(logger.Named("swarm"))
+	if err != nil {
+		s.lambda.Close()
+		return nil, err
+	}
 	containerHost := cfg.ContainerHost
 	if containerHost == "" {
 		containerHost = "host.docker.internal"
 	}
 	s.batch, err = batch.New(batch.Config{
 		Clock: base, Logger: logger.Named("batch"), Region: cfg.Region, AccountID: cfg.AccountID,
-		Runner: runner, AllowPrivileged: cfg.AllowPrivileged, AllowHostMounts: cfg.AllowHostMounts,
+		Runner: runner, Backends: map[string]batch.ContainerRunner{batch.BackendSwarm: swarmRunner}, Backend: cfg.BatchBackend,
+		AllowPrivileged: cfg.AllowPrivileged, AllowHostMounts: cfg.AllowHostMounts,
 		EndpointURL: "http://" + net.JoinHostPort(containerHost, port), Logs: s.logs,
 		OnJobDone: func(queue string, st batch.Status) { s.metrics.BatchJobDone(queue, string(st)) },
 	})

@@ -39,6 +39,10 @@ type Config struct {
 	// APIGateway maps an API Gateway API id to the base URL that
 	// <id>.execute-api.<region>.amazonaws.com stands for (apigateway:invoke Tasks).
 	APIGateway map[string]string
+	// BatchBackend runs the jobs of every Batch compute environment without a
+	// sfnlocal:backend tag on "docker" (the local daemon, the default) or "swarm" (a Docker
+	// Swarm cluster whose manager DOCKER_HOST names).
+	BatchBackend string
 	// MockConfig is the path of a Step Functions Local mock configuration file (like its
 	// SFN_MOCK_CONFIG); "" for none.
 	MockConfig string
@@ -62,6 +66,7 @@ var Env = []struct{ Name, Flag, Doc string }{
 	{"SFNLOCAL_ALLOW_HOST_MOUNTS", "allow-host-mounts", "let Batch jobs bind-mount host paths"},
 	{"SFNLOCAL_CONTAINER_HOST", "container-host", "host that job containers use to reach sfnlocal"},
 	{"SFNLOCAL_APIGATEWAY_ENDPOINTS", "apigateway-endpoint", "comma-separated ID=URL pairs: the base URL each API Gateway API id stands for"},
+	{"SFNLOCAL_BATCH_BACKEND", "batch-backend", "docker or swarm: where Batch jobs run (a compute environment tag sfnlocal:backend overrides it)"},
 	{"SFN_MOCK_CONFIG", "mock-config", "Step Functions Local's mock configuration file (mocked service integrations)"},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "otlp-endpoint", "export each execution as an OpenTelemetry trace to this OTLP/HTTP endpoint (also SFNLOCAL_OTLP_ENDPOINT)"},
 	{"SFNLOCAL_NO_CONSOLE", "no-console", "turn the web console at /ui/ off"},
@@ -142,6 +147,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	fs.BoolVar(&c.AllowPrivileged, "allow-privileged", priv, "allow privileged Batch containers (env SFNLOCAL_ALLOW_PRIVILEGED)")
 	fs.BoolVar(&c.AllowHostMounts, "allow-host-mounts", mounts, "allow host bind mounts in Batch jobs (env SFNLOCAL_ALLOW_HOST_MOUNTS)")
 	fs.StringVar(&c.ContainerHost, "container-host", first("SFNLOCAL_CONTAINER_HOST"), "host job containers use to reach sfnlocal (env SFNLOCAL_CONTAINER_HOST; default: Docker's host gateway)")
+	fs.StringVar(&c.BatchBackend, "batch-backend", first("SFNLOCAL_BATCH_BACKEND"), "docker or swarm: run Batch jobs on the local daemon (default) or as Docker Swarm services on the manager DOCKER_HOST names; a compute environment's sfnlocal:backend tag overrides it (env SFNLOCAL_BATCH_BACKEND)")
 	fs.StringVar(&c.MockConfig, "mock-config", first("SFN_MOCK_CONFIG"), "Step Functions Local mock configuration file: StartExecution with <ARN>#<test case> runs that test case; reloaded on SIGHUP (env SFN_MOCK_CONFIG)")
 	apigw := apiGatewayFlag{}
 	if v := getenv("SFNLOCAL_APIGATEWAY_ENDPOINTS"); v != "" {
@@ -189,6 +195,11 @@ func (c Config) validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("invalid --log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	switch c.BatchBackend {
+	case "", "docker", "swarm":
+	default:
+		return fmt.Errorf("invalid --batch-backend %q: want docker or swarm", c.BatchBackend)
 	}
 	if c.LambdaEndpoint != "" && !strings.HasPrefix(c.LambdaEndpoint, "http://") && !strings.HasPrefix(c.LambdaEndpoint, "https://") {
 		return fmt.Errorf("invalid --lambda-endpoint %q: want an http:// or https:// URL", c.LambdaEndpoint)

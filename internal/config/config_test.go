@@ -41,6 +41,10 @@ func TestLoad(t *testing.T) {
 			want: with(func(c *Config) {
 				c.APIGateway = map[string]string{"abc123": "http://127.0.0.1:9000", "def": "https://x.example/base", "zz": "http://z"}
 			})},
+		{name: "batch backend from env", env: map[string]string{"SFNLOCAL_BATCH_BACKEND": "swarm"}, want: with(func(c *Config) { c.BatchBackend = "swarm" })},
+		{name: "batch backend flag beats env", args: []string{"--batch-backend", "docker"}, env: map[string]string{"SFNLOCAL_BATCH_BACKEND": "swarm"},
+			want: with(func(c *Config) { c.BatchBackend = "docker" })},
+		{name: "bad batch backend", args: []string{"--batch-backend", "k8s"}, wantErr: "--batch-backend"},
 		{name: "bad apigateway endpoint", args: []string{"--apigateway-endpoint", "ABC=http://x"}, wantErr: "API id"},
 		{name: "bad apigateway env", env: map[string]string{"SFNLOCAL_APIGATEWAY_ENDPOINTS": "abc=ftp://x"}, wantErr: "SFNLOCAL_APIGATEWAY_ENDPOINTS"},
 		{name: "otlp endpoint from the standard env", env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4318"},

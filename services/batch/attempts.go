@@ -18,7 +18,7 @@ const logDrain = 5 * time.Second
 
 // runAttempt is the goroutine of one attempt: start the container, stream its logs, enforce
 // the attempt timeout, wait for the exit, remove the container and record the outcome.
-func (s *Service) runAttempt(j *job, n int, spec Spec, stream string) {
+func (s *Service) runAttempt(j *job, runner ContainerRunner, n int, spec Spec, stream string) {
 	defer s.wg.Done()
 	defer func() {
 		// A bug here must not take the server down with it.
@@ -27,7 +27,7 @@ func (s *Service) runAttempt(j *job, n int, spec Spec, stream string) {
 		}
 	}()
 	ctx := s.ctx
-	id, err := s.runner.Start(ctx, spec)
+	id, err := runner.Start(ctx, spec)
 	if err != nil {
 		reason := "CannotStartContainerError: " + err.Error()
 		if errors.Is(err, ErrImageNotFound) {
@@ -54,17 +54,17 @@ func (s *Service) runAttempt(j *job, n int, spec Spec, stream string) {
 	s.mu.Unlock()
 	s.log.Debug("job container started", fJobID(j.d.JobID), fAttempt(n), fContainerID(id))
 	if stopNow {
-		s.stopContainer(id, 0)
+		s.stopContainer(runner, id, 0)
 	}
 
 	logCtx, stopLogs := context.WithCancel(ctx)
 	logsDone := make(chan struct{})
 	go func() {
 		defer close(logsDone)
-		s.pumpLogs(logCtx, id, stream)
+		s.pumpLogs(logCtx, runner, id, stream)
 	}()
 
-	exit, werr := s.runner.Wait(ctx, id)
+	exit, werr := runner.Wait(ctx, id)
 	if timer != nil {
 		timer.Stop()
 	}
@@ -72,7 +72,7 @@ func (s *Service) runAttempt(j *job, n int, spec Spec, stream string) {
 	<-logsDone
 	drain.Stop()
 	stopLogs()
-	if err := s.runner.Remove(context.WithoutCancel(ctx), id); err != nil {
+	if err := runner.Remove(context.WithoutCancel(ctx), id); err != nil {
 		s.log.Warn("removing job container failed", fJobID(j.d.JobID), fContainerID(id), errField(err))
 	}
 	if werr != nil {
@@ -85,8 +85,8 @@ func (s *Service) runAttempt(j *job, n int, spec Spec, stream string) {
 }
 
 // pumpLogs copies the container's output into the attempt's log stream, one event per line.
-func (s *Service) pumpLogs(ctx context.Context, id, stream string) {
-	rc, err := s.runner.Logs(ctx, id)
+func (s *Service) pumpLogs(ctx context.Context, runner ContainerRunner, id, stream string) {
+	rc, err := runner.Logs(ctx, id)
 	if err != nil {
 		s.log.Warn("reading job logs failed", fContainerID(id), errField(err))
 		return
@@ -122,14 +122,14 @@ func (s *Service) onAttemptTimeout(j *job, n int) {
 		return
 	}
 	j.timedOut = true
-	id := j.containerID
+	id, runner := j.containerID, j.runner
 	s.mu.Unlock()
 	s.log.Info("job attempt timed out", fJobID(j.d.JobID), fAttempt(n))
-	s.stopContainer(id, s.cfg.StopGrace)
+	s.stopContainer(runner, id, s.cfg.StopGrace)
 }
 
-func (s *Service) stopContainer(id string, grace time.Duration) {
-	if err := s.runner.Stop(context.WithoutCancel(s.ctx), id, grace); err != nil {
+func (s *Service) stopContainer(runner ContainerRunner, id string, grace time.Duration) {
+	if err := runner.Stop(context.WithoutCancel(s.ctx), id, grace); err != nil {
 		s.log.Warn("stopping job container failed", fContainerID(id), errField(err))
 	}
 }
@@ -238,7 +238,7 @@ func (s *Service) cancelLocked(j *job, reason string, terminate bool) {
 		j.d.IsTerminated = true
 		if id := j.containerID; id != "" {
 			grace := s.cfg.StopGrace
-			go s.stopContainer(id, grace)
+			go s.stopContainer(j.runner, id, grace)
 		}
 	}
 }

@@ -34,6 +34,7 @@ type job struct {
 
 	attempt         int // attempts started so far
 	ce              *computeEnv
+	runner          ContainerRunner // of the current attempt's container
 	containerID     string
 	cur             *AttemptDetail
 	terminateReason string
@@ -123,6 +124,9 @@ func (s *Service) SubmitJob(in *SubmitJobInput) (*SubmitJobOutput, error) {
 		return nil, err
 	}
 	if err := checkTags(in.Tags); err != nil {
+		return nil, err
+	}
+	if err := s.checkBackends(in.JobQueue); err != nil {
 		return nil, err
 	}
 
@@ -516,8 +520,9 @@ func (s *Service) startLocked(j *job, ce *computeEnv) {
 		_ = s.cfg.Logs.Append(s.cfg.Region, LogGroup, stream, s.nowMillis()) // creates the stream
 	}
 	spec := s.specLocked(j)
+	j.runner = ce.runner
 	s.wg.Add(1)
-	go s.runAttempt(j, j.attempt, spec, stream)
+	go s.runAttempt(j, j.runner, j.attempt, spec, stream)
 }
 
 func clusterName(arn string) string {

@@ -90,3 +90,21 @@ type Exit struct {
 	// Reason is the engine's error text, if any (e.g. a failure to exec the command).
 	Reason string
 }
+
+// Checker is implemented by runners that can tell whether they can run jobs at all (a
+// Docker Swarm runner needs a reachable manager); SubmitJob calls it for the compute
+// environments of the job queue that use such a runner and fails with a ClientException
+// when it reports an error.
+type Checker interface {
+	Check(ctx context.Context) error
+}
+
+// Backends selecting a compute environment's runner, by Config.Backend or by the
+// compute environment's TagBackend tag.
+const (
+	BackendDocker = "docker"
+	BackendSwarm  = "swarm"
+	// TagBackend is the compute environment tag that picks its backend
+	// (sfnlocal:backend=swarm).
+	TagBackend = "sfnlocal:backend"
+)

@@ -38,6 +38,12 @@ type Config struct {
 	Logger            *zap.Logger
 	Region, AccountID string
 	Runner            ContainerRunner
+	// Backends holds more runners by backend name (BackendSwarm: services/batch/swarm);
+	// a compute environment picks one with its TagBackend tag, or gets Backend.
+	Backends map[string]ContainerRunner
+	// Backend is the backend of compute environments without a TagBackend tag: ""
+	// or BackendDocker for Runner, else a key of Backends.
+	Backend string
 	// AllowPrivileged and AllowHostMounts let job definitions ask for privileged containers
 	// and host bind mounts; both are refused with a ClientException by default.
 	AllowPrivileged, AllowHostMounts bool
@@ -95,6 +101,9 @@ type Service struct {
 type computeEnv struct {
 	d    ComputeEnvironmentDetail
 	used float64 // vCPUs of jobs STARTING or RUNNING here
+	// backend and runner run its jobs (TagBackend, else Config.Backend).
+	backend string
+	runner  ContainerRunner
 }
 
 func (c *computeEnv) capacity() float64 {
@@ -160,12 +169,18 @@ func New(cfg Config) (*Service, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if r, ok := cfg.Runner.(Reaper); ok {
-		n, err := r.Reap(ctx)
-		if err != nil {
-			s.log.Warn("reaping leftover containers failed", zap.Error(err))
-		} else if n > 0 {
-			s.log.Info("reaped leftover containers", fReaped(n))
+	runners := []ContainerRunner{cfg.Runner}
+	for _, r := range cfg.Backends {
+		runners = append(runners, r)
+	}
+	for _, runner := range runners {
+		if r, ok := runner.(Reaper); ok {
+			n, err := r.Reap(ctx)
+			if err != nil {
+				s.log.Warn("reaping leftover containers failed", zap.Error(err))
+			} else if n > 0 {
+				s.log.Info("reaped leftover containers", fReaped(n))
+			}
 		}
 	}
 	return s, nil
@@ -255,6 +270,10 @@ func (s *Service) createComputeEnvironment(in *createCEInput) (*ceOutput, error)
 	if err := checkVCPUs(in.UnmanagedvCpus, in.ComputeResources); err != nil {
 		return nil, err
 	}
+	backend, runner, err := s.backend(in.Tags[TagBackend])
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.ces[in.ComputeEnvironmentName]; ok {
@@ -268,7 +287,7 @@ func (s *Service) createComputeEnvironment(in *createCEInput) (*ceOutput, error)
 		Type: in.Type, State: state, Status: "VALID", StatusReason: "ComputeEnvironment Healthy",
 		ComputeResources: in.ComputeResources, UnmanagedvCpus: in.UnmanagedvCpus,
 		ServiceRole: in.ServiceRole, Tags: in.Tags, ContainerOrchestrationType: "ECS", UUID: newUUID(),
-	}}
+	}, backend: backend, runner: runner}
 	s.ces[in.ComputeEnvironmentName] = ce
 	return &ceOutput{ce.d.ComputeEnvironmentName, ce.d.ComputeEnvironmentArn}, nil
 }

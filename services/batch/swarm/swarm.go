@@ -1,0 +1,420 @@
+// Package swarm runs AWS Batch job attempts on a Docker Swarm cluster; it implements
+// batch.ContainerRunner with the official Go SDK, next to services/batch/docker, which runs
+// them on the one daemon next to the server.
+//
+// It exists so that job suites that outgrow one machine keep Batch's semantics on an engine
+// teams already run: each attempt is a `replicated-job` service with one replica and restart
+// policy none (Batch's retryStrategy decides attempts, not Swarm), its vCPUs and memory as
+// both reservations (so the swarm places it where it fits) and limits, and labels naming the
+// sfnlocal process that made it, so that Reap removes the services of a crashed run and
+// nothing else. The client is built with client.FromEnv, so DOCKER_HOST names the manager
+// and DOCKER_TLS_VERIFY/DOCKER_CERT_PATH secure it, with API version negotiation (Docker
+// 20.10 speaks API 1.41).
+//
+// The task's state is polled by one loop per runner (one TaskList call per tick, filtered by
+// the runner's label, whatever the number of jobs); logs come from the service logs API,
+// followed while the task runs and completed from a final read once it has ended, since a
+// followed service log never ends by itself.
+package swarm
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/mount"
+	"github.com/docker/docker/api/types/swarm"
+	"github.com/docker/docker/client"
+	"go.uber.org/zap"
+
+	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/services/batch"
+)
+
+// Labels this package adds to every service (the container gets the job's own labels).
+const (
+	LabelManaged = "sfnlocal.swarm.managed"
+	LabelPID     = "sfnlocal.swarm.pid"
+	LabelHost    = "sfnlocal.swarm.host"
+	// LabelRunner names the Runner value that made the service: its task poller lists only
+	// the tasks of its own services.
+	LabelRunner = "sfnlocal.swarm.runner"
+)
+
+// pollInterval is how often the task poller lists the tasks of the jobs being waited for.
+const pollInterval = 50 * time.Millisecond
+
+// engine is the part of the Docker SDK client the runner uses.
+type engine interface {
+	SwarmInspect(ctx context.Context) (swarm.Swarm, error)
+	ServiceCreate(ctx context.Context, spec swarm.ServiceSpec, opts swarm.ServiceCreateOptions) (swarm.ServiceCreateResponse, error)
+	ServiceRemove(ctx context.Context, id string) error
+	ServiceList(ctx context.Context, opts swarm.ServiceListOptions) ([]swarm.Service, error)
+	ServiceLogs(ctx context.Context, id string, opts container.LogsOptions) (io.ReadCloser, error)
+	TaskList(ctx context.Context, opts swarm.TaskListOptions) ([]swarm.Task, error)
+	ContainerInspect(ctx context.Context, id string) (container.InspectResponse, error)
+	ContainerStop(ctx context.Context, id string, opts container.StopOptions) error
+	ContainerRemove(ctx context.Context, id string, opts container.RemoveOptions) error
+	ContainerList(ctx context.Context, opts container.ListOptions) ([]container.Summary, error)
+}
+
+// Runner is a batch.ContainerRunner on a Docker Swarm manager.
+type Runner struct {
+	api  engine
+	log  *zap.Logger
+	clk  clock.Clock
+	pid  int
+	host string
+	id   string // LabelRunner's value
+	// alive reports whether the process that labelled a service still runs.
+	alive func(pid int) bool
+
+	tasks *poller
+
+	mu      sync.Mutex
+	stopped map[string]bool // services Stop removed because their container was out of reach
+}
+
+var (
+	_ batch.ContainerRunner = (*Runner)(nil)
+	_ batch.Reaper          = (*Runner)(nil)
+	_ batch.Checker         = (*Runner)(nil)
+)
+
+// New connects to the manager named by the environment (DOCKER_HOST, DOCKER_TLS_VERIFY,
+// DOCKER_CERT_PATH), negotiating the API version. It does not contact the daemon: Check
+// does.
+func New(log *zap.Logger) (*Runner, error) {
+	c, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil, fmt.Errorf("docker client: %w", err)
+	}
+	return newRunner(c, log, clock.Real()), nil
+}
+
+func newRunner(api engine, log *zap.Logger, clk clock.Clock) *Runner {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	host, _ := os.Hostname()
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	r := &Runner{
+		api: api, log: log, clk: clk, pid: os.Getpid(), host: host, id: hex.EncodeToString(b),
+		alive: processAlive, stopped: map[string]bool{},
+	}
+	r.tasks = newPoller(api, log, clk, r.id)
+	return r
+}
+
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// Check reports whether the daemon answers and is a swarm manager: jobs cannot run otherwise.
+func (r *Runner) Check(ctx context.Context) error {
+	if _, err := r.api.SwarmInspect(ctx); err != nil {
+		return fmt.Errorf("the Docker Swarm backend is not reachable (DOCKER_HOST must name a swarm manager): %w", err)
+	}
+	return nil
+}
+
+// Start creates the service of spec and waits until its task runs (or has already ended):
+// the job stays STARTING while the swarm places it and its node pulls the image. A task
+// that fails before its container runs is an error, with the image errors wrapping
+// batch.ErrImageNotFound as the local runner's do.
+func (r *Runner) Start(ctx context.Context, spec batch.Spec) (string, error) {
+	svc, err := r.serviceSpec(spec)
+	if err != nil {
+		return "", err
+	}
+	created, err := r.api.ServiceCreate(ctx, svc, swarm.ServiceCreateOptions{})
+	if cerrdefs.IsConflict(err) && svc.Name != "" {
+		// A leftover with the same name (a crashed run): let the swarm pick a name.
+		svc.Name = ""
+		created, err = r.api.ServiceCreate(ctx, svc, swarm.ServiceCreateOptions{})
+	}
+	if err != nil {
+		return "", fmt.Errorf("docker swarm: %w", err)
+	}
+	id := created.ID
+	t, err := r.tasks.wait(ctx, id, started)
+	if err == nil {
+		err = startError(t, spec.Image)
+	}
+	if err != nil {
+		if rerr := r.Remove(context.WithoutCancel(ctx), id); rerr != nil {
+			r.log.Warn("removing swarm service failed", zap.String("service_id", id), zap.Error(rerr))
+		}
+		return "", err
+	}
+	return id, nil
+}
+
+// serviceSpec turns a job attempt's container into a one-replica replicated-job service.
+func (r *Runner) serviceSpec(spec batch.Spec) (swarm.ServiceSpec, error) {
+	if spec.Privileged {
+		return swarm.ServiceSpec{}, errors.New("privileged containers are not supported by the Docker Swarm backend")
+	}
+	if len(spec.Devices) > 0 {
+		return swarm.ServiceSpec{}, errors.New("host devices are not supported by the Docker Swarm backend")
+	}
+	one := uint64(1)
+	labels := map[string]string{
+		LabelManaged: "true", LabelPID: strconv.Itoa(r.pid), LabelHost: r.host, LabelRunner: r.id,
+	}
+	for k, v := range spec.Labels {
+		labels[k] = v
+	}
+	ctrLabels := map[string]string{LabelManaged: "true", LabelPID: strconv.Itoa(r.pid), LabelHost: r.host}
+	for k, v := range spec.Labels {
+		ctrLabels[k] = v
+	}
+	c := &swarm.ContainerSpec{
+		Image: spec.Image, Labels: ctrLabels, Command: spec.Entrypoint, Args: spec.Command,
+		Env: spec.Env, Dir: spec.WorkingDir, User: spec.User, ReadOnly: spec.ReadonlyRootFS,
+		CapabilityAdd: spec.CapAdd,
+	}
+	for _, h := range spec.ExtraHosts {
+		// host:ip (Docker's --add-host) becomes hosts(5)'s "ip host".
+		if name, ip, ok := strings.Cut(h, ":"); ok {
+			c.Hosts = append(c.Hosts, ip+" "+name)
+		}
+	}
+	for _, m := range spec.Mounts {
+		if m.Source != "" {
+			c.Mounts = append(c.Mounts, mount.Mount{Type: mount.TypeBind, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
+		} else {
+			c.Mounts = append(c.Mounts, mount.Mount{Type: mount.TypeVolume, Target: m.Target, ReadOnly: m.ReadOnly})
+		}
+	}
+	for _, u := range spec.Ulimits {
+		c.Ulimits = append(c.Ulimits, &container.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
+	}
+	res := &swarm.ResourceRequirements{}
+	if spec.VCPUs > 0 || spec.MemoryMiB > 0 {
+		nano, mem := int64(spec.VCPUs*1e9), spec.MemoryMiB<<20
+		res.Limits = &swarm.Limit{NanoCPUs: nano, MemoryBytes: mem}
+		res.Reservations = &swarm.Resources{NanoCPUs: nano, MemoryBytes: mem}
+	}
+	return swarm.ServiceSpec{
+		Annotations: swarm.Annotations{Name: serviceName(spec.Name), Labels: labels},
+		Mode:        swarm.ServiceMode{ReplicatedJob: &swarm.ReplicatedJob{MaxConcurrent: &one, TotalCompletions: &one}},
+		TaskTemplate: swarm.TaskSpec{
+			ContainerSpec: c,
+			Resources:     res,
+			RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionNone},
+		},
+	}, nil
+}
+
+// serviceName keeps a name hint within Swarm's rules (letters, digits, '-', '_', '.'; up to
+// 63 characters); "" lets the swarm choose.
+func serviceName(hint string) string {
+	var b strings.Builder
+	for _, c := range hint {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
+			b.WriteRune(c)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	s := strings.TrimLeft(b.String(), "-_.")
+	if len(s) > 63 {
+		s = s[len(s)-63:]
+		s = strings.TrimLeft(s, "-_.")
+	}
+	return s
+}
+
+// States a task goes through before its container runs.
+var beforeRun = map[swarm.TaskState]bool{
+	swarm.TaskStateNew: true, swarm.TaskStateAllocated: true, swarm.TaskStatePending: true,
+	swarm.TaskStateAssigned: true, swarm.TaskStateAccepted: true, swarm.TaskStatePreparing: true,
+	swarm.TaskStateReady: true, swarm.TaskStateStarting: true,
+}
+
+// started holds once the task's container runs or the task has ended.
+func started(t swarm.Task) bool { return !beforeRun[t.Status.State] }
+
+// ended holds once the task is over.
+func ended(t swarm.Task) bool {
+	switch t.Status.State {
+	case swarm.TaskStateComplete, swarm.TaskStateFailed, swarm.TaskStateRejected,
+		swarm.TaskStateShutdown, swarm.TaskStateOrphaned, swarm.TaskStateRemove:
+		return true
+	}
+	return false
+}
+
+// startError tells a task that never ran its command (rejected, or failed while preparing or
+// starting) from one that ran: the first becomes the attempt's start error, in the local
+// runner's words ("Error response from daemon: ...").
+func startError(t swarm.Task, image string) error {
+	st := t.Status
+	failedEarly := st.State == swarm.TaskStateRejected ||
+		(st.State == swarm.TaskStateFailed && beforeRun[swarm.TaskState(st.Message)]) ||
+		strings.HasPrefix(st.Err, "starting container failed: ")
+	if !failedEarly {
+		return nil
+	}
+	msg := strings.TrimPrefix(st.Err, "starting container failed: ")
+	if msg == "" {
+		msg = "task " + string(st.State) + " while " + st.Message
+	}
+	msg = "Error response from daemon: " + msg
+	if strings.Contains(st.Err, "No such image") || strings.Contains(st.Err, "pull access denied") ||
+		(st.Message == string(swarm.TaskStatePreparing) && strings.Contains(strings.ToLower(st.Err), "image")) {
+		return &batch.ImageError{Image: image, Message: msg}
+	}
+	return errors.New(msg)
+}
+
+// Wait blocks until the service's task has ended and reports its exit code, and whether its
+// container was killed for memory when that container is on the daemon the runner talks to.
+func (r *Runner) Wait(ctx context.Context, id string) (batch.Exit, error) {
+	t, err := r.tasks.wait(ctx, id, ended)
+	if errors.Is(err, errGone) {
+		r.mu.Lock()
+		stopped := r.stopped[id]
+		r.mu.Unlock()
+		if stopped {
+			return batch.Exit{Code: 137}, nil
+		}
+		return batch.Exit{Code: 137, Reason: "the swarm service was removed"}, nil
+	}
+	if err != nil {
+		return batch.Exit{}, err
+	}
+	exit := batch.Exit{}
+	if cs := t.Status.ContainerStatus; cs != nil {
+		exit.Code = cs.ExitCode
+		if cs.ContainerID != "" {
+			if info, err := r.api.ContainerInspect(ctx, cs.ContainerID); err == nil && info.State != nil {
+				exit.OOMKilled = info.State.OOMKilled
+				exit.Reason = info.State.Error
+			}
+		}
+	}
+	if err := startError(t, ""); err != nil {
+		exit.Reason = err.Error()
+		if exit.Code == 0 {
+			exit.Code = 127
+		}
+	} else if exit.Code == 0 && t.Status.State != swarm.TaskStateComplete {
+		// Shut down or orphaned (its node left) without an exit code of its own.
+		exit.Code = 137
+		exit.Reason = "task " + string(t.Status.State) + ": " + t.Status.Err
+	}
+	return exit, nil
+}
+
+// Stop sends SIGTERM to the task's container and kills it after grace (rounded up to whole
+// seconds) when that container is on the daemon the runner talks to; otherwise it removes
+// the service, which the swarm stops the same way.
+func (r *Runner) Stop(ctx context.Context, id string, grace time.Duration) error {
+	secs := int((grace + time.Second - 1) / time.Second)
+	if t, ok := r.tasks.latest(id); ok && t.Status.ContainerStatus != nil && t.Status.ContainerStatus.ContainerID != "" {
+		err := r.api.ContainerStop(ctx, t.Status.ContainerStatus.ContainerID, container.StopOptions{Timeout: &secs})
+		if err == nil || cerrdefs.IsNotModified(err) {
+			return nil
+		}
+		if !cerrdefs.IsNotFound(err) {
+			return err
+		}
+	}
+	r.mu.Lock()
+	r.stopped[id] = true
+	r.mu.Unlock()
+	err := r.api.ServiceRemove(ctx, id)
+	if cerrdefs.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// Remove removes the service, and its task's container when that is on the daemon the
+// runner talks to: Docker 20.10's swarm leaves the containers of ended job tasks behind.
+func (r *Runner) Remove(ctx context.Context, id string) error {
+	t, known := r.tasks.latest(id)
+	r.tasks.forget(id)
+	r.mu.Lock()
+	delete(r.stopped, id)
+	r.mu.Unlock()
+	err := r.api.ServiceRemove(ctx, id)
+	if cerrdefs.IsNotFound(err) {
+		err = nil
+	}
+	if known && t.Status.ContainerStatus != nil && t.Status.ContainerStatus.ContainerID != "" {
+		cerr := r.api.ContainerRemove(ctx, t.Status.ContainerStatus.ContainerID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+		if cerr != nil && !cerrdefs.IsNotFound(cerr) && !cerrdefs.IsConflict(cerr) && err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// Reap removes the services, and their task containers on this daemon, that this package
+// labelled on this host and whose process is gone: the leftovers of a crashed run. A daemon
+// that is not a swarm manager has none.
+func (r *Runner) Reap(ctx context.Context) (int, error) {
+	if _, err := r.api.SwarmInspect(ctx); err != nil {
+		r.log.Debug("not reaping swarm services: no swarm manager", zap.Error(err))
+		return 0, nil
+	}
+	managed := filters.NewArgs(filters.Arg("label", LabelManaged+"=true"))
+	list, err := r.api.ServiceList(ctx, swarm.ServiceListOptions{Filters: managed})
+	if err != nil {
+		return 0, fmt.Errorf("list services: %w", err)
+	}
+	n := 0
+	for _, s := range list {
+		if !r.leftover(s.Spec.Labels) {
+			continue
+		}
+		if err := r.api.ServiceRemove(ctx, s.ID); err != nil && !cerrdefs.IsNotFound(err) {
+			r.log.Warn("reaping swarm service failed", zap.String("service_id", s.ID), zap.Error(err))
+			continue
+		}
+		n++
+	}
+	ctrs, err := r.api.ContainerList(ctx, container.ListOptions{All: true, Filters: managed})
+	if err != nil {
+		return n, fmt.Errorf("list containers: %w", err)
+	}
+	for _, c := range ctrs {
+		if !r.leftover(c.Labels) {
+			continue
+		}
+		if err := r.api.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !cerrdefs.IsNotFound(err) && !cerrdefs.IsConflict(err) {
+			r.log.Warn("reaping swarm task container failed", zap.String("container_id", c.ID), zap.Error(err))
+		}
+	}
+	return n, nil
+}
+
+// leftover tells whether labels are this package's, on this host, by a process that is gone.
+func (r *Runner) leftover(l map[string]string) bool {
+	if l[LabelManaged] != "true" || l[LabelHost] != r.host {
+		return false
+	}
+	pid, err := strconv.Atoi(l[LabelPID])
+	return err != nil || (pid != r.pid && !r.alive(pid))
+}
