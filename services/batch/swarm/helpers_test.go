@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -260,5 +259,3 @@ func (r *recorder) Write(b []byte) (int, error) {
 }
 
 func (r *recorder) WriteHeader(code int) { r.code = code }
-
-var _ = strings.TrimSpace

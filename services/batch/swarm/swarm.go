@@ -53,6 +53,9 @@ const (
 	LabelRunner = "sfnlocal.swarm.runner"
 )
 
+// reapTimeout bounds Reap.
+const reapTimeout = 10 * time.Second
+
 // pollInterval is how often the task poller lists the tasks of the jobs being waited for.
 const pollInterval = 50 * time.Millisecond
 
@@ -375,6 +378,9 @@ func (r *Runner) Remove(ctx context.Context, id string) error {
 // labelled on this host and whose process is gone: the leftovers of a crashed run. A daemon
 // that is not a swarm manager has none.
 func (r *Runner) Reap(ctx context.Context) (int, error) {
+	// A manager that does not answer must not hold up the server's start.
+	ctx, cancel := clock.WithTimeout(ctx, r.clk, reapTimeout, nil)
+	defer cancel()
 	if _, err := r.api.SwarmInspect(ctx); err != nil {
 		r.log.Debug("not reaping swarm services: no swarm manager", zap.Error(err))
 		return 0, nil
