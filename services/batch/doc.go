@@ -16,7 +16,9 @@
 //     retryStrategy/evaluateOnExit, attempt timeouts and maxvCpus queueing.
 //
 // Containers run through the ContainerRunner interface; services/batch/docker implements it
-// on the Docker Engine API, and the scheduler tests use a scripted fake with clock.Fake. All
+// on the Docker Engine API, services/batch/swarm as Docker Swarm services (a compute
+// environment picks its runner by Config.Backend or its TagBackend tag), and the scheduler
+// tests use a scripted fake with clock.Fake. All
 // time comes from the injected clock, so Batch timestamps (epoch milliseconds) agree with the
 // rest of sfnlocal in every time mode.
 //
