@@ -18,7 +18,7 @@ const logDrain = 5 * time.Second
 
 // runAttempt is the goroutine of one attempt: start the container, stream its logs, enforce
 // the attempt timeout, wait for the exit, remove the container and record the outcome.
-func (s *Service) runAttempt(j *job, runner ContainerRunner, n int, spec Spec, stream string) {
+func (s *Service) runAttempt(startCtx context.Context, j *job, runner ContainerRunner, n int, spec Spec, stream string) {
 	defer s.wg.Done()
 	defer func() {
 		// A bug here must not take the server down with it.
@@ -27,7 +27,13 @@ func (s *Service) runAttempt(j *job, runner ContainerRunner, n int, spec Spec, s
 		}
 	}()
 	ctx := s.ctx
-	id, err := runner.Start(ctx, spec)
+	id, err := runner.Start(startCtx, spec)
+	s.mu.Lock()
+	if j.cancelStart != nil {
+		j.cancelStart()
+		j.cancelStart = nil
+	}
+	s.mu.Unlock()
 	if err != nil {
 		reason := "CannotStartContainerError: " + err.Error()
 		if errors.Is(err, ErrImageNotFound) {
@@ -152,6 +158,9 @@ func (s *Service) finishAttemptLocked(j *job, exit *Exit, startReason string) {
 		// AWS reports "Task failed to start" as the status reason and the cause (e.g.
 		// CannotPullContainerError: ...) as the container's reason.
 		statusReason = reasonStartFailed
+		if j.terminateReason != "" {
+			statusReason = j.terminateReason // terminated while it started
+		}
 		c.Reason = startReason
 	default:
 		code = intp(exit.Code)
@@ -236,6 +245,9 @@ func (s *Service) cancelLocked(j *job, reason string, terminate bool) {
 		}
 		j.terminateReason = reason
 		j.d.IsTerminated = true
+		if j.containerID == "" && j.cancelStart != nil {
+			j.cancelStart()
+		}
 		if id := j.containerID; id != "" {
 			grace := s.cfg.StopGrace
 			go s.stopContainer(j.runner, id, grace)

@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"regexp"
@@ -32,9 +33,12 @@ type job struct {
 	index       int // array index, -1 when not an array child
 	arraySize   int
 
-	attempt         int // attempts started so far
-	ce              *computeEnv
-	runner          ContainerRunner // of the current attempt's container
+	attempt int // attempts started so far
+	ce      *computeEnv
+	runner  ContainerRunner // of the current attempt's container
+	// cancelStart, while a backend other than the local daemon starts the attempt (a swarm
+	// may wait for room on a node for ever), lets TerminateJob give up the start.
+	cancelStart     context.CancelFunc
 	containerID     string
 	cur             *AttemptDetail
 	terminateReason string
@@ -521,8 +525,12 @@ func (s *Service) startLocked(j *job, ce *computeEnv) {
 	}
 	spec := s.specLocked(j)
 	j.runner = ce.runner
+	startCtx := s.ctx
+	if ce.backend != BackendDocker {
+		startCtx, j.cancelStart = context.WithCancel(s.ctx)
+	}
 	s.wg.Add(1)
-	go s.runAttempt(j, j.runner, j.attempt, spec, stream)
+	go s.runAttempt(startCtx, j, j.runner, j.attempt, spec, stream)
 }
 
 func clusterName(arn string) string {

@@ -250,3 +250,30 @@ func TestSwarmReap(t *testing.T) {
 	_, _, err = c.ServiceInspectWithRaw(ctx, id, swarm.ServiceInspectOptions{})
 	require.True(t, client.IsErrNotFound(err), "%v", err)
 }
+
+// TestSwarmTerminateWhileUnplaceable terminates a job the swarm cannot place (more vCPUs
+// than any node has): it stays STARTING until then, and no service is left.
+func TestSwarmTerminateWhileUnplaceable(t *testing.T) {
+	t.Parallel()
+	requireSwarm(t)
+	s := newService(t, batch.BackendSwarm)
+	api[map[string]any](t, s, "registerjobdefinition", map[string]any{"jobDefinitionName": "huge", "type": "container",
+		"containerProperties": map[string]any{"image": testImage, "command": []string{"true"},
+			"resourceRequirements": []map[string]string{{"type": "VCPU", "value": "128"}, {"type": "MEMORY", "value": "64"}}}})
+	id := submit(t, s, map[string]any{"jobDefinition": "huge"})
+	ctx, cancel := clock.WithTimeout(context.Background(), clock.Real(), 10*time.Second, nil)
+	defer cancel()
+	for {
+		ds, err := s.DescribeJobs([]string{id})
+		require.NoError(t, err)
+		if ds[0].Status == batch.StatusStarting {
+			break
+		}
+		require.NoError(t, clock.Sleep(ctx, clock.Real(), 20*time.Millisecond), "job %s is not STARTING", id)
+	}
+	api[map[string]any](t, s, "terminatejob", map[string]any{"jobId": id, "reason": "no room"})
+	d := wait(t, s, id)
+	require.Equal(t, batch.StatusFailed, d.Status)
+	require.Equal(t, "no room", d.StatusReason)
+	requireRemoved(t, id)
+}
