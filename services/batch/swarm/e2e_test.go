@@ -277,3 +277,22 @@ func TestSwarmTerminateWhileUnplaceable(t *testing.T) {
 	require.Equal(t, "no room", d.StatusReason)
 	requireRemoved(t, id)
 }
+
+// TestSwarmServiceLogs reads a job's output through the service logs API, as for a task on
+// another node: followed while it runs, completed by the final read, no line twice.
+func TestSwarmServiceLogs(t *testing.T) {
+	t.Parallel()
+	requireSwarm(t)
+	r, err := New(zaptest.NewLogger(t))
+	require.NoError(t, err)
+	r.serviceLogsOnly = true
+	s := newService(t, batch.BackendSwarm, func(c *batch.Config) {
+		c.Backends = map[string]batch.ContainerRunner{batch.BackendSwarm: r}
+	})
+	registerShell(t, s, "talk", "echo one; echo two; sleep 1; echo three; echo three; echo four; exit 2", nil)
+	d := wait(t, s, submit(t, s, map[string]any{"jobDefinition": "talk"}))
+	require.Equal(t, batch.StatusFailed, d.Status)
+	require.Equal(t, 2, *d.Container.ExitCode)
+	require.Equal(t, []string{"one", "two", "three", "three", "four"}, logLines(s, d))
+	requireRemoved(t, d.JobID)
+}

@@ -19,11 +19,30 @@ import (
 // as given.
 const recentWindow = 5 * time.Second
 
-// Logs streams the service's stdout and stderr, one line per event. A followed service log
-// does not end when the task does, so once the task has ended the followed stream is closed
-// and the rest is read in one final, unfollowed read, leaving out the lines already given
-// (told apart by their timestamps).
+// Logs streams the task's stdout and stderr, one line per event. When the task's container
+// is on the daemon the runner talks to (a one-node swarm, or a job placed on the manager),
+// its container log is followed: it ends with the container, and costs the swarm nothing.
+// Otherwise the service log is: a followed service log does not end when the task does, so
+// once the task has ended the followed stream is closed and the rest is read in one final,
+// unfollowed read, leaving out the lines already given (told apart by their timestamps).
 func (r *Runner) Logs(ctx context.Context, id string) (io.ReadCloser, error) {
+	if t, ok := r.tasks.latest(id); ok && !r.serviceLogsOnly && t.Status.ContainerStatus != nil && t.Status.ContainerStatus.ContainerID != "" {
+		rc, err := r.api.ContainerLogs(ctx, t.Status.ContainerStatus.ContainerID, container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: true})
+		if err == nil {
+			pr, pw := io.Pipe()
+			go func() {
+				_, err := stdcopy.StdCopy(pw, pw, rc)
+				rc.Close()
+				pw.CloseWithError(err)
+			}()
+			return &closer{PipeReader: pr, stop: func() { rc.Close() }}, nil
+		}
+	}
+	return r.serviceLogs(ctx, id)
+}
+
+// serviceLogs reads the task's output through the swarm's service logs API.
+func (r *Runner) serviceLogs(ctx context.Context, id string) (io.ReadCloser, error) {
 	followCtx, stopFollow := context.WithCancel(ctx)
 	rc, err := r.api.ServiceLogs(followCtx, id, container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: true, Timestamps: true})
 	if err != nil {

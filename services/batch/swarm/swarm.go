@@ -71,6 +71,7 @@ type engine interface {
 	ContainerStop(ctx context.Context, id string, opts container.StopOptions) error
 	ContainerRemove(ctx context.Context, id string, opts container.RemoveOptions) error
 	ContainerList(ctx context.Context, opts container.ListOptions) ([]container.Summary, error)
+	ContainerLogs(ctx context.Context, id string, opts container.LogsOptions) (io.ReadCloser, error)
 }
 
 // Runner is a batch.ContainerRunner on a Docker Swarm manager.
@@ -85,6 +86,8 @@ type Runner struct {
 	alive func(pid int) bool
 
 	tasks *poller
+	// serviceLogsOnly makes Logs use the service logs API even for local containers (tests).
+	serviceLogsOnly bool
 
 	mu      sync.Mutex
 	stopped map[string]bool // services Stop removed because their container was out of reach
