@@ -9,12 +9,12 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/client"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
@@ -45,7 +45,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// requireSwarm returns a client of a daemon that is a swarm manager, running `docker swarm
+// requireSwarm returns a client of a daemon that is a swarm manager, doing `docker swarm
 // init --advertise-addr 127.0.0.1` when the daemon is in no swarm (the swarm is left
 // initialised). It skips the test when that cannot be done, except under CI=true, where it
 // fails.
@@ -82,9 +82,9 @@ func setup() error {
 			return fmt.Errorf("this daemon is a swarm worker, not a manager")
 		}
 	case "inactive":
-		out, err := exec.CommandContext(ctx, "docker", "swarm", "init", "--advertise-addr", "127.0.0.1").CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("docker swarm init: %v: %s", err, out)
+		// docker swarm init --advertise-addr 127.0.0.1, through the API (no CLI needed).
+		if _, err := c.SwarmInit(ctx, swarm.InitRequest{ListenAddr: "0.0.0.0:2377", AdvertiseAddr: "127.0.0.1"}); err != nil {
+			return fmt.Errorf("docker swarm init: %w", err)
 		}
 	default:
 		return fmt.Errorf("swarm state %q", info.Swarm.LocalNodeState)
