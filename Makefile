@@ -10,6 +10,7 @@ GOFLAGS_TEST ?= -race -count=1
 all: build
 
 build:
+	@test -x $(BIN) || echo "Compiling bin/sfnlocal (the first build fetches and compiles the dependencies: about a minute)..."
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN) ./cmd/sfnlocal
 
 run: build
@@ -25,11 +26,16 @@ unit:
 	$(GO) test $(GOFLAGS_TEST) $(PKGS)
 
 # counts prints the pass counts of the runs against AWS-recorded cases and reference suites
-# (go test hides a passing test's output unless -v).
+# (go test hides a passing test's output unless -v), one line per test (the most detailed one
+# it prints), and fails when README.md's list differs.
 COUNT_TESTS := ^(TestConformance|TestConformanceLambda|TestConformanceSNS|TestConformanceS3|TestReplayIntegrations|TestReplayActivities|TestValidateRecorded|TestValidateReplay|TestTestStateReplay|TestSuite|TestConformancePassChains|TestConformanceLambdaTier|TestRecordedCases|TestRecordedCalls|TestStatesIntegrationRecorded)$$
 counts:
+	@mkdir -p bin
 	@$(GO) test -count=1 -v -run '$(COUNT_TESTS)' ./conformance/ ./api/ ./jsonata/ ./interpreter/payload/ ./services/lambda/ ./services/sqs/ ./services/events/ ./services/dynamodb/ \
-		| grep -E '[0-9]+/[0-9]+ (cases )?passed' | sed -E 's/^ *([a-z_]+\.go:[0-9]+: )?//' | sort -u
+		| grep -E '[0-9]+/[0-9]+ (cases )?passed' | sed -E 's/^ *([a-z_]+\.go:[0-9]+: )?//' \
+		| sort -r | awk -F': ' '!seen[$$1]++' | sort > bin/counts.txt
+	@cat bin/counts.txt
+	@./scripts/check-counts.sh bin/counts.txt README.md
 
 lint: vet fmt-check
 
@@ -56,7 +62,8 @@ IMAGE ?= sfnlocal:latest
 docker: build
 	rm -rf bin/docker-context && mkdir -p bin/docker-context/tmp
 	cp $(BIN) Dockerfile bin/docker-context/ && touch bin/docker-context/tmp/.keep
-	docker build -q -t $(IMAGE) bin/docker-context
+	./scripts/docker-build.sh $(IMAGE) bin/docker-context
+	@docker image inspect -f '$(IMAGE): {{.Size}} bytes' $(IMAGE)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

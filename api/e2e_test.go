@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -164,19 +163,13 @@ func TestInterpreterStop(t *testing.T) {
 	require.Equal(t, types.HistoryEventTypeExecutionAborted, h.Events[0].Type)
 }
 
-// waitDone waits for an execution to leave RUNNING (the engine runs it on its own goroutine).
+// waitDone waits for an execution to leave RUNNING (the engine runs it on its own goroutine),
+// without polling: the client's Service tells when it ends.
 func waitDone(t testing.TB, c *sfn.Client, arn string) {
 	t.Helper()
-	// Bounded only so that a hang fails instead of blocking the run.
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
-		d, err := c.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: &arn, IncludedData: types.IncludedDataMetadataOnly})
-		require.NoError(t, err)
-		if d.Status != types.ExecutionStatusRunning {
-			return
-		}
-		runtime.Gosched()
-	}
-	t.Fatalf("execution %s did not finish", arn)
+	svc, ok := services.Load(c)
+	require.True(t, ok, "waitDone needs a client made by sdkClient")
+	require.NoError(t, svc.(*api.Service).WaitExecution(context.Background(), arn))
 }
 
 // TestInterpreterTestState covers TestState through the SDK.

@@ -34,6 +34,13 @@ type Engine interface {
 	Close()
 }
 
+// HistoryCompactor is implemented by engines whose finished runs can give their history in a
+// compact form (kept in the store's record once the run itself is dropped) and read it back.
+type HistoryCompactor interface {
+	CompactHistory(run Run) ([]byte, error)
+	ExpandHistory(compact []byte) ([]json.Marshaler, error)
+}
+
 // Program is a compiled definition.
 type Program interface {
 	VariableReferences() map[string][]string

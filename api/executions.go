@@ -283,7 +283,7 @@ func (s *Service) finishLocked(ex *execution) {
 	rec := ex.rec
 	fillOutcome(&rec, ex.run)
 	if !rec.Express {
-		s.store.PutExecution(rec)
+		s.keepFinishedLocked(ex, rec)
 	}
 	s.notify.post(statusOf(ex))
 	s.logs.finish(rec.Arn)
@@ -372,6 +372,13 @@ func (s *Service) lookupExecution(arnText string) (store.Execution, *execution, 
 	rec, ok := s.store.GetExecution(arnText)
 	if !ok {
 		return store.Execution{}, nil, errExecutionDoesNotExist(arnText)
+	}
+	// It may have just been redriven: the live handle is back.
+	if v, ok := s.runs.Load(arnText); ok {
+		ex := v.(*execution)
+		rec = ex.rec
+		fillOutcome(&rec, ex.run)
+		return rec, ex, nil
 	}
 	return rec, nil, nil
 }
@@ -583,15 +590,23 @@ func (s *Service) GetExecutionHistory(ctx context.Context, in *GetExecutionHisto
 	if err := ck.err(); err != nil {
 		return nil, err
 	}
-	_, ex, err := s.lookupExecution(*in.ExecutionArn)
+	rec, ex, err := s.lookupExecution(*in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}
-	if ex == nil {
-		// Recorded before this process started: a durable store keeps no history yet.
+	var events []json.Marshaler
+	hc, compacts := s.engine.(HistoryCompactor)
+	switch {
+	case ex != nil:
+		events = ex.run.History()
+	case rec.History != nil && compacts:
+		if events, err = hc.ExpandHistory(rec.History); err != nil {
+			return nil, err
+		}
+	default:
+		// Recorded by another engine or process without a history.
 		return &GetExecutionHistoryOutput{Events: []json.RawMessage{}}, nil
 	}
-	events := ex.run.History()
 	if in.ReverseOrder != nil && *in.ReverseOrder {
 		rev := make([]json.Marshaler, len(events))
 		for i, e := range events {
@@ -754,6 +769,9 @@ func (s *Service) RedriveExecution(ctx context.Context, in *RedriveExecutionInpu
 	}
 	ex.rememberRedrive(token, date, now)
 	s.running[rec.StateMachineArn]++
+	if r, ok := s.store.GetExecution(rec.Arn); ok && r.Finished != 0 && s.maxFinished >= 0 {
+		s.finished-- // running again: its entry in ended is stale now
+	}
 	rec = ex.rec
 	fillOutcome(&rec, ex.run)
 	s.store.PutExecution(rec)

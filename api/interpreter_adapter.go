@@ -126,6 +126,26 @@ func (a *interpEngine) GetActivityTask(ctx context.Context, activityArn, workerN
 
 func (a *interpEngine) Close() { a.e.Close() }
 
+func (a *interpEngine) CompactHistory(run Run) ([]byte, error) {
+	r, ok := run.(interpRun)
+	if !ok {
+		return nil, fmt.Errorf("run %T is not the interpreter's", run)
+	}
+	return r.x.CompactHistory()
+}
+
+func (a *interpEngine) ExpandHistory(compact []byte) ([]json.Marshaler, error) {
+	evs, err := interpreter.DecodeHistory(compact)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]json.Marshaler, len(evs))
+	for i := range evs {
+		out[i] = evs[i]
+	}
+	return out, nil
+}
+
 type interpRun struct{ x *interpreter.Execution }
 
 func (r interpRun) Done() <-chan struct{}       { return r.x.Done() }

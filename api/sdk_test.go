@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,13 +23,18 @@ const role = "arn:aws:iam::123456789012:role/r"
 
 // sdkClient is an aws-sdk-go-v2 Step Functions client wired to svc without a socket.
 func sdkClient(svc *api.Service) *sfn.Client {
-	return sfn.New(sfn.Options{
+	c := sfn.New(sfn.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String("http://sfnlocal.test"),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		HTTPClient:   svc.HTTPClient(),
 	})
+	services.Store(c, svc)
+	return c
 }
+
+// services remembers each client's Service, for waitDone.
+var services sync.Map // *sfn.Client → *api.Service
 
 func newClient(t testing.TB) (*sfn.Client, *apitest.FakeEngine) {
 	svc, fe, _ := newService(t)

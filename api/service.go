@@ -70,7 +70,14 @@ type Options struct {
 	// Logs receives the history events of executions whose state machine has a
 	// loggingConfiguration; nil: none are delivered.
 	Logs LogSink
+	// MaxExecutions is how many finished Standard executions are kept (oldest finished
+	// evicted first; an evicted one answers ExecutionDoesNotExist, as AWS does after its
+	// retention period). 0 means DefaultMaxExecutions; negative means no limit.
+	MaxExecutions int
 }
+
+// DefaultMaxExecutions is Options.MaxExecutions' default.
+const DefaultMaxExecutions = 100000
 
 // Service is the Step Functions API. Create it with New, serve Handler, and Close it to stop
 // every execution.
@@ -90,8 +97,16 @@ type Service struct {
 	rand  *rand.Rand
 	seq   atomic.Uint64
 
-	// runs holds the live handle of every execution started by this process, by ARN.
+	// runs holds the live handle of every execution started by this process that runs or
+	// could be redriven, by ARN. A succeeded one is dropped: its record, with its history in
+	// compact form, is all that is kept.
 	runs sync.Map // string -> *execution
+	// ended lists finished executions in the order they ended, oldest first (guarded by mu);
+	// finished counts those still kept, maxFinished is the limit.
+	ended       endedQueue
+	finished    int
+	maxFinished int
+	finishSeq   uint64
 	// running counts executions still running per state machine (unqualified ARN), to
 	// finish deleting a state machine when its last execution ends.
 	running map[string]int
@@ -127,6 +142,14 @@ func New(o Options) (*Service, error) {
 		notify:    newNotifier(o.Observers),
 		logs:      newShipper(o.Logs),
 		keys:      o.Keys,
+	}
+	switch {
+	case o.MaxExecutions == 0:
+		s.maxFinished = DefaultMaxExecutions
+	case o.MaxExecutions < 0:
+		s.maxFinished = -1
+	default:
+		s.maxFinished = o.MaxExecutions
 	}
 	if s.store == nil {
 		s.store = store.NewMemory()

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -108,10 +109,27 @@ func RunCase(c *Case, o Options) (*Result, error) {
 	r.Output, r.HasOutput = x.Output()
 	r.Error, r.HasError = x.Error()
 	r.Cause, r.HasCause = x.Cause()
-	for _, ev := range x.History() {
+	live := x.History()
+	// A finished execution's history is served from its compact form: it must say the same.
+	compact, err := x.CompactHistory()
+	if err != nil {
+		return nil, fmt.Errorf("compact history: %w", err)
+	}
+	stored, err := interpreter.DecodeHistory(compact)
+	if err != nil {
+		return nil, fmt.Errorf("decode compact history: %w", err)
+	}
+	if len(stored) != len(live) {
+		return nil, fmt.Errorf("compact history holds %d events, not %d", len(stored), len(live))
+	}
+	for i, ev := range live {
 		data, err := json.Marshal(ev)
 		if err != nil {
 			return nil, fmt.Errorf("marshal event %d: %w", ev.ID, err)
+		}
+		again, err := json.Marshal(stored[i])
+		if err != nil || !bytes.Equal(data, again) {
+			return nil, fmt.Errorf("compact history event %d differs: %s, want %s (%v)", ev.ID, again, data, err)
 		}
 		r.Events = append(r.Events, data)
 	}

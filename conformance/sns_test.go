@@ -3,7 +3,6 @@ package conformance
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -20,10 +19,7 @@ import (
 // when the name ends in .fifo), as the recording's test did.
 func TestConformanceSNS(t *testing.T) {
 	t.Parallel()
-	dir, ok := Dir(os.Getenv)
-	if !ok {
-		t.Skipf("conformance cases not found (looked in %q)", dir)
-	}
+	dir := corpus(t)
 	all, err := LoadCases(dir)
 	require.NoError(t, err)
 	passed, total := 0, 0

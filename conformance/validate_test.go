@@ -22,10 +22,7 @@ var validateSkipped = map[string]string{
 // recorded against AWS (../shared/conformance/validate).
 func TestValidateRecorded(t *testing.T) {
 	t.Parallel()
-	dir, ok := Dir(os.Getenv)
-	if !ok {
-		t.Skipf("conformance cases not found (looked in %q)", dir)
-	}
+	dir := corpus(t)
 	files, err := filepath.Glob(filepath.Join(dir, "validate", "*.json"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
@@ -67,10 +64,7 @@ func TestValidateRecorded(t *testing.T) {
 // Definitions still holding a harness placeholder ("<fake:...>") are left out.
 func TestParseRecordedDefinitions(t *testing.T) {
 	t.Parallel()
-	dir, ok := Dir(os.Getenv)
-	if !ok {
-		t.Skipf("conformance cases not found (looked in %q)", dir)
-	}
+	dir := corpus(t)
 	cases, err := LoadCases(dir)
 	require.NoError(t, err)
 	seen := map[string]bool{}

@@ -48,7 +48,7 @@ build_job_image() {
   mkdir -p "$ctx"
   (cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -o "$ctx/job" ./examples/batch-with-lambda/job)
   cp "$EXAMPLES_DIR/batch-with-lambda/job/Dockerfile" "$ctx/"
-  docker build -q -t "$tag" "$ctx" >/dev/null
+  "$ROOT/scripts/docker-build.sh" "$tag" "$ctx"
 }
 
 # deploy_lambda NAME: the example's Go handler as a provided.al2023 function.

@@ -69,6 +69,19 @@ func TestHistoryGolden(t *testing.T) {
 			want, err := os.ReadFile(golden)
 			require.NoError(t, err)
 			require.Equal(t, string(bytes.TrimSpace(want)), pretty.String())
+
+			// The compact form of a finished execution answers the same history.
+			compact, err := x.CompactHistory()
+			require.NoError(t, err)
+			back, err := DecodeHistory(compact)
+			require.NoError(t, err)
+			var again bytes.Buffer
+			enc = json.NewEncoder(&again)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			require.NoError(t, enc.Encode(back))
+			again.Truncate(again.Len() - 1)
+			require.Equal(t, pretty.String(), again.String())
 		})
 	}
 }

@@ -2,6 +2,7 @@ package jsonata
 
 import (
 	"math"
+	"sync"
 )
 
 // call carries the context of a built-in function invocation.
@@ -458,7 +459,7 @@ func (ev *evaluator) applyExpr(n *node, input any, env *frame) (any, error) {
 	return ev.apply(fn, []any{lhs}, nil, env)
 }
 
-var transformSig = mustSignature("<(oa):o>")
+var transformSig = sync.OnceValue(func() *signature { return mustSignature("<(oa):o>") })
 
 func (ev *evaluator) transform(n *node, obj any, env *frame) (any, error) {
 	if obj == nil {

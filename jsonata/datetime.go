@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -390,7 +391,9 @@ func formatDateComponent(t time.Time, p dtPart, offH, offM int) (string, error) 
 	return "", nil
 }
 
-var iso8601Re = regexp.MustCompile(`^\d{4}(-[01]\d)*(-[0-3]\d)*(T[0-2]\d:[0-5]\d:[0-5]\d)*(\.\d+)?([+-][0-2]\d:?[0-5]\d|Z)?$`)
+var iso8601Re = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\d{4}(-[01]\d)*(-[0-3]\d)*(T[0-2]\d:[0-5]\d:[0-5]\d)*(\.\d+)?([+-][0-2]\d:?[0-5]\d|Z)?$`)
+})
 
 // parseISO is Date.parse for the ISO 8601 forms the regex admits (times
 // without an offset are taken as UTC).
@@ -663,7 +666,7 @@ func registerDateFunctions() {
 		if pic, ok := arg(a, 1).(string); ok {
 			return parseDateTime(ev, s, pic)
 		}
-		if !iso8601Re.MatchString(s) {
+		if !iso8601Re().MatchString(s) {
 			return nil, &Error{Code: "D3110", Value: s}
 		}
 		v, ok := parseISO(s)

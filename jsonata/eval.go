@@ -28,7 +28,7 @@ func (f *frame) lookup(name string) (any, bool) {
 			return v, true
 		}
 	}
-	if b, ok := builtins[name]; ok {
+	if b, ok := builtinTable()[name]; ok {
 		return b, true
 	}
 	return nil, false
@@ -244,7 +244,7 @@ func (ev *evaluator) evalNode(n *node, input any, env *frame) (any, error) {
 	case nApply:
 		return ev.applyExpr(n, input, env)
 	case nTransform:
-		return &builtin{name: "transform", sig: transformSig, arity: 1, fn: func(ev *evaluator, c *call, args []any) (any, error) {
+		return &builtin{name: "transform", sig: transformSig(), arity: 1, fn: func(ev *evaluator, c *call, args []any) (any, error) {
 			return ev.transform(n, args[0], env)
 		}}, nil
 	case nSort:

@@ -7,11 +7,22 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
+// builtins is the function library, built on first use: building it parses every signature
+// (and compiles their regular expressions), which would otherwise cost every process that
+// imports the package at start-up.
 var builtins map[string]*builtin
+
+var builtinsOnce sync.Once
+
+func builtinTable() map[string]*builtin {
+	builtinsOnce.Do(initBuiltins)
+	return builtins
+}
 
 func def(name, sig string, ar int, fn func(ev *evaluator, c *call, args []any) (any, error)) {
 	var s *signature
@@ -28,7 +39,7 @@ func arg(args []any, i int) any {
 	return nil
 }
 
-func init() {
+func initBuiltins() {
 	builtins = map[string]*builtin{}
 	def("sum", "<a<n>:n>", 1, func(_ *evaluator, _ *call, a []any) (any, error) {
 		arr, ok := arg(a, 0).(*array)
@@ -240,13 +251,13 @@ func init() {
 			}
 			return 0.0, nil
 		case string:
-			if numberRe.MatchString(v) {
+			if numberRe().MatchString(v) {
 				f, err := strconv.ParseFloat(v, 64)
 				if err == nil && !math.IsInf(f, 0) {
 					return f, nil
 				}
 			}
-			if radixRe.MatchString(v) {
+			if radixRe().MatchString(v) {
 				base := 16
 				switch v[1] {
 				case 'o', 'O':
@@ -712,8 +723,10 @@ func init() {
 // (padding, roman numerals), so hostile numbers cannot exhaust memory.
 const maxStringBuild = 1e7
 
-var numberRe = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?$`)
-var radixRe = regexp.MustCompile(`^(0[xX][0-9A-Fa-f]+)$|^(0[oO][0-7]+)$|^(0[bB][01]+)$`)
+var numberRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?$`) })
+var radixRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(0[xX][0-9A-Fa-f]+)$|^(0[oO][0-7]+)$|^(0[bB][01]+)$`)
+})
 
 func strFn(f func(string) string) func(*evaluator, *call, []any) (any, error) {
 	return func(_ *evaluator, _ *call, a []any) (any, error) {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -38,7 +39,7 @@ type regexValue struct {
 
 var singleOps = "[]{}(),@#;:?+-*/%|=<>^&!~."
 
-var numRe = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([Ee][-+]?[0-9]+)?`)
+var numRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([Ee][-+]?[0-9]+)?`) })
 
 type lexer struct {
 	src  string
@@ -90,7 +91,7 @@ func (l *lexer) next(prefix bool) (*token, error) {
 		return l.str(c)
 	}
 	if c >= '0' && c <= '9' {
-		m := numRe.FindString(src[l.pos:])
+		m := numRe().FindString(src[l.pos:])
 		if m != "" {
 			f, err := strconv.ParseFloat(m, 64)
 			l.pos += len(m)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -401,10 +402,10 @@ var wordValues = func() map[string]float64 {
 	return m
 }()
 
-var wordSplitRe = regexp.MustCompile(`,\s|\sand\s|[\s\-]`)
+var wordSplitRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`,\s|\sand\s|[\s\-]`) })
 
 func wordsToNumber(text string) (float64, bool) {
-	parts := wordSplitRe.Split(strings.ToLower(text), -1)
+	parts := wordSplitRe().Split(strings.ToLower(text), -1)
 	segs := []float64{0}
 	for _, p := range parts {
 		if p == "" {

@@ -32,6 +32,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/internal/config"
+	"github.com/sfnlocal/sfnlocal/internal/runfolder"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 	"github.com/sfnlocal/sfnlocal/services/batch"
 	"github.com/sfnlocal/sfnlocal/services/batch/docker"
@@ -81,6 +82,8 @@ type Server struct {
 	// services is the clock of the real work behind Tasks (wall or scaled).
 	services clock.Clock
 	handler  http.Handler
+	// runDir holds this server's temporary files (see internal/runfolder).
+	runDir string
 }
 
 // New builds the services for cfg. cfg.Addr must be the address the server will be reached
@@ -120,10 +123,24 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		}
 		observers = append(observers, s.tracer.Observer())
 	}
+	// Temporary files live under one folder per process; those of dead processes are
+	// removed in the background.
+	if s.runDir, err = runfolder.New(""); err != nil {
+		return nil, err
+	}
+	go func() {
+		if n := runfolder.Reap(""); n > 0 {
+			logger.Info("removed leftover run folders", zap.Int("count", n))
+		}
+	}()
+	containerHost := cfg.ContainerHost
+	if containerHost == "" {
+		containerHost = "host.docker.internal"
+	}
 
 	s.lambda, err = lambda.New(lambda.Config{
 		Clock: clock.Real(), Logger: logger.Named("lambda"), Region: cfg.Region, AccountID: cfg.AccountID,
-		ForwardEndpoint: cfg.LambdaEndpoint, OnInvoke: s.metrics.LambdaInvoked,
+		ForwardEndpoint: cfg.LambdaEndpoint, OnInvoke: s.metrics.LambdaInvoked, TempDir: s.runDir, User: cfg.LambdaUser, ContainerHost: containerHost,
 		Env: map[string]string{
 			"AWS_ENDPOINT_URL":      "http://127.0.0.1:" + port,
 			"AWS_ACCESS_KEY_ID":     "sfnlocal",
@@ -131,22 +148,21 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		},
 	})
 	if err != nil {
+		_ = runfolder.Remove(s.runDir)
 		return nil, err
 	}
 	runner, err := docker.New(logger.Named("docker"))
 	if err != nil {
 		s.lambda.Close()
+		_ = runfolder.Remove(s.runDir)
 		return nil, err
 	}
 	// The swarm backend only connects when a job needs it (DOCKER_HOST names its manager).
 	swarmRunner, err := swarm.New(logger.Named("swarm"))
 	if err != nil {
 		s.lambda.Close()
+		_ = runfolder.Remove(s.runDir)
 		return nil, err
-	}
-	containerHost := cfg.ContainerHost
-	if containerHost == "" {
-		containerHost = "host.docker.internal"
 	}
 	s.batch, err = batch.New(batch.Config{
 		Clock: base, Logger: logger.Named("batch"), Region: cfg.Region, AccountID: cfg.AccountID,
@@ -157,17 +173,11 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	})
 	if err != nil {
 		s.lambda.Close()
+		_ = runfolder.Remove(s.runDir)
 		return nil, err
 	}
-	// Leftover containers of a crashed earlier run are removed; without a daemon this only
-	// logs, and jobs fail when they start.
-	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	if n, err := runner.Reap(rctx); err != nil {
-		logger.Warn("docker is not reachable: Batch jobs will fail to start", zap.Error(err))
-	} else if n > 0 {
-		logger.Info("removed leftover job containers", zap.Int("count", n))
-	}
-	cancel()
+	// batch.New removes leftover containers of a crashed earlier run (Batch jobs and image
+	// functions carry the same labels) in the background.
 	s.sns = sns.New(sns.Config{Clock: base, Logger: logger.Named("sns"), Region: cfg.Region, AccountID: cfg.AccountID, Endpoint: "http://" + cfg.Addr})
 	s.dynamo = dynamodb.New(dynamodb.Config{Clock: base, Logger: logger.Named("dynamodb"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.sqs = sqs.New(sqs.Config{Clock: base, Logger: logger.Named("sqs"), Region: cfg.Region, AccountID: cfg.AccountID, Endpoint: "http://" + cfg.Addr})
@@ -204,12 +214,13 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 			Clock: mode.Execution, Tasks: tasks, Logger: logger.Named("interpreter"),
 			Region: cfg.Region, AccountID: cfg.AccountID,
 		}),
-		Logger:    logger.Named("api"),
-		Region:    cfg.Region,
-		AccountID: cfg.AccountID,
-		Logs:      executionLogs{s.logs},
-		Keys:      s.kms,
-		Observers: append(observers, s.statusEvents()),
+		Logger:        logger.Named("api"),
+		Region:        cfg.Region,
+		AccountID:     cfg.AccountID,
+		Logs:          executionLogs{s.logs},
+		Keys:          s.kms,
+		Observers:     append(observers, s.statusEvents()),
+		MaxExecutions: cfg.MaxExecutions,
 	})
 	if err != nil {
 		s.Close()
@@ -418,6 +429,9 @@ func (s *Server) Close() error {
 	}
 	if s.lambda != nil {
 		errs = append(errs, s.lambda.Close())
+	}
+	if s.runDir != "" {
+		errs = append(errs, runfolder.Remove(s.runDir))
 	}
 	return errors.Join(errs...)
 }

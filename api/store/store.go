@@ -84,6 +84,12 @@ type Execution struct {
 	VariableReferences                                            map[string][]string
 	// Seq orders executions by start (newer is larger).
 	Seq uint64
+	// History is a finished execution's history in the engine's compact form (opaque to the
+	// store; nil while it runs).
+	History []byte
+	// Finished numbers the execution's end among all ends (0 while it runs): the oldest
+	// finished executions are evicted first.
+	Finished uint64
 }
 
 // Activity is an activity.
@@ -119,6 +125,8 @@ type Store interface {
 
 	PutExecution(Execution)
 	GetExecution(arn string) (Execution, bool)
+	// DeleteExecution forgets an execution (retention ended).
+	DeleteExecution(arn string)
 	// ListExecutions returns a state machine's executions, newest first.
 	ListExecutions(stateMachineArn string) []Execution
 
@@ -139,8 +147,11 @@ type Memory struct {
 	versions   map[string]Version
 	aliases    map[string]Alias
 	executions map[string]Execution
-	// bySM indexes executions per state machine in start order.
-	bySM       map[string][]string
+	// bySM indexes executions per state machine in start order. Deleted executions leave
+	// their entry behind (skipped when listing, by Seq) until a quarter of the entries are
+	// stale; then the index is compacted.
+	bySM       map[string][]execRef
+	stale      map[string]int
 	activities map[string]Activity
 	tags       map[string][]Tag
 }
@@ -152,7 +163,8 @@ func NewMemory() *Memory {
 		versions:   map[string]Version{},
 		aliases:    map[string]Alias{},
 		executions: map[string]Execution{},
-		bySM:       map[string][]string{},
+		bySM:       map[string][]execRef{},
+		stale:      map[string]int{},
 		activities: map[string]Activity{},
 		tags:       map[string][]Tag{},
 	}
@@ -265,10 +277,17 @@ func (m *Memory) ListAliases(smArn string) []Alias {
 	return out
 }
 
+// execRef is one bySM entry: an ARN and the Seq of the execution that had it then (a name
+// can be reused once its execution has been deleted).
+type execRef struct {
+	arn string
+	seq uint64
+}
+
 func (m *Memory) PutExecution(e Execution) {
 	m.mu.Lock()
 	if _, ok := m.executions[e.Arn]; !ok {
-		m.bySM[e.StateMachineArn] = append(m.bySM[e.StateMachineArn], e.Arn)
+		m.bySM[e.StateMachineArn] = append(m.bySM[e.StateMachineArn], execRef{e.Arn, e.Seq})
 	}
 	m.executions[e.Arn] = e
 	m.mu.Unlock()
@@ -281,12 +300,42 @@ func (m *Memory) GetExecution(arn string) (Execution, bool) {
 	return e, ok
 }
 
+func (m *Memory) DeleteExecution(arn string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.executions[arn]
+	if !ok {
+		return
+	}
+	delete(m.executions, arn)
+	sm := e.StateMachineArn
+	m.stale[sm]++
+	refs := m.bySM[sm]
+	if m.stale[sm] < 64 || m.stale[sm]*4 < len(refs) {
+		return
+	}
+	live := make([]execRef, 0, len(refs)-m.stale[sm])
+	for _, r := range refs {
+		if x, ok := m.executions[r.arn]; ok && x.Seq == r.seq {
+			live = append(live, r)
+		}
+	}
+	delete(m.stale, sm)
+	if len(live) == 0 {
+		delete(m.bySM, sm)
+		return
+	}
+	m.bySM[sm] = live
+}
+
 func (m *Memory) ListExecutions(smArn string) []Execution {
 	m.mu.RLock()
-	arns := m.bySM[smArn]
-	out := make([]Execution, 0, len(arns))
-	for i := len(arns) - 1; i >= 0; i-- {
-		out = append(out, m.executions[arns[i]])
+	refs := m.bySM[smArn]
+	out := make([]Execution, 0, len(refs))
+	for i := len(refs) - 1; i >= 0; i-- {
+		if e, ok := m.executions[refs[i].arn]; ok && e.Seq == refs[i].seq {
+			out = append(out, e)
+		}
 	}
 	m.mu.RUnlock()
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Seq > out[j].Seq })

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -90,4 +91,29 @@ func TestMemoryRecordsAreCopies(t *testing.T) {
 	require.Equal(t, "v", m.Tags("r")[0].Value)
 	m.DeleteStateMachine("r")
 	require.Empty(t, m.Tags("r"), "deleting a resource drops its tags")
+}
+
+// TestMemoryDeleteExecution: deleted executions leave every list, a reused ARN is listed once,
+// and the per-machine index is compacted as deletions pile up.
+func TestMemoryDeleteExecution(t *testing.T) {
+	t.Parallel()
+	m := store.NewMemory()
+	const n = 1000
+	for i := range n {
+		m.PutExecution(store.Execution{Arn: "x" + strconv.Itoa(i), StateMachineArn: "sm", Seq: uint64(i + 1)})
+	}
+	for i := range n - 10 {
+		m.DeleteExecution("x" + strconv.Itoa(i))
+	}
+	m.DeleteExecution("never-there")
+	_, ok := m.GetExecution("x0")
+	require.False(t, ok)
+	// x995 is deleted and reused by a newer execution.
+	m.DeleteExecution("x995")
+	m.PutExecution(store.Execution{Arn: "x995", StateMachineArn: "sm", Seq: n + 1})
+	var got []uint64
+	for _, e := range m.ListExecutions("sm") {
+		got = append(got, e.Seq)
+	}
+	require.Equal(t, []uint64{n + 1, 1000, 999, 998, 997, 995, 994, 993, 992, 991}, got)
 }

@@ -87,6 +87,23 @@ func runCommand(args []string, getenv func(string) string, stdout, stderr io.Wri
 	}
 	sm, err := interpreter.Parse(string(def))
 	if err != nil {
+		var de *interpreter.DefinitionError
+		if errors.As(err, &de) {
+			// One problem a line, with its location when it has one (AWS's message text says
+			// "at null" for none, which reads as a bug here).
+			fmt.Fprintf(stderr, "sfnlocal run: invalid definition %s:\n", *defFile)
+			for _, d := range de.Diagnostics {
+				if d.Severity != interpreter.SeverityError {
+					continue
+				}
+				if d.Location != "" {
+					fmt.Fprintf(stderr, "  %s: %s (at %s)\n", d.Code, d.Message, d.Location)
+				} else {
+					fmt.Fprintf(stderr, "  %s: %s\n", d.Code, d.Message)
+				}
+			}
+			return 1
+		}
 		fmt.Fprintf(stderr, "sfnlocal run: %v\n", err)
 		return 1
 	}

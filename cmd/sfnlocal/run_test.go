@@ -160,3 +160,14 @@ func TestRunCommandMocks(t *testing.T) {
 	require.Equal(t, 2, code)
 	require.Contains(t, stderr, "--test-case needs --mock-config")
 }
+
+// TestRunInvalidDefinitionMessage: each problem on its own line, with its location when it has
+// one, and never AWS's "at null".
+func TestRunInvalidDefinitionMessage(t *testing.T) {
+	t.Parallel()
+	def := writeFile(t, "d.json", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"}}}`)
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 1, runCommand([]string{"--definition", def}, func(string) string { return "" }, &stdout, &stderr))
+	require.NotContains(t, stderr.String(), "at null")
+	require.Contains(t, stderr.String(), "invalid definition "+def+":\n  MISSING_END_STATE: ")
+}

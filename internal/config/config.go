@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 )
@@ -51,7 +52,17 @@ type Config struct {
 	OTLPEndpoint string
 	// NoConsole turns the web console (/ui/) off.
 	NoConsole bool
+	// MaxExecutions is how many finished executions are kept, oldest evicted first
+	// (negative: no limit).
+	MaxExecutions int
+	// LambdaUser is the user zip functions run as: "auto" (nobody when sfnlocal runs as root,
+	// else sfnlocal's own user), a user name or uid, or "" to always run them as sfnlocal's
+	// user.
+	LambdaUser string
 }
+
+// DefaultMaxExecutions is --max-executions' default.
+const DefaultMaxExecutions = 100000
 
 // Env lists the environment variables Load reads, for the README and usage text.
 var Env = []struct{ Name, Flag, Doc string }{
@@ -70,12 +81,25 @@ var Env = []struct{ Name, Flag, Doc string }{
 	{"SFN_MOCK_CONFIG", "mock-config", "Step Functions Local's mock configuration file (mocked service integrations)"},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "otlp-endpoint", "export each execution as an OpenTelemetry trace to this OTLP/HTTP endpoint (also SFNLOCAL_OTLP_ENDPOINT)"},
 	{"SFNLOCAL_NO_CONSOLE", "no-console", "turn the web console at /ui/ off"},
+	{"SFNLOCAL_MAX_EXECUTIONS", "max-executions", "finished executions kept, oldest evicted first"},
+	{"SFNLOCAL_LAMBDA_USER", "lambda-user", "user zip functions run as (auto: nobody when sfnlocal runs as root)"},
 }
 
-var (
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-	accountRE = regexp.MustCompile(`^\d{12}$`)
-)
+// regionRE is compiled on first use: package initialisation is on the path to the first
+// answered request.
+var regionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`) })
+
+func validAccount(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // Load parses args (without the program and subcommand names) with defaults taken from getenv.
 // Flags win over environment variables. It never exits the process: errors, including -h, are
@@ -134,6 +158,16 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	if err != nil {
 		return Config{}, err
 	}
+	maxExec := DefaultMaxExecutions
+	if v := getenv("SFNLOCAL_MAX_EXECUTIONS"); v != "" {
+		if maxExec, err = strconv.Atoi(v); err != nil {
+			return Config{}, fmt.Errorf("invalid SFNLOCAL_MAX_EXECUTIONS %q: want a number", v)
+		}
+	}
+	lambdaUser, set := lookupEnv(getenv, "SFNLOCAL_LAMBDA_USER")
+	if !set {
+		lambdaUser = "auto"
+	}
 
 	var c Config
 	fs := flag.NewFlagSet("sfnlocal serve", flag.ContinueOnError)
@@ -160,6 +194,8 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	fs.Var(apigw, "apigateway-endpoint", "ID=URL: the base URL API Gateway API id ID stands for in apigateway:invoke Tasks; repeatable (env SFNLOCAL_APIGATEWAY_ENDPOINTS, comma-separated)")
 	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", first("SFNLOCAL_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"), "export executions as OpenTelemetry traces to this OTLP/HTTP endpoint, e.g. http://localhost:4318 (env OTEL_EXPORTER_OTLP_ENDPOINT)")
 	fs.BoolVar(&c.NoConsole, "no-console", noConsole, "turn the web console at /ui/ off (env SFNLOCAL_NO_CONSOLE)")
+	fs.IntVar(&c.MaxExecutions, "max-executions", maxExec, "finished executions kept, oldest evicted first; -1: no limit (env SFNLOCAL_MAX_EXECUTIONS)")
+	fs.StringVar(&c.LambdaUser, "lambda-user", lambdaUser, "user zip functions run as: auto (nobody when sfnlocal runs as root), a user, or empty for sfnlocal's own user (env SFNLOCAL_LAMBDA_USER)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -172,14 +208,31 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	return c, c.validate()
 }
 
+// lookupEnv tells an empty variable from an unset one through getenv: an empty value that
+// the user set is written as SFNLOCAL_LAMBDA_USER= and getenv cannot show it, so "-" and
+// "none" also mean "no user switch".
+func lookupEnv(getenv func(string) string, name string) (string, bool) {
+	v := getenv(name)
+	switch v {
+	case "":
+		return "", false
+	case "-", "none":
+		return "", true
+	}
+	return v, true
+}
+
 func (c Config) validate() error {
+	if c.MaxExecutions == 0 || c.MaxExecutions < -1 {
+		return fmt.Errorf("invalid --max-executions %d: want a positive number, or -1 for no limit", c.MaxExecutions)
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("invalid --addr %q: %v", c.Addr, err)
 	}
-	if !regionRE.MatchString(c.Region) {
+	if !regionRE().MatchString(c.Region) {
 		return fmt.Errorf("invalid --region %q", c.Region)
 	}
-	if !accountRE.MatchString(c.AccountID) {
+	if !validAccount(c.AccountID) {
 		return fmt.Errorf("invalid --account-id %q: want 12 digits", c.AccountID)
 	}
 	if _, err := clock.ParseMode(c.TimeMode); err != nil {

@@ -11,7 +11,8 @@ import (
 
 func TestLoad(t *testing.T) {
 	t.Parallel()
-	defaults := Config{Addr: "127.0.0.1:8083", Region: "us-east-1", AccountID: "123456789012", TimeMode: "real", LogLevel: "info"}
+	defaults := Config{Addr: "127.0.0.1:8083", Region: "us-east-1", AccountID: "123456789012", TimeMode: "real", LogLevel: "info",
+		MaxExecutions: DefaultMaxExecutions, LambdaUser: "auto"}
 	with := func(f func(*Config)) Config { c := defaults; f(&c); return c }
 	tests := []struct {
 		name    string
@@ -54,6 +55,13 @@ func TestLoad(t *testing.T) {
 		{name: "no console", args: []string{"--no-console"}, want: with(func(c *Config) { c.NoConsole = true })},
 		{name: "no console from env", env: map[string]string{"SFNLOCAL_NO_CONSOLE": "true"}, want: with(func(c *Config) { c.NoConsole = true })},
 		{name: "bad otlp endpoint", args: []string{"--otlp-endpoint", "localhost:4318"}, wantErr: "--otlp-endpoint"},
+		{name: "max executions", args: []string{"--max-executions", "10"}, want: with(func(c *Config) { c.MaxExecutions = 10 })},
+		{name: "max executions from env", env: map[string]string{"SFNLOCAL_MAX_EXECUTIONS": "-1"}, want: with(func(c *Config) { c.MaxExecutions = -1 })},
+		{name: "bad max executions", args: []string{"--max-executions", "0"}, wantErr: "--max-executions"},
+		{name: "bad max executions env", env: map[string]string{"SFNLOCAL_MAX_EXECUTIONS": "many"}, wantErr: "SFNLOCAL_MAX_EXECUTIONS"},
+		{name: "lambda user", args: []string{"--lambda-user", "daemon"}, want: with(func(c *Config) { c.LambdaUser = "daemon" })},
+		{name: "lambda user opt out", args: []string{"--lambda-user="}, want: with(func(c *Config) { c.LambdaUser = "" })},
+		{name: "lambda user opt out from env", env: map[string]string{"SFNLOCAL_LAMBDA_USER": "none"}, want: with(func(c *Config) { c.LambdaUser = "" })},
 		{name: "bad wait time scale", env: map[string]string{"WAIT_TIME_SCALE": "x"}, wantErr: "WAIT_TIME_SCALE"},
 		{name: "bad bool", env: map[string]string{"SFNLOCAL_ALLOW_PRIVILEGED": "maybe"}, wantErr: "SFNLOCAL_ALLOW_PRIVILEGED"},
 		{name: "bad addr", args: []string{"--addr", "nope"}, wantErr: "--addr"},

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 type registerJDInput struct {
@@ -31,7 +32,7 @@ type registerJDOutput struct {
 
 // registerJobDefinition adds a revision of a job definition (the first is revision 1).
 func (s *Service) registerJobDefinition(in *registerJDInput) (*registerJDOutput, error) {
-	if !nameRE.MatchString(in.JobDefinitionName) {
+	if !nameRE().MatchString(in.JobDefinitionName) {
 		return nil, clientErrorf("Job definition name %q is invalid: up to 128 letters, numbers, hyphens and underscores", in.JobDefinitionName)
 	}
 	switch in.Type {
@@ -188,11 +189,11 @@ func checkRetry(r *RetryStrategy) error {
 		default:
 			return clientErrorf("Invalid evaluateOnExit action %q: must be RETRY or EXIT", e.Action)
 		}
-		if e.OnExitCode != "" && !exitCodeRE.MatchString(e.OnExitCode) {
+		if e.OnExitCode != "" && !exitCodeRE().MatchString(e.OnExitCode) {
 			return clientErrorf("Invalid onExitCode %q: digits only, optionally ending with *", e.OnExitCode)
 		}
 		for _, p := range []string{e.OnReason, e.OnStatusReason} {
-			if len(p) > 512 || !reasonRE.MatchString(p) {
+			if len(p) > 512 || !reasonRE().MatchString(p) {
 				return clientErrorf("Invalid evaluateOnExit pattern %q: letters, numbers, periods, colons and white space, up to 512 characters, optionally ending with *", p)
 			}
 		}
@@ -201,8 +202,8 @@ func checkRetry(r *RetryStrategy) error {
 }
 
 var (
-	exitCodeRE = regexp.MustCompile(`^[0-9]{1,512}\*?$|^\*$`)
-	reasonRE   = regexp.MustCompile(`^[A-Za-z0-9.: \t]*\*?$`)
+	exitCodeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{1,512}\*?$|^\*$`) })
+	reasonRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9.: \t]*\*?$`) })
 )
 
 func checkTimeout(t *JobTimeout) error {

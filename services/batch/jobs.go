@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -78,7 +79,7 @@ const (
 
 // SubmitJob validates and queues a job (and the children of an array job).
 func (s *Service) SubmitJob(in *SubmitJobInput) (*SubmitJobOutput, error) {
-	if !nameRE.MatchString(in.JobName) {
+	if !nameRE().MatchString(in.JobName) {
 		return nil, clientErrorf("Job name %q is invalid: up to 128 letters, numbers, hyphens and underscores, starting with a letter or number", in.JobName)
 	}
 	if in.JobQueue == "" {
@@ -632,14 +633,14 @@ const (
 	LabelAttempt  = "sfnlocal.batch.attempt"
 )
 
-var refRE = regexp.MustCompile(`Ref::([A-Za-z0-9_-]+)`)
+var refRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Ref::([A-Za-z0-9_-]+)`) })
 
 // substituteRefs replaces Ref::name placeholders with parameter values; placeholders without
 // a parameter stay as written, as on AWS.
 func substituteRefs(cmd []string, params map[string]string) []string {
 	out := make([]string, len(cmd))
 	for i, c := range cmd {
-		out[i] = refRE.ReplaceAllStringFunc(c, func(m string) string {
+		out[i] = refRE().ReplaceAllStringFunc(c, func(m string) string {
 			if v, ok := params[m[len("Ref::"):]]; ok {
 				return v
 			}

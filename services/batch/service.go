@@ -173,16 +173,24 @@ func New(cfg Config) (*Service, error) {
 	for _, r := range cfg.Backends {
 		runners = append(runners, r)
 	}
-	for _, runner := range runners {
-		if r, ok := runner.(Reaper); ok {
+	// In the background: start-up must not wait for a daemon (or for its absence).
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for _, runner := range runners {
+			r, ok := runner.(Reaper)
+			if !ok {
+				continue
+			}
 			n, err := r.Reap(ctx)
-			if err != nil {
-				s.log.Warn("reaping leftover containers failed", zap.Error(err))
-			} else if n > 0 {
+			switch {
+			case err != nil && ctx.Err() == nil:
+				s.log.Warn("docker is not reachable: Batch jobs and image functions will fail to start", zap.Error(err))
+			case n > 0:
 				s.log.Info("reaped leftover containers", fReaped(n))
 			}
 		}
-	}
+	}()
 	return s, nil
 }
 
@@ -227,7 +235,7 @@ func (s *Service) arn(kind, name string) string {
 
 func (s *Service) nowMillis() int64 { return s.clock.Now().UnixMilli() }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`) })
 
 // nameFromRef accepts a name or an ARN of the given kind and returns the name part.
 func (s *Service) nameFromRef(kind, ref string) string {
@@ -255,7 +263,7 @@ type ceOutput struct {
 // createComputeEnvironment adds a compute environment; its maxvCpus (or unmanagedvCpus)
 // caps the vCPUs of the jobs it runs at once.
 func (s *Service) createComputeEnvironment(in *createCEInput) (*ceOutput, error) {
-	if !nameRE.MatchString(in.ComputeEnvironmentName) {
+	if !nameRE().MatchString(in.ComputeEnvironmentName) {
 		return nil, clientErrorf("Compute environment name %q is invalid: up to 128 letters, numbers, hyphens and underscores", in.ComputeEnvironmentName)
 	}
 	switch in.Type {
@@ -462,7 +470,7 @@ type jqOutput struct {
 }
 
 func (s *Service) createJobQueue(in *createJQInput) (*jqOutput, error) {
-	if !nameRE.MatchString(in.JobQueueName) {
+	if !nameRE().MatchString(in.JobQueueName) {
 		return nil, clientErrorf("Job queue name %q is invalid: up to 128 letters, numbers, hyphens and underscores", in.JobQueueName)
 	}
 	if in.Priority == nil {

@@ -172,7 +172,7 @@ func attributesToGet(in map[string]any) ([]docPath, *Error) {
 	return out, nil
 }
 
-var tableNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]+$`)
+var tableNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9_.-]+$`) })
 
 // violations collects AWS's "N validation errors detected" constraint messages.
 type violations []string
@@ -190,7 +190,7 @@ func (v *violations) tableName(val any) {
 		return
 	}
 	name := task.Text(val)
-	if !tableNameRE.MatchString(name) {
+	if !tableNameRE().MatchString(name) {
 		*v = append(*v, fmt.Sprintf("Value '%s' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", name))
 	}
 	if len(name) < 3 {

@@ -134,9 +134,9 @@ func newBus(name string, now time.Time) *bus {
 }
 
 var (
-	busNameRE  = regexp.MustCompile(`^[/\.\-_A-Za-z0-9]{1,256}$`)
-	ruleNameRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
-	targetIDRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
+	busNameRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[/\.\-_A-Za-z0-9]{1,256}$`) })
+	ruleNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`) })
+	targetIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`) })
 )
 
 // BusArn is the ARN of the event bus called name.
@@ -173,7 +173,7 @@ type BusInfo struct {
 
 // CreateEventBus creates a custom event bus and returns its ARN.
 func (s *Service) CreateEventBus(name, description string) (string, error) {
-	if !busNameRE.MatchString(name) {
+	if !busNameRE().MatchString(name) {
 		return "", errValidation(fmt.Sprintf("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [/\\.\\-_A-Za-z0-9]+", name))
 	}
 	if name == DefaultBus || strings.Contains(name, "/") {
@@ -251,7 +251,7 @@ type PutRuleInput struct {
 
 // PutRule creates or updates a rule and returns its ARN. The event pattern must be valid.
 func (s *Service) PutRule(in PutRuleInput) (string, error) {
-	if !ruleNameRE.MatchString(in.Name) {
+	if !ruleNameRE().MatchString(in.Name) {
 		return "", errValidation(fmt.Sprintf("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+", in.Name))
 	}
 	if in.EventPattern == "" && in.ScheduleExpression == "" {
@@ -379,7 +379,7 @@ func (s *Service) PutTargets(busNameOrArn, rule string, targets []map[string]any
 	for _, t := range targets {
 		id, _ := t["Id"].(string)
 		arn, _ := t["Arn"].(string)
-		if !targetIDRE.MatchString(id) {
+		if !targetIDRE().MatchString(id) {
 			return nil, errValidation(fmt.Sprintf("1 validation error detected: Value '%s' at 'targets.1.member.id' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+", id))
 		}
 		if arn == "" {

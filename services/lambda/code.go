@@ -60,6 +60,7 @@ func (s *Service) unzipCode(zipFile []byte) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("lambda: code dir: %w", err)
 	}
+	s.shareDir(dir)
 	if err := extract(zr, dir); err != nil {
 		_ = os.RemoveAll(dir)
 		if _, ok := err.(*APIError); ok {

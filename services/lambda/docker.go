@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 
@@ -15,7 +16,20 @@ import (
 	"github.com/docker/docker/pkg/stdcopy"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.uber.org/zap"
+
+	"github.com/sfnlocal/sfnlocal/internal/managed"
 )
+
+// containerURL rewrites a loopback URL (sfnlocal's endpoint as local processes see it) to
+// the host a container reaches sfnlocal at.
+func containerURL(u, host string) string {
+	for _, lo := range []string{"//127.0.0.1:", "//localhost:", "//[::1]:"} {
+		if i := strings.Index(u, lo); i >= 0 {
+			return u[:i] + "//" + host + ":" + u[i+len(lo):]
+		}
+	}
+	return u
+}
 
 // DockerClient is the part of the Docker SDK client that image functions use.
 // *client.Client implements it.
@@ -71,26 +85,41 @@ func (s *Service) inspectImage(ctx context.Context, uri string) (string, *APIErr
 	return strings.TrimPrefix(info.ID, "sha256:"), nil
 }
 
-// startContainer runs an image function's image with the Runtime API reachable on the
-// host's loopback (host networking), as AWS base images expect when AWS_LAMBDA_RUNTIME_API is
-// set.
+// startContainer runs an image function's image on Docker's default bridge network, like a
+// Batch job, with the Runtime API and sfnlocal reachable through the host gateway
+// (host.docker.internal). The container carries the managed labels, so that a crashed
+// sfnlocal's leftovers are removed at the next start.
 func (s *Service) startContainer(v *version, e *env) (*runtimeResult, error) {
 	dc, err := s.dockerClient()
 	if err != nil {
 		return nil, apiErr(http.StatusInternalServerError, CodeService, "Docker is not available for image functions: %v", err)
 	}
 	ctx := s.ctx
+	_, port, _ := net.SplitHostPort(e.addr())
+	envs := s.lambdaEnv(v, e, "/var/task", "/var/runtime")
+	for i, kv := range envs {
+		k, val, _ := strings.Cut(kv, "=")
+		switch k {
+		case "AWS_LAMBDA_RUNTIME_API":
+			envs[i] = k + "=" + net.JoinHostPort(s.cfg.ContainerHost, port)
+		case "AWS_ENDPOINT_URL":
+			envs[i] = k + "=" + containerURL(val, s.cfg.ContainerHost)
+		}
+	}
 	cfg := &container.Config{
 		Image:  v.imageURI,
-		Env:    s.lambdaEnv(v, e, "/var/task", "/var/runtime"),
-		Labels: map[string]string{labelFunction: v.conf.FunctionName, labelServer: s.id},
+		Env:    envs,
+		Labels: managed.Labels(map[string]string{labelFunction: v.conf.FunctionName, labelServer: s.id}),
 	}
 	if v.image != nil {
 		cfg.Entrypoint = v.image.EntryPoint
 		cfg.Cmd = v.image.Command
 		cfg.WorkingDir = v.image.WorkingDirectory
 	}
-	host := &container.HostConfig{NetworkMode: "host"}
+	host := &container.HostConfig{ExtraHosts: []string{s.cfg.ContainerHost + ":host-gateway"}}
+	if s.cfg.ContainerHost != "host.docker.internal" {
+		host.ExtraHosts = nil // a name or address the user chose resolves by itself
+	}
 	created, err := dc.ContainerCreate(ctx, cfg, host, nil, nil, "")
 	if err != nil {
 		if errdefs.IsNotFound(err) {

@@ -207,8 +207,15 @@ type env struct {
 	warm    bool
 }
 
-func newEnv(s *Service, name string) (*env, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// newEnv starts an environment's Runtime API. A container's (inContainer) listens on every
+// interface, since the container reaches it through Docker's host gateway; a local process's
+// on loopback only.
+func newEnv(s *Service, name string, inContainer bool) (*env, error) {
+	host := "127.0.0.1:0"
+	if inContainer {
+		host = ":0"
+	}
+	ln, err := net.Listen("tcp", host)
 	if err != nil {
 		return nil, fmt.Errorf("lambda: runtime API listener: %w", err)
 	}

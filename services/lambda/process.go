@@ -16,7 +16,7 @@ import (
 // startEnv starts a new execution environment for v. A function-level failure (no bootstrap,
 // no interpreter) is returned as a runtimeResult, as AWS reports it in the Invoke response.
 func (s *Service) startEnv(v *version) (*env, *runtimeResult, error) {
-	e, err := newEnv(s, v.conf.FunctionName)
+	e, err := newEnv(s, v.conf.FunctionName, v.imageURI != "")
 	if err != nil {
 		return nil, nil, apiErr(http.StatusInternalServerError, CodeService, "%v", err)
 	}
@@ -74,6 +74,11 @@ func (s *Service) lambdaEnv(v *version, e *env, taskRoot, runtimeDir string) []s
 // startProcess runs the function's runtime as a local process in its own process group.
 func (s *Service) startProcess(v *version, e *env) (*runtimeResult, error) {
 	rt := v.conf.Runtime
+	if strings.HasPrefix(rt, "python") || strings.HasPrefix(rt, "nodejs") {
+		if err := s.bootstraps(); err != nil {
+			return nil, apiErr(http.StatusInternalServerError, CodeService, "%v", err)
+		}
+	}
 	var argv []string
 	switch {
 	case strings.HasPrefix(rt, "python"):
@@ -99,6 +104,10 @@ func (s *Service) startProcess(v *version, e *env) (*runtimeResult, error) {
 	default:
 		return nil, apiErr(http.StatusBadGateway, CodeInvalidRuntime, "The runtime parameter of %s is not supported by sfnlocal: supported are python3.x, nodejs, provided.al2, provided.al2023 and container images.", rt)
 	}
+	if s.cred != nil && !othersCanRun(argv[0]) {
+		// An interpreter in root's home (pyenv, nvm) is out of the function user's reach.
+		argv[0] = systemInterpreter(filepath.Base(argv[0]), argv[0])
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = v.codeDir
 	path := os.Getenv("PATH")
@@ -108,7 +117,7 @@ func (s *Service) startProcess(v *version, e *env) (*runtimeResult, error) {
 	cmd.Env = append([]string{"PATH=" + path, "HOME=" + v.codeDir}, s.lambdaEnv(v, e, v.codeDir, s.rtDir)...)
 	cmd.Stdout = e.logFile
 	cmd.Stderr = e.logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procAttr(s.cred)
 	if err := cmd.Start(); err != nil {
 		r := runtimeResult{failed: true, errorType: "Runtime.InvalidEntrypoint", body: mustJSON(orderedError{"Runtime.InvalidEntrypoint", "RequestId:  Error: " + err.Error()})}
 		return &r, nil
@@ -161,4 +170,41 @@ func lookInterpreter(runtime, generic string, probe ...string) string {
 	}
 	interpreters.Store(key, found)
 	return found
+}
+
+// othersCanRun reports whether any user can execute path: the file and every folder above
+// it allow others in.
+func othersCanRun(path string) bool {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return false
+	}
+	st, err := os.Stat(real)
+	if err != nil || st.Mode().Perm()&0o001 == 0 {
+		return false
+	}
+	for d := filepath.Dir(real); ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err != nil || st.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if d == filepath.Dir(d) {
+			return true
+		}
+	}
+}
+
+// systemInterpreter finds name in the system's folders, or returns fallback.
+func systemInterpreter(name, fallback string) string {
+	for _, dir := range []string{"/usr/local/bin", "/usr/bin", "/bin"} {
+		p := filepath.Join(dir, name)
+		if othersCanRun(p) {
+			return p
+		}
+	}
+	// python3.12 → python3
+	if i := strings.IndexByte(name, '.'); i > 0 {
+		return systemInterpreter(name[:i], fallback)
+	}
+	return fallback
 }

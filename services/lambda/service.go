@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"go.uber.org/zap"
@@ -38,6 +39,12 @@ type Config struct {
 	Docker DockerClient
 	// TempDir is where function code is unzipped; "" means os.TempDir().
 	TempDir string
+	// User is the user zip functions' processes run as: UserAuto ("auto": nobody when
+	// sfnlocal runs as root), a user name or uid, or "" for sfnlocal's own user.
+	User string
+	// ContainerHost is the host name image functions' containers reach sfnlocal at (Docker's
+	// host gateway); "" means host.docker.internal.
+	ContainerHost string
 	// Python and Node override the interpreters found on PATH for python3.x and nodejs.
 	Python, Node string
 	// HTTPClient is used in forward mode; nil means a client without timeout.
@@ -68,7 +75,11 @@ type Service struct {
 	id      string
 	baseDir string
 	rtDir   string
-	fwd     *forwarder
+	// bootstraps writes the python and node bootstraps into rtDir on first use.
+	bootstraps func() error
+	fwd        *forwarder
+	// cred is the user runtime processes start as; nil: sfnlocal's own.
+	cred *syscall.Credential
 
 	// ctx lives as long as the service: it bounds background work (Event invocations, container
 	// log followers) and is cancelled by Close.
@@ -139,6 +150,13 @@ func New(cfg Config) (*Service, error) {
 	case cfg.IdleTimeout < 0:
 		cfg.IdleTimeout = 0
 	}
+	if cfg.ContainerHost == "" {
+		cfg.ContainerHost = "host.docker.internal"
+	}
+	cred, err := resolveUser(cfg.User, os.Geteuid(), lookupUser)
+	if err != nil {
+		return nil, err
+	}
 	base, err := os.MkdirTemp(cfg.TempDir, "sfnlocal-lambda-")
 	if err != nil {
 		return nil, fmt.Errorf("lambda: temp dir: %w", err)
@@ -153,11 +171,10 @@ func New(cfg Config) (*Service, error) {
 		functions: map[string]*function{},
 		esmState:  esmState{esms: map[string]*esm{}},
 		docker:    cfg.Docker,
+		cred:      cred,
 	}
-	if err := writeBootstraps(s.rtDir); err != nil {
-		_ = os.RemoveAll(base)
-		return nil, err
-	}
+	s.bootstraps = sync.OnceValue(func() error { return writeBootstraps(s.rtDir) })
+	s.shareDir(base)
 	if cfg.ForwardEndpoint != "" {
 		fwd, err := newForwarder(cfg.ForwardEndpoint, cfg.HTTPClient)
 		if err != nil {
@@ -276,7 +293,9 @@ func (s *Service) newConfiguration(name, role string) FunctionConfiguration {
 }
 
 // fnNameRE is the FunctionName pattern of the Lambda API model.
-var fnNameRE = regexp.MustCompile(`^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$`)
+var fnNameRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$`)
+})
 
 const fnNamePattern = `(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?`
 
@@ -289,7 +308,7 @@ func splitName(s string) (name, qualifier string, err *APIError) {
 	if len(s) > 170 {
 		return "", "", errValidation("'"+s+"'", "functionName", "Member must have length less than or equal to 170")
 	}
-	m := fnNameRE.FindStringSubmatch(s)
+	m := fnNameRE().FindStringSubmatch(s)
 	if m == nil {
 		return "", "", errValidation("'"+s+"'", "functionName", "Member must satisfy regular expression pattern: "+fnNamePattern)
 	}
@@ -376,13 +395,13 @@ var reservedEnv = map[string]bool{
 	"AWS_LAMBDA_RUNTIME_API": true, "LAMBDA_TASK_ROOT": true, "LAMBDA_RUNTIME_DIR": true,
 }
 
-var envKeyRE = regexp.MustCompile(`^[a-zA-Z]([a-zA-Z0-9_])+$`)
+var envKeyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z]([a-zA-Z0-9_])+$`) })
 
 func validateEnv(vars map[string]string) *APIError {
 	var reserved []string
 	size := 0
 	for k, v := range vars {
-		if !envKeyRE.MatchString(k) {
+		if !envKeyRE().MatchString(k) {
 			return errValidation("'"+k+"'", "environment.variables", "Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+")
 		}
 		if reservedEnv[k] {
@@ -437,13 +456,15 @@ func validateRuntime(r string) *APIError {
 	return nil
 }
 
-var roleRE = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`)
+var roleRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`)
+})
 
 func validateRole(role *string) *APIError {
 	if role == nil {
 		return errValidation("null", "role", "Member must not be null")
 	}
-	if !roleRE.MatchString(*role) {
+	if !roleRE().MatchString(*role) {
 		return errValidation("'"+*role+"'", "role", `Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`)
 	}
 	return nil

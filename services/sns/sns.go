@@ -165,13 +165,13 @@ func errNotFound(msg string) *Error {
 	return &Error{Status: 404, Code: "NotFound", Type: "NotFoundException", Message: msg}
 }
 
-var topicNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+var topicNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`) })
 
 // CreateTopic creates a topic, or returns the existing one of that name (as AWS does).
 func (s *Service) CreateTopic(name string, attrs map[string]string) (string, error) {
 	base := strings.TrimSuffix(name, ".fifo")
 	fifo := strings.HasSuffix(name, ".fifo")
-	if !topicNameRE.MatchString(base) || len(name) > 256 {
+	if !topicNameRE().MatchString(base) || len(name) > 256 {
 		return "", errInvalidParameter("Topic Name")
 	}
 	if attrs["FifoTopic"] == "true" && !fifo {

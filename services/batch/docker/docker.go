@@ -38,14 +38,16 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.uber.org/zap"
 
+	"github.com/sfnlocal/sfnlocal/internal/managed"
 	"github.com/sfnlocal/sfnlocal/services/batch"
 )
 
-// Labels this package adds to every container.
+// Labels this package adds to every container (the same as on image functions' containers,
+// so that Reap removes both kinds of leftovers).
 const (
-	LabelManaged = "sfnlocal.managed"
-	LabelPID     = "sfnlocal.pid"
-	LabelHost    = "sfnlocal.host"
+	LabelManaged = managed.LabelManaged
+	LabelPID     = managed.LabelPID
+	LabelHost    = managed.LabelHost
 )
 
 // engine is the part of the Docker SDK client the runner uses.
