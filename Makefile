@@ -32,7 +32,7 @@ COUNT_TESTS := ^(TestConformance|TestConformanceLambda|TestConformanceSNS|TestCo
 counts:
 	@mkdir -p bin
 	@$(GO) test -count=1 -v -run '$(COUNT_TESTS)' ./conformance/ ./api/ ./jsonata/ ./interpreter/payload/ ./services/lambda/ ./services/sqs/ ./services/events/ ./services/dynamodb/ \
-		| grep -E '[0-9]+/[0-9]+ (cases )?passed' | sed -E 's/^ *([a-z_]+\.go:[0-9]+: )?//' \
+		| grep -E '[0-9]+/[0-9]+ (cases )?passed' | sed -E 's/^ *([a-z0-9_]+\.go:[0-9]+: )?//' \
 		| sort -r | awk -F': ' '!seen[$$1]++' | sort > bin/counts.txt
 	@cat bin/counts.txt
 	@./scripts/check-counts.sh bin/counts.txt README.md

@@ -73,6 +73,11 @@ type Runner struct {
 	// alive reports whether the process that labelled a container still runs.
 	alive func(pid int) bool
 
+	// negotiated makes the first call negotiate the API version alone: the SDK's lazy
+	// negotiation is not safe when the first calls run concurrently (the background Reap and
+	// the first job).
+	negotiated sync.Once
+
 	mu      sync.Mutex
 	present map[string]bool        // images known to be present
 	pulls   map[string]*pullFuture // pulls in flight
@@ -118,6 +123,15 @@ func newRunner(api engine, log *zap.Logger) *Runner {
 	}
 }
 
+// negotiate settles the API version once, before any other call.
+func (r *Runner) negotiate(ctx context.Context) {
+	r.negotiated.Do(func() {
+		if n, ok := r.api.(interface{ NegotiateAPIVersion(context.Context) }); ok {
+			n.NegotiateAPIVersion(ctx)
+		}
+	})
+}
+
 func processAlive(pid int) bool {
 	if pid <= 0 {
 		return false
@@ -128,6 +142,7 @@ func processAlive(pid int) bool {
 
 // Start creates and starts the container of spec, pulling its image first if it is missing.
 func (r *Runner) Start(ctx context.Context, spec batch.Spec) (string, error) {
+	r.negotiate(ctx)
 	if err := r.ensureImage(ctx, spec.Image); err != nil {
 		return "", err
 	}
@@ -266,6 +281,7 @@ func (r *Runner) fetch(ctx context.Context, ref string) error {
 // Wait blocks until the container exits and reports its exit code, whether it was killed for
 // memory, and the engine's error text.
 func (r *Runner) Wait(ctx context.Context, id string) (batch.Exit, error) {
+	r.negotiate(ctx)
 	resC, errC := r.api.ContainerWait(ctx, id, container.WaitConditionNotRunning)
 	var code int64
 	select {
@@ -288,6 +304,7 @@ func (r *Runner) Wait(ctx context.Context, id string) (batch.Exit, error) {
 
 // Stop sends SIGTERM and kills the container after grace (rounded up to whole seconds).
 func (r *Runner) Stop(ctx context.Context, id string, grace time.Duration) error {
+	r.negotiate(ctx)
 	secs := int((grace + time.Second - 1) / time.Second)
 	err := r.api.ContainerStop(ctx, id, container.StopOptions{Timeout: &secs})
 	if cerrdefs.IsNotFound(err) || cerrdefs.IsNotModified(err) {
@@ -298,6 +315,7 @@ func (r *Runner) Stop(ctx context.Context, id string, grace time.Duration) error
 
 // Remove force-removes the container and its anonymous volumes.
 func (r *Runner) Remove(ctx context.Context, id string) error {
+	r.negotiate(ctx)
 	err := r.api.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
 	if cerrdefs.IsNotFound(err) || cerrdefs.IsConflict(err) {
 		// Gone already, or a removal already in progress.
@@ -308,6 +326,7 @@ func (r *Runner) Remove(ctx context.Context, id string) error {
 
 // Logs follows the container's stdout and stderr, demultiplexed into one stream.
 func (r *Runner) Logs(ctx context.Context, id string) (io.ReadCloser, error) {
+	r.negotiate(ctx)
 	rc, err := r.api.ContainerLogs(ctx, id, container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: true})
 	if err != nil {
 		return nil, err
@@ -334,6 +353,7 @@ func (p *pipeCloser) Close() error {
 // Reap removes containers this package labelled on this host whose process is gone: the
 // leftovers of a crashed run.
 func (r *Runner) Reap(ctx context.Context) (int, error) {
+	r.negotiate(ctx)
 	list, err := r.api.ContainerList(ctx, container.ListOptions{
 		All: true, Filters: filters.NewArgs(filters.Arg("label", LabelManaged+"=true")),
 	})
