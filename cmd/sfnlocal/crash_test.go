@@ -36,25 +36,7 @@ func TestCrashLeavesNothing(t *testing.T) {
 	require.NoError(t, os.Chmod(filepath.Dir(root), 0o755))
 
 	// An image whose process sleeps, for the image function and the Batch job.
-	image := "sfnlocal-crash-test:" + strconv.Itoa(os.Getpid())
-	sleeper := filepath.Join(root, "sleeper")
-	build := exec.Command("go", "build", "-o", sleeper, "./testdata/sleeper")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, string(out))
-	bin, err := os.ReadFile(sleeper)
-	require.NoError(t, err)
-	var tarBuf bytes.Buffer
-	tw := tar.NewWriter(&tarBuf)
-	require.NoError(t, tw.WriteHeader(&tar.Header{Name: "sleeper", Mode: 0o755, Size: int64(len(bin)), Typeflag: tar.TypeReg}))
-	_, err = tw.Write(bin)
-	require.NoError(t, err)
-	require.NoError(t, tw.Close())
-	imp := exec.Command("docker", "import", "--change", `ENTRYPOINT ["/sleeper"]`, "-", image)
-	imp.Stdin = &tarBuf
-	out, err = imp.CombinedOutput()
-	require.NoError(t, err, string(out))
-	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", image).Run() })
+	image := sleeperImage(t)
 
 	// The python function says it runs through a FIFO: no polling.
 	fifo := filepath.Join(root, "ready")
@@ -65,7 +47,7 @@ func TestCrashLeavesNothing(t *testing.T) {
 	first := startProc(t, env)
 
 	// Container starts, as Docker reports them.
-	events := exec.Command("docker", "events", "--filter", "label=sfnlocal.managed=true", "--filter", "event=start", "--format", "{{.ID}}")
+	events := exec.Command("docker", "events", "--filter", "label=sfnlocal.pid="+strconv.Itoa(first.cmd.Process.Pid), "--filter", "event=start", "--format", "{{.ID}}")
 	evOut, err := events.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, events.Start())
@@ -87,7 +69,7 @@ func TestCrashLeavesNothing(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, first.call(t, http.MethodPost, "/2015-03-31/functions/img/invocations", async, `{}`, nil))
 	require.Equal(t, http.StatusOK, first.call(t, http.MethodPost, "/v1/registerjobdefinition", nil, map[string]any{
 		"jobDefinitionName": "sleep", "type": "container",
-		"containerProperties": map[string]any{"image": image, "command": []string{"/sleeper"}, "resourceRequirements": []map[string]string{{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "64"}}},
+		"containerProperties": map[string]any{"image": image, "command": []string{"1h"}, "resourceRequirements": []map[string]string{{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "64"}}},
 	}, nil))
 	require.Equal(t, http.StatusOK, first.call(t, http.MethodPost, "/v1/submitjob", nil, map[string]any{
 		"jobName": "sleep", "jobQueue": "default", "jobDefinition": "sleep",
@@ -183,4 +165,30 @@ func readFIFO(t *testing.T, path string) string {
 		got = append(got, buf[:m]...)
 	}
 	return string(got)
+}
+
+// sleeperImage builds (docker import, no registry) an image whose entrypoint is the sleeper,
+// removed when the test ends.
+func sleeperImage(t *testing.T) string {
+	t.Helper()
+	image := fmt.Sprintf("sfnlocal-sleeper-test:%d-%s", os.Getpid(), strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")))
+	sleeper := filepath.Join(t.TempDir(), "sleeper")
+	build := exec.Command("go", "build", "-o", sleeper, "./testdata/sleeper")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+	bin, err := os.ReadFile(sleeper)
+	require.NoError(t, err)
+	var tarBuf bytes.Buffer
+	tw := tar.NewWriter(&tarBuf)
+	require.NoError(t, tw.WriteHeader(&tar.Header{Name: "sleeper", Mode: 0o755, Size: int64(len(bin)), Typeflag: tar.TypeReg}))
+	_, err = tw.Write(bin)
+	require.NoError(t, err)
+	require.NoError(t, tw.Close())
+	imp := exec.Command("docker", "import", "--change", `ENTRYPOINT ["/sleeper"]`, "-", image)
+	imp.Stdin = &tarBuf
+	out, err = imp.CombinedOutput()
+	require.NoError(t, err, string(out))
+	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", image).Run() })
+	return image
 }

@@ -4,10 +4,13 @@ package main
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -102,11 +105,18 @@ func TestFaultDockerUnreachable(t *testing.T) {
 }
 
 // TestLoadConcurrentExecutions: 1,000 executions at once, each with a Wait (instant time)
-// and a Lambda Task (a python function, several environments at once), end with zero errors.
+// then a Lambda Task (a python function, several environments at once) or, for one in 50, a
+// Batch job (a real container), end with zero errors.
 func TestLoadConcurrentExecutions(t *testing.T) {
 	t.Parallel()
 	needTool(t, "python3", "--version")
+	needTool(t, "docker", "version")
+	image := sleeperImage(t)
 	p := startProc(t, nil, "--time", "instant")
+	require.Equal(t, http.StatusOK, p.call(t, http.MethodPost, "/v1/registerjobdefinition", nil, map[string]any{
+		"jobDefinitionName": "quick", "type": "container",
+		"containerProperties": map[string]any{"image": image, "command": []string{"0s"}, "resourceRequirements": []map[string]string{{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "64"}}},
+	}, nil))
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	w, err := zw.Create("handler.py")
@@ -118,7 +128,10 @@ func TestLoadConcurrentExecutions(t *testing.T) {
 		"FunctionName": "double", "Runtime": "python3.12", "Handler": "handler.handler", "Role": "arn:aws:iam::123456789012:role/r",
 		"Timeout": 60, "Code": map[string]any{"ZipFile": buf.Bytes()},
 	}, nil))
-	def, _ := json.Marshal(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"Next":"L"},
+	def, _ := json.Marshal(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"Next":"C"},
+		"C":{"Type":"Choice","Choices":[{"Variable":"$.batch","BooleanEquals":true,"Next":"B"}],"Default":"L"},
+		"B":{"Type":"Task","Resource":"arn:aws:states:::batch:submitJob.sync","Parameters":{"JobName":"quick","JobQueue":"default","JobDefinition":"quick"},
+			"ResultSelector":{"status.$":"$.Status","exit.$":"$.Container.ExitCode"},"End":true},
 		"L":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"double","Payload.$":"$"},"OutputPath":"$.Payload","End":true}}}`)
 	var sm struct{ StateMachineArn string }
 	p.sfn(t, "CreateStateMachine", `{"name":"load","roleArn":"arn:aws:iam::123456789012:role/r","definition":`+string(def)+`}`, &sm)
@@ -131,7 +144,7 @@ func TestLoadConcurrentExecutions(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			// Not p.call: require must not run on this goroutine.
-			body, _ := json.Marshal(map[string]any{"stateMachineArn": sm.StateMachineArn, "input": fmt.Sprintf(`{"n":%d}`, i)})
+			body, _ := json.Marshal(map[string]any{"stateMachineArn": sm.StateMachineArn, "input": fmt.Sprintf(`{"n":%d,"batch":%t}`, i, i%50 == 0)})
 			req, _ := http.NewRequest(http.MethodPost, "http://"+p.addr+"/", bytes.NewReader(body))
 			req.Header.Set("X-Amz-Target", "AWSStepFunctions.StartExecution")
 			req.Header.Set("Content-Type", "application/x-amz-json-1.0")
@@ -154,6 +167,56 @@ func TestLoadConcurrentExecutions(t *testing.T) {
 			p.sfn(t, "DescribeExecution", map[string]any{"executionArn": arn}, &d)
 		}
 		require.Equal(t, "SUCCEEDED", d.Status, "%s: %s %s", arn, d.Error, d.Cause)
-		require.JSONEq(t, fmt.Sprintf(`{"n":%d}`, 2*i), d.Output)
+		if i%50 == 0 {
+			require.JSONEq(t, `{"status":"SUCCEEDED","exit":0}`, d.Output)
+		} else {
+			require.JSONEq(t, fmt.Sprintf(`{"n":%d}`, 2*i), d.Output)
+		}
 	}
+}
+
+// TestFaultDockerKillJob: `docker kill` of a running job's container fails the job as AWS
+// does (exit code 137, "Essential container in task exited") and the execution with
+// States.TaskFailed.
+func TestFaultDockerKillJob(t *testing.T) {
+	t.Parallel()
+	needTool(t, "docker", "version")
+	image := sleeperImage(t)
+	p := startProc(t, []string{"TMPDIR=" + t.TempDir()})
+	require.Equal(t, http.StatusOK, p.call(t, http.MethodPost, "/v1/registerjobdefinition", nil, map[string]any{
+		"jobDefinitionName": "sleep", "type": "container",
+		"containerProperties": map[string]any{"image": image, "command": []string{"1h"}, "resourceRequirements": []map[string]string{{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "64"}}},
+	}, nil))
+	def, _ := json.Marshal(`{"StartAt":"J","States":{"J":{"Type":"Task","Resource":"arn:aws:states:::batch:submitJob.sync",
+		"Parameters":{"JobName":"sleep","JobQueue":"default","JobDefinition":"sleep"},"End":true}}}`)
+	var sm struct{ StateMachineArn string }
+	p.sfn(t, "CreateStateMachine", `{"name":"kill","roleArn":"arn:aws:iam::123456789012:role/r","definition":`+string(def)+`}`, &sm)
+
+	// Docker tells when the job's container starts (this server's, by its pid label).
+	events := exec.Command("docker", "events", "--filter", "label=sfnlocal.pid="+strconv.Itoa(p.cmd.Process.Pid), "--filter", "event=start", "--format", "{{.ID}}")
+	evOut, err := events.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, events.Start())
+	t.Cleanup(func() { _ = events.Process.Kill(); _ = events.Wait() })
+	var st struct{ ExecutionArn string }
+	p.sfn(t, "StartExecution", map[string]any{"stateMachineArn": sm.StateMachineArn}, &st)
+	started := bufio.NewScanner(evOut)
+	require.True(t, started.Scan(), "the job's container never started")
+	out, err := exec.Command("docker", "kill", started.Text()).CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	var d struct{ Status, Error, Cause string }
+	for d.Status == "" || d.Status == "RUNNING" {
+		p.sfn(t, "DescribeExecution", map[string]any{"executionArn": st.ExecutionArn}, &d)
+	}
+	require.Equal(t, "FAILED", d.Status)
+	require.Equal(t, "States.TaskFailed", d.Error)
+	var job struct {
+		Status, StatusReason string
+		Container            struct{ ExitCode int }
+	}
+	require.NoError(t, json.Unmarshal([]byte(d.Cause), &job), d.Cause)
+	require.Equal(t, "FAILED", job.Status)
+	require.Equal(t, "Essential container in task exited", job.StatusReason)
+	require.Equal(t, 137, job.Container.ExitCode)
 }

@@ -89,6 +89,7 @@ func startProc(t testing.TB, env []string, args ...string) *proc {
 	p := &proc{addr: freeAddr(t), more: make(chan struct{})}
 	p.cmd = exec.Command(binary(t), append([]string{"serve", "--addr", p.addr}, args...)...)
 	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.SysProcAttr = childAttr()
 	stderr, err := p.cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, p.cmd.Start())

@@ -28,6 +28,7 @@ func BenchmarkStartup(b *testing.B) {
 			addr := freeAddr(b)
 			cmd := exec.Command(bin, append(args, "--addr", addr)...)
 			cmd.Env = append(os.Environ(), "TMPDIR="+b.TempDir())
+			cmd.SysProcAttr = childAttr()
 			req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/", strings.NewReader(`{}`))
 			req.Header.Set("X-Amz-Target", "AWSStepFunctions.ListStateMachines")
 			req.Header.Set("Content-Type", "application/x-amz-json-1.0")

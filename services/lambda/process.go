@@ -194,6 +194,20 @@ func othersCanRun(path string) bool {
 	}
 }
 
+// othersCanEnter reports whether any user can reach dir: it and every folder above it let
+// others in.
+func othersCanEnter(dir string) bool {
+	for d := dir; ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err != nil || st.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if d == filepath.Dir(d) {
+			return true
+		}
+	}
+}
+
 // systemInterpreter finds name in the system's folders, or returns fallback.
 func systemInterpreter(name, fallback string) string {
 	for _, dir := range []string{"/usr/local/bin", "/usr/bin", "/bin"} {

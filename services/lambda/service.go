@@ -175,6 +175,10 @@ func New(cfg Config) (*Service, error) {
 	}
 	s.bootstraps = sync.OnceValue(func() error { return writeBootstraps(s.rtDir) })
 	s.shareDir(base)
+	if cred != nil && !othersCanEnter(base) {
+		s.log.Warn("zip functions run as another user and cannot enter their code folder: give TMPDIR a folder every user can enter, or set --lambda-user=",
+			zap.String("folder", base), zap.Uint32("uid", cred.Uid))
+	}
 	if cfg.ForwardEndpoint != "" {
 		fwd, err := newForwarder(cfg.ForwardEndpoint, cfg.HTTPClient)
 		if err != nil {
