@@ -2,10 +2,10 @@ package lambda
 
 import (
 	"context"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -16,35 +16,37 @@ import (
 
 func TestConcurrencyCap(t *testing.T) {
 	t.Parallel()
-	s := newTestService(t, Config{MaxConcurrency: 2})
-	var running, peak, runs atomic.Int32
-	s.RegisterGoFunction("busy", func(context.Context, []byte) ([]byte, error) {
-		runs.Add(1)
-		n := running.Add(1)
-		for {
-			p := peak.Load()
-			if n <= p || peak.CompareAndSwap(p, n) {
-				break
-			}
+	// In a synctest bubble, synctest.Wait tells when every invocation that can run has
+	// started and the rest are queued: the cap is checked exactly, without spinning.
+	synctest.Test(t, func(t *testing.T) {
+		s := newTestService(t, Config{MaxConcurrency: 2})
+		var running, runs atomic.Int32
+		release := make(chan struct{})
+		s.RegisterGoFunction("busy", func(context.Context, []byte) ([]byte, error) {
+			runs.Add(1)
+			running.Add(1)
+			<-release
+			running.Add(-1)
+			return []byte(`1`), nil
+		})
+		var wg sync.WaitGroup
+		for range 12 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := s.Invoke(context.Background(), &InvokeInput{FunctionName: "busy"})
+				assert.NoError(t, err) // not require: this is not the test's goroutine
+			}()
 		}
-		for range 100 {
-			runtime.Gosched()
+		for done := int32(0); done < 12; {
+			synctest.Wait()
+			require.Equal(t, min(2, 12-done), running.Load(), "invocations running at once")
+			release <- struct{}{}
+			done++
 		}
-		running.Add(-1)
-		return []byte(`1`), nil
+		wg.Wait()
+		require.Equal(t, int32(12), runs.Load())
 	})
-	var wg sync.WaitGroup
-	for range 12 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := s.Invoke(context.Background(), &InvokeInput{FunctionName: "busy"})
-			assert.NoError(t, err) // not require: this is not the test's goroutine
-		}()
-	}
-	wg.Wait()
-	require.Equal(t, int32(12), runs.Load())
-	require.LessOrEqual(t, peak.Load(), int32(2))
 }
 
 // TestQueuedInvocationCancelled: an invocation still waiting for a slot when its caller gives

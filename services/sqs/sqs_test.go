@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -288,23 +289,24 @@ func TestLongPollWakesOnSend(t *testing.T) {
 
 func TestLongPollTimesOutOnClock(t *testing.T) {
 	t.Parallel()
-	s, c := newService(t)
-	u := mustQueue(t, s, "q", map[string]string{"ReceiveMessageWaitTimeSeconds": "10"})
-	done := make(chan *ReceiveMessageOutput)
-	go func() {
-		// The queue's ReceiveMessageWaitTimeSeconds applies when WaitTimeSeconds is not given.
-		out, _ := s.ReceiveMessage(context.Background(), &ReceiveMessageInput{QueueUrl: u})
-		done <- out
-	}()
-	c.BlockUntil(1)
-	c.Advance(9 * time.Second)
-	select {
-	case <-done:
-		t.Fatal("long poll returned before its wait time")
-	default:
-	}
-	c.Advance(time.Second)
-	require.Empty(t, (<-done).Messages)
+	// In a synctest bubble, synctest.Wait makes "has not returned yet" exact: every goroutine
+	// of the test is blocked when it is checked.
+	synctest.Test(t, func(t *testing.T) {
+		s, c := newService(t)
+		u := mustQueue(t, s, "q", map[string]string{"ReceiveMessageWaitTimeSeconds": "10"})
+		done := make(chan *ReceiveMessageOutput, 1)
+		go func() {
+			// The queue's ReceiveMessageWaitTimeSeconds applies when WaitTimeSeconds is not given.
+			out, _ := s.ReceiveMessage(context.Background(), &ReceiveMessageInput{QueueUrl: u})
+			done <- out
+		}()
+		c.BlockUntil(1)
+		c.Advance(9 * time.Second)
+		synctest.Wait()
+		require.Empty(t, done, "long poll returned before its wait time")
+		c.Advance(time.Second)
+		require.Empty(t, (<-done).Messages)
+	})
 }
 
 func TestLongPollSeesDelayedMessage(t *testing.T) {
