@@ -96,7 +96,7 @@ func TestCrashLeavesNothing(t *testing.T) {
 
 	// The kernel kills the function process with the server (Pdeathsig).
 	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
-	n, err := unix.Poll(fds, 10_000)
+	n, err := poll(fds, 10_000)
 	require.NoError(t, err)
 	require.Equal(t, 1, n, "the python runtime outlived the server")
 
@@ -157,7 +157,7 @@ func readFIFO(t *testing.T, path string) string {
 	var got []byte
 	buf := make([]byte, 64)
 	for !bytes.HasSuffix(got, []byte("\n")) {
-		n, err := unix.Poll([]unix.PollFd{{Fd: int32(rfd), Events: unix.POLLIN}}, 60_000)
+		n, err := poll([]unix.PollFd{{Fd: int32(rfd), Events: unix.POLLIN}}, 60_000)
 		require.NoError(t, err)
 		require.Equal(t, 1, n, "the function did not start")
 		m, err := unix.Read(rfd, buf)
@@ -191,4 +191,14 @@ func sleeperImage(t *testing.T) string {
 	require.NoError(t, err, string(out))
 	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", image).Run() })
 	return image
+}
+
+// poll is unix.Poll, retried when a signal (the Go runtime's preemption) interrupts it.
+func poll(fds []unix.PollFd, timeoutMs int) (int, error) {
+	for {
+		n, err := unix.Poll(fds, timeoutMs)
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
 }
