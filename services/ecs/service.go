@@ -149,7 +149,7 @@ func (s *Service) arn(kind, name string) string {
 	return fmt.Sprintf("arn:aws:ecs:%s:%s:%s/%s", s.cfg.Region, s.cfg.AccountID, kind, name)
 }
 
-var clusterNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+var clusterNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`) })
 
 // clusterName returns the name of a cluster given by name or ARN ("" is the default).
 func clusterName(ref string) string {
@@ -169,7 +169,7 @@ func (s *Service) CreateCluster(name string, tags []Tag) (Cluster, error) {
 	if name == "" {
 		name = DefaultCluster
 	}
-	if !clusterNameRE.MatchString(name) {
+	if !clusterNameRE().MatchString(name) {
 		return Cluster{}, invalidParam("Cluster name can only contain upper and lowercase letters, numbers, hyphens, and underscores, and must be between 1 and 255 characters.")
 	}
 	s.mu.Lock()
@@ -272,7 +272,7 @@ func (s *Service) DeleteCluster(ref string) (Cluster, error) {
 
 // ---- task definitions ----
 
-var familyRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+var familyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`) })
 
 // RegisterTaskDefinitionInput is RegisterTaskDefinition's request.
 type RegisterTaskDefinitionInput struct {
@@ -291,7 +291,7 @@ type RegisterTaskDefinitionInput struct {
 
 // RegisterTaskDefinition adds the next revision of a family.
 func (s *Service) RegisterTaskDefinition(in *RegisterTaskDefinitionInput) (TaskDefinition, error) {
-	if !familyRE.MatchString(in.Family) {
+	if !familyRE().MatchString(in.Family) {
 		return TaskDefinition{}, clientErr("Family contains invalid characters or is too long: up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed.")
 	}
 	if len(in.ContainerDefinitions) == 0 {

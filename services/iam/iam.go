@@ -136,7 +136,7 @@ func validation(format string, args ...any) *awsproto.QueryError {
 	return awsproto.SenderError(400, "ValidationError", fmt.Sprintf(format, args...))
 }
 
-var namePattern = regexp.MustCompile(`^[\w+=,.@-]+$`)
+var namePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]+$`) })
 
 // required checks a required name parameter against IAM's length and pattern.
 func required(f url.Values, member string, max int) (string, *awsproto.QueryError) {
@@ -146,7 +146,7 @@ func required(f url.Values, member string, max int) (string, *awsproto.QueryErro
 		return "", validation("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", lowerFirst(member))
 	case len(v) > max:
 		return "", validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", v, lowerFirst(member), max)
-	case !namePattern.MatchString(v):
+	case !namePattern().MatchString(v):
 		return "", validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+", v, lowerFirst(member))
 	}
 	return v, nil

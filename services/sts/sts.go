@@ -68,7 +68,7 @@ func New(cfg Config) *Service {
 	return &Service{cfg: cfg, log: log, sessions: map[string]session{}}
 }
 
-var sessionName = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+var sessionName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{2,64}$`) })
 
 // Handler serves STS's query protocol.
 func (s *Service) Handler() http.Handler {
@@ -136,7 +136,7 @@ func (s *Service) assumeRole(r *http.Request, partition string) (any, *awsproto.
 		return nil, validation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
 	case name == "":
 		return nil, validation("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null")
-	case !sessionName.MatchString(name):
+	case !sessionName().MatchString(name):
 		return nil, validation("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", name)
 	}
 	f := strings.SplitN(roleArn, ":", 6)
