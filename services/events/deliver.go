@@ -236,7 +236,7 @@ func (s *Service) forward(busName string, event []byte, hops int) error {
 		Resources: env.Resources, Account: env.Account, Region: env.Region,
 	}
 	ev.Time, _ = time.Parse(time.RFC3339, env.Time)
-	s.events = append(s.events, ev)
+	s.keepLocked(ev)
 	s.routeLocked(ev, hops)
 	return nil
 }

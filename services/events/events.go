@@ -522,7 +522,7 @@ func (s *Service) PutEvents(entries []Entry) ([]ResultEntry, int, error) {
 		if _, ok := s.buses[ev.EventBusName]; !ok {
 			s.cfg.Logger.Warn("event put to an event bus that does not exist", zap.String("event_bus_name", ev.EventBusName), zap.String("event_id", ev.EventID))
 		}
-		s.events = append(s.events, ev)
+		s.keepLocked(ev)
 		s.routeLocked(ev, 0)
 		s.cfg.Logger.Info("event put", zap.String("event_bus_name", ev.EventBusName), zap.String("event_id", ev.EventID),
 			zap.String("source", ev.Source), zap.String("detail_type", ev.DetailType), zap.String("detail", ev.Detail))
@@ -552,6 +552,20 @@ func checkEntry(e *Entry) (code, msg string) {
 }
 
 // Events returns the events put so far, of one bus (name or ARN) when bus is not "".
+// KeptEvents is how many put events the fake keeps for reading back (Events, GET
+// /_sfnlocal/events/events); older ones are dropped, so that a long run (every execution puts
+// its status changes) stays within bounded memory.
+const KeptEvents = 10000
+
+// keepLocked records a put event for reading back, dropping the oldest past KeptEvents.
+func (s *Service) keepLocked(ev Event) {
+	if len(s.events) >= KeptEvents {
+		s.events[0] = Event{}
+		s.events = s.events[1:] // append reallocates from the live part only
+	}
+	s.events = append(s.events, ev)
+}
+
 func (s *Service) Events(bus string) []Event {
 	name := ""
 	if bus != "" {

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"fmt"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -266,4 +267,19 @@ func TestValidatePattern(t *testing.T) {
 			require.Equal(t, tc.wantErr, err.(*Error).Message)
 		})
 	}
+}
+
+// TestKeptEventsBounded: past KeptEvents, the oldest put events are dropped.
+func TestKeptEventsBounded(t *testing.T) {
+	t.Parallel()
+	s := newService(t)
+	for i := range KeptEvents + 5 {
+		_, failed, err := s.PutEvents([]Entry{{Source: "test", DetailType: "n", Detail: fmt.Sprintf(`{"i":%d}`, i), HasDetail: true}})
+		require.NoError(t, err)
+		require.Zero(t, failed)
+	}
+	got := s.Events("")
+	require.Len(t, got, KeptEvents)
+	require.Equal(t, `{"i":5}`, got[0].Detail)
+	require.Equal(t, fmt.Sprintf(`{"i":%d}`, KeptEvents+4), got[len(got)-1].Detail)
 }
