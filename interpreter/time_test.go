@@ -147,16 +147,27 @@ func summarize(x *Execution) runSummary {
 }
 
 func runTimeCase(t testing.TB, clk clock.Factory, def, input string, tasks task.Registry) runSummary {
+	s, err := tryTimeCase(clk, def, input, tasks)
+	require.NoError(t, err)
+	return s
+}
+
+// tryTimeCase runs one execution; it may run in any goroutine (no require).
+func tryTimeCase(clk clock.Factory, def, input string, tasks task.Registry) (runSummary, error) {
 	e := NewEngine(Config{Clock: clk, Tasks: tasks})
 	defer e.Close()
 	sm, err := Parse(def)
-	require.NoError(t, err)
+	if err != nil {
+		return runSummary{}, err
+	}
 	x, err := e.Start(sm, StartParams{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:sm:run", Name: "run",
 		StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm", StateMachineName: "sm",
 		RoleArn: "arn:aws:iam::123456789012:role/r", Input: input})
-	require.NoError(t, err)
+	if err != nil {
+		return runSummary{}, err
+	}
 	<-x.Done()
-	return summarize(x)
+	return summarize(x), nil
 }
 
 func TestVirtualTimeIsDeterministic(t *testing.T) {
@@ -196,15 +207,17 @@ func TestVirtualTimeIsDeterministic(t *testing.T) {
 			const runs = 100
 			var wg sync.WaitGroup
 			got := make([]runSummary, runs)
+			errs := make([]error, runs)
 			for i := range runs {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					got[i] = runTimeCase(t, func() clock.Clock { return clock.NewInstant(clock.Real()) }, tc.def, tc.input, tasks())
+					got[i], errs[i] = tryTimeCase(func() clock.Clock { return clock.NewInstant(clock.Real()) }, tc.def, tc.input, tasks())
 				}()
 			}
 			wg.Wait()
 			for i, g := range got {
+				require.NoError(t, errs[i], "run %d", i)
 				require.Equal(t, want.Status, g.Status, "run %d", i)
 				require.Equal(t, want.Error, g.Error, "run %d", i)
 				require.Equal(t, want.Output, g.Output, "run %d", i)

@@ -50,7 +50,6 @@ func testFiles(t *testing.T, visit func(fset *token.FileSet, f *ast.File, import
 var allowed = map[string]bool{
 	// internal/clock is being rewritten (virtual time); its test's one require in a goroutine
 	// goes with that rewrite.
-	"../../internal/clock/clock_test.go": true,
 }
 
 // TestNoRequireInGoroutines: require.* stops the test with t.FailNow, which must be called
