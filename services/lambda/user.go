@@ -12,6 +12,9 @@ import (
 // root, else as sfnlocal's own user.
 const UserAuto = "auto"
 
+// nobodyID is the uid and gid of "nobody" on Linux, for systems without a user database.
+const nobodyID = "65534"
+
 // resolveUser turns Config.User into the credential runtime processes start with; nil means
 // sfnlocal's own user. euid is the server's effective uid.
 func resolveUser(name string, euid int, lookup func(string) (*user.User, error)) (*syscall.Credential, error) {
@@ -23,6 +26,10 @@ func resolveUser(name string, euid int, lookup func(string) (*user.User, error))
 			return nil, nil
 		}
 		name = "nobody"
+		if _, err := lookup(name); err != nil {
+			// A FROM-scratch image has no /etc/passwd: nobody's conventional ids.
+			name = nobodyID
+		}
 	}
 	u, err := lookup(name)
 	if err != nil {

@@ -46,6 +46,8 @@ func TestResolveUser(t *testing.T) {
 		{name: "another user needs root", user: "app", euid: 1002, wantErr: "needs sfnlocal to run as root"},
 		{name: "unknown user", user: "ghost", euid: 0, wantErr: `user "ghost"`},
 	}
+	// A FROM-scratch image: no user database at all.
+	noUsers := func(string) (*user.User, error) { return nil, errors.New("open /etc/passwd: no such file or directory") }
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -58,6 +60,11 @@ func TestResolveUser(t *testing.T) {
 			require.Equal(t, tc.want, got)
 		})
 	}
+	got, err := resolveUser(UserAuto, 0, noUsers)
+	require.NoError(t, err, "auto as root without /etc/passwd")
+	require.Equal(t, &syscall.Credential{Uid: 65534, Gid: 65534}, got)
+	_, err = resolveUser("app", 0, noUsers)
+	require.ErrorContains(t, err, `user "app"`, "a named user must exist")
 }
 
 // TestPythonRunsAsLambdaUser: as root, a zip function runs as the unprivileged user, can read
