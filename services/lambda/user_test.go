@@ -47,7 +47,9 @@ func TestResolveUser(t *testing.T) {
 		{name: "unknown user", user: "ghost", euid: 0, wantErr: `user "ghost"`},
 	}
 	// A FROM-scratch image: no user database at all.
-	noUsers := func(string) (*user.User, error) { return nil, errors.New("open /etc/passwd: no such file or directory") }
+	noUsers := func(string) (*user.User, error) {
+		return nil, errors.New("open /etc/passwd: no such file or directory")
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
