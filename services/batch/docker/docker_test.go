@@ -208,6 +208,15 @@ func TestRunnerErrors(t *testing.T) {
 
 const testImage = "sfnlocal-test/busybox:batch"
 
+// TestMain removes the image the tests imported, so that a run leaves nothing behind.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sdk != nil {
+		_, _ = sdk.ImageRemove(context.Background(), testImage, image.RemoveOptions{Force: true})
+	}
+	os.Exit(code)
+}
+
 var (
 	imageOnce sync.Once
 	imageErr  error
