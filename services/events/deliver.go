@@ -79,52 +79,11 @@ type job struct {
 	hops     int // event bus to event bus forwards so far
 }
 
-// ruleQueue delivers the jobs of one rule in order on one goroutine, started when needed.
-type ruleQueue struct {
-	jobs    []*job
-	running bool
-}
-
-// enqueue adds j to the rule's queue without blocking; a full queue drops the job (logged).
-// s.dmu must not be held.
+// enqueue adds j to the rule's delivery queue without blocking; a full queue drops the job
+// (logged).
 func (s *Service) enqueue(ruleArn string, j *job) {
-	s.dmu.Lock()
-	defer s.dmu.Unlock()
-	if s.closed {
-		return
-	}
-	q := s.queues[ruleArn]
-	if q == nil {
-		q = &ruleQueue{}
-		s.queues[ruleArn] = q
-	}
-	if len(q.jobs) >= maxQueuedPerRule {
-		s.cfg.Logger.Warn("event dropped: the rule's delivery queue is full", zap.String("rule_arn", ruleArn), zap.String("target_arn", j.d.Arn))
-		return
-	}
-	q.jobs = append(q.jobs, j)
-	if !q.running {
-		q.running = true
-		s.inflight.Add(1)
-		go s.drain(ruleArn, q)
-	}
-}
-
-func (s *Service) drain(ruleArn string, q *ruleQueue) {
-	defer s.inflight.Done()
-	for {
-		s.dmu.Lock()
-		if len(q.jobs) == 0 || s.closed {
-			q.running = false
-			q.jobs = nil
-			s.idle.Broadcast()
-			s.dmu.Unlock()
-			return
-		}
-		j := q.jobs[0]
-		q.jobs = q.jobs[1:]
-		s.dmu.Unlock()
-		s.attempt(ruleArn, j)
+	if !s.deliveries.Add(ruleArn, j) {
+		s.cfg.Logger.Warn("event not delivered: the rule's delivery queue is full or closed", zap.String("rule_arn", ruleArn), zap.String("target_arn", j.d.Arn))
 	}
 }
 
@@ -350,30 +309,12 @@ func intOf(v any) (int, bool) {
 
 // Flush waits until every delivery queued so far has been tried (retries scheduled on the
 // clock are not waited for). Tests use it before reading what targets received.
-func (s *Service) Flush() {
-	s.dmu.Lock()
-	defer s.dmu.Unlock()
-	for {
-		busy := false
-		for _, q := range s.queues {
-			if q.running {
-				busy = true
-				break
-			}
-		}
-		if !busy {
-			return
-		}
-		s.idle.Wait()
-	}
-}
+func (s *Service) Flush() { s.deliveries.Flush() }
 
 // Close stops delivering (queued deliveries are dropped), stops the schedules and waits for
 // deliveries in flight.
 func (s *Service) Close() {
-	s.dmu.Lock()
-	s.closed = true
-	s.dmu.Unlock()
+	s.deliveries.Close()
 	s.mu.Lock()
 	for _, b := range s.buses {
 		for _, r := range b.rules {
@@ -384,7 +325,7 @@ func (s *Service) Close() {
 	}
 	s.mu.Unlock()
 	s.cancel()
-	s.inflight.Wait()
+	s.deliveries.Wait()
 }
 
 func newEventID() string { return uuid.NewString() }

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	dq "github.com/sfnlocal/sfnlocal/internal/delivery"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
@@ -36,12 +37,8 @@ type Service struct {
 	conns  connections     // connections.go
 	sinks  map[string]Sink // by ARN service
 
-	// Delivery: one ordered queue per rule (by ARN), under dmu (never held while taking mu).
-	dmu      sync.Mutex
-	queues   map[string]*ruleQueue
-	closed   bool
-	idle     *sync.Cond
-	inflight sync.WaitGroup
+	// deliveries holds one ordered queue per rule (by ARN).
+	deliveries *dq.Queues[*job]
 	// ctx is the component-lifetime context of deliveries, cancelled by Close.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -122,8 +119,8 @@ func New(cfg Config) *Service {
 	if cfg.AccountID == "" {
 		cfg.AccountID = "123456789012"
 	}
-	s := &Service{cfg: cfg, buses: map[string]*bus{}, sinks: map[string]Sink{}, queues: map[string]*ruleQueue{}}
-	s.idle = sync.NewCond(&s.dmu)
+	s := &Service{cfg: cfg, buses: map[string]*bus{}, sinks: map[string]Sink{}}
+	s.deliveries = dq.New(maxQueuedPerRule, s.attempt)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.buses[DefaultBus] = newBus(DefaultBus, cfg.Clock.Now())
 	return s

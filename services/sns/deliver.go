@@ -79,9 +79,10 @@ type delivery struct {
 	attempts int
 }
 
-type subQueue struct {
-	items   []*delivery
-	running bool
+// subDelivery is one queued delivery to a subscription.
+type subDelivery struct {
+	sub *Subscription
+	d   *delivery
 }
 
 // fanOutLocked queues m for every confirmed subscription of its topic whose filter policy
@@ -132,43 +133,8 @@ func accepts(sub *Subscription, m Message) bool {
 }
 
 func (s *Service) enqueueLocked(sub *Subscription, d *delivery) {
-	s.dmu.Lock()
-	defer s.dmu.Unlock()
-	if s.closed {
-		return
-	}
-	q := s.queues[sub.arn]
-	if q == nil {
-		q = &subQueue{}
-		s.queues[sub.arn] = q
-	}
-	if len(q.items) >= maxQueuedPerSub {
-		s.cfg.Logger.Warn("sns message dropped: the subscription's delivery queue is full", zap.String("subscription_arn", sub.arn))
-		return
-	}
-	q.items = append(q.items, d)
-	if !q.running {
-		q.running = true
-		s.inflight.Add(1)
-		go s.drain(sub, q)
-	}
-}
-
-func (s *Service) drain(sub *Subscription, q *subQueue) {
-	defer s.inflight.Done()
-	for {
-		s.dmu.Lock()
-		if len(q.items) == 0 || s.closed {
-			q.running = false
-			q.items = nil
-			s.idle.Broadcast()
-			s.dmu.Unlock()
-			return
-		}
-		d := q.items[0]
-		q.items = q.items[1:]
-		s.dmu.Unlock()
-		s.attempt(sub, d)
+	if !s.deliveries.Add(sub.arn, subDelivery{sub, d}) {
+		s.cfg.Logger.Warn("sns message not delivered: the subscription's delivery queue is full or closed", zap.String("subscription_arn", sub.arn))
 	}
 }
 
@@ -608,29 +574,11 @@ func (s *Service) SetSubscriptionAttribute(arn, name, value string) error {
 
 // Flush waits until every delivery queued so far has been tried (retries waiting on the clock
 // are not waited for).
-func (s *Service) Flush() {
-	s.dmu.Lock()
-	defer s.dmu.Unlock()
-	for {
-		busy := false
-		for _, q := range s.queues {
-			if q.running {
-				busy = true
-				break
-			}
-		}
-		if !busy {
-			return
-		}
-		s.idle.Wait()
-	}
-}
+func (s *Service) Flush() { s.deliveries.Flush() }
 
 // Close stops delivering and waits for deliveries in flight.
 func (s *Service) Close() {
-	s.dmu.Lock()
-	s.closed = true
-	s.dmu.Unlock()
+	s.deliveries.Close()
 	s.cancel()
-	s.inflight.Wait()
+	s.deliveries.Wait()
 }

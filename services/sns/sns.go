@@ -39,6 +39,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	dq "github.com/sfnlocal/sfnlocal/internal/delivery"
 	"github.com/sfnlocal/sfnlocal/internal/eventpattern"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
@@ -66,12 +67,8 @@ type Service struct {
 	seq      uint64
 	sinks    map[string]Sink // by protocol: sqs, lambda
 
-	// Delivery: one ordered queue per subscription, under dmu (never held while taking mu).
-	dmu      sync.Mutex
-	queues   map[string]*subQueue
-	closed   bool
-	idle     *sync.Cond
-	inflight sync.WaitGroup
+	// deliveries holds one ordered queue per subscription (by ARN).
+	deliveries *dq.Queues[subDelivery]
 	// ctx is the component-lifetime context of deliveries, cancelled by Close.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -140,8 +137,8 @@ func New(cfg Config) *Service {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = http.DefaultClient
 	}
-	s := &Service{cfg: cfg, topics: map[string]*topic{}, subs: map[string]*Subscription{}, sinks: map[string]Sink{}, queues: map[string]*subQueue{}}
-	s.idle = sync.NewCond(&s.dmu)
+	s := &Service{cfg: cfg, topics: map[string]*topic{}, subs: map[string]*Subscription{}, sinks: map[string]Sink{}}
+	s.deliveries = dq.New(maxQueuedPerSub, func(_ string, d subDelivery) { s.attempt(d.sub, d.d) })
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s
 }
