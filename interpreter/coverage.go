@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -118,7 +119,7 @@ func (c *Coverage) program(r *CoverageReport, p *program, path string) {
 		r.Totals.States.add(sc.Entered)
 		for i, rule := range st.choices {
 			h := c.count(covChoice, name, i)
-			sc.Choices = append(sc.Choices, ClauseCoverage{Label: "Choices[" + itoa(i) + "] → " + rule.next, Hits: h})
+			sc.Choices = append(sc.Choices, ClauseCoverage{Label: "Choices[" + strconv.Itoa(i) + "] → " + rule.next, Hits: h})
 			r.Totals.ChoiceRules.add(h)
 		}
 		if st.typ == "Choice" && st.defaultNext != "" {
@@ -128,12 +129,12 @@ func (c *Coverage) program(r *CoverageReport, p *program, path string) {
 		}
 		for i, rt := range st.retry {
 			h := c.count(covRetry, name, i)
-			sc.Retry = append(sc.Retry, ClauseCoverage{Label: "Retry[" + itoa(i) + "] " + strings.Join(rt.errorEquals, ","), Hits: h})
+			sc.Retry = append(sc.Retry, ClauseCoverage{Label: "Retry[" + strconv.Itoa(i) + "] " + strings.Join(rt.errorEquals, ","), Hits: h})
 			r.Totals.Retriers.add(h)
 		}
 		for i, ct := range st.catch {
 			h := c.count(covCatch, name, i)
-			sc.Catch = append(sc.Catch, ClauseCoverage{Label: "Catch[" + itoa(i) + "] " + strings.Join(ct.errorEquals, ",") + " → " + ct.next, Hits: h})
+			sc.Catch = append(sc.Catch, ClauseCoverage{Label: "Catch[" + strconv.Itoa(i) + "] " + strings.Join(ct.errorEquals, ",") + " → " + ct.next, Hits: h})
 			r.Totals.Catchers.add(h)
 		}
 		for i := range st.branches {
@@ -190,12 +191,4 @@ func programOrder(p *program) []string {
 	}
 	sort.Strings(rest)
 	return append(order, rest...)
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }

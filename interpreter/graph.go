@@ -1,5 +1,7 @@
 package interpreter
 
+import "strconv"
+
 // Graph is a state machine's shape for drawing: its states in the order Coverage.Report lists
 // them, each with its transitions, and the programs nested in Parallel and Map states.
 type Graph struct {
@@ -38,13 +40,13 @@ func graphOf(p *program) Graph {
 			gs.Edges = append(gs.Edges, GraphEdge{To: st.next})
 		}
 		for i, r := range st.choices {
-			gs.Edges = append(gs.Edges, GraphEdge{To: r.next, Label: "Choices[" + itoa(i) + "]"})
+			gs.Edges = append(gs.Edges, GraphEdge{To: r.next, Label: "Choices[" + strconv.Itoa(i) + "]"})
 		}
 		if st.typ == "Choice" && st.defaultNext != "" {
 			gs.Edges = append(gs.Edges, GraphEdge{To: st.defaultNext, Label: "Default"})
 		}
 		for i, c := range st.catch {
-			gs.Edges = append(gs.Edges, GraphEdge{To: c.next, Label: "Catch[" + itoa(i) + "]"})
+			gs.Edges = append(gs.Edges, GraphEdge{To: c.next, Label: "Catch[" + strconv.Itoa(i) + "]"})
 		}
 		for _, b := range st.branches {
 			gs.Branches = append(gs.Branches, graphOf(b))
