@@ -32,7 +32,9 @@ func TestParseMode(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			require.Equal(t, tc.instant, IsVirtual(f()))
+			s, ok := f().(*Sched)
+			require.True(t, ok, "every execution runs under a scheduler")
+			require.Equal(t, tc.instant, s.virtual)
 		})
 	}
 }

@@ -35,11 +35,11 @@ func (m *Manual) Sched() *Sched {
 	return s
 }
 
-func (m *Manual) Now() time.Time                            { return m.fake.Now() }
-func (m *Manual) NewTimer(d time.Duration) Timer            { return m.fake.NewTimer(d) }
-func (m *Manual) AfterFunc(d time.Duration, f func()) Timer { return m.fake.AfterFunc(d, f) }
+// Now returns the manual clock's time.
+func (m *Manual) Now() time.Time { return m.fake.Now() }
 
-// Pending reports how many timers of any execution wait to fire.
+// Pending reports how many executions wait on the clock: each execution's scheduler keeps one
+// timer here, for its earliest deadline.
 func (m *Manual) Pending() int { return m.fake.Pending() }
 
 // Advance moves time forward by d (d < 0 is ErrBackwards), firing every timer due by then in

@@ -95,13 +95,6 @@ func AsSched(c Clock) *Sched {
 	return NewSched(c)
 }
 
-// IsVirtual reports whether c is a virtual (instant) clock, whose time does not follow the
-// wall: real work (Lambda code, containers) must be timed on another clock.
-func IsVirtual(c Clock) bool {
-	s, ok := c.(*Sched)
-	return ok && s.virtual
-}
-
 // Now returns the current time on the scheduler.
 func (s *Sched) Now() time.Time {
 	if !s.virtual {
