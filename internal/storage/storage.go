@@ -26,9 +26,9 @@ package storage
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"encoding/binary"
 	"fmt"
 	"hash/fnv"
 	"os"
