@@ -90,4 +90,3 @@ func TestWriterManifestSizes(t *testing.T) {
 		require.NoError(t, json.Unmarshal(f.Body, &arr), "result file %s is a JSON array", f.Key)
 	}
 }
-
