@@ -27,14 +27,20 @@
 //     6901) first selects a nested array.
 //   - JSONL: one JSON value per non-empty line.
 //   - MANIFEST: an S3 Inventory manifest.json; [ParseManifest] lists its data files, which the
-//     caller reads and hands to [Manifest.DecodeFile] (CSV rows named by the manifest's
-//     fileSchema, gzip-compressed or not).
-//   - s3:listObjectsV2: [ObjectItem] is the item for one listed object, {"Etag",
-//     "LastModified", "Key", "Size", "StorageClass"} as AWS gives it; with ReaderConfig
+//     caller reads and hands to [Manifest.DecodeFile] or [Manifest.Items] (CSV rows named by
+//     the manifest's fileSchema, gzip-compressed or not, members in HashMap order as the
+//     page's example {"LastModifiedDate","Bucket","Size","Key"} shows). ManifestType
+//     ATHENA_DATA and InputType PARQUET are not served.
+//   - s3:listObjectsV2: [ObjectItem] is the item for one listed object, {"Etag", "Key",
+//     "LastModified", "Size", "StorageClass"} as AWS gives it (LastModified in epoch seconds
+//     written as a Java double, 1.789180622E9); with ReaderConfig
 //     Transformation LOAD_AND_FLATTEN, [LoadAndFlatten] decodes each listed object with the
 //     InputType and yields the items of all of them in listing order.
 //   - MaxItems limits the items after decoding (0: no limit; negative fails with
 //     "field MaxItems must be positive").
+//
+// ReaderConfig's fields are named as ASL names them, so encoding/json decodes a definition's
+// ReaderConfig object into it (MaxItemsPath aside, which the caller evaluates into MaxItems).
 //
 // Failures are *task.Failure values named States.ItemReaderFailed (see [ReaderFailed]), ready
 // for the interpreter to record as the MapRunFailed/ExecutionFailed error and cause.
