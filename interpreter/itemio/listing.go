@@ -28,8 +28,8 @@ var listingKeys = []string{"Etag", "Key", "LastModified", "Size", "StorageClass"
 
 // ObjectItem is the item an s3:listObjectsV2 ItemReader yields for one object:
 // {"Etag", "Key", "LastModified", "Size", "StorageClass"}, the ETag with its quotes and
-// LastModified in epoch seconds written as a Java double ("1.789180622E9", milliseconds as
-// fraction digits). Shape, order and number format as observed on AWS (floci-io/floci pull
+// LastModified in epoch seconds written as a Java double ("1.789180622E9"; S3 keeps
+// LastModified to the second, so sub-second parts are dropped). Shape, order and number format as observed on AWS (floci-io/floci pull
 // request 3460, checked against Step Functions in us-east-1: {"Etag":"\"401b30e3...\"",
 // "Key":"input/0001.txt","LastModified":1.789180622E9,"Size":2,"StorageClass":"STANDARD"});
 // the "ItemReader (Map)" page shows the same members in the same order.
@@ -41,7 +41,7 @@ func ObjectItem(o Object) *value.Object {
 	return value.ObjectFrom(listingKeys, []any{
 		o.ETag,
 		o.Key,
-		json.Number(javaDouble(float64(o.LastModified.UnixMilli()) / 1000)),
+		json.Number(javaDouble(float64(o.LastModified.Unix()))),
 		json.Number(strconv.FormatInt(o.Size, 10)),
 		sc,
 	})
