@@ -15,13 +15,16 @@
 // "ItemReader (Map)" page:
 //
 //   - CSV: headers from the first row (CSVHeaderLocation FIRST_ROW, the default) or from
-//     CSVHeaders (GIVEN); CSVDelimiter COMMA (default), PIPE, SEMICOLON, SPACE or TAB; RFC 4180
-//     quoting; every value is a string; a row with more fields than headers drops the extra
-//     ones, a row with fewer gets "" for the missing ones; duplicate headers fail with
-//     "CSV headers cannot contain duplicates."; a UTF-8 byte order mark and empty lines are
-//     skipped. AWS builds each row as a Java HashMap, so the members of a CSV item come in
-//     HashMap iteration order, not header order (the recorded case with headers 0,True,{}
-//     gives {"0","{}","True"}); [javaHashOrder] reproduces it.
+//     CSVHeaders (GIVEN); CSVDelimiter COMMA (default), PIPE, SEMICOLON, SPACE or TAB; every
+//     value is a string; a row with more fields than headers drops the extra ones, a row with
+//     fewer gets "" for the missing ones; duplicate headers fail with "CSV headers cannot
+//     contain duplicates."; a UTF-8 byte order mark and empty lines are skipped. Quoting and
+//     escaping follow the page's rules for text delimited files (see csvScanner): a quoted
+//     field may hold the delimiter and newlines, a doubled quote is one quote (in unquoted
+//     fields too), a backslash escapes a backslash, a quote or the delimiter and is dropped
+//     before anything else. AWS builds each row as a Java HashMap, so the members of a CSV
+//     item come in HashMap iteration order, not header order (the recorded case with headers
+//     0,True,{} gives {"0","{}","True"}); javaHashOrder reproduces it.
 //   - JSON: the object is one JSON array, whose elements are the items. Anything else fails
 //     with "Attempting to map over non-iterable node.". ItemsPointer (a JSON Pointer, RFC
 //     6901) first selects a nested array.
@@ -64,6 +67,6 @@
 // the aws-sdk:s3:putObject integration would JSON-encode the body and is not for this.
 //
 // Standard library only, besides internal/value (ordered JSON) and interpreter/task (the
-// Failure type). encoding/csv does the CSV syntax: it is RFC 4180, streams a record at a
-// time with ReuseRecord, and is fast enough (see BenchmarkDecodeCSV).
+// Failure type). The CSV scanner is our own: AWS's rules (doubled quotes and backslash
+// escapes outside quoted fields) are not RFC 4180, which encoding/csv implements.
 package itemio
