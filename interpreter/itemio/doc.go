@@ -25,9 +25,13 @@
 //     before anything else. AWS builds each row as a Java HashMap, so the members of a CSV
 //     item come in HashMap iteration order, not header order (the recorded case with headers
 //     0,True,{} gives {"0","{}","True"}); javaHashOrder reproduces it.
-//   - JSON: the object is one JSON array, whose elements are the items. Anything else fails
-//     with "Attempting to map over non-iterable node.". ItemsPointer (a JSON Pointer, RFC
-//     6901) first selects a nested array.
+//   - JSON: the object is one JSON array, whose elements are the items, or one JSON object,
+//     whose members become {"Key": name, "Value": value} items in document order (current
+//     AWS, as the Map page's "JSON arrays and objects" and floci-io/floci's observations of
+//     AWS in 2026 describe; AWS recorded in 2023 a failure here, LocalStack's
+//     test_map_item_reader_json_no_json_list_object). A scalar fails with "Attempting to map
+//     over non-iterable node.". ItemsPointer (a JSON Pointer, RFC 6901) first selects the
+//     node to iterate.
 //   - JSONL: one JSON value per non-empty line.
 //   - MANIFEST: an S3 Inventory manifest.json; [ParseManifest] lists its data files, which the
 //     caller reads and hands to [Manifest.DecodeFile] or [Manifest.Items] (CSV rows named by

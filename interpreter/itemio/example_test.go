@@ -21,9 +21,9 @@ func ExampleDecode() {
 	// {"0":"Null","{}":"","True":"None"}
 }
 
-// A JSON object that is not an array fails the reader as AWS does.
+// A JSON document that is neither an array nor an object fails the reader as AWS does.
 func ExampleDecodeAll_notIterable() {
-	_, err := itemio.DecodeAll(itemio.ReaderConfig{InputType: itemio.InputJSON}, []byte(`{"Hello":"world"}`))
+	_, err := itemio.DecodeAll(itemio.ReaderConfig{InputType: itemio.InputJSON}, []byte(`"Hello world"`))
 	fmt.Println(err)
 	// Output:
 	// States.ItemReaderFailed: Attempting to map over non-iterable node.
