@@ -75,7 +75,7 @@ bench:
 FUZZ_N ?= 1000x
 FUZZ_TARGETS := ./jsonata:FuzzCompileEval ./jsonpath:FuzzParseSelect ./interpreter/intrinsics:FuzzParseEval \
 	./interpreter/payload:FuzzCompileEval ./interpreter:FuzzParse ./interpreter:FuzzJSONataBoundary \
-	./interpreter:FuzzTestState ./api:FuzzHandler ./internal/jsoncheck:FuzzCheck ./testrunner:FuzzParse
+	./interpreter:FuzzTestState ./api:FuzzHandler ./internal/jsoncheck:FuzzCheck ./testrunner:FuzzParse ./interpreter/itemio:FuzzDecode
 fuzz-ci:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZ_N) $$pkg || exit 1; done
