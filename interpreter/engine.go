@@ -77,6 +77,10 @@ type Engine struct {
 	closed     bool
 	tokens     map[string]*waiter
 	activities map[string]*activityQueue
+
+	// distReg holds the Map Runs and their children (distmap.go).
+	distOnce sync.Once
+	distReg  *distRegistry
 }
 
 // NewEngine returns an engine.
@@ -139,6 +143,8 @@ type StartParams struct {
 
 	// test, set by TestState, marks the state under test and collects what it does.
 	test *testRun
+	// mapRun is the Map Run that started this child execution (distmap.go).
+	mapRun *mapRun
 }
 
 // Execution is one running or finished execution.

@@ -79,6 +79,8 @@ type checkpoint struct {
 type kidLog struct {
 	state string
 	slots []kidOutcome
+	// run is a Distributed Map's Map Run, which a redrive continues (distmap.go).
+	run *mapRun
 }
 
 type kidOutcome struct {
