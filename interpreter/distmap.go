@@ -108,7 +108,7 @@ type mapUnit struct {
 // MapRunCounts are DescribeMapRun's itemCounts or executionCounts.
 type MapRunCounts struct {
 	Pending, Running, Succeeded, Failed, TimedOut, Aborted, Total, ResultsWritten int64
-	FailuresNotRedrivable, PendingRedrive                                       int64
+	FailuresNotRedrivable, PendingRedrive                                         int64
 }
 
 // MapRunInfo is a Map Run as DescribeMapRun and ListMapRuns report it.
