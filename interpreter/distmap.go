@@ -869,8 +869,12 @@ func (f *frame) ioArguments(c *ioConfig, eff any) (any, *failure) {
 
 // ioFailure turns an error of the ItemReader or ResultWriter into its States.* failure.
 func ioFailure(name string, err error) *failure {
-	if tf, ok := err.(*task.Failure); ok && strings.HasPrefix(tf.Name, "States.") {
-		return newFailure(tf.Name, tf.Cause)
+	if tf, ok := err.(*task.Failure); ok {
+		if strings.HasPrefix(tf.Name, "States.") {
+			return newFailure(tf.Name, tf.Cause)
+		}
+		// The service's error (S3.NoSuchKey, ...): its message is the cause.
+		return newFailure(name, tf.Cause)
 	}
 	return newFailure(name, err.Error())
 }
