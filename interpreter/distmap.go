@@ -773,7 +773,7 @@ func (f *frame) startChild(st *state, sm *StateMachine, run *mapRun, i int) {
 		ExecutionArn: arn, Name: name, StateMachineArn: run.childSmArn, StateMachineName: run.childName,
 		RoleArn: x.p.RoleArn, Input: text, Express: run.express, Sched: x.sched, Coverage: x.p.Coverage, Mocks: x.p.Mocks,
 		OnDone: func(*Execution) { run.childDone(i) },
-		mapRun: run,
+		mapRun: run, inputValue: u.input, hasInputValue: true,
 	}
 	cx, err := x.e.Start(sm, p)
 	if err != nil {

@@ -165,10 +165,8 @@ func childResults(run *mapRun) []itemio.ChildResult {
 	out := make([]itemio.ChildResult, len(units))
 	for i, u := range units {
 		r := itemio.ChildResult{StateMachineArn: run.childSmArn, Status: itemio.StatusPending}
-		if text, err := EncodeValue(u.input); err == nil {
-			r.Input = text
-		}
 		if cx := u.x; cx != nil {
+			r.Input = cx.Input()
 			r.ExecutionArn, r.Name, r.Status = cx.p.ExecutionArn, cx.p.Name, cx.Status()
 			r.StartDate = cx.StartDate()
 			r.StopDate, _ = cx.StopDate()
@@ -176,6 +174,8 @@ func childResults(run *mapRun) []itemio.ChildResult {
 			r.Error, _ = cx.Error()
 			r.Cause, _ = cx.Cause()
 			r.RedriveCount = cx.RedriveCount()
+		} else if text, err := EncodeValue(u.input); err == nil {
+			r.Input = text
 		}
 		out[i] = r
 	}

@@ -145,6 +145,9 @@ type StartParams struct {
 	test *testRun
 	// mapRun is the Map Run that started this child execution (distmap.go).
 	mapRun *mapRun
+	// inputValue is Input already decoded (a Map Run's child), when hasInputValue is set.
+	inputValue    any
+	hasInputValue bool
 }
 
 // Execution is one running or finished execution.
@@ -203,7 +206,10 @@ func (e *Engine) Start(sm *StateMachine, p StartParams) (*Execution, error) {
 	if strings.TrimSpace(text) == "" {
 		text = "{}"
 	}
-	input, err := task.Decode([]byte(text))
+	input, err := p.inputValue, error(nil)
+	if !p.hasInputValue {
+		input, err = task.Decode([]byte(text))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("invalid execution input: %w", err)
 	}
