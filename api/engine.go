@@ -138,9 +138,12 @@ type MapRunner interface {
 type ChildRun struct {
 	Run
 	Arn, Name, StateMachineArn, MapRunArn, Input string
-	Express                                      bool
-	RedriveCount                                 int
-	RedriveDate                                  time.Time
+	// Definition is the children's definition (the Distributed Map's ItemProcessor) and
+	// Label the Map's label.
+	Definition, Label, RoleArn string
+	Express                    bool
+	RedriveCount               int
+	RedriveDate                time.Time
 }
 
 // MapRunInfo is a Map Run as DescribeMapRun reports it.

@@ -514,6 +514,12 @@ func (s *Service) DescribeStateMachineForExecution(ctx context.Context, in *Desc
 	if rec.VersionArn != "" {
 		out.RevisionID = rec.RevisionID
 	}
+	if m, ok := s.mapRunner(); ok {
+		if c, ok := m.ChildExecution(rec.Arn); ok {
+			// A Map Run's child: its definition is the Distributed Map's ItemProcessor.
+			out.MapRunArn, out.Label = c.MapRunArn, c.Label
+		}
+	}
 	return out, nil
 }
 

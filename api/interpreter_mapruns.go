@@ -36,7 +36,8 @@ func (a *interpEngine) MapRuns(executionArn string) []MapRunInfo {
 
 func childRun(x *interpreter.Execution) ChildRun {
 	d, _ := x.RedriveDate()
-	return ChildRun{Run: interpRun{x}, Arn: x.Arn(), Name: x.Name(), StateMachineArn: x.StateMachineArn(),
+	def, label, _ := x.MapRunDefinition()
+	return ChildRun{Definition: def, Label: label, RoleArn: x.RoleArn(), Run: interpRun{x}, Arn: x.Arn(), Name: x.Name(), StateMachineArn: x.StateMachineArn(),
 		MapRunArn: x.MapRunArn(), Input: x.Input(), Express: x.IsExpress(), RedriveCount: x.RedriveCount(), RedriveDate: d}
 }
 

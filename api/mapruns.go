@@ -102,7 +102,7 @@ func (s *Service) UpdateMapRun(ctx context.Context, in *UpdateMapRunInput) (*Emp
 // childRecord is a Map Run child's execution record, as the execution operations read it.
 func childRecord(c ChildRun) store.Execution {
 	rec := store.Execution{Arn: c.Arn, StateMachineArn: c.StateMachineArn, Name: c.Name, Input: c.Input,
-		StartDate: c.StartDate(), Express: c.Express}
+		StartDate: c.StartDate(), Express: c.Express, Definition: c.Definition, DefinitionDate: c.StartDate(), RoleArn: c.RoleArn}
 	fillOutcome(&rec, c.Run)
 	rec.RedriveCount, rec.RedriveDate = c.RedriveCount, c.RedriveDate
 	return rec

@@ -72,6 +72,8 @@ type mapRun struct {
 	smArn      string // the parent's state machine
 	childSmArn string // <state machine ARN>/<label>
 	childName  string // <state machine name>/<label>
+	label      string
+	definition string // the children's definition (the ItemProcessor)
 	idPart     string // the Map Run id (the ARN's last part)
 	express    bool
 
@@ -298,9 +300,21 @@ func (x *Execution) MapRunArn() string {
 	return x.p.mapRun.arn
 }
 
+// MapRunDefinition returns, for a Map Run's child, its definition (the Distributed Map's
+// ItemProcessor) and the Map's label.
+func (x *Execution) MapRunDefinition() (definition, label string, ok bool) {
+	if x.p.mapRun == nil {
+		return "", "", false
+	}
+	return x.p.mapRun.definition, x.p.mapRun.label, true
+}
+
 // StateMachineArn returns the ARN of the execution's state machine (for a Map Run's child,
 // <parent state machine ARN>/<label>).
 func (x *Execution) StateMachineArn() string { return x.p.StateMachineArn }
+
+// RoleArn returns the execution's role.
+func (x *Execution) RoleArn() string { return x.p.RoleArn }
 
 // Name returns the execution's name.
 func (x *Execution) Name() string { return x.p.Name }
@@ -336,7 +350,7 @@ func (f *frame) newMapRun(st *state) *mapRun {
 	r := &mapRun{
 		arn:     fmt.Sprintf("arn:%s:states:%s:%s:mapRun:%s/%s:%s", x.partition(), x.region(), x.e.cfg.AccountID, smName, label, id),
 		execArn: x.p.ExecutionArn, smArn: x.p.StateMachineArn,
-		childSmArn: x.p.StateMachineArn + "/" + label, childName: smName + "/" + label,
+		childSmArn: x.p.StateMachineArn + "/" + label, childName: smName + "/" + label, label: label, definition: st.dist.definition,
 		idPart: id, express: st.dist.express, status: MapRunRunning, start: f.clk.Now(), notify: make(chan struct{}),
 	}
 	d := x.e.dist()

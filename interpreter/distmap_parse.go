@@ -20,6 +20,8 @@ type distConfig struct {
 	reader  *ioConfig
 	batcher *batcherConfig
 	writer  *ioConfig
+	// definition is the ItemProcessor as written: the children's state machine definition.
+	definition string
 }
 
 // ioConfig is an ItemReader or a ResultWriter: a resource called through the task registry
@@ -87,6 +89,11 @@ func (p *parser) distFields(st *state, obj map[string]any, pobj map[string]any, 
 		}
 	}
 	if st.distributed {
+		proc := obj["ItemProcessor"]
+		if proc == nil {
+			proc = obj["Iterator"]
+		}
+		d.definition, _ = EncodeValue(proc)
 		st.dist = d
 	}
 }

@@ -322,3 +322,51 @@ func TestDistributedMapRedrive(t *testing.T) {
 	require.Len(t, e.MapRuns(x.Arn()), 1, "the redrive continues the Map Run")
 	require.Contains(t, types(x), EvMapRunRedriven)
 }
+
+func TestDistributedMapValidation(t *testing.T) {
+	t.Parallel()
+	reader := func(cfg string) string {
+		return `"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":` + cfg + `,"Parameters":{"Bucket":"b","Key":"k"}},`
+	}
+	tests := []struct {
+		name, def, wantLoc, wantMsg string
+	}{
+		{"max items and path", distMap(reader(`{"InputType":"CSV","MaxItems":1,"MaxItemsPath":"$.n"}`), ""),
+			"/States/M/ItemReader/ReaderConfig", "Only one of 'MaxItems' or 'MaxItemsPath' can be present"},
+		{"max items negative", distMap(reader(`{"InputType":"CSV","MaxItems":-1}`), ""),
+			"/States/M/ItemReader/ReaderConfig/MaxItems", "The value for the field 'MaxItems' must be an INTEGER between 0 and 100000000"},
+		{"reader resource", distMap(`"ItemReader":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Key":"k"}},`, ""),
+			"/States/M/ItemReader/Resource", "The value for the field 'Resource' must be one of [arn:aws:states:::s3:getObject, arn:aws:states:::s3:listObjectsV2]"},
+		{"writer resource", distMap(`"ResultWriter":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b"}},`, ""),
+			"/States/M/ResultWriter/Resource", "The value for the field 'Resource' must be one of [arn:aws:states:::s3:putObject]"},
+		{"batcher without limit", distMap(`"ItemBatcher":{"BatchInput":{}},`, ""),
+			"/States/M/ItemBatcher", "At least one of 'MaxItemsPerBatch', 'MaxItemsPerBatchPath', 'MaxInputBytesPerBatch' or 'MaxInputBytesPerBatchPath' must be present"},
+		{"batcher both", distMap(`"ItemBatcher":{"MaxItemsPerBatch":2,"MaxItemsPerBatchPath":"$.n"},`, ""),
+			"/States/M/ItemBatcher", "Only one of 'MaxItemsPerBatch' or 'MaxItemsPerBatchPath' can be present"},
+		{"reader in inline map", `{"StartAt":"M","States":{"M":{"Type":"Map",` + reader(`{"InputType":"CSV"}`) + `"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+			"/States/M/ItemReader", "The field 'ItemReader' is only supported when the ProcessorConfig Mode is DISTRIBUTED"},
+		{"execution type", strings.Replace(distMap("", ""), `"STANDARD"`, `"SLOW"`, 1),
+			"/States/M/ItemProcessor/ProcessorConfig/ExecutionType", "The value for the field 'ExecutionType' must be one of [STANDARD, EXPRESS]"},
+		{"reader field", distMap(`"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Foo":1},`, ""),
+			"/States/M/ItemReader", "Field 'Foo' is not supported"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ds := Validate(tc.def)
+			found := false
+			for _, d := range ds {
+				found = found || (d.Location == tc.wantLoc && d.Message == tc.wantMsg)
+			}
+			require.True(t, found, "%+v", ds)
+		})
+	}
+	// Valid: every field in both query languages.
+	for _, def := range []string{
+		distMap(reader(`{"InputType":"CSV","CSVHeaderLocation":"GIVEN","CSVHeaders":["a"],"MaxItemsPath":"$.n"}`)+`"ItemBatcher":{"MaxInputBytesPerBatchPath":"$.b","BatchInput":{"x.$":"$.x"}},"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix.$":"$.p"},"WriterConfig":{"OutputType":"JSONL","Transformation":"FLATTEN"}},`, ""),
+		`{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:listObjectsV2","Arguments":{"Bucket":"{% $states.input.b %}"},"ReaderConfig":{"MaxItems":"{% 3 %}"}},"ItemBatcher":{"MaxItemsPerBatch":"{% 2 %}"},"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+	} {
+		_, err := Parse(def)
+		require.NoError(t, err, def)
+	}
+}
