@@ -172,5 +172,5 @@ func childRedriveStatus(status string) (string, string) {
 	case "RUNNING", "SUCCEEDED":
 		return "NOT_REDRIVABLE", "Execution is " + status + " and cannot be redriven"
 	}
-	return "REDRIVABLE_BY_MAP_RUN", "Execution can be redriven by redriving its Map Run's parent execution"
+	return "REDRIVABLE_BY_MAP_RUN", ""
 }

@@ -26,10 +26,12 @@ package interpreter
 //     the "s3" handler's putObject, and the Map's result is then
 //     {"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}};
 //   - stopping the parent aborts the running children and records MapRunAborted;
-//   - a redrive of the parent re-runs the Map state with the same Map Run: children that
-//     succeeded keep their results, failed Standard children are redriven (same ARN), and
-//     the others start anew. The parent records MapRunRedriven instead of MapRunStarted
-//     [inference: no recording of a Map Run redrive is at hand].
+//   - a redrive of the parent re-runs the Map state with the same Map Run (at most 1,000
+//     times): children that succeeded keep their results, failed Standard children are
+//     redriven (same ARN), and Express and never-started ones start anew (AWS "Redriving Map
+//     Runs"). A Map Run that failed before starting children (its ItemReader) is replaced
+//     by a new one. The parent records MapRunRedriven {mapRunArn, redriveCount} instead of
+//     MapRunStarted [inference: no recording of a Map Run redrive is at hand].
 
 import (
 	"context"
@@ -63,6 +65,9 @@ const (
 	MapRunFailed    = "FAILED"
 	MapRunAborted   = "ABORTED"
 )
+
+// maxMapRunRedrives is AWS's hard limit on the redrives of one Map Run.
+const maxMapRunRedrives = 1000
 
 // mapRun is one Map Run: its settings, its children and their outcomes. Guarded by mu; the
 // Map state's goroutine is the only writer of units' inputs and executions.
@@ -345,7 +350,8 @@ func (f *frame) newMapRun(st *state) *mapRun {
 	label := st.label
 	id := newUUID()
 	if label == "" {
-		label = id[:8]
+		// AWS: "<stateMachineName>/<MapRunLabel or UUID>".
+		label = newUUID()
 	}
 	r := &mapRun{
 		arn:     fmt.Sprintf("arn:%s:states:%s:%s:mapRun:%s/%s:%s", x.partition(), x.region(), x.e.cfg.AccountID, smName, label, id),
@@ -426,8 +432,13 @@ func (f *frame) distMapAttempt(st *state, input any) (any, *failure) {
 	prev := f.rd.pendingRedo
 	var run *mapRun
 	var runID int64
-	if prev != nil && prev.run != nil {
+	if prev != nil && prev.run != nil && prev.run.units != nil {
+		// A redrive continues a Map Run that started children; one that failed before
+		// (its ItemReader) starts anew (AWS "Redriving Map Runs").
 		run = prev.run
+		if run.redrives >= maxMapRunRedrives {
+			return nil, f.runtimeFailuref("The Map Run %s has been redriven %d times, the most allowed.", run.arn, maxMapRunRedrives)
+		}
 		run.mu.Lock()
 		run.redrives++
 		run.redriveDate = f.clk.Now()
