@@ -132,6 +132,8 @@ type MapRunner interface {
 	ChildExecution(arn string) (ChildRun, bool)
 	// UpdateMapRun changes a Map Run's settings (ErrMapRunNotFound when there is none).
 	UpdateMapRun(arn string, maxConcurrency *int64, toleratedPercentage *float64, toleratedCount *int64) error
+	// ForgetMapRuns drops an evicted execution's Map Runs and their children.
+	ForgetMapRuns(executionArn string)
 }
 
 // ChildRun is a child execution of a Map Run.

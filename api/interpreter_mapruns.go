@@ -61,6 +61,8 @@ func (a *interpEngine) ChildExecution(arn string) (ChildRun, bool) {
 	return childRun(x), true
 }
 
+func (a *interpEngine) ForgetMapRuns(executionArn string) { a.e.ForgetMapRuns(executionArn) }
+
 func (a *interpEngine) UpdateMapRun(arn string, maxConcurrency *int64, pct *float64, count *int64) error {
 	err := a.e.UpdateMapRun(arn, interpreter.MapRunUpdate{MaxConcurrency: maxConcurrency, ToleratedFailurePercentage: pct, ToleratedFailureCount: count})
 	if errors.Is(err, interpreter.ErrMapRunNotFound) {

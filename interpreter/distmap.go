@@ -297,6 +297,26 @@ func (e *Engine) UpdateMapRun(arn string, u MapRunUpdate) error {
 	return nil
 }
 
+// ForgetMapRuns drops the Map Runs of an execution and their children (the API evicted the
+// execution): they are no longer found.
+func (e *Engine) ForgetMapRuns(executionArn string) {
+	d := e.dist()
+	d.mu.Lock()
+	runs := d.byExec[executionArn]
+	delete(d.byExec, executionArn)
+	for _, r := range runs {
+		delete(d.runs, r.arn)
+		r.mu.Lock()
+		for _, u := range r.units {
+			if u.arn != "" {
+				delete(d.children, u.arn)
+			}
+		}
+		r.mu.Unlock()
+	}
+	d.mu.Unlock()
+}
+
 // MapRunArn returns the Map Run that started this execution ("" for a top-level one).
 func (x *Execution) MapRunArn() string {
 	if x.p.mapRun == nil {

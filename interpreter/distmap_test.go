@@ -370,3 +370,20 @@ func TestDistributedMapValidation(t *testing.T) {
 		require.NoError(t, err, def)
 	}
 }
+
+func TestForgetMapRuns(t *testing.T) {
+	t.Parallel()
+	e := instantEngine(t, nil)
+	x := start(t, e, distMap(`"ItemsPath":"$.xs",`, ""), `{"xs":[1,2]}`)
+	wait(t, x)
+	runs := e.MapRuns(x.Arn())
+	require.Len(t, runs, 1)
+	kids, _ := e.MapRunExecutions(runs[0].Arn)
+	require.Len(t, kids, 2)
+	e.ForgetMapRuns(x.Arn())
+	require.Empty(t, e.MapRuns(x.Arn()))
+	_, ok := e.MapRun(runs[0].Arn)
+	require.False(t, ok)
+	_, ok = e.ChildExecution(kids[0].Arn())
+	require.False(t, ok)
+}
