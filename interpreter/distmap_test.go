@@ -128,6 +128,8 @@ func TestDistributedMap(t *testing.T) {
 		{name: "result writer", def: distMap(`"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV"},"Parameters":{"Bucket":"b","Key":"f.csv"}},"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"res"}},"ToleratedFailureCount":1,`, failOdd),
 			wantStatus: StatusSucceeded, wantCounts: MapRunCounts{Succeeded: 2, Failed: 1, Total: 3, ResultsWritten: 3},
 			wantFiles: []string{"manifest.json", "SUCCEEDED_0.json", "FAILED_0.json"}},
+		{name: "writer config only", def: distMap(`"ItemsPath":"$.xs","ResultWriter":{"WriterConfig":{"Transformation":"FLATTEN"}},`, ""),
+			input: `{"xs":[[1,2],[3]]}`, wantStatus: StatusSucceeded, wantOutput: `[1,2,3]`, wantCounts: MapRunCounts{Succeeded: 2, Total: 2}},
 		{name: "items from input", def: distMap(`"ItemsPath":"$.xs","Label":"lbl",`, ""),
 			input: `{"xs":[1,2]}`, wantStatus: StatusSucceeded, wantOutput: `[1,2]`,
 			wantTypes:  []string{"ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapRunStarted", "MapRunSucceeded", "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"},
