@@ -98,6 +98,22 @@ func (p *parser) distFields(st *state, obj map[string]any, pobj map[string]any, 
 	}
 }
 
+// testUnsupported names the first Distributed Map field TestState cannot run without a mock
+// ("" for none, or for an inline Map).
+func (d *distConfig) testUnsupported() string {
+	switch {
+	case d == nil:
+		return ""
+	case d.reader != nil:
+		return "ItemReader"
+	case d.batcher != nil:
+		return "ItemBatcher"
+	case d.writer != nil:
+		return "ResultWriter"
+	}
+	return ""
+}
+
 func (p *parser) ioConfig(st *state, m map[string]any, loc, cfgField string, actions []string) *ioConfig {
 	c := &ioConfig{}
 	r, ok := m["Resource"].(string)

@@ -1226,8 +1226,9 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 	if st.dist != nil && t == nil {
 		return f.distMapAttempt(st, input)
 	}
-	if st.dist != nil && st.dist.reader != nil && (t == nil || t.mock == nil) {
-		return nil, f.runtimeFailuref("The field '%s' is not supported by TestState in sfnlocal yet.", "ItemReader")
+	if field := st.dist.testUnsupported(); field != "" && t.mock == nil {
+		// TestState runs a Distributed Map's iterations in place, without a Map Run.
+		return nil, f.runtimeFailuref("The field '%s' is not supported by sfnlocal yet.", field)
 	}
 	eff, fl := f.applyInputPath(st, input)
 	if fl != nil {
