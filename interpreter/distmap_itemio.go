@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/sfnlocal/sfnlocal/internal/value"
 	"github.com/sfnlocal/sfnlocal/interpreter/itemio"
@@ -231,4 +232,32 @@ func (f *frame) writeResults(st *state, c *ioConfig, eff any, run *mapRun, resul
 	}
 	run.mu.Unlock()
 	return set.Output, nil
+}
+
+func parseFloat(s string) float64 { f, _ := strconv.ParseFloat(s, 64); return f }
+
+func parseFloatOK(s string) (float64, bool) {
+	f, err := strconv.ParseFloat(s, 64)
+	return f, err == nil
+}
+
+// readItems runs an ItemReader: it evaluates its Parameters/Arguments and MaxItems(Path),
+// reads through the "s3" handler and decodes the items.
+func (f *frame) readItems(st *state, c *ioConfig, eff any) ([]any, *failure) {
+	args, fl := f.ioArguments(c, eff)
+	if fl != nil {
+		return nil, fl
+	}
+	maxItems, fl := f.resolveCount(c.maxItems, eff, "MaxItemsPath")
+	if fl != nil {
+		return nil, fl
+	}
+	get := func(params any) (any, error) { return f.callS3(st, c.action, params) }
+	items, err := decodeReader(c.action, args, c.config, maxItems, c.maxItems.set, get, func(bucket, key string) (any, error) {
+		return f.callS3(st, "getObject", value.ObjectOf("Bucket", bucket, "Key", key))
+	})
+	if err != nil {
+		return nil, ioFailure(errItemReaderFailed, err)
+	}
+	return items, nil
 }
