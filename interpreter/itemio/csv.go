@@ -2,10 +2,7 @@ package itemio
 
 import (
 	"bytes"
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"unicode/utf16"
 
@@ -63,22 +60,15 @@ func decodeCSV(cfg ReaderConfig, body []byte, yield func(any) error) error {
 	if err != nil {
 		return err
 	}
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, bom)))
-	r.Comma = comma
-	r.FieldsPerRecord = -1
-	r.LazyQuotes = true
-	r.ReuseRecord = true
-
+	sc := csvScanner{data: bytes.TrimPrefix(body, bom), comma: byte(comma)}
+	var rec []string
 	var shape csvShape
 	if cfg.CSVHeaderLocation == HeaderGiven {
 		shape = newCSVShape(cfg.CSVHeaders)
 	} else {
-		rec, err := r.Read()
-		if err == io.EOF {
+		var ok bool
+		if rec, ok = sc.next(rec); !ok {
 			return nil
-		}
-		if err != nil {
-			return csvFailure(err)
 		}
 		headers := slices.Clone(rec)
 		if hasDuplicate(headers) {
@@ -87,12 +77,9 @@ func decodeCSV(cfg ReaderConfig, body []byte, yield func(any) error) error {
 		shape = newCSVShape(headers)
 	}
 	for {
-		rec, err := r.Read()
-		if err == io.EOF {
+		var ok bool
+		if rec, ok = sc.next(rec); !ok {
 			return nil
-		}
-		if err != nil {
-			return csvFailure(err)
 		}
 		if err := yield(shape.item(rec)); err != nil {
 			return err
@@ -100,12 +87,96 @@ func decodeCSV(cfg ReaderConfig, body []byte, yield func(any) error) error {
 	}
 }
 
-func csvFailure(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return ReaderFailed(fmt.Sprintf("CSV parse error at line %d, column %d: %v", pe.Line, pe.Column, pe.Err))
+// csvScanner splits text delimited data into records by the rules of the "ItemReader (Map)"
+// page: CSVDelimiter separates fields and newlines (LF or CRLF) records; a field that
+// starts with a double quote may hold the delimiter and newlines up to its closing quote;
+// a doubled quote stands for one quote, inside quotes and out; a backslash escapes the
+// next character (a backslash, a quote, the delimiter) and is dropped before any other;
+// a quote inside an unquoted field is kept. Empty lines hold no record. Malformed input
+// never fails: an unclosed quote runs to the end of the data.
+type csvScanner struct {
+	data  []byte
+	pos   int
+	comma byte
+	buf   []byte // the current record's unescaped fields, back to back
+	ends  []int  // where each field ends in buf
+}
+
+// next returns the fields of the next record (reusing fields' array), or false at the end.
+// The fields share one string per record.
+func (s *csvScanner) next(fields []string) ([]string, bool) {
+	d := s.data
+	for s.pos < len(d) {
+		switch {
+		case d[s.pos] == '\n':
+			s.pos++
+		case d[s.pos] == '\r' && s.pos+1 < len(d) && d[s.pos+1] == '\n':
+			s.pos += 2
+		default:
+			return s.record(fields), true
+		}
 	}
-	return ReaderFailed(err.Error())
+	return nil, false
+}
+
+func (s *csvScanner) record(fields []string) []string {
+	d, i := s.data, s.pos
+	s.buf, s.ends = s.buf[:0], s.ends[:0]
+	quoted, atStart := false, true
+scan:
+	for i < len(d) {
+		c := d[i]
+		switch {
+		case c == '\\':
+			if i+1 < len(d) {
+				s.buf = append(s.buf, d[i+1])
+			}
+			i += 2
+		case c == '"':
+			switch {
+			case i+1 < len(d) && d[i+1] == '"' && !(atStart && !quoted):
+				s.buf = append(s.buf, '"') // a doubled quote
+				i += 2
+			case quoted:
+				quoted = false
+				i++
+			case atStart:
+				quoted = true
+				i++
+			default:
+				s.buf = append(s.buf, '"')
+				i++
+			}
+		case quoted:
+			s.buf = append(s.buf, c)
+			i++
+		case c == s.comma:
+			s.ends = append(s.ends, len(s.buf))
+			i++
+			atStart = true
+			continue
+		case c == '\n':
+			i++
+			break scan
+		case c == '\r' && i+1 < len(d) && d[i+1] == '\n':
+			i += 2
+			break scan
+		default:
+			s.buf = append(s.buf, c)
+			i++
+		}
+		atStart = false
+	}
+	s.pos = min(i, len(d))
+	s.ends = append(s.ends, len(s.buf))
+	text := string(s.buf)
+	fields = fields[:0]
+	start := 0
+	for _, end := range s.ends {
+		fields = append(fields, text[start:end])
+		start = end
+	}
+	return fields
 }
 
 // javaHashOrder returns the positions of keys in the order a java.util.HashMap built by

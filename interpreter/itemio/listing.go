@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sfnlocal/sfnlocal/internal/value"
@@ -25,7 +27,12 @@ type Object struct {
 var listingKeys = []string{"Etag", "Key", "LastModified", "Size", "StorageClass"}
 
 // ObjectItem is the item an s3:listObjectsV2 ItemReader yields for one object:
-// {"Etag", "Key", "LastModified", "Size", "StorageClass"}, LastModified in epoch seconds.
+// {"Etag", "Key", "LastModified", "Size", "StorageClass"}, the ETag with its quotes and
+// LastModified in epoch seconds written as a Java double ("1.789180622E9"; S3 keeps
+// LastModified to the second, so sub-second parts are dropped). Shape, order and number format as observed on AWS (floci-io/floci pull
+// request 3460, checked against Step Functions in us-east-1: {"Etag":"\"401b30e3...\"",
+// "Key":"input/0001.txt","LastModified":1.789180622E9,"Size":2,"StorageClass":"STANDARD"});
+// the "ItemReader (Map)" page shows the same members in the same order.
 func ObjectItem(o Object) *value.Object {
 	sc := o.StorageClass
 	if sc == "" {
@@ -34,7 +41,7 @@ func ObjectItem(o Object) *value.Object {
 	return value.ObjectFrom(listingKeys, []any{
 		o.ETag,
 		o.Key,
-		json.Number(strconv.FormatInt(o.LastModified.Unix(), 10)),
+		json.Number(javaDouble(float64(o.LastModified.Unix()))),
 		json.Number(strconv.FormatInt(o.Size, 10)),
 		sc,
 	})
@@ -71,4 +78,27 @@ func LoadAndFlatten(cfg ReaderConfig, listing []any, load func(key string) ([]by
 		}
 	}
 	return nil
+}
+
+// javaDouble writes f as Java's Double.toString does (and so Jackson, which AWS serializes
+// with): plain decimal with at least one fraction digit for 1e-3 <= |f| < 1e7, otherwise
+// computerized scientific notation "d.dddE<n>"; shortest digits that round-trip.
+func javaDouble(f float64) string {
+	if f == 0 {
+		return "0.0"
+	}
+	if a := math.Abs(f); a >= 1e-3 && a < 1e7 {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	s := strconv.FormatFloat(f, 'E', -1, 64) // "1.789180622E+09"
+	mant, exp, _ := strings.Cut(s, "E")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	n, _ := strconv.Atoi(exp)
+	return mant + "E" + strconv.Itoa(n)
 }

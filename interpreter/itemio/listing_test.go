@@ -22,9 +22,13 @@ func TestObjectItem(t *testing.T) {
 	}{
 		{"docs example", Object{Key: "processData/images/n02085620_1073.jpg", ETag: `"05704fbdccb224cb01c59005bebbad28"`, Size: 34910,
 			LastModified: time.Unix(1668699881, 0), StorageClass: "STANDARD"},
-			`{"Etag":"\"05704fbdccb224cb01c59005bebbad28\"","Key":"processData/images/n02085620_1073.jpg","LastModified":1668699881,"Size":34910,"StorageClass":"STANDARD"}`},
-		{"storage class defaults to STANDARD, millis dropped", Object{Key: "k", ETag: `"x"`, LastModified: time.Unix(5, 999e6)},
-			`{"Etag":"\"x\"","Key":"k","LastModified":5,"Size":0,"StorageClass":"STANDARD"}`},
+			`{"Etag":"\"05704fbdccb224cb01c59005bebbad28\"","Key":"processData/images/n02085620_1073.jpg","LastModified":1.668699881E9,"Size":34910,"StorageClass":"STANDARD"}`},
+		{"observed on AWS", Object{Key: "input/0001.txt", ETag: `"401b30e3"`, Size: 2, LastModified: time.Unix(1789180622, 0)},
+			`{"Etag":"\"401b30e3\"","Key":"input/0001.txt","LastModified":1.789180622E9,"Size":2,"StorageClass":"STANDARD"}`},
+		{"sub-second part dropped", Object{Key: "k", ETag: `"x"`, LastModified: time.Unix(1789180622, 123e6)},
+			`{"Etag":"\"x\"","Key":"k","LastModified":1.789180622E9,"Size":0,"StorageClass":"STANDARD"}`},
+		{"storage class defaults to STANDARD", Object{Key: "k", ETag: `"x"`, LastModified: time.Unix(1700000000, 0)},
+			`{"Etag":"\"x\"","Key":"k","LastModified":1.7E9,"Size":0,"StorageClass":"STANDARD"}`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -218,4 +222,15 @@ func TestJavaHashOrder(t *testing.T) {
 	require.Equal(t, uint32(0), javaStringHash(""))
 	require.Equal(t, uint32(55357*31+56832), javaStringHash("😀"))              // U+1F600 = D83D DE00
 	require.Equal(t, uint32(0x80000000), javaStringHash("polygenelubricants")) // Integer.MIN_VALUE in Java
+}
+
+func TestJavaDouble(t *testing.T) {
+	t.Parallel()
+	for f, want := range map[float64]string{
+		0: "0.0", 1: "1.0", 1.5: "1.5", 1234567: "1234567.0", 1e7: "1.0E7", 0.001: "0.001",
+		0.0001: "1.0E-4", 1789180622: "1.789180622E9", 1789180622.123: "1.789180622123E9",
+		-2.5e10: "-2.5E10", 1700000000: "1.7E9",
+	} {
+		require.Equal(t, want, javaDouble(f), "%v", f)
+	}
 }

@@ -193,17 +193,28 @@ func decodeJSON(cfg ReaderConfig, body []byte, yield func(any) error) error {
 			return err
 		}
 	}
-	arr, ok := doc.([]any)
-	if !ok {
-		return ReaderFailed(CauseNotIterable)
-	}
-	for _, item := range arr {
-		if err := yield(item); err != nil {
-			return err
+	switch v := doc.(type) {
+	case []any:
+		for _, item := range v {
+			if err := yield(item); err != nil {
+				return err
+			}
 		}
+		return nil
+	case *value.Object:
+		for i := range v.Len() {
+			k, val := v.At(i)
+			if err := yield(value.ObjectFrom(keyValueKeys, []any{k, val})); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	return nil
+	return ReaderFailed(CauseNotIterable)
 }
+
+// keyValueKeys is the shape of the items of a JSON object dataset.
+var keyValueKeys = []string{"Key", "Value"}
 
 func decodeJSONL(body []byte, yield func(any) error) error {
 	body = bytes.TrimPrefix(body, bom)

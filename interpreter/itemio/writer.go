@@ -125,10 +125,9 @@ func WriteResults(dst Destination, mapRunArn string, cfg WriterConfig, results [
 	if dst.Prefix != "" {
 		dir = strings.TrimSuffix(dst.Prefix, "/") + "/" + dir
 	}
-	ext := ".json"
-	if cfg.OutputType == OutputJSONL {
-		ext = ".jsonl"
-	}
+	// Result files are named .json for OutputType JSONL too (floci-io/floci pull request
+	// 1823 keeps "AWS's .json result-file naming").
+	const ext = ".json"
 
 	groups := map[string][]any{}
 	for i := range results {

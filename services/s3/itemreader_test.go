@@ -47,12 +47,12 @@ func TestItemIntegration(t *testing.T) {
 		{name: "get without key", action: "getObject", params: `{"Bucket":"bkt"}`,
 			wantErr: "States.ItemReaderFailed", wantCause: "Missing required parameter: Key"},
 		{name: "list all", action: "listObjectsV2", params: `{"Bucket":"bkt"}`,
-			want: `[{"Etag":"\"e9a8d1bbd5a4e0bd0b8a5e1d37b2b2d3\"","Key":"data/raw.csv","LastModified":1767323045,"Size":9,"StorageClass":"STANDARD"},` +
-				`{"Etag":"ETAG0","Key":"file_0.txt","LastModified":1767323045,"Size":12,"StorageClass":"STANDARD"},` +
-				`{"Etag":"ETAG1","Key":"file_1.txt","LastModified":1767323045,"Size":12,"StorageClass":"STANDARD"},` +
-				`{"Etag":"ETAG2","Key":"file_2.txt","LastModified":1767323045,"Size":12,"StorageClass":"STANDARD"}]`},
+			want: `[{"Etag":"\"e9a8d1bbd5a4e0bd0b8a5e1d37b2b2d3\"","Key":"data/raw.csv","LastModified":1.767323045E9,"Size":9,"StorageClass":"STANDARD"},` +
+				`{"Etag":"ETAG0","Key":"file_0.txt","LastModified":1.767323045E9,"Size":12,"StorageClass":"STANDARD"},` +
+				`{"Etag":"ETAG1","Key":"file_1.txt","LastModified":1.767323045E9,"Size":12,"StorageClass":"STANDARD"},` +
+				`{"Etag":"ETAG2","Key":"file_2.txt","LastModified":1.767323045E9,"Size":12,"StorageClass":"STANDARD"}]`},
 		{name: "list prefix", action: "listObjectsV2", params: `{"Bucket":"bkt","Prefix":"file_1"}`,
-			want: `[{"Etag":"ETAG1","Key":"file_1.txt","LastModified":1767323045,"Size":12,"StorageClass":"STANDARD"}]`},
+			want: `[{"Etag":"ETAG1","Key":"file_1.txt","LastModified":1.767323045E9,"Size":12,"StorageClass":"STANDARD"}]`},
 		{name: "list missing bucket", action: "listObjectsV2", params: `{"Bucket":"nope"}`,
 			wantErr: "States.ItemReaderFailed", wantCause: "The specified bucket does not exist (Service: S3, Status Code: 404"},
 		{name: "put", action: "putObject", params: `{"Bucket":"bkt","Key":"out/manifest.json","Body":"{\"b\":1,\"a\":[]}"}`, want: `{}`},
