@@ -153,6 +153,9 @@ func (f *frame) distMapAttempt(st *state, input any) (any, *failure) {
 		return nil, fl
 	}
 	prev := f.rd.pendingRedo
+	// This attempt's log (redrive.go) is started now, so that a failure before the children
+	// start does not leave an earlier attempt's log in place; it is sized below.
+	f.beginKids(st.name, 0)
 	var run *mapRun
 	var runID int64
 	if prev != nil && prev.run != nil && prev.run.units != nil {
@@ -203,9 +206,8 @@ func (f *frame) distMapAttempt(st *state, input any) (any, *failure) {
 		}
 		run.mu.Unlock()
 	}
-	f.beginKids(st.name, len(run.units))
-	if f.rd.kids != nil {
-		f.rd.kids.run = run
+	if k := f.rd.kids; k != nil {
+		k.slots, k.run = make([]kidOutcome, len(run.units)), run
 	}
 	results, fl := f.runChildren(st, run)
 	if fl != nil && fl.canceled {

@@ -389,3 +389,29 @@ func TestForgetMapRuns(t *testing.T) {
 	_, ok = e.ChildExecution(kids[0].Arn())
 	require.False(t, ok)
 }
+
+func TestDistributedMapRedriveAfterReaderFailure(t *testing.T) {
+	t.Parallel()
+	s3 := newFakeS3(nil)
+	e := instantEngine(t, task.Registry{"s3": s3})
+	x := start(t, e, distMap(`"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV"},"Parameters":{"Bucket":"b","Key":"f.csv"}},`, ""), `{}`)
+	wait(t, x)
+	require.Equal(t, StatusFailed, x.Status())
+	errName, _ := x.Error()
+	require.Equal(t, errItemReaderFailed, errName)
+	s3.mu.Lock()
+	s3.objects["b/f.csv"] = csvBody
+	s3.mu.Unlock()
+	_, err := x.Redrive()
+	require.NoError(t, err)
+	wait(t, x)
+	require.Equal(t, StatusSucceeded, x.Status())
+	// The first Map Run never started children: the redrive starts a new one.
+	runs := e.MapRuns(x.Arn())
+	require.Len(t, runs, 2)
+	require.Equal(t, MapRunFailed, runs[0].Status)
+	require.Equal(t, MapRunSucceeded, runs[1].Status)
+	require.EqualValues(t, 3, runs[1].ItemCounts.Succeeded)
+	require.Equal(t, []string{"ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapRunStarted", "MapRunFailed", "MapStateFailed", "ExecutionFailed",
+		"ExecutionRedriven", "MapStateEntered", "MapStateStarted", "MapRunStarted", "MapRunSucceeded", "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"}, types(x))
+}
