@@ -28,7 +28,7 @@ unit:
 # counts prints the pass counts of the runs against AWS-recorded cases and reference suites
 # (go test hides a passing test's output unless -v), one line per test (the most detailed one
 # it prints), and fails when README.md's list differs.
-COUNT_TESTS := ^(TestConformance|TestConformanceLambda|TestConformanceSNS|TestConformanceS3|TestReplayIntegrations|TestReplayActivities|TestValidateRecorded|TestValidateReplay|TestTestStateReplay|TestSuite|TestConformancePassChains|TestConformanceLambdaTier|TestRecordedCases|TestRecordedCalls|TestStatesIntegrationRecorded|TestRecordedExpressLogs|TestRecordedLogsCases)$$
+COUNT_TESTS := ^(TestConformance|TestConformanceDistributedMap|TestConformanceLambda|TestConformanceSNS|TestConformanceS3|TestReplayIntegrations|TestReplayActivities|TestValidateRecorded|TestValidateReplay|TestTestStateReplay|TestSuite|TestConformancePassChains|TestConformanceLambdaTier|TestRecordedCases|TestRecordedCalls|TestStatesIntegrationRecorded|TestRecordedExpressLogs|TestRecordedLogsCases)$$
 counts:
 	@mkdir -p bin
 	@$(GO) test -count=1 -v -run '$(COUNT_TESTS)' ./conformance/ ./api/ ./jsonata/ ./interpreter/payload/ ./services/lambda/ ./services/sqs/ ./services/events/ ./services/dynamodb/ ./server/ \

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
@@ -118,3 +119,60 @@ type TestStateResult struct {
 	NextState            string
 	InspectionData       json.RawMessage
 }
+
+// MapRunner is implemented by engines that run Distributed Maps: their Map Runs and the
+// child executions these start, which live in the engine rather than in the store.
+type MapRunner interface {
+	MapRun(arn string) (MapRunInfo, bool)
+	// MapRuns lists the Map Runs an execution started, oldest first.
+	MapRuns(executionArn string) []MapRunInfo
+	// MapRunChildren lists a Map Run's child executions in item order.
+	MapRunChildren(mapRunArn string) ([]ChildRun, bool)
+	// ChildExecution finds a Standard child execution by ARN.
+	ChildExecution(arn string) (ChildRun, bool)
+	// UpdateMapRun changes a Map Run's settings (ErrMapRunNotFound when there is none).
+	UpdateMapRun(arn string, maxConcurrency *int64, toleratedPercentage *float64, toleratedCount *int64) error
+	// ForgetMapRuns drops an evicted execution's Map Runs and their children.
+	ForgetMapRuns(executionArn string)
+}
+
+// ChildRun is a child execution of a Map Run.
+type ChildRun struct {
+	Run
+	Arn, Name, StateMachineArn, MapRunArn, Input string
+	// Definition is the children's definition (the Distributed Map's ItemProcessor) and
+	// Label the Map's label.
+	Definition, Label, RoleArn string
+	Express                    bool
+	RedriveCount               int
+	RedriveDate                time.Time
+}
+
+// MapRunInfo is a Map Run as DescribeMapRun reports it.
+type MapRunInfo struct {
+	Arn, ExecutionArn, StateMachineArn, Status string
+	StartDate, StopDate                        time.Time
+	MaxConcurrency                             int64
+	ToleratedFailurePercentage                 float64
+	ToleratedFailureCount                      int64
+	ItemCounts, ExecutionCounts                MapRunCounts
+	RedriveCount                               int
+	RedriveDate                                time.Time
+}
+
+// MapRunCounts are DescribeMapRun's itemCounts and executionCounts, in AWS's member order.
+type MapRunCounts struct {
+	Pending               int64 `json:"pending"`
+	Running               int64 `json:"running"`
+	Succeeded             int64 `json:"succeeded"`
+	Failed                int64 `json:"failed"`
+	TimedOut              int64 `json:"timedOut"`
+	Aborted               int64 `json:"aborted"`
+	Total                 int64 `json:"total"`
+	ResultsWritten        int64 `json:"resultsWritten"`
+	FailuresNotRedrivable int64 `json:"failuresNotRedrivable"`
+	PendingRedrive        int64 `json:"pendingRedrive"`
+}
+
+// ErrMapRunNotFound is returned by UpdateMapRun for an unknown Map Run.
+var ErrMapRunNotFound = errors.New("map run not found")

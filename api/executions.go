@@ -371,6 +371,9 @@ func (s *Service) lookupExecution(arnText string) (store.Execution, *execution, 
 	}
 	rec, ok := s.store.GetExecution(arnText)
 	if !ok {
+		if rec, ex, _, ok := s.lookupChild(arnText); ok {
+			return rec, ex, nil // a Map Run's child (mapruns.go)
+		}
 		return store.Execution{}, nil, errExecutionDoesNotExist(arnText)
 	}
 	// It may have just been redriven: the live handle is back.
@@ -420,6 +423,9 @@ func (s *Service) StopExecution(ctx context.Context, in *StopExecutionInput) (*S
 // (reasons as AWS words them; the recorded SUCCEEDED one has no final period). ex is the live
 // execution, nil for one recorded before this process started.
 func (s *Service) redriveStatus(rec store.Execution, ex *execution) (status, reason string) {
+	if _, _, _, ok := s.lookupChild(rec.Arn); ok {
+		return childRedriveStatus(rec.Status)
+	}
 	switch rec.Status {
 	case "RUNNING", "SUCCEEDED":
 		return "NOT_REDRIVABLE", "Execution is " + rec.Status + " and cannot be redriven"
@@ -481,6 +487,9 @@ func (s *Service) DescribeExecution(ctx context.Context, in *DescribeExecutionIn
 		out.Cause = &rec.Cause
 	}
 	out.RedriveStatus, out.RedriveStatusReason = s.redriveStatus(rec, ex)
+	if _, _, mapRun, ok := s.lookupChild(rec.Arn); ok {
+		out.MapRunArn = mapRun
+	}
 	return out, nil
 }
 
@@ -505,6 +514,12 @@ func (s *Service) DescribeStateMachineForExecution(ctx context.Context, in *Desc
 	if rec.VersionArn != "" {
 		out.RevisionID = rec.RevisionID
 	}
+	if m, ok := s.mapRunner(); ok {
+		if c, ok := m.ChildExecution(rec.Arn); ok {
+			// A Map Run's child: its definition is the Distributed Map's ItemProcessor.
+			out.MapRunArn, out.Label = c.MapRunArn, c.Label
+		}
+	}
 	return out, nil
 }
 
@@ -526,7 +541,7 @@ func (s *Service) ListExecutions(ctx context.Context, in *ListExecutionsInput) (
 		if _, aerr := parseArn(*in.MapRunArn, rtMapRun); aerr != nil {
 			return nil, aerr
 		}
-		return nil, errResourceNotFound(*in.MapRunArn)
+		return s.listChildren(in)
 	}
 	ref, aerr := parseStateMachineArn(*in.StateMachineArn)
 	if aerr != nil {

@@ -48,6 +48,9 @@ func (s *Service) keepFinishedLocked(ex *execution, rec store.Execution) {
 		}
 		s.store.DeleteExecution(old.arn)
 		s.runs.Delete(old.arn)
+		if m, ok := s.mapRunner(); ok {
+			m.ForgetMapRuns(old.arn) // and its Map Runs' children
+		}
 		s.finished--
 	}
 }

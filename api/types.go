@@ -417,6 +417,21 @@ type DescribeMapRunInput struct {
 	MapRunArn *string `json:"mapRunArn"`
 }
 
+type DescribeMapRunOutput struct {
+	MapRunArn                  string       `json:"mapRunArn"`
+	ExecutionArn               string       `json:"executionArn"`
+	Status                     string       `json:"status"`
+	StartDate                  *epoch       `json:"startDate"`
+	StopDate                   *epoch       `json:"stopDate,omitempty"`
+	MaxConcurrency             int64        `json:"maxConcurrency"`
+	ToleratedFailurePercentage float64      `json:"toleratedFailurePercentage"`
+	ToleratedFailureCount      int64        `json:"toleratedFailureCount"`
+	ItemCounts                 MapRunCounts `json:"itemCounts"`
+	ExecutionCounts            MapRunCounts `json:"executionCounts"`
+	RedriveCount               int          `json:"redriveCount"`
+	RedriveDate                *epoch       `json:"redriveDate,omitempty"`
+}
+
 type ListMapRunsInput struct {
 	ExecutionArn *string `json:"executionArn"`
 	MaxResults   *int64  `json:"maxResults"`

@@ -169,6 +169,7 @@ type replacement struct {
 
 // NewComparer prepares the case's normalization rules.
 func NewComparer(c *Case) *Comparer {
+	c = mapRunLinkedToStart(c)
 	cmp := &Comparer{c: c}
 	for _, t := range c.Normalization.Transformers {
 		if t.Replacement != "" {
@@ -607,4 +608,40 @@ var sdkMetadataPlaceholders = map[string]bool{"x-amzn-RequestId": true, "X-Amzn-
 func sdkMetadataPlaceholder(path, want string) bool {
 	key := path[strings.LastIndexByte(path, '.')+1:]
 	return key == want && sdkMetadataPlaceholders[key]
+}
+
+// mapRunLinkedToStart returns the case with the recorded MapStateExited of a Map Run linked
+// to MapRunStarted. Until late 2024 AWS linked it to MapRunSucceeded; every recording since
+// (e.g. test_map_state_nested_config_distributed, Dec 2024) links it to MapRunStarted, as
+// sfnlocal does. Nothing else of the recording changes.
+func mapRunLinkedToStart(c *Case) *Case {
+	if !strings.Contains(string(c.Definition), "DISTRIBUTED") || c.HistoryEvents == nil {
+		return c
+	}
+	types := map[float64]string{}
+	for _, e := range c.HistoryEvents {
+		if id, ok := e["id"].(float64); ok {
+			types[id], _ = e["type"].(string)
+		}
+	}
+	var started float64
+	out := *c
+	out.HistoryEvents = make([]map[string]any, len(c.HistoryEvents))
+	for i, e := range c.HistoryEvents {
+		out.HistoryEvents[i] = e
+		switch e["type"] {
+		case "MapRunStarted":
+			started, _ = e["id"].(float64)
+		case "MapStateExited":
+			if prev, ok := e["previousEventId"].(float64); ok && types[prev] == "MapRunSucceeded" && started > 0 {
+				cp := make(map[string]any, len(e))
+				for k, v := range e {
+					cp[k] = v
+				}
+				cp["previousEventId"] = started
+				out.HistoryEvents[i] = cp
+			}
+		}
+	}
+	return &out
 }

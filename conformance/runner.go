@@ -16,21 +16,6 @@ import (
 
 // Skipped lists cases that cannot run in-process, each with the reason.
 var Skipped = map[string]string{
-	// Recorded before late 2024: AWS then linked a Distributed Map's MapStateExited to its
-	// MapRunSucceeded event; the recordings from Nov 2024 on (e.g. test_map_state_nested_config_distributed,
-	// test_reference_in_map_state) link it to MapRunStarted, which is what sfnlocal does.
-	"scenarios/test_base_scenarios::TestBaseScenarios.test_map_state_config_distributed_item_selector":        mapRunOld,
-	"scenarios/test_base_scenarios::TestBaseScenarios.test_map_state_config_distributed_parameters":           mapRunOld,
-	"scenarios/test_base_scenarios::TestBaseScenarios.test_map_state_config_inline_item_selector":             mapRunOld,
-	"scenarios/test_base_scenarios::TestBaseScenarios.test_map_state_legacy_config_distributed":               mapRunOld,
-	"scenarios/test_base_scenarios::TestBaseScenarios.test_map_state_legacy_config_distributed_item_selector": mapRunOld,
-	"scenarios/test_base_scenarios::TestBaseScenarios.test_map_state_legacy_config_distributed_parameters":    mapRunOld,
-	"scenarios/test_base_scenarios::TestBaseScenarios.test_map_state_tolerated_failure_count_path[1]":         mapRunOld,
-	"scenarios/test_base_scenarios::TestBaseScenarios.test_map_state_tolerated_failure_percentage_path[0]":    mapRunOld,
-	"scenarios/test_base_scenarios::TestBaseScenarios.test_map_state_tolerated_failure_percentage_path[1.1]":  mapRunOld,
-	"scenarios/test_base_scenarios::TestBaseScenarios.test_map_state_tolerated_failure_percentage_path[1]":    mapRunOld,
-	"scenarios/test_base_scenarios::TestBaseScenarios.test_map_state_tolerated_failure_values[count_literal]": mapRunOld,
-	"scenarios/test_base_scenarios::TestBaseScenarios.test_map_state_config_distributed_reentrant_lambda":     mapRunOld,
 	// Recorded in October 2023, before AWS added Execution.RedriveCount to the Context object
 	// (redrive, November 2023); every later recording has it, as sfnlocal does.
 	"scenarios/test_base_scenarios::TestBaseScenarios.test_lambda_invoke_with_retry_extended_input":         noRedriveCount,
@@ -38,8 +23,6 @@ var Skipped = map[string]string{
 }
 
 const noRedriveCount = "recorded in October 2023, before the Context object carried Execution.RedriveCount"
-
-const mapRunOld = "recorded in 2024 before AWS changed the previousEventId of MapStateExited after a Map Run (see comment)"
 
 // Options configure how cases run.
 type Options struct {

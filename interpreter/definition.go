@@ -196,8 +196,8 @@ type state struct {
 	toleratedCount intOrPath
 	distributed    bool
 	label          string
-	// unsupported names a field the state uses that sfnlocal cannot run yet.
-	unsupported string
+	// dist is a Distributed Map's reader, batcher, writer and execution type (distmap.go).
+	dist *distConfig
 
 	// JSONata mode: Arguments, Output, Assign, Map Items/ItemSelector, Wait Timestamp.
 	jArgs, jOutput, jAssign *jnode
@@ -1053,9 +1053,11 @@ func (p *parser) mapState(st *state, obj map[string]any, loc string) {
 	case !hasProc:
 		p.add(CodeSchema, loc, "These fields are required: [ItemProcessor]")
 	}
+	var procObj map[string]any
 	if hasProc || hasIt {
 		ploc := loc + "/" + field
 		pobj, ok := value.AsMap(procV)
+		procObj = pobj
 		if !ok {
 			p.add(CodeSchema, ploc, "The value for the field '%s' must be an OBJECT", field)
 		} else {
@@ -1115,17 +1117,7 @@ func (p *parser) mapState(st *state, obj map[string]any, loc string) {
 		}
 		st.label = s
 	}
-	// AWS accepts these Distributed Map fields; sfnlocal does not run them yet, so the state
-	// fails when it runs (not at creation, which would reject definitions AWS accepts).
-	for _, f := range []string{"ItemReader", "ItemBatcher", "ResultWriter"} {
-		if v, ok := obj[f]; ok {
-			if _, isObj := v.(*value.Object); !isObj {
-				p.add(CodeSchema, loc+"/"+f, "The value for the field '%s' must be an OBJECT", f)
-			} else if st.unsupported == "" {
-				st.unsupported = f
-			}
-		}
-	}
+	p.distFields(st, obj, procObj, loc)
 }
 
 func (p *parser) wait(st *state, obj map[string]any, loc string) {

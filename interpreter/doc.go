@@ -33,6 +33,10 @@
 //     of a state's Assign expressions see the values as the state was entered; the new
 //     values are stored after Output is computed, and StateExited records them
 //     (assignedVariables). Names are checked at Parse; sizes at run time (256 KiB).
+//   - Distributed Maps (distmap.go) run each item or batch as a child execution of its own
+//     on the parent's scheduler, under a Map Run the Engine keeps (MapRun, MapRuns,
+//     UpdateMapRun, MapRunExecutions, ChildExecution); ItemReader and ResultWriter call the
+//     "s3" task handler, and interpreter/itemio owns the data formats.
 //   - Task states call integrations only through the interpreter/task contract; this package
 //     imports no HTTP and no Docker (deps_test.go enforces it).
 //

@@ -77,6 +77,10 @@ type Engine struct {
 	closed     bool
 	tokens     map[string]*waiter
 	activities map[string]*activityQueue
+
+	// distReg holds the Map Runs and their children (distmap.go).
+	distOnce sync.Once
+	distReg  *distRegistry
 }
 
 // NewEngine returns an engine.
@@ -139,6 +143,11 @@ type StartParams struct {
 
 	// test, set by TestState, marks the state under test and collects what it does.
 	test *testRun
+	// mapRun is the Map Run that started this child execution (distmap.go).
+	mapRun *mapRun
+	// inputValue is Input already decoded (a Map Run's child), when hasInputValue is set.
+	inputValue    any
+	hasInputValue bool
 }
 
 // Execution is one running or finished execution.
@@ -197,7 +206,10 @@ func (e *Engine) Start(sm *StateMachine, p StartParams) (*Execution, error) {
 	if strings.TrimSpace(text) == "" {
 		text = "{}"
 	}
-	input, err := task.Decode([]byte(text))
+	input, err := p.inputValue, error(nil)
+	if !p.hasInputValue {
+		input, err = task.Decode([]byte(text))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("invalid execution input: %w", err)
 	}

@@ -145,7 +145,7 @@ func (ev Event) DetailsKey() string {
 	switch t {
 	case EvParallelStateStarted, EvParallelStateSucceeded, EvParallelStateFailed, EvParallelStateAborted,
 		EvMapStateSucceeded, EvMapStateFailed, EvMapStateAborted, EvTaskStateAborted, EvWaitStateAborted,
-		EvMapRunSucceeded, EvLambdaStarted:
+		EvMapRunSucceeded, EvMapRunAborted, EvLambdaStarted:
 		return ""
 	}
 	return strings.ToLower(t[:1]) + t[1:] + "EventDetails"
@@ -296,6 +296,9 @@ func (ev *Event) writeDetails(b *bytes.Buffer) error {
 			w.num("index", int64(ev.Index))
 		case EvMapRunStarted:
 			w.str("mapRunArn", d.MapRunArn)
+		case EvMapRunRedriven:
+			w.str("mapRunArn", d.MapRunArn)
+			w.num("redriveCount", int64(ev.Index))
 		case EvExecutionRedriven:
 			w.num("redriveCount", int64(ev.Index))
 		case EvTaskScheduled:

@@ -1223,15 +1223,19 @@ var errHistoryLimit = errors.New("history event limit reached")
 
 func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 	t := f.test(st)
-	if st.unsupported != "" && (t == nil || t.mock == nil) {
-		return nil, f.runtimeFailuref("The field '%s' is not supported by sfnlocal yet.", st.unsupported)
+	if st.dist != nil && t == nil {
+		return f.distMapAttempt(st, input)
+	}
+	if field := st.dist.testUnsupported(); field != "" && t.mock == nil {
+		// TestState runs a Distributed Map's iterations in place, without a Map Run.
+		return nil, f.runtimeFailuref("The field '%s' is not supported by sfnlocal yet.", field)
 	}
 	eff, fl := f.applyInputPath(st, input)
 	if fl != nil {
 		return nil, fl
 	}
 	itemsV := eff
-	if t != nil && st.unsupported == "ItemReader" {
+	if t != nil && st.dist != nil && st.dist.reader != nil {
 		// TestState: the mocked ItemReader read stateConfiguration.mapItemReaderData.
 		itemsV = t.readerItems
 	}

@@ -18,8 +18,8 @@ package interpreter
 // again with the redrive [inference: AWS does not document it; a redrive of a TIMED_OUT
 // execution would otherwise time out at once].
 //
-// A Distributed Map is redriven like an inline one (its failed child executions re-run); AWS
-// also records MapRunRedriven and redrives Map Runs on their own, which sfnlocal does not do.
+// A Distributed Map continues its Map Run: its failed Standard child executions are
+// redriven, the others re-run, and MapRunRedriven is recorded (distmap.go).
 
 import (
 	"context"
@@ -79,6 +79,8 @@ type checkpoint struct {
 type kidLog struct {
 	state string
 	slots []kidOutcome
+	// run is a Distributed Map's Map Run, which a redrive continues (distmap.go).
+	run *mapRun
 }
 
 type kidOutcome struct {

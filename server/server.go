@@ -208,6 +208,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		"http":             s.http.HTTPIntegration(),
 		"apigateway":       s.http.APIGatewayIntegration(),
 		"aws-sdk:s3":       s.s3.SDKIntegration(),
+		"s3":               s.s3.ItemIntegration(), // Distributed Map ItemReader/ResultWriter
 	}
 	s.sfn, err = api.New(api.Options{
 		Engine: api.InterpreterEngine(api.InterpreterConfig{
