@@ -33,6 +33,25 @@ func (s *Service) runAttempt(startCtx context.Context, j *job, runner ContainerR
 		j.cancelStart()
 		j.cancelStart = nil
 	}
+	if j.placing {
+		j.placing = false
+		if j.terminateReason != "" {
+			// Cancelled or terminated before any node took it: the job never left RUNNABLE,
+			// so it fails without an attempt, as on AWS.
+			s.givenUpWhilePlacingLocked(j)
+			s.scheduleLocked()
+			s.mu.Unlock()
+			if err == nil {
+				if rerr := runner.Remove(context.WithoutCancel(ctx), id); rerr != nil {
+					s.log.Warn("removing job container failed", fJobID(j.d.JobID), fContainerID(id), errField(rerr))
+				}
+			}
+			return
+		}
+		// Start ended without reporting a placement (it failed): the attempt failed to start.
+		j.d.StatusReason = ""
+		s.mustTransition(j, StatusStarting)
+	}
 	s.mu.Unlock()
 	if err != nil {
 		reason := "CannotStartContainerError: " + err.Error()
@@ -163,7 +182,9 @@ func (s *Service) finishAttemptLocked(j *job, exit *Exit, startReason string) {
 		}
 		c.Reason = startReason
 	default:
-		code = intp(exit.Code)
+		if !exit.NoExitCode {
+			code = intp(exit.Code)
+		}
 		c.ExitCode = code
 		c.Reason = exit.Reason
 		if exit.OOMKilled {
@@ -174,6 +195,8 @@ func (s *Service) finishAttemptLocked(j *job, exit *Exit, startReason string) {
 			statusReason = j.terminateReason
 		case j.timedOut:
 			statusReason = reasonTimeout
+		case exit.StatusReason != "":
+			statusReason = exit.StatusReason
 		default:
 			statusReason = reasonExited
 		}
@@ -188,7 +211,7 @@ func (s *Service) finishAttemptLocked(j *job, exit *Exit, startReason string) {
 	j.containerID = ""
 	j.cur = nil
 	s.log.Debug("job attempt ended", fJobID(j.d.JobID), fAttempt(j.attempt), zap.Stringp("reason", &statusReason))
-	if exit != nil && exit.Code == 0 && j.terminateReason == "" && !j.timedOut {
+	if exit != nil && !exit.NoExitCode && exit.Code == 0 && j.terminateReason == "" && !j.timedOut {
 		s.mustTransition(j, StatusSucceeded)
 		return
 	}
@@ -198,6 +221,17 @@ func (s *Service) finishAttemptLocked(j *job, exit *Exit, startReason string) {
 		return
 	}
 	s.mustTransition(j, StatusFailed)
+}
+
+// givenUpWhilePlacingLocked undoes the dispatch of a job that CancelJob or TerminateJob
+// ended while its cluster had not placed it, and fails it without an attempt.
+func (s *Service) givenUpWhilePlacingLocked(j *job) {
+	j.ce.used -= j.vcpus
+	j.ce = nil
+	j.cur = nil
+	j.containerID = ""
+	j.attempt--
+	s.failWaitingLocked(j, j.terminateReason, !j.cancelled)
 }
 
 // CancelJob fails a job that has not started yet; STARTING and RUNNING jobs are left alone,
@@ -237,7 +271,20 @@ func (s *Service) cancelLocked(j *job, reason string, terminate bool) {
 		return // the parent ends when its children have
 	}
 	switch j.d.Status {
-	case StatusSubmitted, StatusPending, StatusRunnable:
+	case StatusRunnable:
+		if !j.placing {
+			s.failWaitingLocked(j, reason, terminate)
+			return
+		}
+		// Dispatched to a cluster that has not placed it: give up the start; the attempt's
+		// goroutine fails the job once the service is gone.
+		if j.terminateReason == "" {
+			j.terminateReason, j.cancelled = reason, !terminate
+			if j.cancelStart != nil {
+				j.cancelStart()
+			}
+		}
+	case StatusSubmitted, StatusPending:
 		s.failWaitingLocked(j, reason, terminate)
 	case StatusStarting, StatusRunning:
 		if !terminate || j.terminateReason != "" {
