@@ -45,11 +45,11 @@ type job struct {
 	// node yet; the job is still RUNNABLE. cancelled tells CancelJob (true) from
 	// TerminateJob for a job given up while placing.
 	placing, cancelled bool
-	containerID     string
-	cur             *AttemptDetail
-	terminateReason string
-	timedOut        bool
-	done            chan struct{}
+	containerID        string
+	cur                *AttemptDetail
+	terminateReason    string
+	timedOut           bool
+	done               chan struct{}
 }
 
 func (j *job) running() bool { return j.d.Status == StatusStarting || j.d.Status == StatusRunning }
