@@ -265,7 +265,9 @@ func TestNodeLeaves(t *testing.T) {
 				require.NoError(t, r.Stop(context.Background(), id, time.Second))
 			}},
 		{name: "exits on its own", want: batch.Exit{Code: 3},
-			leave: func(f *fakeEngine, _ *Runner, id string) { f.setTask(id, swarm.TaskStateFailed, "n2", "task: non-zero exit (3)", 3) }},
+			leave: func(f *fakeEngine, _ *Runner, id string) {
+				f.setTask(id, swarm.TaskStateFailed, "n2", "task: non-zero exit (3)", 3)
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
