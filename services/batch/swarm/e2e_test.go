@@ -142,10 +142,17 @@ func TestSwarmJobsMatchLocal(t *testing.T) {
 // background), that nothing of the job is left: no service, no container.
 func requireRemoved(t *testing.T, jobID string) {
 	t.Helper()
+	requireGone(t, batch.LabelJobID+"="+jobID)
+}
+
+// requireGone checks, for up to 20 s, that no service and no container has the label
+// (key=value).
+func requireGone(t *testing.T, label string) {
+	t.Helper()
 	c := requireSwarm(t)
 	ctx, cancel := clock.WithTimeout(context.Background(), clock.Real(), 20*time.Second, nil)
 	defer cancel()
-	f := filters.NewArgs(filters.Arg("label", batch.LabelJobID+"="+jobID))
+	f := filters.NewArgs(filters.Arg("label", label))
 	for {
 		svcs, err := c.ServiceList(ctx, swarm.ServiceListOptions{Filters: f})
 		require.NoError(t, err)
@@ -155,7 +162,7 @@ func requireRemoved(t *testing.T, jobID string) {
 			return
 		}
 		require.NoError(t, clock.Sleep(ctx, clock.Real(), 100*time.Millisecond),
-			"job %s left %d services and %d containers", jobID, len(svcs), len(ctrs))
+			"%s: %d services and %d containers left", label, len(svcs), len(ctrs))
 	}
 }
 
