@@ -12,9 +12,46 @@
 // 20.10 speaks API 1.41).
 //
 // The task's state is polled by one loop per runner (one TaskList call per tick, filtered by
-// the runner's label, whatever the number of jobs); logs come from the service logs API,
-// followed while the task runs and completed from a final read once it has ended, since a
-// followed service log never ends by itself.
+// the runner's label, whatever the number of jobs, and a NodeList every tenth tick while a
+// placed task runs); logs come from the service logs API, followed while the task runs and
+// completed from a final read once it has ended, since a followed service log never ends by
+// itself.
+//
+// How Batch's job states map onto the swarm's task states (the Runner is a batch.Placer):
+//
+//	swarm task                               Batch job
+//	new, pending (no node; Status.Err)       RUNNABLE, statusReason AWS's blocked-job reason:
+//	                                         MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT when no
+//	                                         node could take it even idle (too many vCPUs, too
+//	                                         much memory, GPUs no node has, a constraint no node
+//	                                         meets), CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY when
+//	                                         the nodes that could are busy or drained
+//	assigned, accepted, preparing, starting  STARTING (the node pulls the image)
+//	running                                  RUNNING
+//	complete / failed                        SUCCEEDED / FAILED with the container's exit code
+//	rejected, failed before running          FAILED, "Task failed to start" (Cannot*Error)
+//	node down or gone, or shutdown/orphaned  FAILED attempt without exit code, statusReason
+//	  by the swarm without an exit code      "Host EC2 (instance i-<17 hex>) terminated." (the
+//	                                         id derived from the node id); evaluateOnExit's
+//	                                         onStatusReason decides a retry, as on AWS
+//
+// maxvCpus still counts in sfnlocal, across all nodes: a job holds its vCPUs from dispatch,
+// RUNNABLE or not. The swarm takes seconds to call a node down (its heartbeat: about 15 s
+// with the defaults), so a vanished node fails its attempts that much later.
+//
+// Placement: GPUs (resourceRequirements type GPU) are reserved as the generic resource of
+// kind batch.TagGPUKind's value ("gpu" by default), which nodes advertise with dockerd's
+// node-generic-resources (e.g. "gpu=2", or "NVIDIA-GPU=GPU-<uuid>" with
+// sfnlocal:gpu-kind=NVIDIA-GPU); a swarm without them leaves the job RUNNABLE, as AWS does
+// when no instance can host it. Tags sfnlocal:constraint and sfnlocal:constraint:<any> on the
+// compute environment, the job definition and the job (batch.TagConstraint) are Swarm
+// placement constraints, all applied (node.labels.gpu==true, node.role==worker,
+// node.hostname!=build-1). Multi-node parallel jobs (nodeProperties) are refused with a
+// ClientException, as everywhere in sfnlocal.
+//
+// ECS tasks run here too (services/ecs/batchrunner adapts this Runner) when their cluster is
+// tagged sfnlocal:backend=swarm or the server runs with --batch-backend swarm: each
+// container of a task is a service of its own.
 package swarm
 
 import (
