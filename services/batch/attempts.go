@@ -9,11 +9,15 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/sfnlocal/sfnlocal/internal/clock"
 )
 
 func errField(err error) zap.Field { return zap.Error(err) }
 
-// logDrain is how long, after a container exited, its log stream may take to reach EOF.
+// logDrain is how long, after a container exited, its log stream may take to reach EOF. It
+// is wall-clock time (the engine's), not the service clock's: a scaled clock would cut the
+// output of a job that has just exited.
 const logDrain = 5 * time.Second
 
 // runAttempt is the goroutine of one attempt: start the container, stream its logs, enforce
@@ -93,7 +97,7 @@ func (s *Service) runAttempt(startCtx context.Context, j *job, runner ContainerR
 	if timer != nil {
 		timer.Stop()
 	}
-	drain := s.clock.AfterFunc(logDrain, stopLogs)
+	drain := clock.Real().AfterFunc(logDrain, stopLogs)
 	<-logsDone
 	drain.Stop()
 	stopLogs()

@@ -353,7 +353,8 @@ func (s *Service) snapshot(t *ecsTask) Task {
 	return d
 }
 
-// logDrain bounds how long a container's log stream may take to end after it exited.
+// logDrain bounds how long a container's log stream may take to end after it exited, in
+// wall-clock time (the engine's, not the scaled service clock's).
 const logDrain = 5 * time.Second
 
 type containerExit struct {
@@ -485,7 +486,7 @@ func (s *Service) run(t *ecsTask) {
 		}
 	}
 	if pumps > 0 {
-		drain := s.cfg.Clock.AfterFunc(logDrain, stopLogs)
+		drain := clock.Real().AfterFunc(logDrain, stopLogs)
 		for n := 0; n < pumps; n++ {
 			<-logsDone
 		}
