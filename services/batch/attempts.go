@@ -54,6 +54,7 @@ func (s *Service) runAttempt(startCtx context.Context, j *job, runner ContainerR
 		}
 		// Start ended without reporting a placement (it failed): the attempt failed to start.
 		j.d.StatusReason = ""
+		s.publishAttemptLocked(j)
 		s.mustTransition(j, StatusStarting)
 	}
 	s.mu.Unlock()

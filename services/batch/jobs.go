@@ -529,12 +529,8 @@ func (s *Service) startLocked(j *job, ce *computeEnv) {
 		LogStreamName:        stream, NetworkInterfaces: []NetworkInterface{},
 	}
 	j.cur = &AttemptDetail{Container: c}
-	j.d.Container.ContainerInstanceArn = c.ContainerInstanceArn
-	j.d.Container.TaskArn = c.TaskArn
-	j.d.Container.LogStreamName = stream
-	s.logs.create(stream, s.nowMillis())
-	if s.cfg.Logs != nil {
-		_ = s.cfg.Logs.Append(s.cfg.Region, LogGroup, stream, s.nowMillis()) // creates the stream
+	if !j.placing {
+		s.publishAttemptLocked(j)
 	}
 	spec := s.specLocked(j)
 	j.runner = ce.runner
@@ -628,6 +624,20 @@ func (s *Service) specLocked(j *job) Spec {
 	}
 }
 
+// publishAttemptLocked shows the current attempt's task and log stream in the job's
+// container detail, and creates the stream: once the attempt has a host (at once on the
+// local daemon, on placement on a cluster), as a RUNNABLE job on AWS has neither.
+func (s *Service) publishAttemptLocked(j *job) {
+	c := j.cur.Container
+	j.d.Container.ContainerInstanceArn = c.ContainerInstanceArn
+	j.d.Container.TaskArn = c.TaskArn
+	j.d.Container.LogStreamName = c.LogStreamName
+	s.logs.create(c.LogStreamName, s.nowMillis())
+	if s.cfg.Logs != nil {
+		_ = s.cfg.Logs.Append(s.cfg.Region, LogGroup, c.LogStreamName, s.nowMillis()) // creates the stream
+	}
+}
+
 // onPlacement hears a Placer runner on where attempt n stands before its container runs.
 func (s *Service) onPlacement(j *job, n int, placed bool, reason string) {
 	s.mu.Lock()
@@ -641,6 +651,7 @@ func (s *Service) onPlacement(j *job, n int, placed bool, reason string) {
 	}
 	j.placing = false
 	j.d.StatusReason = ""
+	s.publishAttemptLocked(j)
 	s.mustTransition(j, StatusStarting)
 }
 

@@ -49,6 +49,14 @@ func (p *placingRunner) Start(ctx context.Context, spec Spec) (string, error) {
 	return p.fakeRunner.Start(ctx, spec)
 }
 
+func eventsOf(s *Service, stream string) []string {
+	var out []string
+	for _, e := range s.Events(stream) {
+		out = append(out, e.Message)
+	}
+	return out
+}
+
 const reasonNoInstance = "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - All compute environments have no connected instances that meet the job requirements."
 
 func newPlacingFixture(t *testing.T) (*fixture, *placingRunner) {
@@ -73,6 +81,8 @@ func TestRunnableUntilPlaced(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, StatusRunnable, ds[0].Status)
 	require.Equal(t, reasonNoInstance, ds[0].StatusReason)
+	require.Empty(t, ds[0].Container.LogStreamName, "no task and no log stream before a node has the job")
+	require.Empty(t, ds[0].Container.TaskArn)
 	f.s.mu.Lock()
 	used := f.s.ces[DefaultComputeEnvironment].used
 	f.s.mu.Unlock()
@@ -82,6 +92,8 @@ func TestRunnableUntilPlaced(t *testing.T) {
 	d := f.waitStatus(t, id, StatusSucceeded)
 	require.Equal(t, "Essential container in task exited", d.StatusReason)
 	require.Len(t, d.Attempts, 1)
+	require.Equal(t, d.Attempts[0].Container.LogStreamName, d.Container.LogStreamName)
+	require.Equal(t, []string{"hi from exit 0", "second line"}, eventsOf(f.s, d.Container.LogStreamName))
 	require.Equal(t, []string{"RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED"}, f.transitions(id))
 }
 
