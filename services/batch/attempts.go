@@ -53,7 +53,7 @@ func (s *Service) runAttempt(startCtx context.Context, j *job, runner ContainerR
 			return
 		}
 		// Start ended without reporting a placement (it failed): the attempt failed to start.
-		j.d.StatusReason = ""
+		s.unblockLocked(j)
 		s.publishAttemptLocked(j)
 		s.mustTransition(j, StatusStarting)
 	}
@@ -231,6 +231,7 @@ func (s *Service) finishAttemptLocked(j *job, exit *Exit, startReason string) {
 // givenUpWhilePlacingLocked undoes the dispatch of a job that CancelJob or TerminateJob
 // ended while its cluster had not placed it, and fails it without an attempt.
 func (s *Service) givenUpWhilePlacingLocked(j *job) {
+	s.unblockLocked(j)
 	j.ce.used -= j.vcpus
 	j.ce = nil
 	j.cur = nil

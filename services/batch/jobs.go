@@ -45,6 +45,10 @@ type job struct {
 	// node yet; the job is still RUNNABLE. cancelled tells CancelJob (true) from
 	// TerminateJob for a job given up while placing.
 	placing, cancelled bool
+	// blocked: statusReason holds the cluster's blocked-job reason; reasonBefore is what it
+	// held before, given back once the job is placed.
+	blocked      bool
+	reasonBefore string
 	containerID        string
 	cur                *AttemptDetail
 	terminateReason    string
@@ -638,6 +642,13 @@ func (s *Service) publishAttemptLocked(j *job) {
 	}
 }
 
+// unblockLocked gives back the statusReason a blocked-job reason replaced.
+func (s *Service) unblockLocked(j *job) {
+	if j.blocked {
+		j.d.StatusReason, j.blocked, j.reasonBefore = j.reasonBefore, false, ""
+	}
+}
+
 // onPlacement hears a Placer runner on where attempt n stands before its container runs.
 func (s *Service) onPlacement(j *job, n int, placed bool, reason string) {
 	s.mu.Lock()
@@ -646,11 +657,14 @@ func (s *Service) onPlacement(j *job, n int, placed bool, reason string) {
 		return
 	}
 	if !placed {
+		if !j.blocked {
+			j.blocked, j.reasonBefore = true, j.d.StatusReason
+		}
 		j.d.StatusReason = reason
 		return
 	}
 	j.placing = false
-	j.d.StatusReason = ""
+	s.unblockLocked(j)
 	s.publishAttemptLocked(j)
 	s.mustTransition(j, StatusStarting)
 }
