@@ -47,13 +47,13 @@ type job struct {
 	placing, cancelled bool
 	// blocked: statusReason holds the cluster's blocked-job reason; reasonBefore is what it
 	// held before, given back once the job is placed.
-	blocked      bool
-	reasonBefore string
-	containerID        string
-	cur                *AttemptDetail
-	terminateReason    string
-	timedOut           bool
-	done               chan struct{}
+	blocked         bool
+	reasonBefore    string
+	containerID     string
+	cur             *AttemptDetail
+	terminateReason string
+	timedOut        bool
+	done            chan struct{}
 }
 
 func (j *job) running() bool { return j.d.Status == StatusStarting || j.d.Status == StatusRunning }
