@@ -21,7 +21,8 @@
 // (services/batch/docker), or, for a cluster tagged sfnlocal:backend=swarm (TagBackend; or
 // every cluster when Config.Backend says so, --batch-backend swarm), the Docker Swarm runner
 // (services/batch/swarm), where each container is a swarm service placed by the cluster's
-// sfnlocal:constraint tags and a container start waits in PENDING until a node takes it
+// sfnlocal:constraint tags (the containers after a task's first on the first one's node)
+// and a container start waits in PENDING until a node takes it
 // (StopTask gives it up). A container whose host goes away stops the task with stop code
 // TerminationNotice and "Host EC2 (instance i-...) terminated.". So labels, resource limits,
 // reaping of leftovers and image pulls are shared with Batch. Output of containers whose

@@ -27,8 +27,8 @@ func TestSwarmECSTasks(t *testing.T) {
 	require.NoError(t, err)
 	sw, err := New(log)
 	require.NoError(t, err)
-	s, err := ecs.New(ecs.Config{Clock: clock.Real(), Logger: log, Runner: batchrunner.Runner{R: local},
-		Backends: map[string]ecs.ContainerRunner{ecs.BackendSwarm: batchrunner.Runner{R: sw}}})
+	s, err := ecs.New(ecs.Config{Clock: clock.Real(), Logger: log, Runner: batchrunner.New(local), StopGrace: time.Second,
+		Backends: map[string]ecs.ContainerRunner{ecs.BackendSwarm: batchrunner.New(sw)}})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	_, err = s.CreateCluster("sw", []ecs.Tag{{Key: ecs.TagBackend, Value: ecs.BackendSwarm}})
@@ -87,4 +87,45 @@ func TestSwarmECSTasks(t *testing.T) {
 			requireGone(t, ecs.LabelTaskArn+"="+arn)
 		})
 	}
+
+	// A task of two containers: the second is placed on the first one's node, and stopped
+	// when the essential one exits.
+	t.Run("two containers", func(t *testing.T) {
+		t.Parallel()
+		def, err := s.RegisterTaskDefinition(&ecs.RegisterTaskDefinitionInput{Family: "swarm-pair",
+			ContainerDefinitions: []ecs.ContainerDefinition{
+				{Name: "app", Image: testImage, Command: []string{"sh", "-c", "sleep 2; exit 0"}},
+				{Name: "side", Image: testImage, Essential: new(bool), Command: []string{"sleep", "60"}}}})
+		require.NoError(t, err)
+		tasks, _, err := s.RunTask(&ecs.RunTaskInput{Cluster: "sw", TaskDefinition: def.TaskDefinitionArn})
+		require.NoError(t, err)
+		arn := tasks[0].TaskArn
+		ctx, cancel := clock.WithTimeout(context.Background(), clock.Real(), time.Minute, nil)
+		defer cancel()
+		var svcs []swarm.Service
+		for {
+			svcs, err = c.ServiceList(ctx, swarm.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("label", ecs.LabelTaskArn+"="+arn))})
+			require.NoError(t, err)
+			if len(svcs) == 2 {
+				break
+			}
+			require.NoError(t, clock.Sleep(ctx, clock.Real(), 20*time.Millisecond), "task %s has %d services", arn, len(svcs))
+		}
+		info, err := c.Info(ctx)
+		require.NoError(t, err)
+		var pinned []string
+		for _, sv := range svcs {
+			if p := sv.Spec.TaskTemplate.Placement; p != nil {
+				pinned = append(pinned, p.Constraints...)
+			}
+		}
+		require.Equal(t, []string{"node.id==" + info.Swarm.NodeID}, pinned)
+		got, err := s.Wait(ctx, arn)
+		require.NoError(t, err)
+		require.Equal(t, ecs.StopEssentialExited, got.StopCode)
+		require.Equal(t, 0, *got.Containers[0].ExitCode)
+		require.NotNil(t, got.Containers[1].ExitCode)
+		require.NotZero(t, *got.Containers[1].ExitCode, "the side container was stopped")
+		requireGone(t, ecs.LabelTaskArn+"="+arn)
+	})
 }

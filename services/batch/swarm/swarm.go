@@ -250,6 +250,14 @@ func (r *Runner) awaitStart(ctx context.Context, id string, spec batch.Spec) (sw
 	}
 }
 
+// NodeOf returns the id of the node the task of service id was placed on ("" when not
+// known): services/ecs/batchrunner places the other containers of an ECS task next to the
+// first, as ECS runs a task on one instance.
+func (r *Runner) NodeOf(id string) string {
+	t, _ := r.tasks.latest(id)
+	return t.NodeID
+}
+
 // Reasons a RUNNABLE job gives while the swarm cannot place it: AWS's blocked-job
 // statusReason values (the Batch API reference, JobDetail.statusReason).
 const (
