@@ -51,7 +51,8 @@
 //
 // ECS tasks run here too (services/ecs/batchrunner adapts this Runner) when their cluster is
 // tagged sfnlocal:backend=swarm or the server runs with --batch-backend swarm: each
-// container of a task is a service of its own.
+// container of a task is a service of its own, those after the first constrained to the
+// first one's node (NodeOf), as ECS runs a task on one instance.
 package swarm
 
 import (
