@@ -52,7 +52,8 @@ func (s *Service) runAttempt(startCtx context.Context, j *job, runner ContainerR
 			}
 			return
 		}
-		// Start ended without reporting a placement (it failed): the attempt failed to start.
+		// Start ended without reporting a placement (it failed, as a rule): the attempt goes on
+		// from STARTING.
 		s.unblockLocked(j)
 		s.publishAttemptLocked(j)
 		s.mustTransition(j, StatusStarting)
