@@ -39,6 +39,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/services/batch/swarm"
 	"github.com/sfnlocal/sfnlocal/services/dynamodb"
 	"github.com/sfnlocal/sfnlocal/services/ecs"
+	"github.com/sfnlocal/sfnlocal/services/ecs/batchrunner"
 	"github.com/sfnlocal/sfnlocal/services/events"
 	"github.com/sfnlocal/sfnlocal/services/httptask"
 	"github.com/sfnlocal/sfnlocal/services/iam"
@@ -186,7 +187,10 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		Connections: connections{s.events}, APIGateway: cfg.APIGateway})
 	s.ecs, err = ecs.New(ecs.Config{
 		Clock: base, Logger: logger.Named("ecs"), Region: cfg.Region, AccountID: cfg.AccountID,
-		Runner: ecsRunner{runner}, Logs: ecsLogs{s.logs, cfg.Region}, AllowPrivileged: cfg.AllowPrivileged,
+		Runner: batchrunner.New(runner), Logs: ecsLogs{s.logs, cfg.Region}, AllowPrivileged: cfg.AllowPrivileged,
+		// A cluster tagged sfnlocal:backend=swarm, or every cluster with --batch-backend swarm,
+		// runs its tasks on the swarm like Batch compute environments.
+		Backends: map[string]ecs.ContainerRunner{ecs.BackendSwarm: batchrunner.New(swarmRunner)}, Backend: cfg.BatchBackend,
 		EndpointURL: "http://" + net.JoinHostPort(containerHost, port),
 	})
 	if err != nil {

@@ -1,51 +1,12 @@
 package server
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"time"
-
 	"github.com/sfnlocal/sfnlocal/services/batch"
 	"github.com/sfnlocal/sfnlocal/services/batch/docker"
-	"github.com/sfnlocal/sfnlocal/services/ecs"
 	"github.com/sfnlocal/sfnlocal/services/events"
 	"github.com/sfnlocal/sfnlocal/services/httptask"
 )
 
-// ecsRunner runs ECS task containers on the Batch simulator's Docker runner, so that both
-// simulators share labels, limits, image pulls and the reaping of leftovers.
-type ecsRunner struct{ r batch.ContainerRunner }
-
-func (a ecsRunner) Start(ctx context.Context, s ecs.Spec) (string, error) {
-	id, err := a.r.Start(ctx, batch.Spec{
-		Name: s.Name, Image: s.Image, Command: s.Command, Entrypoint: s.Entrypoint, WorkingDir: s.WorkingDir,
-		Env: s.Env, Labels: s.Labels, User: s.User, VCPUs: float64(s.CPU) / 1024, MemoryMiB: s.MemoryMiB,
-		Privileged: s.Privileged, ReadonlyRootFS: s.ReadonlyRootFS, ExtraHosts: s.ExtraHosts,
-	})
-	if err != nil && errors.Is(err, batch.ErrImageNotFound) {
-		return "", fmt.Errorf("%w: %s", ecs.ErrImageNotFound, err.Error())
-	}
-	return id, err
-}
-
-func (a ecsRunner) Wait(ctx context.Context, id string) (ecs.Exit, error) {
-	e, err := a.r.Wait(ctx, id)
-	return ecs.Exit{Code: e.Code, OOMKilled: e.OOMKilled, Reason: e.Reason}, err
-}
-
-func (a ecsRunner) Stop(ctx context.Context, id string, grace time.Duration) error {
-	return a.r.Stop(ctx, id, grace)
-}
-
-func (a ecsRunner) Remove(ctx context.Context, id string) error { return a.r.Remove(ctx, id) }
-
-func (a ecsRunner) Logs(ctx context.Context, id string) (io.ReadCloser, error) {
-	return a.r.Logs(ctx, id)
-}
-
-var _ ecs.ContainerRunner = ecsRunner{}
 var _ batch.ContainerRunner = (*docker.Runner)(nil)
 
 // connections adapts the EventBridge fake's connections to what HTTP Tasks need.

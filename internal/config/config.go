@@ -77,7 +77,7 @@ var Env = []struct{ Name, Flag, Doc string }{
 	{"SFNLOCAL_ALLOW_HOST_MOUNTS", "allow-host-mounts", "let Batch jobs bind-mount host paths"},
 	{"SFNLOCAL_CONTAINER_HOST", "container-host", "host that job containers use to reach sfnlocal"},
 	{"SFNLOCAL_APIGATEWAY_ENDPOINTS", "apigateway-endpoint", "comma-separated ID=URL pairs: the base URL each API Gateway API id stands for"},
-	{"SFNLOCAL_BATCH_BACKEND", "batch-backend", "docker or swarm: where Batch jobs run (a compute environment tag sfnlocal:backend overrides it)"},
+	{"SFNLOCAL_BATCH_BACKEND", "batch-backend", "docker or swarm: where Batch jobs and ECS tasks run (a compute environment's or cluster's tag sfnlocal:backend overrides it)"},
 	{"SFN_MOCK_CONFIG", "mock-config", "Step Functions Local's mock configuration file (mocked service integrations)"},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "otlp-endpoint", "export each execution as an OpenTelemetry trace to this OTLP/HTTP endpoint (also SFNLOCAL_OTLP_ENDPOINT)"},
 	{"SFNLOCAL_NO_CONSOLE", "no-console", "turn the web console at /ui/ off"},
@@ -181,7 +181,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	fs.BoolVar(&c.AllowPrivileged, "allow-privileged", priv, "allow privileged Batch containers (env SFNLOCAL_ALLOW_PRIVILEGED)")
 	fs.BoolVar(&c.AllowHostMounts, "allow-host-mounts", mounts, "allow host bind mounts in Batch jobs (env SFNLOCAL_ALLOW_HOST_MOUNTS)")
 	fs.StringVar(&c.ContainerHost, "container-host", first("SFNLOCAL_CONTAINER_HOST"), "host job containers use to reach sfnlocal (env SFNLOCAL_CONTAINER_HOST; default: Docker's host gateway)")
-	fs.StringVar(&c.BatchBackend, "batch-backend", first("SFNLOCAL_BATCH_BACKEND"), "docker or swarm: run Batch jobs on the local daemon (default) or as Docker Swarm services on the manager DOCKER_HOST names; a compute environment's sfnlocal:backend tag overrides it (env SFNLOCAL_BATCH_BACKEND)")
+	fs.StringVar(&c.BatchBackend, "batch-backend", first("SFNLOCAL_BATCH_BACKEND"), "docker or swarm: run Batch jobs and ECS tasks on the local daemon (default) or as Docker Swarm services on the manager DOCKER_HOST names; a compute environment's or cluster's sfnlocal:backend tag overrides it (env SFNLOCAL_BATCH_BACKEND)")
 	fs.StringVar(&c.MockConfig, "mock-config", first("SFN_MOCK_CONFIG"), "Step Functions Local mock configuration file: StartExecution with <ARN>#<test case> runs that test case; reloaded on SIGHUP (env SFN_MOCK_CONFIG)")
 	apigw := apiGatewayFlag{}
 	if v := getenv("SFNLOCAL_APIGATEWAY_ENDPOINTS"); v != "" {

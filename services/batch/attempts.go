@@ -9,11 +9,15 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/sfnlocal/sfnlocal/internal/clock"
 )
 
 func errField(err error) zap.Field { return zap.Error(err) }
 
-// logDrain is how long, after a container exited, its log stream may take to reach EOF.
+// logDrain is how long, after a container exited, its log stream may take to reach EOF. It
+// is wall-clock time (the engine's), not the service clock's: a scaled clock would cut the
+// output of a job that has just exited.
 const logDrain = 5 * time.Second
 
 // runAttempt is the goroutine of one attempt: start the container, stream its logs, enforce
@@ -32,6 +36,27 @@ func (s *Service) runAttempt(startCtx context.Context, j *job, runner ContainerR
 	if j.cancelStart != nil {
 		j.cancelStart()
 		j.cancelStart = nil
+	}
+	if j.placing {
+		j.placing = false
+		if j.terminateReason != "" {
+			// Cancelled or terminated before any node took it: the job never left RUNNABLE,
+			// so it fails without an attempt, as on AWS.
+			s.givenUpWhilePlacingLocked(j)
+			s.scheduleLocked()
+			s.mu.Unlock()
+			if err == nil {
+				if rerr := runner.Remove(context.WithoutCancel(ctx), id); rerr != nil {
+					s.log.Warn("removing job container failed", fJobID(j.d.JobID), fContainerID(id), errField(rerr))
+				}
+			}
+			return
+		}
+		// Start ended without reporting a placement (it failed, as a rule): the attempt goes on
+		// from STARTING.
+		s.unblockLocked(j)
+		s.publishAttemptLocked(j)
+		s.mustTransition(j, StatusStarting)
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -74,7 +99,7 @@ func (s *Service) runAttempt(startCtx context.Context, j *job, runner ContainerR
 	if timer != nil {
 		timer.Stop()
 	}
-	drain := s.clock.AfterFunc(logDrain, stopLogs)
+	drain := clock.Real().AfterFunc(logDrain, stopLogs)
 	<-logsDone
 	drain.Stop()
 	stopLogs()
@@ -163,7 +188,9 @@ func (s *Service) finishAttemptLocked(j *job, exit *Exit, startReason string) {
 		}
 		c.Reason = startReason
 	default:
-		code = intp(exit.Code)
+		if !exit.NoExitCode {
+			code = intp(exit.Code)
+		}
 		c.ExitCode = code
 		c.Reason = exit.Reason
 		if exit.OOMKilled {
@@ -174,6 +201,8 @@ func (s *Service) finishAttemptLocked(j *job, exit *Exit, startReason string) {
 			statusReason = j.terminateReason
 		case j.timedOut:
 			statusReason = reasonTimeout
+		case exit.StatusReason != "":
+			statusReason = exit.StatusReason
 		default:
 			statusReason = reasonExited
 		}
@@ -188,7 +217,7 @@ func (s *Service) finishAttemptLocked(j *job, exit *Exit, startReason string) {
 	j.containerID = ""
 	j.cur = nil
 	s.log.Debug("job attempt ended", fJobID(j.d.JobID), fAttempt(j.attempt), zap.Stringp("reason", &statusReason))
-	if exit != nil && exit.Code == 0 && j.terminateReason == "" && !j.timedOut {
+	if exit != nil && !exit.NoExitCode && exit.Code == 0 && j.terminateReason == "" && !j.timedOut {
 		s.mustTransition(j, StatusSucceeded)
 		return
 	}
@@ -198,6 +227,18 @@ func (s *Service) finishAttemptLocked(j *job, exit *Exit, startReason string) {
 		return
 	}
 	s.mustTransition(j, StatusFailed)
+}
+
+// givenUpWhilePlacingLocked undoes the dispatch of a job that CancelJob or TerminateJob
+// ended while its cluster had not placed it, and fails it without an attempt.
+func (s *Service) givenUpWhilePlacingLocked(j *job) {
+	s.unblockLocked(j)
+	j.ce.used -= j.vcpus
+	j.ce = nil
+	j.cur = nil
+	j.containerID = ""
+	j.attempt--
+	s.failWaitingLocked(j, j.terminateReason, !j.cancelled)
 }
 
 // CancelJob fails a job that has not started yet; STARTING and RUNNING jobs are left alone,
@@ -237,7 +278,20 @@ func (s *Service) cancelLocked(j *job, reason string, terminate bool) {
 		return // the parent ends when its children have
 	}
 	switch j.d.Status {
-	case StatusSubmitted, StatusPending, StatusRunnable:
+	case StatusRunnable:
+		if !j.placing {
+			s.failWaitingLocked(j, reason, terminate)
+			return
+		}
+		// Dispatched to a cluster that has not placed it: give up the start; the attempt's
+		// goroutine fails the job once the service is gone.
+		if j.terminateReason == "" {
+			j.terminateReason, j.cancelled = reason, !terminate
+			if j.cancelStart != nil {
+				j.cancelStart()
+			}
+		}
+	case StatusSubmitted, StatusPending:
 		s.failWaitingLocked(j, reason, terminate)
 	case StatusStarting, StatusRunning:
 		if !terminate || j.terminateReason != "" {

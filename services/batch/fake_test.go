@@ -17,7 +17,7 @@ import (
 
 // fakeRunner is a scripted ContainerRunner. A container's command decides what it does:
 //
-//	exit N        prints "hi" and exits with code N at once
+//	exit N        prints "hi" and exits with code N at once (N "lost": its host went away)
 //	exitidx A B   exits with code A when AWS_BATCH_JOB_ARRAY_INDEX is 0, else B
 //	attempt - A B  exits with code A on attempt 1, B on attempt 2 and later (AWS_BATCH_JOB_ATTEMPT)
 //	block         runs until Stop (exit 143) or release
@@ -64,7 +64,13 @@ func (f *fakeRunner) Start(ctx context.Context, spec Spec) (string, error) {
 	f.ctrs[id] = c
 	f.started = append(f.started, spec)
 	cmd := spec.Command
-	code := func(s string) Exit { n, _ := strconv.Atoi(s); return Exit{Code: n} }
+	code := func(s string) Exit {
+		if s == "lost" { // the container's host went away
+			return Exit{NoExitCode: true, StatusReason: "Host EC2 (instance i-0123456789abcdef0) terminated."}
+		}
+		n, _ := strconv.Atoi(s)
+		return Exit{Code: n}
+	}
 	switch {
 	case len(cmd) == 2 && cmd[0] == "exit":
 		c.finish(code(cmd[1]))

@@ -28,6 +28,7 @@ type job struct {
 
 	vcpus       float64
 	memory      int64
+	gpus        int
 	maxAttempts int
 	retry       *RetryStrategy
 	timeout     time.Duration
@@ -39,7 +40,15 @@ type job struct {
 	runner  ContainerRunner // of the current attempt's container
 	// cancelStart, while a backend other than the local daemon starts the attempt (a swarm
 	// may wait for room on a node for ever), lets TerminateJob give up the start.
-	cancelStart     context.CancelFunc
+	cancelStart context.CancelFunc
+	// placing: the attempt was dispatched to a Placer runner that has not placed it on a
+	// node yet; the job is still RUNNABLE. cancelled tells CancelJob (true) from
+	// TerminateJob for a job given up while placing.
+	placing, cancelled bool
+	// blocked: statusReason holds the cluster's blocked-job reason; reasonBefore is what it
+	// held before, given back once the job is placed.
+	blocked         bool
+	reasonBefore    string
 	containerID     string
 	cur             *AttemptDetail
 	terminateReason string
@@ -221,7 +230,7 @@ func (s *Service) SubmitJob(in *SubmitJobInput) (*SubmitJobOutput, error) {
 		}
 	}
 	command = substituteRefs(command, params)
-	vcpus, memory := 1.0, int64(0)
+	vcpus, memory, gpus := 1.0, int64(0), 0
 	if vcpusField != nil {
 		vcpus = float64(*vcpusField)
 	}
@@ -234,6 +243,8 @@ func (s *Service) SubmitJob(in *SubmitJobInput) (*SubmitJobOutput, error) {
 			vcpus, _ = strconv.ParseFloat(r.Value, 64)
 		case "MEMORY":
 			memory, _ = strconv.ParseInt(r.Value, 10, 64)
+		case "GPU":
+			gpus, _ = strconv.Atoi(r.Value)
 		}
 	}
 	retry := def.RetryStrategy
@@ -263,7 +274,7 @@ func (s *Service) SubmitJob(in *SubmitJobInput) (*SubmitJobOutput, error) {
 
 	newJob := func(id string, index int) *job {
 		j := &job{
-			queue: q, def: def, vcpus: vcpus, memory: memory, maxAttempts: maxAttempts,
+			queue: q, def: def, vcpus: vcpus, memory: memory, gpus: gpus, maxAttempts: maxAttempts,
 			retry: retry, timeout: timeoutD, index: index, done: make(chan struct{}),
 			d: JobDetail{
 				JobArn: s.arn("job", id), JobName: in.JobName, JobID: id, JobQueue: q.d.JobQueueArn,
@@ -480,7 +491,7 @@ func (s *Service) scheduleLocked() {
 			}
 		}
 		for _, j := range s.runnable {
-			if j.queue != q || j.d.Status != StatusRunnable {
+			if j.queue != q || j.d.Status != StatusRunnable || j.placing {
 				continue
 			}
 			for _, ce := range ces {
@@ -493,7 +504,7 @@ func (s *Service) scheduleLocked() {
 	}
 	kept := s.runnable[:0]
 	for _, j := range s.runnable {
-		if j.d.Status == StatusRunnable {
+		if j.d.Status == StatusRunnable && !j.placing {
 			kept = append(kept, j)
 		}
 	}
@@ -501,9 +512,14 @@ func (s *Service) scheduleLocked() {
 	s.runnable = kept
 }
 
-// startLocked moves j to STARTING on ce and launches its attempt.
+// startLocked moves j to STARTING on ce and launches its attempt; on a runner that places
+// containers on a cluster (Placer) the job stays RUNNABLE until a node has taken it.
 func (s *Service) startLocked(j *job, ce *computeEnv) {
-	s.mustTransition(j, StatusStarting)
+	p, ok := ce.runner.(Placer)
+	j.placing = ok && p.Places()
+	if !j.placing {
+		s.mustTransition(j, StatusStarting)
+	}
 	j.ce = ce
 	ce.used += j.vcpus
 	j.attempt++
@@ -517,18 +533,18 @@ func (s *Service) startLocked(j *job, ce *computeEnv) {
 		LogStreamName:        stream, NetworkInterfaces: []NetworkInterface{},
 	}
 	j.cur = &AttemptDetail{Container: c}
-	j.d.Container.ContainerInstanceArn = c.ContainerInstanceArn
-	j.d.Container.TaskArn = c.TaskArn
-	j.d.Container.LogStreamName = stream
-	s.logs.create(stream, s.nowMillis())
-	if s.cfg.Logs != nil {
-		_ = s.cfg.Logs.Append(s.cfg.Region, LogGroup, stream, s.nowMillis()) // creates the stream
+	if !j.placing {
+		s.publishAttemptLocked(j)
 	}
 	spec := s.specLocked(j)
 	j.runner = ce.runner
 	startCtx := s.ctx
-	if ce.backend != BackendDocker {
+	if ce.backend != BackendDocker || j.placing {
 		startCtx, j.cancelStart = context.WithCancel(s.ctx)
+	}
+	if j.placing {
+		n := j.attempt
+		spec.OnPlacement = func(placed bool, reason string) { s.onPlacement(j, n, placed, reason) }
 	}
 	s.wg.Add(1)
 	go s.runAttempt(startCtx, j, j.runner, j.attempt, spec, stream)
@@ -592,6 +608,7 @@ func (s *Service) specLocked(j *job) Spec {
 	if len(c.Command) > 0 {
 		cmd = slices.Clone(c.Command)
 	}
+	constraints, gpuKind := PlacementFromTags(j.ce.d.Tags, j.def.Tags, j.d.Tags)
 	return Spec{
 		Name:    "sfnlocal-batch-" + strings.ReplaceAll(j.d.JobID, ":", "-") + "-" + strconv.Itoa(j.attempt),
 		Image:   c.Image,
@@ -607,7 +624,49 @@ func (s *Service) specLocked(j *job) Spec {
 		ReadonlyRootFS: c.ReadonlyRootFilesystem != nil && *c.ReadonlyRootFilesystem,
 		User:           c.User, Mounts: mounts, Ulimits: ulimits,
 		ExtraHosts: []string{"host.docker.internal:host-gateway"},
+		GPUs:       j.gpus, GPUKind: gpuKind, Constraints: constraints,
 	}
+}
+
+// publishAttemptLocked shows the current attempt's task and log stream in the job's
+// container detail, and creates the stream: once the attempt has a host (at once on the
+// local daemon, on placement on a cluster), as a RUNNABLE job on AWS has neither.
+func (s *Service) publishAttemptLocked(j *job) {
+	c := j.cur.Container
+	j.d.Container.ContainerInstanceArn = c.ContainerInstanceArn
+	j.d.Container.TaskArn = c.TaskArn
+	j.d.Container.LogStreamName = c.LogStreamName
+	s.logs.create(c.LogStreamName, s.nowMillis())
+	if s.cfg.Logs != nil {
+		_ = s.cfg.Logs.Append(s.cfg.Region, LogGroup, c.LogStreamName, s.nowMillis()) // creates the stream
+	}
+}
+
+// unblockLocked gives back the statusReason a blocked-job reason replaced.
+func (s *Service) unblockLocked(j *job) {
+	if j.blocked {
+		j.d.StatusReason, j.blocked, j.reasonBefore = j.reasonBefore, false, ""
+	}
+}
+
+// onPlacement hears a Placer runner on where attempt n stands before its container runs.
+func (s *Service) onPlacement(j *job, n int, placed bool, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if j.attempt != n || !j.placing || j.d.Status != StatusRunnable || j.terminateReason != "" {
+		return
+	}
+	if !placed {
+		if !j.blocked {
+			j.blocked, j.reasonBefore = true, j.d.StatusReason
+		}
+		j.d.StatusReason = reason
+		return
+	}
+	j.placing = false
+	s.unblockLocked(j)
+	s.publishAttemptLocked(j)
+	s.mustTransition(j, StatusStarting)
 }
 
 // devices are the host devices a job maps (only possible with --allow-privileged).

@@ -68,6 +68,27 @@ type Spec struct {
 	// ExtraHosts are host:ip entries (e.g. host.docker.internal:host-gateway).
 	ExtraHosts []string
 	Ulimits    []Ulimit
+	// GPUs is the job's GPU requirement (resourceRequirements type GPU). A cluster runner
+	// reserves them as generic resources of kind GPUKind ("gpu" when empty, TagGPUKind);
+	// the local runner ignores both.
+	GPUs    int
+	GPUKind string
+	// Constraints are placement constraints in Docker Swarm's syntax (node.labels.gpu==true)
+	// from the TagConstraint tags; the local runner ignores them.
+	Constraints []string
+	// OnPlacement is set for runners that implement Placer: Start calls it with placed
+	// false and a Batch statusReason while no node can take the container (the job stays
+	// RUNNABLE with that reason), and once with placed true when a node has taken it (the
+	// job moves to STARTING) before Start returns the id. It must not be called after Start
+	// returned.
+	OnPlacement func(placed bool, reason string)
+}
+
+// Placer is implemented by runners whose Start waits for a cluster to place the container
+// on a node (a Docker swarm): their jobs stay RUNNABLE after dispatch until
+// Spec.OnPlacement reports the placement, and are STARTING only from then on.
+type Placer interface {
+	Places() bool
 }
 
 // Mount binds a host path (Source) or, when Source is empty, an anonymous volume at Target.
@@ -89,6 +110,13 @@ type Exit struct {
 	OOMKilled bool
 	// Reason is the engine's error text, if any (e.g. a failure to exec the command).
 	Reason string
+	// StatusReason, when set, is the attempt's statusReason instead of "Essential container
+	// in task exited": the container's host went away ("Host EC2 (instance i-...)
+	// terminated.", as AWS words it).
+	StatusReason string
+	// NoExitCode tells that the exit code is unknown (its host went away): the attempt has
+	// none, and it failed.
+	NoExitCode bool
 }
 
 // Checker is implemented by runners that can tell whether they can run jobs at all (a

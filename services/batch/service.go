@@ -692,6 +692,9 @@ func checkTags(tags map[string]string) error {
 		if strings.HasPrefix(strings.ToLower(k), "aws:") {
 			return clientErrorf("Tag keys starting with aws: are reserved")
 		}
+		if err := checkPlacementTag(k, v); err != nil {
+			return err
+		}
 	}
 	return nil
 }

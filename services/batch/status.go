@@ -28,7 +28,9 @@ var ErrInvalidTransition = errors.New("invalid job status transition")
 //     dependencies (it waits there for them) and for an array parent.
 //   - PENDING→RUNNABLE once dependencies succeeded; PENDING→FAILED on cancel or a failed
 //     dependency; PENDING→SUCCEEDED only for an array parent rolling up its children.
-//   - RUNNABLE→STARTING when a compute environment has room; RUNNABLE→FAILED on cancel.
+//   - RUNNABLE→STARTING when a compute environment has room (on a cluster runner, a Placer,
+//     once a node has taken the container); RUNNABLE→FAILED on cancel, or on cancel or
+//     terminate while the cluster has not placed it.
 //   - STARTING→RUNNING when the container started; STARTING→FAILED when it could not
 //     (CannotPullContainerError) or on terminate.
 //   - RUNNING→SUCCEEDED/FAILED on exit; RUNNING→RUNNABLE for a retry.

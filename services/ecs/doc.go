@@ -17,7 +17,14 @@
 //     stopped and the task stops with "Essential container in task exited".
 //
 // Containers run through the ContainerRunner interface, which the server satisfies with the
-// Batch simulator's Docker runner (services/batch/docker), so labels, resource limits,
+// Batch simulator's runners through services/ecs/batchrunner: the Docker runner
+// (services/batch/docker), or, for a cluster tagged sfnlocal:backend=swarm (TagBackend; or
+// every cluster when Config.Backend says so, --batch-backend swarm), the Docker Swarm runner
+// (services/batch/swarm), where each container is a swarm service placed by the cluster's
+// sfnlocal:constraint tags (the containers after a task's first on the first one's node)
+// and a container start waits in PENDING until a node takes it
+// (StopTask gives it up). A container whose host goes away stops the task with stop code
+// TerminationNotice and "Host EC2 (instance i-...) terminated.". So labels, resource limits,
 // reaping of leftovers and image pulls are shared with Batch. Output of containers whose
 // definition uses the awslogs log driver is written, one event per line, to the
 // CloudWatch Logs group and stream prefix it names (stream <prefix>/<container>/<task id>)

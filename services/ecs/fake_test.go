@@ -18,7 +18,7 @@ import (
 
 // fakeRunner is a scripted ContainerRunner. The image decides what a container does:
 // "exit:N" exits with N at once, "hang" runs until stopped (exit 143), "missing" cannot be
-// pulled, "broken" cannot start. Its output is its command, one word a line.
+// pulled, "broken" cannot start, "lost" loses its host. Its output is its command, one word a line.
 type fakeRunner struct {
 	mu      sync.Mutex
 	n       int
@@ -51,6 +51,9 @@ func (f *fakeRunner) Wait(ctx context.Context, id string) (Exit, error) {
 	f.mu.Lock()
 	s, stop := f.specs[id], f.stop[id]
 	f.mu.Unlock()
+	if s.Image == "lost" {
+		return Exit{NoExitCode: true, StoppedReason: "Host EC2 (instance i-0123456789abcdef0) terminated."}, nil
+	}
 	if code, ok := strings.CutPrefix(s.Image, "exit:"); ok {
 		n, _ := strconv.Atoi(code)
 		return Exit{Code: n}, nil

@@ -38,6 +38,9 @@ type Spec struct {
 	Privileged     bool
 	ReadonlyRootFS bool
 	ExtraHosts     []string
+	// Constraints are the cluster's placement constraints (TagConstraint), for runners that
+	// place containers on a cluster; others ignore them.
+	Constraints []string
 }
 
 // Exit is how a container ended.
@@ -45,6 +48,11 @@ type Exit struct {
 	Code      int
 	OOMKilled bool
 	Reason    string
+	// StoppedReason, when set, says the container's host went away ("Host EC2 (instance
+	// i-...) terminated."): the task stops with it and stop code TerminationNotice.
+	StoppedReason string
+	// NoExitCode: the exit code is unknown (its host went away).
+	NoExitCode bool
 }
 
 // ErrImageNotFound is wrapped by a runner's Start error for an image that is missing and

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,12 +33,38 @@ const (
 	LabelContainer = "sfnlocal.ecs.container"
 )
 
+// Backends: a cluster tagged TagBackend=BackendSwarm runs its tasks' containers as Docker
+// Swarm services, as Batch compute environments do with the same tag.
+const (
+	TagBackend    = "sfnlocal:backend"
+	BackendDocker = "docker"
+	BackendSwarm  = "swarm"
+	// TagConstraint on a cluster holds a placement constraint for its tasks' containers on
+	// a cluster backend (Swarm's syntax, node.labels.gpu==true); more under
+	// TagConstraint+":"+anything.
+	TagConstraint = "sfnlocal:constraint"
+)
+
+// Checker is implemented by runners that can tell whether they can run containers at all
+// (a swarm needs a reachable manager): RunTask on a cluster using one fails with a
+// ClientException when it reports an error.
+type Checker interface {
+	Check(ctx context.Context) error
+}
+
 // Config configures a Service.
 type Config struct {
 	Clock             clock.Clock
 	Logger            *zap.Logger
 	Region, AccountID string
 	Runner            ContainerRunner
+	// Backends holds more runners by backend name (BackendSwarm: the Batch simulator's
+	// Docker Swarm runner, adapted); a cluster picks one with its TagBackend tag, or gets
+	// Backend.
+	Backends map[string]ContainerRunner
+	// Backend is the runner of clusters without a TagBackend tag: "" or BackendDocker for
+	// Runner, else a key of Backends (the server passes --batch-backend).
+	Backend string
 	// Logs receives the output of containers using the awslogs driver (nil: dropped).
 	Logs LogSink
 	// EndpointURL is given to containers as AWS_ENDPOINT_URL, e.g.
@@ -185,6 +212,48 @@ func (s *Service) CreateCluster(name string, tags []Tag) (Cluster, error) {
 		Settings: []KeyValuePair{{Name: "containerInsights", Value: "disabled"}}}
 	s.clusters[name] = c
 	return s.clusterViewLocked(c), nil
+}
+
+// runnerOf resolves the runner of cluster c's tasks: its TagBackend tag, else
+// Config.Backend, else Runner.
+func (s *Service) runnerOf(c *Cluster) (ContainerRunner, error) {
+	name, tagged := "", false
+	for _, t := range c.Tags {
+		if t.Key == TagBackend {
+			name, tagged = t.Value, true
+		}
+	}
+	if !tagged {
+		name = s.cfg.Backend
+	}
+	if name == "" || name == BackendDocker {
+		return s.cfg.Runner, nil
+	}
+	if r, ok := s.cfg.Backends[name]; ok && r != nil {
+		return r, nil
+	}
+	if tagged {
+		return nil, clientErr("Tag %s=%s of cluster %s names a backend this sfnlocal server does not have: use %s or %s", TagBackend, name, c.ClusterName, BackendDocker, BackendSwarm)
+	}
+	return nil, clientErr("Backend %s is not configured on this sfnlocal server", name)
+}
+
+// constraintsOf are the placement constraints of cluster c's TagConstraint tags, by key.
+func constraintsOf(c *Cluster) []string {
+	var keys []string
+	byKey := map[string]string{}
+	for _, t := range c.Tags {
+		if t.Key == TagConstraint || strings.HasPrefix(t.Key, TagConstraint+":") {
+			keys = append(keys, t.Key)
+			byKey[t.Key] = strings.TrimSpace(t.Value)
+		}
+	}
+	slices.Sort(keys)
+	var out []string
+	for _, k := range keys {
+		out = append(out, byKey[k])
+	}
+	return out
 }
 
 // clusterViewLocked is a copy of c with its task counts.

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sfnlocal/sfnlocal/internal/clock"
 )
 
 // Task statuses (lastStatus and desiredStatus).
@@ -26,10 +28,16 @@ const (
 	StopEssentialExited = "EssentialContainerExited"
 	StopUserInitiated   = "UserInitiated"
 	StopFailedToStart   = "TaskFailedToStart"
-	ReasonEssential     = "Essential container in task exited"
-	ReasonUserStopped   = "Task stopped by user"
-	reasonOOM           = "OutOfMemoryError: Container killed due to memory usage"
+	// StopTerminationNotice is the stop code of a task whose host went away.
+	StopTerminationNotice = "TerminationNotice"
+	ReasonEssential       = "Essential container in task exited"
+	ReasonUserStopped     = "Task stopped by user"
+	reasonOOM             = "OutOfMemoryError: Container killed due to memory usage"
 )
+
+// backendCheckTimeout bounds how long RunTask waits for a backend to say whether it can run
+// containers.
+const backendCheckTimeout = 5 * time.Second
 
 // ErrInvalidTransition is wrapped by CheckTransition for a status change the lifecycle does
 // not allow.
@@ -59,8 +67,12 @@ type ecsTask struct {
 	logGroups  []string // per container; "" when the container does not use awslogs
 	logStreams []string
 	ids        []string // container ids, "" until started
-	stopping   bool
-	done       chan struct{}
+	runner     ContainerRunner
+	// cancelStart gives up the container starts in flight (StopTask while a cluster backend
+	// has not placed them).
+	cancelStart context.CancelFunc
+	stopping    bool
+	done        chan struct{}
 }
 
 // moveLocked changes the task's lastStatus through the transition table.
@@ -122,11 +134,29 @@ func (s *Service) RunTask(in *RunTaskInput) ([]Task, []Failure, error) {
 		return nil, nil, invalidParam("StartedBy must be at most 128 characters.")
 	}
 	s.mu.Lock()
+	c, err := s.clusterLocked(in.Cluster)
+	var runner ContainerRunner
+	if err == nil {
+		runner, err = s.runnerOf(c)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return nil, nil, err
+	}
+	if ch, ok := runner.(Checker); ok {
+		ctx, cancel := clock.WithTimeout(s.ctx, clock.Real(), backendCheckTimeout, nil)
+		err := ch.Check(ctx)
+		cancel()
+		if err != nil {
+			return nil, nil, clientErr("Cluster %s cannot run tasks on its backend: %v", c.ClusterName, err)
+		}
+	}
+	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, nil, &APIError{Code: "ServerException", Message: "The server is shutting down.", Status: 500}
 	}
-	c, err := s.clusterLocked(in.Cluster)
+	c, err = s.clusterLocked(in.Cluster)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -171,6 +201,7 @@ func (s *Service) RunTask(in *RunTaskInput) ([]Task, []Failure, error) {
 	var out []Task
 	for i := 0; i < count; i++ {
 		t := s.newTaskLocked(c, def, in, overrides)
+		t.runner = runner
 		s.tasks[t.d.TaskArn] = t
 		s.order = append(s.order, t)
 		out = append(out, s.snapshot(t))
@@ -236,7 +267,9 @@ func (s *Service) newTaskLocked(c *Cluster, def *TaskDefinition, in *RunTaskInpu
 			ctr.Memory = strconv.FormatInt(*cd.Memory, 10)
 		}
 		t.d.Containers = append(t.d.Containers, ctr)
-		t.specs = append(t.specs, s.spec(t, cd, ov.ContainerOverrides[i], id))
+		sp := s.spec(t, cd, ov.ContainerOverrides[i], id)
+		sp.Constraints = constraintsOf(c)
+		t.specs = append(t.specs, sp)
 		t.essential = append(t.essential, cd.essential())
 		group, stream := "", ""
 		if l := cd.LogConfiguration; l != nil && l.LogDriver == "awslogs" {
@@ -320,7 +353,8 @@ func (s *Service) snapshot(t *ecsTask) Task {
 	return d
 }
 
-// logDrain bounds how long a container's log stream may take to end after it exited.
+// logDrain bounds how long a container's log stream may take to end after it exited, in
+// wall-clock time (the engine's, not the scaled service clock's).
 const logDrain = 5 * time.Second
 
 type containerExit struct {
@@ -351,6 +385,11 @@ func (s *Service) run(t *ecsTask) {
 	defer stopLogs()
 	started, pumps := 0, 0
 	var startErr error
+	startCtx, cancelStart := context.WithCancel(ctx)
+	defer cancelStart()
+	s.mu.Lock()
+	t.cancelStart = cancelStart
+	s.mu.Unlock()
 	for i, sp := range t.specs {
 		s.mu.Lock()
 		stop := t.stopping
@@ -358,7 +397,7 @@ func (s *Service) run(t *ecsTask) {
 		if stop {
 			break
 		}
-		id, err := s.cfg.Runner.Start(ctx, sp)
+		id, err := t.runner.Start(startCtx, sp)
 		if err != nil {
 			startErr = err
 			s.mu.Lock()
@@ -366,7 +405,9 @@ func (s *Service) run(t *ecsTask) {
 			if errors.Is(err, ErrImageNotFound) {
 				reason = "CannotPullContainerError: " + err.Error()
 			}
-			t.d.Containers[i].Reason = reason
+			if !(t.stopping && startCtx.Err() != nil) { // not StopTask giving up the start
+				t.d.Containers[i].Reason = reason
+			}
 			if !t.stopping {
 				t.stopping = true
 				t.d.StopCode, t.d.StoppedReason = StopFailedToStart, reason
@@ -384,11 +425,11 @@ func (s *Service) run(t *ecsTask) {
 			pumps++
 			go func(i int, id string) {
 				defer func() { logsDone <- struct{}{} }()
-				s.pumpLogs(logCtx, id, t.logGroups[i], t.logStreams[i])
+				s.pumpLogs(logCtx, t.runner, id, t.logGroups[i], t.logStreams[i])
 			}(i, id)
 		}
 		go func(i int, id string) {
-			exit, err := s.cfg.Runner.Wait(ctx, id)
+			exit, err := t.runner.Wait(ctx, id)
 			exits <- containerExit{i, exit, err}
 		}(i, id)
 	}
@@ -415,29 +456,37 @@ func (s *Service) run(t *ecsTask) {
 		s.mu.Lock()
 		c := &t.d.Containers[e.i]
 		code := e.exit.Code
-		if e.err != nil {
+		c.ExitCode = &code
+		hostGone := e.err == nil && e.exit.StoppedReason != ""
+		switch {
+		case e.err != nil:
 			code = 137
 			c.Reason = "container wait failed: " + e.err.Error()
-		} else if e.exit.OOMKilled {
+		case e.exit.NoExitCode:
+			c.ExitCode = nil
+		case e.exit.OOMKilled:
 			c.Reason = reasonOOM
-		} else if e.exit.Reason != "" {
+		case e.exit.Reason != "":
 			c.Reason = e.exit.Reason
 		}
-		c.ExitCode = &code
 		c.LastStatus = StatusStopped
 		first := !t.stopping
-		if first && t.essential[e.i] {
+		stopAll := first && (t.essential[e.i] || hostGone)
+		if stopAll {
 			t.stopping = true
 			t.d.StopCode, t.d.StoppedReason = StopEssentialExited, ReasonEssential
+			if hostGone {
+				t.d.StopCode, t.d.StoppedReason = StopTerminationNotice, e.exit.StoppedReason
+			}
 			s.beginStopLocked(t)
 		}
 		s.mu.Unlock()
-		if first && t.essential[e.i] {
+		if stopAll {
 			s.stopContainers(t)
 		}
 	}
 	if pumps > 0 {
-		drain := s.cfg.Clock.AfterFunc(logDrain, stopLogs)
+		drain := clock.Real().AfterFunc(logDrain, stopLogs)
 		for n := 0; n < pumps; n++ {
 			<-logsDone
 		}
@@ -447,7 +496,7 @@ func (s *Service) run(t *ecsTask) {
 		if id == "" {
 			continue
 		}
-		if err := s.cfg.Runner.Remove(context.WithoutCancel(ctx), id); err != nil {
+		if err := t.runner.Remove(context.WithoutCancel(ctx), id); err != nil {
 			s.log.Warn("removing task container failed", fTask(t.d.TaskArn), fContainer(id), errField(err))
 		}
 	}
@@ -497,7 +546,7 @@ func (s *Service) stopContainers(t *ecsTask) {
 			continue
 		}
 		go func(id string) {
-			if err := s.cfg.Runner.Stop(context.WithoutCancel(s.ctx), id, s.cfg.StopGrace); err != nil {
+			if err := t.runner.Stop(context.WithoutCancel(s.ctx), id, s.cfg.StopGrace); err != nil {
 				s.log.Warn("stopping task container failed", fContainer(id), errField(err))
 			}
 		}(id)
@@ -505,8 +554,8 @@ func (s *Service) stopContainers(t *ecsTask) {
 }
 
 // pumpLogs copies a container's output into its log stream, one event per line.
-func (s *Service) pumpLogs(ctx context.Context, id, group, stream string) {
-	rc, err := s.cfg.Runner.Logs(ctx, id)
+func (s *Service) pumpLogs(ctx context.Context, runner ContainerRunner, id, group, stream string) {
+	rc, err := runner.Logs(ctx, id)
 	if err != nil {
 		s.log.Warn("reading task logs failed", fContainer(id), errField(err))
 		return
@@ -600,6 +649,8 @@ func (s *Service) StopTask(cluster, ref, reason string) (Task, error) {
 		stopNow = t.d.LastStatus == StatusRunning
 		if stopNow {
 			s.beginStopLocked(t)
+		} else if t.cancelStart != nil {
+			t.cancelStart()
 		}
 	}
 	out := s.snapshot(t)

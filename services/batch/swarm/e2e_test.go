@@ -142,10 +142,17 @@ func TestSwarmJobsMatchLocal(t *testing.T) {
 // background), that nothing of the job is left: no service, no container.
 func requireRemoved(t *testing.T, jobID string) {
 	t.Helper()
+	requireGone(t, batch.LabelJobID+"="+jobID)
+}
+
+// requireGone checks, for up to 20 s, that no service and no container has the label
+// (key=value).
+func requireGone(t *testing.T, label string) {
+	t.Helper()
 	c := requireSwarm(t)
 	ctx, cancel := clock.WithTimeout(context.Background(), clock.Real(), 20*time.Second, nil)
 	defer cancel()
-	f := filters.NewArgs(filters.Arg("label", batch.LabelJobID+"="+jobID))
+	f := filters.NewArgs(filters.Arg("label", label))
 	for {
 		svcs, err := c.ServiceList(ctx, swarm.ServiceListOptions{Filters: f})
 		require.NoError(t, err)
@@ -155,7 +162,7 @@ func requireRemoved(t *testing.T, jobID string) {
 			return
 		}
 		require.NoError(t, clock.Sleep(ctx, clock.Real(), 100*time.Millisecond),
-			"job %s left %d services and %d containers", jobID, len(svcs), len(ctrs))
+			"%s: %d services and %d containers left", label, len(svcs), len(ctrs))
 	}
 }
 
@@ -251,30 +258,84 @@ func TestSwarmReap(t *testing.T) {
 	require.True(t, client.IsErrNotFound(err), "%v", err)
 }
 
-// TestSwarmTerminateWhileUnplaceable terminates a job the swarm cannot place (more vCPUs
-// than any node has): it stays STARTING until then, and no service is left.
-func TestSwarmTerminateWhileUnplaceable(t *testing.T) {
+// TestSwarmUnplaceable submits jobs the swarm cannot place: more vCPUs than any node has,
+// GPUs on a swarm without them, a constraint no node meets. Each stays RUNNABLE with AWS's
+// blocked-job reason (as on AWS when no instance can host it) until CancelJob or
+// TerminateJob ends it without an attempt, and no service is left.
+func TestSwarmUnplaceable(t *testing.T) {
 	t.Parallel()
 	requireSwarm(t)
-	s := newService(t, batch.BackendSwarm)
-	api[map[string]any](t, s, "registerjobdefinition", map[string]any{"jobDefinitionName": "huge", "type": "container",
-		"containerProperties": map[string]any{"image": testImage, "command": []string{"true"},
-			"resourceRequirements": []map[string]string{{"type": "VCPU", "value": "128"}, {"type": "MEMORY", "value": "64"}}}})
-	id := submit(t, s, map[string]any{"jobDefinition": "huge"})
-	ctx, cancel := clock.WithTimeout(context.Background(), clock.Real(), 10*time.Second, nil)
-	defer cancel()
-	for {
-		ds, err := s.DescribeJobs([]string{id})
-		require.NoError(t, err)
-		if ds[0].Status == batch.StatusStarting {
-			break
-		}
-		require.NoError(t, clock.Sleep(ctx, clock.Real(), 20*time.Millisecond), "job %s is not STARTING", id)
+	tests := []struct {
+		name      string
+		reqs      []map[string]string
+		tags      map[string]string
+		terminate bool
+	}{
+		{name: "vCPUs", reqs: []map[string]string{{"type": "VCPU", "value": "128"}}, terminate: true},
+		{name: "GPUs", reqs: []map[string]string{{"type": "VCPU", "value": "1"}, {"type": "GPU", "value": "1"}}},
+		{name: "constraint", reqs: []map[string]string{{"type": "VCPU", "value": "1"}},
+			tags: map[string]string{batch.TagConstraint: "node.labels.sfnlocal-test-absent==true"}},
 	}
-	api[map[string]any](t, s, "terminatejob", map[string]any{"jobId": id, "reason": "no room"})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newService(t, batch.BackendSwarm)
+			def := map[string]any{"jobDefinitionName": "unplaceable", "type": "container",
+				"containerProperties": map[string]any{"image": testImage, "command": []string{"true"},
+					"resourceRequirements": append(tc.reqs, map[string]string{"type": "MEMORY", "value": "64"})}}
+			if tc.tags != nil {
+				def["tags"] = tc.tags
+			}
+			api[map[string]any](t, s, "registerjobdefinition", def)
+			id := submit(t, s, map[string]any{"jobDefinition": "unplaceable"})
+			ctx, cancel := clock.WithTimeout(context.Background(), clock.Real(), 20*time.Second, nil)
+			defer cancel()
+			for {
+				ds, err := s.DescribeJobs([]string{id})
+				require.NoError(t, err)
+				require.Equal(t, batch.StatusRunnable, ds[0].Status, "a job the swarm cannot place is RUNNABLE")
+				if ds[0].StatusReason != "" {
+					require.Equal(t, ReasonNoFittingInstance, ds[0].StatusReason)
+					break
+				}
+				require.NoError(t, clock.Sleep(ctx, clock.Real(), 20*time.Millisecond), "job %s has no statusReason", id)
+			}
+			op := "canceljob"
+			if tc.terminate {
+				op = "terminatejob"
+			}
+			api[map[string]any](t, s, op, map[string]any{"jobId": id, "reason": "no room"})
+			d := wait(t, s, id)
+			require.Equal(t, batch.StatusFailed, d.Status)
+			require.Equal(t, "no room", d.StatusReason)
+			require.Equal(t, tc.terminate, d.IsTerminated)
+			require.Empty(t, d.Attempts)
+			requireRemoved(t, id)
+		})
+	}
+}
+
+// TestSwarmConstraintPlaces runs a job on a compute environment whose constraint tag the
+// manager meets: the service carries the constraint and the job succeeds.
+func TestSwarmConstraintPlaces(t *testing.T) {
+	t.Parallel()
+	c := requireSwarm(t)
+	s := newService(t, batch.BackendDocker)
+	api[map[string]any](t, s, "createcomputeenvironment", map[string]any{"computeEnvironmentName": "managers", "type": "MANAGED",
+		"tags": map[string]string{batch.TagBackend: batch.BackendSwarm, batch.TagConstraint: "node.role==manager"}})
+	api[map[string]any](t, s, "createjobqueue", map[string]any{"jobQueueName": "q", "priority": 1,
+		"computeEnvironmentOrder": []map[string]any{{"order": 1, "computeEnvironment": "managers"}}})
+	registerShell(t, s, "talk", "echo placed; sleep 1", map[string]any{"tags": map[string]string{batch.TagConstraint + ":os": "node.platform.os==linux"}})
+	id := submit(t, s, map[string]any{"jobDefinition": "talk", "jobQueue": "q"})
+	waitRunning(t, s, id)
+	svcs, err := c.ServiceList(context.Background(), swarm.ServiceListOptions{
+		Filters: filters.NewArgs(filters.Arg("label", batch.LabelJobID+"="+id))})
+	require.NoError(t, err)
+	require.Len(t, svcs, 1)
+	require.Equal(t, []string{"node.role==manager", "node.platform.os==linux"}, svcs[0].Spec.TaskTemplate.Placement.Constraints)
 	d := wait(t, s, id)
-	require.Equal(t, batch.StatusFailed, d.Status)
-	require.Equal(t, "no room", d.StatusReason)
+	require.Equal(t, batch.StatusSucceeded, d.Status, d.StatusReason)
+	require.Equal(t, []string{"placed"}, logLines(s, d))
 	requireRemoved(t, id)
 }
 

@@ -59,11 +59,16 @@ func (r *Runner) serviceLogs(ctx context.Context, id string) (io.ReadCloser, err
 	}()
 	go func() {
 		defer stopFollow()
-		_, werr := r.tasks.wait(ctx, id, ended)
+		_, werr := r.tasks.wait(ctx, id, over)
 		stopFollow()
 		<-followed
 		if werr != nil && !errors.Is(werr, errGone) {
 			pw.CloseWithError(werr)
+			return
+		}
+		if r.tasks.isLost(id) {
+			// Its node is gone: a final read would wait for it.
+			pw.Close()
 			return
 		}
 		final, err := r.api.ServiceLogs(ctx, id, container.LogsOptions{ShowStdout: true, ShowStderr: true, Timestamps: true})

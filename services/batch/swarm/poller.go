@@ -37,19 +37,22 @@ type poller struct {
 	seen    map[string]bool       // services listed at least once
 	missed  map[string]int        // polls in a row a seen service was missing from
 	changed chan struct{}         // closed and replaced after every poll
+	// lost holds the nodes found down, disconnected or gone from the swarm in the last node
+	// list; a task on one of them that has not ended is lost with its node.
+	lost map[string]bool
 }
 
 func newPoller(api engine, log *zap.Logger, clk clock.Clock, runnerID string) *poller {
 	return &poller{
 		api: api, log: log, clk: clk, label: LabelRunner + "=" + runnerID,
 		tasks: map[string]swarm.Task{}, seen: map[string]bool{}, missed: map[string]int{},
-		changed: make(chan struct{}),
+		changed: make(chan struct{}), lost: map[string]bool{},
 	}
 }
 
 // wait blocks until the task of service id satisfies done, the service is gone (errGone),
-// or ctx ends.
-func (p *poller) wait(ctx context.Context, id string, done func(swarm.Task) bool) (swarm.Task, error) {
+// or ctx ends. done hears whether the task's node has left the swarm (lost) too.
+func (p *poller) wait(ctx context.Context, id string, done func(t swarm.Task, lost bool) bool) (swarm.Task, error) {
 	p.mu.Lock()
 	p.waiters++
 	if !p.running {
@@ -63,7 +66,7 @@ func (p *poller) wait(ctx context.Context, id string, done func(swarm.Task) bool
 	}()
 	for {
 		t, ok := p.tasks[id]
-		if ok && done(t) {
+		if ok && done(t, p.lostLocked(t)) {
 			p.mu.Unlock()
 			return t, nil
 		}
@@ -80,6 +83,19 @@ func (p *poller) wait(ctx context.Context, id string, done func(swarm.Task) bool
 		}
 		p.mu.Lock()
 	}
+}
+
+// lostLocked tells whether t has not ended and its node has left the swarm.
+func (p *poller) lostLocked(t swarm.Task) bool {
+	return t.NodeID != "" && p.lost[t.NodeID] && !ended(t)
+}
+
+// isLost tells whether the newest task of service id is lost with its node.
+func (p *poller) isLost(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t, ok := p.tasks[id]
+	return ok && p.lostLocked(t)
 }
 
 // latest returns the newest task seen for service id.
@@ -102,14 +118,24 @@ func (p *poller) forget(id string) {
 func (p *poller) loop() {
 	ctx := context.Background()
 	failing := false
-	for {
+	for tick := 0; ; tick++ {
 		p.mu.Lock()
 		if p.waiters == 0 {
 			p.running = false
 			p.mu.Unlock()
 			return
 		}
+		placed := p.placedLocked()
 		p.mu.Unlock()
+		if placed && tick%nodeEvery == 0 {
+			// Nodes change slowly (the swarm takes seconds to call one down): list them
+			// only every nodeEvery polls, and only while a placed task has not ended.
+			if nodes, err := p.api.NodeList(ctx, swarm.NodeListOptions{}); err == nil {
+				p.updateNodes(nodes)
+			} else {
+				p.log.Debug("listing swarm nodes failed", zap.Error(err))
+			}
+		}
 		list, err := p.api.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("label", p.label))})
 		switch {
 		case err != nil && !failing:
@@ -120,6 +146,38 @@ func (p *poller) loop() {
 			p.update(list)
 		}
 		_ = clock.Sleep(ctx, p.clk, pollInterval)
+	}
+}
+
+// nodeEvery is how many task polls go by between two node lists.
+const nodeEvery = 10
+
+// placedLocked tells whether a task the poller knows is on a node and has not ended.
+func (p *poller) placedLocked() bool {
+	for _, t := range p.tasks {
+		if t.NodeID != "" && !ended(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// updateNodes records which nodes have left: down, disconnected, or no longer listed.
+func (p *poller) updateNodes(nodes []swarm.Node) {
+	listed := make(map[string]bool, len(nodes))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	clear(p.lost)
+	for _, n := range nodes {
+		listed[n.ID] = true
+		if n.Status.State == swarm.NodeStateDown || n.Status.State == swarm.NodeStateDisconnected {
+			p.lost[n.ID] = true
+		}
+	}
+	for _, t := range p.tasks {
+		if t.NodeID != "" && !listed[t.NodeID] {
+			p.lost[t.NodeID] = true
+		}
 	}
 }
 

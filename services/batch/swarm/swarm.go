@@ -12,19 +12,59 @@
 // 20.10 speaks API 1.41).
 //
 // The task's state is polled by one loop per runner (one TaskList call per tick, filtered by
-// the runner's label, whatever the number of jobs); logs come from the service logs API,
-// followed while the task runs and completed from a final read once it has ended, since a
-// followed service log never ends by itself.
+// the runner's label, whatever the number of jobs, and a NodeList every tenth tick while a
+// placed task runs); logs come from the service logs API, followed while the task runs and
+// completed from a final read once it has ended, since a followed service log never ends by
+// itself.
+//
+// How Batch's job states map onto the swarm's task states (the Runner is a batch.Placer):
+//
+//	swarm task                               Batch job
+//	new, pending (no node; Status.Err)       RUNNABLE, statusReason AWS's blocked-job reason:
+//	                                         MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT when no
+//	                                         node could take it even idle (too many vCPUs, too
+//	                                         much memory, GPUs no node has, a constraint no node
+//	                                         meets), CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY when
+//	                                         the nodes that could are busy or drained
+//	assigned, accepted, preparing, starting  STARTING (the node pulls the image)
+//	running                                  RUNNING
+//	complete / failed                        SUCCEEDED / FAILED with the container's exit code
+//	rejected, failed before running          FAILED, "Task failed to start" (Cannot*Error)
+//	node down or gone, or shutdown/orphaned  FAILED attempt without exit code, statusReason
+//	  by the swarm without an exit code      "Host EC2 (instance i-<17 hex>) terminated." (the
+//	                                         id derived from the node id); evaluateOnExit's
+//	                                         onStatusReason decides a retry, as on AWS
+//
+// maxvCpus still counts in sfnlocal, across all nodes: a job holds its vCPUs from dispatch,
+// RUNNABLE or not. The swarm takes seconds to call a node down (its heartbeat: about 15 s
+// with the defaults), so a vanished node fails its attempts that much later.
+//
+// Placement: GPUs (resourceRequirements type GPU) are reserved as the generic resource of
+// kind batch.TagGPUKind's value ("gpu" by default), which nodes advertise with dockerd's
+// node-generic-resources (e.g. "gpu=2", or "NVIDIA-GPU=GPU-<uuid>" with
+// sfnlocal:gpu-kind=NVIDIA-GPU); a swarm without them leaves the job RUNNABLE, as AWS does
+// when no instance can host it. Tags sfnlocal:constraint and sfnlocal:constraint:<any> on the
+// compute environment, the job definition and the job (batch.TagConstraint) are Swarm
+// placement constraints, all applied (node.labels.gpu==true, node.role==worker,
+// node.hostname!=build-1). Multi-node parallel jobs (nodeProperties) are refused with a
+// ClientException, as everywhere in sfnlocal.
+//
+// ECS tasks run here too (services/ecs/batchrunner adapts this Runner) when their cluster is
+// tagged sfnlocal:backend=swarm or the server runs with --batch-backend swarm: each
+// container of a task is a service of its own, those after the first constrained to the
+// first one's node (NodeOf), as ECS runs a task on one instance.
 package swarm
 
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,6 +107,7 @@ type engine interface {
 	ServiceList(ctx context.Context, opts swarm.ServiceListOptions) ([]swarm.Service, error)
 	ServiceLogs(ctx context.Context, id string, opts container.LogsOptions) (io.ReadCloser, error)
 	TaskList(ctx context.Context, opts swarm.TaskListOptions) ([]swarm.Task, error)
+	NodeList(ctx context.Context, opts swarm.NodeListOptions) ([]swarm.Node, error)
 	ContainerInspect(ctx context.Context, id string) (container.InspectResponse, error)
 	ContainerStop(ctx context.Context, id string, opts container.StopOptions) error
 	ContainerRemove(ctx context.Context, id string, opts container.RemoveOptions) error
@@ -97,7 +138,12 @@ var (
 	_ batch.ContainerRunner = (*Runner)(nil)
 	_ batch.Reaper          = (*Runner)(nil)
 	_ batch.Checker         = (*Runner)(nil)
+	_ batch.Placer          = (*Runner)(nil)
 )
+
+// Places reports that jobs wait for the swarm to place them (batch.Placer): they stay
+// RUNNABLE until a node has taken their task.
+func (r *Runner) Places() bool { return true }
 
 // New connects to the manager named by the environment (DOCKER_HOST, DOCKER_TLS_VERIFY,
 // DOCKER_CERT_PATH), negotiating the API version. It does not contact the daemon: Check
@@ -141,9 +187,11 @@ func (r *Runner) Check(ctx context.Context) error {
 	return nil
 }
 
-// Start creates the service of spec and waits until its task runs (or has already ended):
-// the job stays STARTING while the swarm places it and its node pulls the image. A task
-// that fails before its container runs is an error, with the image errors wrapping
+// Start creates the service of spec and waits until its task runs (or has already ended).
+// While no node can take the task it reports the job unplaceable through spec.OnPlacement
+// (the job stays RUNNABLE, with AWS's blocked-job statusReason), and placed once a node
+// has it (STARTING while that node pulls the image and starts the container). A task that
+// fails before its container runs is an error, with the image errors wrapping
 // batch.ErrImageNotFound as the local runner's do.
 func (r *Runner) Start(ctx context.Context, spec batch.Spec) (string, error) {
 	svc, err := r.serviceSpec(spec)
@@ -160,7 +208,7 @@ func (r *Runner) Start(ctx context.Context, spec batch.Spec) (string, error) {
 		return "", fmt.Errorf("docker swarm: %w", err)
 	}
 	id := created.ID
-	t, err := r.tasks.wait(ctx, id, started)
+	t, err := r.awaitStart(ctx, id, spec)
 	if err == nil {
 		err = startError(t, spec.Image)
 	}
@@ -171,6 +219,109 @@ func (r *Runner) Start(ctx context.Context, spec batch.Spec) (string, error) {
 		return "", err
 	}
 	return id, nil
+}
+
+// awaitStart follows the task of service id until its container runs, it has ended or its
+// node left, telling spec.OnPlacement where it stands on the way.
+func (r *Runner) awaitStart(ctx context.Context, id string, spec batch.Spec) (swarm.Task, error) {
+	placed, lastErr := false, ""
+	for {
+		t, err := r.tasks.wait(ctx, id, func(t swarm.Task, lost bool) bool {
+			return lost || started(t) || (!placed && (t.NodeID != "" || t.Status.Err != lastErr))
+		})
+		if err != nil {
+			return t, err
+		}
+		if !placed && (t.NodeID != "" || started(t)) {
+			placed = true
+			if spec.OnPlacement != nil {
+				spec.OnPlacement(true, "")
+			}
+		}
+		if placed && (started(t) || r.tasks.isLost(id)) {
+			return t, nil
+		}
+		if placed {
+			continue
+		}
+		lastErr = t.Status.Err
+		if lastErr != "" && spec.OnPlacement != nil {
+			spec.OnPlacement(false, r.unplaceable(ctx, t, spec))
+		}
+	}
+}
+
+// NodeOf returns the id of the node the task of service id was placed on ("" when not
+// known): services/ecs/batchrunner places the other containers of an ECS task next to the
+// first, as ECS runs a task on one instance.
+func (r *Runner) NodeOf(id string) string {
+	t, _ := r.tasks.latest(id)
+	return t.NodeID
+}
+
+// Reasons a RUNNABLE job gives while the swarm cannot place it: AWS's blocked-job
+// statusReason values (the Batch API reference, JobDetail.statusReason).
+const (
+	ReasonNoCapacity        = "CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - All compute environments have insufficient capacity to service the job."
+	ReasonNoFittingInstance = "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - All compute environments have no connected instances that meet the job requirements."
+)
+
+// unplaceable words why the swarm cannot place task t in AWS's terms: no node could ever
+// take it (too big for every node, a constraint no node meets, GPUs no node has) or the
+// nodes that could are busy (or drained).
+func (r *Runner) unplaceable(ctx context.Context, t swarm.Task, spec batch.Spec) string {
+	msg := t.Status.Err
+	if strings.Contains(msg, "constraints not satisfied") || strings.Contains(msg, "platform") {
+		return ReasonNoFittingInstance
+	}
+	if !strings.Contains(msg, "insufficient resources") {
+		return ReasonNoCapacity
+	}
+	nodes, err := r.api.NodeList(ctx, swarm.NodeListOptions{})
+	if err != nil {
+		return ReasonNoCapacity
+	}
+	for _, n := range nodes {
+		if fits(n.Description.Resources, spec) {
+			return ReasonNoCapacity
+		}
+	}
+	return ReasonNoFittingInstance
+}
+
+// fits tells whether a node with resources res could take spec's task when idle.
+func fits(res swarm.Resources, spec batch.Spec) bool {
+	if int64(spec.VCPUs*1e9) > res.NanoCPUs || spec.MemoryMiB<<20 > res.MemoryBytes {
+		return false
+	}
+	if spec.GPUs == 0 {
+		return true
+	}
+	have := int64(0)
+	for _, g := range res.GenericResources {
+		switch {
+		case g.DiscreteResourceSpec != nil && g.DiscreteResourceSpec.Kind == gpuKind(spec):
+			have += g.DiscreteResourceSpec.Value
+		case g.NamedResourceSpec != nil && g.NamedResourceSpec.Kind == gpuKind(spec):
+			have++
+		}
+	}
+	return have >= int64(spec.GPUs)
+}
+
+func gpuKind(spec batch.Spec) string {
+	if spec.GPUKind == "" {
+		return batch.DefaultGPUKind
+	}
+	return spec.GPUKind
+}
+
+// HostTerminated is AWS's statusReason for an attempt whose instance went away, for the
+// swarm node nodeID: the instance id is "i-" and 17 hex digits derived from the node id, so
+// one node always has the same id.
+func HostTerminated(nodeID string) string {
+	sum := sha256.Sum256([]byte(nodeID))
+	return "Host EC2 (instance i-" + hex.EncodeToString(sum[:])[:17] + ") terminated."
 }
 
 // serviceSpec turns a job attempt's container into a one-replica replicated-job service.
@@ -219,14 +370,28 @@ func (r *Runner) serviceSpec(spec batch.Spec) (swarm.ServiceSpec, error) {
 		res.Limits = &swarm.Limit{NanoCPUs: nano, MemoryBytes: mem}
 		res.Reservations = &swarm.Resources{NanoCPUs: nano, MemoryBytes: mem}
 	}
+	if spec.GPUs > 0 {
+		// GPUs are the generic resource the nodes advertise (dockerd's
+		// node-generic-resources); a swarm without them cannot place the task.
+		if res.Reservations == nil {
+			res.Reservations = &swarm.Resources{}
+		}
+		res.Reservations.GenericResources = []swarm.GenericResource{{
+			DiscreteResourceSpec: &swarm.DiscreteGenericResource{Kind: gpuKind(spec), Value: int64(spec.GPUs)},
+		}}
+	}
+	task := swarm.TaskSpec{
+		ContainerSpec: c,
+		Resources:     res,
+		RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionNone},
+	}
+	if len(spec.Constraints) > 0 {
+		task.Placement = &swarm.Placement{Constraints: slices.Clone(spec.Constraints)}
+	}
 	return swarm.ServiceSpec{
-		Annotations: swarm.Annotations{Name: serviceName(spec.Name), Labels: labels},
-		Mode:        swarm.ServiceMode{ReplicatedJob: &swarm.ReplicatedJob{MaxConcurrent: &one, TotalCompletions: &one}},
-		TaskTemplate: swarm.TaskSpec{
-			ContainerSpec: c,
-			Resources:     res,
-			RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionNone},
-		},
+		Annotations:  swarm.Annotations{Name: serviceName(spec.Name), Labels: labels},
+		Mode:         swarm.ServiceMode{ReplicatedJob: &swarm.ReplicatedJob{MaxConcurrent: &one, TotalCompletions: &one}},
+		TaskTemplate: task,
 	}, nil
 }
 
@@ -259,6 +424,9 @@ var beforeRun = map[swarm.TaskState]bool{
 
 // started holds once the task's container runs or the task has ended.
 func started(t swarm.Task) bool { return !beforeRun[t.Status.State] }
+
+// over holds once the task has ended or its node has left the swarm.
+func over(t swarm.Task, lost bool) bool { return lost || ended(t) }
 
 // ended holds once the task is over.
 func ended(t swarm.Task) bool {
@@ -295,12 +463,15 @@ func startError(t swarm.Task, image string) error {
 
 // Wait blocks until the service's task has ended and reports its exit code, and whether its
 // container was killed for memory when that container is on the daemon the runner talks to.
+// A task whose node left the swarm (down, or removed), or that the swarm shut down or
+// orphaned without an exit code when sfnlocal did not ask it to, ends the attempt without
+// an exit code and with AWS's "Host EC2 (instance ...) terminated." reason.
 func (r *Runner) Wait(ctx context.Context, id string) (batch.Exit, error) {
-	t, err := r.tasks.wait(ctx, id, ended)
+	t, err := r.tasks.wait(ctx, id, over)
+	r.mu.Lock()
+	stopped := r.stopped[id]
+	r.mu.Unlock()
 	if errors.Is(err, errGone) {
-		r.mu.Lock()
-		stopped := r.stopped[id]
-		r.mu.Unlock()
 		if stopped {
 			return batch.Exit{Code: 137}, nil
 		}
@@ -308,6 +479,10 @@ func (r *Runner) Wait(ctx context.Context, id string) (batch.Exit, error) {
 	}
 	if err != nil {
 		return batch.Exit{}, err
+	}
+	if r.tasks.isLost(id) {
+		r.log.Info("swarm node of a job task left", zap.String("service_id", id), zap.String("node_id", t.NodeID))
+		return batch.Exit{NoExitCode: true, StatusReason: HostTerminated(t.NodeID)}, nil
 	}
 	exit := batch.Exit{}
 	if cs := t.Status.ContainerStatus; cs != nil {
@@ -325,9 +500,13 @@ func (r *Runner) Wait(ctx context.Context, id string) (batch.Exit, error) {
 			exit.Code = 127
 		}
 	} else if exit.Code == 0 && t.Status.State != swarm.TaskStateComplete {
-		// Shut down or orphaned (its node left) without an exit code of its own.
-		exit.Code = 137
-		exit.Reason = "task " + string(t.Status.State) + ": " + t.Status.Err
+		if stopped {
+			exit.Code = 137
+		} else {
+			// Shut down or orphaned by the swarm (its node was drained, or left and came
+			// back) without an exit code of its own.
+			return batch.Exit{NoExitCode: true, StatusReason: HostTerminated(t.NodeID)}, nil
+		}
 	}
 	return exit, nil
 }
