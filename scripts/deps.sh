@@ -8,6 +8,10 @@ python3 -c 'import boto3' >/dev/null 2>&1 || need+=(python3-boto3)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || need+=(busybox-static)
 command -v zip >/dev/null 2>&1 || need+=(zip)
+# services/batch/swarm's TestSwarmMultiNode joins a second dockerd from a network namespace.
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v iptables >/dev/null 2>&1 || need+=(iptables)
+command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 # The console's browser test (console/browser_test.go) drives Debian's headless Chromium.
