@@ -75,6 +75,7 @@ type Server struct {
 	sts     *sts.Service
 	kms     *kms.Service
 	console *console.Console // nil with NoConsole
+	memory  *memoryReleaser
 	metrics *telemetry.Metrics
 	tracer  *telemetry.Tracer // nil without an OTLP endpoint
 	// manual is the clock that POST /_sfnlocal/time moves in --time manual; nil otherwise.
@@ -110,7 +111,8 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	s.iam = iam.New(iam.Config{Clock: base, Logger: logger.Named("iam"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.sts = sts.New(sts.Config{Clock: base, Logger: logger.Named("sts"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.kms = kms.New(kms.Config{Clock: base, Logger: logger.Named("kms"), Region: cfg.Region, AccountID: cfg.AccountID})
-	observers := []api.Observer{s.metrics.Observer()}
+	s.memory = newMemoryReleaser(logger)
+	observers := []api.Observer{s.metrics.Observer(), s.memory}
 	if !cfg.NoConsole {
 		s.console = console.New(console.Config{Logger: logger.Named("console")})
 		observers = append(observers, s.console.Observer())
@@ -409,6 +411,9 @@ func (s *Server) Close() error {
 	var errs []error
 	if s.sfn != nil {
 		s.sfn.Close()
+	}
+	if s.memory != nil {
+		s.memory.close()
 	}
 	if s.events != nil {
 		s.events.Close()

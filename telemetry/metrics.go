@@ -20,7 +20,6 @@ type Metrics struct {
 	transitions                                 *prometheus.CounterVec
 	lambda                                      *prometheus.CounterVec
 	batch                                       *prometheus.CounterVec
-	counted                                     map[string]int // execution ARN -> StateEntered events counted
 }
 
 // NewMetrics registers the metrics and the Go runtime and process collectors.
@@ -43,7 +42,6 @@ func NewMetrics() *Metrics {
 		transitions: counter("sfnlocal_state_transitions_total", "States entered, counted when the execution ends.", execLabels...),
 		lambda:      counter("sfnlocal_lambda_invocations_total", "Lambda invocations by outcome (success, error, service_error).", "function", "outcome"),
 		batch:       counter("sfnlocal_batch_jobs_total", "Batch jobs that ended, by queue and final status.", "queue", "status"),
-		counted:     map[string]int{},
 	}
 	m.reg.MustRegister(m.started, m.succeeded, m.failed, m.timedOut, m.abort, m.duration, m.transitions, m.lambda, m.batch,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -88,20 +86,23 @@ func (m *Metrics) Observer() api.Observer {
 			m.duration.WithLabelValues(sm, typ, e.Status).Observe(e.StopDate.Sub(e.StartDate).Seconds())
 		}
 		if e.Run != nil {
+			// A redriven execution ends again: count only the states entered since its last
+			// ExecutionRedriven event (the history says it, so nothing is remembered per
+			// execution and memory stays bounded however many run).
 			entered := 0
 			for _, ev := range e.Run.History() {
-				if t, ok := eventType(ev); ok && strings.HasSuffix(t, "StateEntered") {
+				t, ok := eventType(ev)
+				switch {
+				case !ok:
+				case t == "ExecutionRedriven":
+					entered = 0
+				case strings.HasSuffix(t, "StateEntered"):
 					entered++
 				}
 			}
-			// A redriven execution ends again: count only the states entered since.
-			if n := entered - m.counted[e.ExecutionArn]; n > 0 {
-				m.transitions.WithLabelValues(sm, typ).Add(float64(n))
+			if entered > 0 {
+				m.transitions.WithLabelValues(sm, typ).Add(float64(entered))
 			}
-			if e.Express {
-				return // Express executions cannot be redriven: nothing to remember.
-			}
-			m.counted[e.ExecutionArn] = entered
 		}
 	})
 }
