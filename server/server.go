@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -249,7 +250,9 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 // the service named in the request's SigV4 credential scope when it is signed, else (curl,
 // unsigned clients) by the shape of the request.
 func (s *Server) route() http.Handler {
-	sfnH, lambdaH, batchH, logsH, snsH := s.sfn.Handler(), s.lambda.Handler(), s.batch.Handler(), s.logs.Handler(), s.sns.Handler()
+	// Lambda's and Batch's routers are built on their first request (start-up time).
+	lambdaH, batchH := lazyHandler(s.lambda.Handler), lazyHandler(s.batch.Handler)
+	sfnH, logsH, snsH := s.sfn.Handler(), s.logs.Handler(), s.sns.Handler()
 	sqsH, eventsH := s.sqs.Handler(), s.events.Handler()
 	dynamoH, s3H := s.dynamo.Handler(), s.s3.Handler()
 	ecsH := s.ecs.Handler()
@@ -339,6 +342,12 @@ func (s *Server) route() http.Handler {
 			http.NotFound(w, r)
 		}
 	})
+}
+
+// lazyHandler calls build on the first request and serves every request with its handler.
+func lazyHandler(build func() http.Handler) http.Handler {
+	h := sync.OnceValue(build)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h().ServeHTTP(w, r) })
 }
 
 // ecsLogs adapts the CloudWatch Logs fake to the ECS simulator's awslogs sink. The group is

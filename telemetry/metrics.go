@@ -3,6 +3,7 @@ package telemetry
 import (
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -14,7 +15,9 @@ import (
 // Metrics holds sfnlocal's Prometheus metrics in their own registry (no global state, so
 // tests and embedders can run several servers in one process).
 type Metrics struct {
-	reg                                         *prometheus.Registry
+	// registry registers everything on first use (a scrape or an embedder's Registry call):
+	// the Go runtime collector describes every runtime metric, which costs start-up time.
+	registry                                    func() *prometheus.Registry
 	started, succeeded, failed, timedOut, abort *prometheus.CounterVec
 	duration                                    *prometheus.HistogramVec
 	transitions                                 *prometheus.CounterVec
@@ -22,14 +25,14 @@ type Metrics struct {
 	batch                                       *prometheus.CounterVec
 }
 
-// NewMetrics registers the metrics and the Go runtime and process collectors.
+// NewMetrics creates the metrics; they are registered, with the Go runtime and process
+// collectors, on first use of the registry.
 func NewMetrics() *Metrics {
 	execLabels := []string{"state_machine", "type"}
 	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
 		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
 	}
 	m := &Metrics{
-		reg:       prometheus.NewRegistry(),
 		started:   counter("sfnlocal_executions_started_total", "Executions started (and redriven).", execLabels...),
 		succeeded: counter("sfnlocal_executions_succeeded_total", "Executions that succeeded.", execLabels...),
 		failed:    counter("sfnlocal_executions_failed_total", "Executions that failed.", execLabels...),
@@ -43,17 +46,24 @@ func NewMetrics() *Metrics {
 		lambda:      counter("sfnlocal_lambda_invocations_total", "Lambda invocations by outcome (success, error, service_error).", "function", "outcome"),
 		batch:       counter("sfnlocal_batch_jobs_total", "Batch jobs that ended, by queue and final status.", "queue", "status"),
 	}
-	m.reg.MustRegister(m.started, m.succeeded, m.failed, m.timedOut, m.abort, m.duration, m.transitions, m.lambda, m.batch,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registry = sync.OnceValue(func() *prometheus.Registry {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(m.started, m.succeeded, m.failed, m.timedOut, m.abort, m.duration, m.transitions, m.lambda, m.batch,
+			collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		return reg
+	})
 	return m
 }
 
 // Registry is the registry the metrics live in (to add an embedder's own).
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+func (m *Metrics) Registry() *prometheus.Registry { return m.registry() }
 
 // Handler serves the metrics in the Prometheus text format (or OpenMetrics when asked).
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{EnableOpenMetrics: true})
+	h := sync.OnceValue(func() http.Handler {
+		return promhttp.HandlerFor(m.registry(), promhttp.HandlerOpts{EnableOpenMetrics: true})
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h().ServeHTTP(w, r) })
 }
 
 // Observer counts executions as their status changes. The api delivers changes on one
