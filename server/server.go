@@ -378,6 +378,12 @@ func (e executionLogs) Append(groupArn, stream string, events []api.LogRecord) {
 	}
 }
 
+// WaitExecution blocks until the execution has ended (or ctx ends): tests wait with it instead
+// of polling DescribeExecution.
+func (s *Server) WaitExecution(ctx context.Context, executionArn string) error {
+	return s.sfn.WaitExecution(ctx, executionArn)
+}
+
 // IAM is the IAM fake.
 func (s *Server) IAM() *iam.Service { return s.iam }
 
