@@ -5,7 +5,7 @@ ADDR    ?= 127.0.0.1:8083
 PKGS    := ./...
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all build run test unit counts deps lint vet fmt-check bench fuzz fuzz-ci clean example example-suites docker compose-test
+.PHONY: all build run test unit counts deps lint vet fmt-check golangci bench fuzz fuzz-ci clean example example-suites docker compose-test
 
 all: build
 
@@ -37,7 +37,14 @@ counts:
 	@cat bin/counts.txt
 	@./scripts/check-counts.sh bin/counts.txt README.md
 
-lint: vet fmt-check
+lint: vet fmt-check golangci
+
+# golangci runs the rules of .golangci.yml (forbidigo: no wall clock in interpreter/ and
+# services/; depguard: no HTTP or Docker in interpreter/). `make deps` installs the tool.
+GOLANGCI_LINT ?= $(or $(shell $(GO) env GOBIN),$(firstword $(subst :, ,$(shell $(GO) env GOPATH)))/bin)/golangci-lint
+golangci:
+	@test -x $(GOLANGCI_LINT) || { echo "golangci-lint not found: run make deps"; exit 1; }
+	$(GOLANGCI_LINT) run $(PKGS)
 
 vet:
 	$(GO) vet $(PKGS)

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
@@ -28,13 +29,12 @@ func TestSyncExecutionContextObject(t *testing.T) {
 		require.Equal(t, 200, status, out)
 		output, ok := out["output"].(string)
 		if !ok {
-			// StartExecution: wait for the result through DescribeExecution.
+			// StartExecution: wait for the end, then read the result through DescribeExecution.
 			arn := out["executionArn"].(string)
-			require.Eventually(t, func() bool {
-				_, _, d := post(t, h, "AWSStepFunctions.DescribeExecution", `{"executionArn":"`+arn+`"}`)
-				output, ok = d["output"].(string)
-				return ok
-			}, 5e9, 1e6)
+			require.NoError(t, svc.WaitExecution(context.Background(), arn))
+			_, _, d := post(t, h, "AWSStepFunctions.DescribeExecution", `{"executionArn":"`+arn+`"}`)
+			output, ok = d["output"].(string)
+			require.True(t, ok, d)
 		}
 		var got struct{ Exec map[string]any }
 		require.NoError(t, json.Unmarshal([]byte(output), &got), output)

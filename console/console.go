@@ -51,7 +51,7 @@ type Console struct {
 	cfg Config
 	log *zap.Logger
 	svc *api.Service
-	mux *http.ServeMux
+	mux func() *http.ServeMux // built on first use
 
 	mu   sync.Mutex
 	subs map[string]map[chan struct{}]struct{} // execution ARN -> wake-up channels
@@ -66,6 +66,14 @@ func New(cfg Config) *Console {
 		cfg.Tick = 250 * time.Millisecond
 	}
 	c := &Console{cfg: cfg, log: cfg.Logger, subs: map[string]map[chan struct{}]struct{}{}}
+	// The routes are registered on the first request: most servers are never browsed, and
+	// registering them costs start-up time.
+	c.mux = sync.OnceValue(c.routes)
+	return c
+}
+
+// routes is the console's router.
+func (c *Console) routes() *http.ServeMux {
 	assets, _ := fs.Sub(files, "assets")
 	m := http.NewServeMux()
 	m.Handle("GET /ui/assets/", http.StripPrefix("/ui/assets/", cacheAssets(http.FileServerFS(assets))))
@@ -82,8 +90,7 @@ func New(cfg Config) *Console {
 	m.HandleFunc("POST /ui/stop", c.stop)
 	m.HandleFunc("POST /ui/redrive", c.redrive)
 	m.HandleFunc("GET /ui", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, Prefix, http.StatusFound) })
-	c.mux = m
-	return c
+	return m
 }
 
 // Configure binds the Step Functions service and the simulators whose jobs and logs the
@@ -147,7 +154,7 @@ func (c *Console) Handler() http.Handler {
 			http.Error(w, "cross-origin request refused", http.StatusForbidden)
 			return
 		}
-		c.mux.ServeHTTP(w, r)
+		c.mux().ServeHTTP(w, r)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sfnlocal/sfnlocal/internal/value"
@@ -68,7 +69,9 @@ type choiceRule struct {
 	jCond, jOutput, jAssign *jnode
 }
 
-var comparisons = func() map[string]struct {
+// comparisons maps each comparison operator to its type and operation (built on first use:
+// start-up time).
+var comparisons = sync.OnceValue(func() map[string]struct {
 	typ cmpType
 	op  cmpOp
 } {
@@ -89,7 +92,7 @@ var comparisons = func() map[string]struct {
 		op  cmpOp
 	}{cmpBoolean, opEq}
 	return m
-}()
+})
 
 var isOperators = map[string]cmpType{
 	"IsNull": cmpIsNull, "IsPresent": cmpIsPresent, "IsNumeric": cmpIsNumeric,
@@ -260,7 +263,7 @@ func (p *parser) rule(obj map[string]any, loc, stateName string, top bool) *choi
 	}
 	if strings.HasSuffix(op, "Path") {
 		base := strings.TrimSuffix(op, "Path")
-		c, ok := comparisons[base]
+		c, ok := comparisons()[base]
 		if !ok {
 			p.add(CodeSchema, loc, "Field '%s' is not a supported comparison operator", op)
 			return nil
@@ -281,7 +284,7 @@ func (p *parser) rule(obj map[string]any, loc, stateName string, top bool) *choi
 		r.typ, r.op, r.path = c.typ, c.op, path
 		return r
 	}
-	c, ok := comparisons[op]
+	c, ok := comparisons()[op]
 	if !ok {
 		p.add(CodeSchema, loc, "Field '%s' is not a supported comparison operator", op)
 		return nil

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sfnlocal/sfnlocal/internal/jackson"
@@ -609,18 +610,21 @@ func (st *state) blocks() bool {
 
 var commonFields = set("Type", "Comment", "QueryLanguage")
 
-var stateFields = map[string]map[string]bool{
-	"Pass":     set("Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "Result", "Assign", "Output"),
-	"Task":     set("Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials", "Assign", "Output", "Arguments"),
-	"Choice":   set("InputPath", "OutputPath", "Choices", "Default", "Assign", "Output"),
-	"Wait":     set("Next", "End", "InputPath", "OutputPath", "Seconds", "Timestamp", "SecondsPath", "TimestampPath", "Assign", "Output"),
-	"Succeed":  set("InputPath", "OutputPath", "Output"),
-	"Fail":     set("Error", "Cause", "ErrorPath", "CausePath"),
-	"Parallel": set("Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Branches", "Assign", "Output", "Arguments"),
-	"Map": set("Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Iterator", "ItemProcessor",
-		"ItemsPath", "ItemSelector", "MaxConcurrency", "MaxConcurrencyPath", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath",
-		"ToleratedFailureCount", "ToleratedFailureCountPath", "Label", "ItemReader", "ItemBatcher", "ResultWriter", "Assign", "Output", "Items"),
-}
+// stateFields are the fields each state type allows (built on first use: start-up time).
+var stateFields = sync.OnceValue(func() map[string]map[string]bool {
+	return map[string]map[string]bool{
+		"Pass":     set("Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "Result", "Assign", "Output"),
+		"Task":     set("Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials", "Assign", "Output", "Arguments"),
+		"Choice":   set("InputPath", "OutputPath", "Choices", "Default", "Assign", "Output"),
+		"Wait":     set("Next", "End", "InputPath", "OutputPath", "Seconds", "Timestamp", "SecondsPath", "TimestampPath", "Assign", "Output"),
+		"Succeed":  set("InputPath", "OutputPath", "Output"),
+		"Fail":     set("Error", "Cause", "ErrorPath", "CausePath"),
+		"Parallel": set("Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Branches", "Assign", "Output", "Arguments"),
+		"Map": set("Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Iterator", "ItemProcessor",
+			"ItemsPath", "ItemSelector", "MaxConcurrency", "MaxConcurrencyPath", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath",
+			"ToleratedFailureCount", "ToleratedFailureCountPath", "Label", "ItemReader", "ItemBatcher", "ResultWriter", "Assign", "Output", "Items"),
+	}
+})
 
 var jsonPathOnly = []string{"InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Result", "ItemsPath", "ItemSelector_PATH", "SecondsPath", "TimestampPath", "ErrorPath", "CausePath", "TimeoutSecondsPath", "HeartbeatSecondsPath", "MaxConcurrencyPath", "ToleratedFailurePercentagePath", "ToleratedFailureCountPath"}
 var jsonataOnly = []string{"Output", "Arguments", "Items"}
@@ -639,7 +643,7 @@ func (p *parser) state(name string, obj map[string]any, loc string) *state {
 		}
 		return nil
 	}
-	allowed, known := stateFields[typ]
+	allowed, known := stateFields()[typ]
 	if !known {
 		p.add(CodeSchema, loc+"/Type", "The value for the field 'Type' must be one of [Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map]")
 		return nil

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -18,8 +19,9 @@ import (
 
 const historyFormat = 1
 
-// knownTypes numbers the event types most histories hold, so that they cost one byte.
-var knownTypes = func() []string {
+// knownTypes numbers the event types most histories hold, so that they cost one byte (built
+// on first use, with knownTypeIndex: start-up time).
+var knownTypes = sync.OnceValue(func() []string {
 	t := []string{
 		EvExecutionStarted, EvExecutionSucceeded, EvExecutionFailed, EvExecutionAborted,
 		EvExecutionTimedOut, EvExecutionRedriven, EvMapStateStarted, EvMapStateSucceeded,
@@ -36,15 +38,15 @@ var knownTypes = func() []string {
 		t = append(t, s+"StateEntered", s+"StateExited")
 	}
 	return t
-}()
+})
 
-var knownTypeIndex = func() map[string]int {
-	m := make(map[string]int, len(knownTypes))
-	for i, t := range knownTypes {
+var knownTypeIndex = sync.OnceValue(func() map[string]int {
+	m := make(map[string]int, len(knownTypes()))
+	for i, t := range knownTypes() {
 		m[t] = i
 	}
 	return m
-}()
+})
 
 // Details field presence bits.
 const (
@@ -112,7 +114,7 @@ func EncodeHistory(events []Event) ([]byte, error) {
 	var prevID, prevMs int64
 	for i := range events {
 		ev := &events[i]
-		if k, ok := knownTypeIndex[ev.Type]; ok {
+		if k, ok := knownTypeIndex()[ev.Type]; ok {
 			h.body = binary.AppendUvarint(h.body, uint64(k)+1)
 		} else {
 			h.body = binary.AppendUvarint(h.body, 0)
@@ -302,8 +304,8 @@ func DecodeHistory(b []byte) ([]Event, error) {
 		ev := &events[i]
 		if k := d.uvarint(); k == 0 {
 			ev.Type = d.str()
-		} else if k-1 < uint64(len(knownTypes)) {
-			ev.Type = knownTypes[k-1]
+		} else if k-1 < uint64(len(knownTypes())) {
+			ev.Type = knownTypes()[k-1]
 		} else {
 			return nil, errBadHistory
 		}

@@ -55,14 +55,10 @@ func TestCoverageEndpoint(t *testing.T) {
 	for _, in := range []string{`{"n":1}`, `{"n":1}`, `{"n":2}`} {
 		x, err := client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &arn, Input: aws.String(in)})
 		require.NoError(t, err)
-		for {
-			d, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: x.ExecutionArn})
-			require.NoError(t, err)
-			if d.Status != "RUNNING" {
-				require.Equal(t, "SUCCEEDED", string(d.Status))
-				break
-			}
-		}
+		require.NoError(t, srv.WaitExecution(ctx, *x.ExecutionArn))
+		d, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: x.ExecutionArn})
+		require.NoError(t, err)
+		require.Equal(t, "SUCCEEDED", string(d.Status))
 	}
 	r = report()
 	require.Equal(t, []interpreter.StateCoverage{

@@ -10,11 +10,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sfnlocal/sfnlocal/sfnlocaltest"
@@ -112,10 +110,8 @@ func runMachine(t *testing.T, srv *sfnlocaltest.Server, name, definition, input 
 	ctx := context.Background()
 	start, err := client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm["stateMachineArn"].(string)), Input: aws.String(input)})
 	require.NoError(t, err)
-	var out *sfn.DescribeExecutionOutput
-	require.Eventually(t, func() bool {
-		out, err = client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: start.ExecutionArn})
-		return err == nil && out.Status != types.ExecutionStatusRunning
-	}, 60*time.Second, 10*time.Millisecond)
+	require.NoError(t, srv.WaitExecution(ctx, *start.ExecutionArn))
+	out, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: start.ExecutionArn})
+	require.NoError(t, err)
 	return out
 }

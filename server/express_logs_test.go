@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -156,10 +157,8 @@ func TestRecordedLogsCases(t *testing.T) {
 			code, st := call(t, srv, "AWSStepFunctions.StartExecution", string(body))
 			require.Equal(t, 200, code, st)
 			arn := st["executionArn"].(string)
-			var d map[string]any
-			for d == nil || d["status"] == "RUNNING" {
-				_, d = call(t, srv, "AWSStepFunctions.DescribeExecution", `{"executionArn":"`+arn+`"}`)
-			}
+			require.NoError(t, srv.WaitExecution(context.Background(), arn))
+			_, d := call(t, srv, "AWSStepFunctions.DescribeExecution", `{"executionArn":"`+arn+`"}`)
 			r := &conformance.Result{Status: d["status"].(string)}
 			r.Output, r.HasOutput = d["output"].(string)
 			r.Error, r.HasError = d["error"].(string)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"net/http/httptest"
 	"strings"
@@ -58,12 +59,7 @@ func TestExecutionLogs(t *testing.T) {
 			code, st := call(t, srv, "AWSStepFunctions.StartExecution", `{"stateMachineArn":"`+sm["stateMachineArn"].(string)+`","input":"{\"in\":true}"}`)
 			require.Equal(t, 200, code, st)
 			execArn := st["executionArn"].(string)
-			for {
-				_, d := call(t, srv, "AWSStepFunctions.DescribeExecution", `{"executionArn":"`+execArn+`"}`)
-				if d["status"] != "RUNNING" {
-					break
-				}
-			}
+			require.NoError(t, srv.WaitExecution(context.Background(), execArn))
 			_, streams := call(t, srv, "Logs_20140328.DescribeLogStreams", `{"logGroupName":"/sfn/test"}`)
 			list := streams["logStreams"].([]any)
 			if tc.wantTypes == nil {

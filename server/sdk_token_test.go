@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
@@ -35,9 +36,8 @@ func TestSDKWaitForTaskToken(t *testing.T) {
 	body, _ = json.Marshal(map[string]any{"taskToken": token, "output": `{"done":true}`})
 	code, _ = call(t, srv, "AWSStepFunctions.SendTaskSuccess", string(body))
 	require.Equal(t, 200, code)
-	for d["status"] == "RUNNING" {
-		_, d = call(t, srv, "AWSStepFunctions.DescribeExecution", `{"executionArn":"`+st["executionArn"].(string)+`"}`)
-	}
+	require.NoError(t, srv.WaitExecution(context.Background(), st["executionArn"].(string)))
+	_, d = call(t, srv, "AWSStepFunctions.DescribeExecution", `{"executionArn":"`+st["executionArn"].(string)+`"}`)
 	require.Equal(t, "SUCCEEDED", d["status"], d)
 	require.JSONEq(t, `{"done":true}`, d["output"].(string))
 }

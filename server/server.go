@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -76,6 +77,7 @@ type Server struct {
 	sts     *sts.Service
 	kms     *kms.Service
 	console *console.Console // nil with NoConsole
+	memory  *memoryReleaser
 	metrics *telemetry.Metrics
 	tracer  *telemetry.Tracer // nil without an OTLP endpoint
 	// manual is the clock that POST /_sfnlocal/time moves in --time manual; nil otherwise.
@@ -111,7 +113,8 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	s.iam = iam.New(iam.Config{Clock: base, Logger: logger.Named("iam"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.sts = sts.New(sts.Config{Clock: base, Logger: logger.Named("sts"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.kms = kms.New(kms.Config{Clock: base, Logger: logger.Named("kms"), Region: cfg.Region, AccountID: cfg.AccountID})
-	observers := []api.Observer{s.metrics.Observer()}
+	s.memory = newMemoryReleaser(logger)
+	observers := []api.Observer{s.metrics.Observer(), s.memory}
 	if !cfg.NoConsole {
 		s.console = console.New(console.Config{Logger: logger.Named("console")})
 		observers = append(observers, s.console.Observer())
@@ -252,7 +255,9 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 // the service named in the request's SigV4 credential scope when it is signed, else (curl,
 // unsigned clients) by the shape of the request.
 func (s *Server) route() http.Handler {
-	sfnH, lambdaH, batchH, logsH, snsH := s.sfn.Handler(), s.lambda.Handler(), s.batch.Handler(), s.logs.Handler(), s.sns.Handler()
+	// Lambda's and Batch's routers are built on their first request (start-up time).
+	lambdaH, batchH := lazyHandler(s.lambda.Handler), lazyHandler(s.batch.Handler)
+	sfnH, logsH, snsH := s.sfn.Handler(), s.logs.Handler(), s.sns.Handler()
 	sqsH, eventsH := s.sqs.Handler(), s.events.Handler()
 	dynamoH, s3H := s.dynamo.Handler(), s.s3.Handler()
 	ecsH := s.ecs.Handler()
@@ -344,6 +349,12 @@ func (s *Server) route() http.Handler {
 	})
 }
 
+// lazyHandler calls build on the first request and serves every request with its handler.
+func lazyHandler(build func() http.Handler) http.Handler {
+	h := sync.OnceValue(build)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h().ServeHTTP(w, r) })
+}
+
 // ecsLogs adapts the CloudWatch Logs fake to the ECS simulator's awslogs sink. The group is
 // created on first use (awslogs-create-group), so that `aws logs` finds a task's output.
 type ecsLogs struct {
@@ -370,6 +381,12 @@ func (e executionLogs) Append(groupArn, stream string, events []api.LogRecord) {
 			return // the group is gone: AWS drops the events
 		}
 	}
+}
+
+// WaitExecution blocks until the execution has ended (or ctx ends): tests wait with it instead
+// of polling DescribeExecution.
+func (s *Server) WaitExecution(ctx context.Context, executionArn string) error {
+	return s.sfn.WaitExecution(ctx, executionArn)
 }
 
 // IAM is the IAM fake.
@@ -414,6 +431,9 @@ func (s *Server) Close() error {
 	var errs []error
 	if s.sfn != nil {
 		s.sfn.Close()
+	}
+	if s.memory != nil {
+		s.memory.close()
 	}
 	if s.events != nil {
 		s.events.Close()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
@@ -52,11 +51,9 @@ func TestS3StateMachine(t *testing.T) {
 	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn,
 		Input: aws.String(`{"key":"daily/2026-01-02.json","report":{"orders":3,"total":42.5}}`)})
 	require.NoError(t, err)
-	var d *sfn.DescribeExecutionOutput
-	require.Eventually(t, func() bool {
-		d, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn})
-		return err == nil && d.Status != types.ExecutionStatusRunning
-	}, 10*time.Second, 10*time.Millisecond)
+	require.NoError(t, srv.WaitExecution(ctx, *ex.ExecutionArn))
+	d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn})
+	require.NoError(t, err)
 	require.Equal(t, types.ExecutionStatusSucceeded, d.Status, aws.ToString(d.Cause))
 
 	var out struct {

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -14,23 +15,24 @@ import (
 // Metrics holds sfnlocal's Prometheus metrics in their own registry (no global state, so
 // tests and embedders can run several servers in one process).
 type Metrics struct {
-	reg                                         *prometheus.Registry
+	// registry registers everything on first use (a scrape or an embedder's Registry call):
+	// the Go runtime collector describes every runtime metric, which costs start-up time.
+	registry                                    func() *prometheus.Registry
 	started, succeeded, failed, timedOut, abort *prometheus.CounterVec
 	duration                                    *prometheus.HistogramVec
 	transitions                                 *prometheus.CounterVec
 	lambda                                      *prometheus.CounterVec
 	batch                                       *prometheus.CounterVec
-	counted                                     map[string]int // execution ARN -> StateEntered events counted
 }
 
-// NewMetrics registers the metrics and the Go runtime and process collectors.
+// NewMetrics creates the metrics; they are registered, with the Go runtime and process
+// collectors, on first use of the registry.
 func NewMetrics() *Metrics {
 	execLabels := []string{"state_machine", "type"}
 	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
 		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
 	}
 	m := &Metrics{
-		reg:       prometheus.NewRegistry(),
 		started:   counter("sfnlocal_executions_started_total", "Executions started (and redriven).", execLabels...),
 		succeeded: counter("sfnlocal_executions_succeeded_total", "Executions that succeeded.", execLabels...),
 		failed:    counter("sfnlocal_executions_failed_total", "Executions that failed.", execLabels...),
@@ -43,19 +45,25 @@ func NewMetrics() *Metrics {
 		transitions: counter("sfnlocal_state_transitions_total", "States entered, counted when the execution ends.", execLabels...),
 		lambda:      counter("sfnlocal_lambda_invocations_total", "Lambda invocations by outcome (success, error, service_error).", "function", "outcome"),
 		batch:       counter("sfnlocal_batch_jobs_total", "Batch jobs that ended, by queue and final status.", "queue", "status"),
-		counted:     map[string]int{},
 	}
-	m.reg.MustRegister(m.started, m.succeeded, m.failed, m.timedOut, m.abort, m.duration, m.transitions, m.lambda, m.batch,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registry = sync.OnceValue(func() *prometheus.Registry {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(m.started, m.succeeded, m.failed, m.timedOut, m.abort, m.duration, m.transitions, m.lambda, m.batch,
+			collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		return reg
+	})
 	return m
 }
 
 // Registry is the registry the metrics live in (to add an embedder's own).
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+func (m *Metrics) Registry() *prometheus.Registry { return m.registry() }
 
 // Handler serves the metrics in the Prometheus text format (or OpenMetrics when asked).
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{EnableOpenMetrics: true})
+	h := sync.OnceValue(func() http.Handler {
+		return promhttp.HandlerFor(m.registry(), promhttp.HandlerOpts{EnableOpenMetrics: true})
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h().ServeHTTP(w, r) })
 }
 
 // Observer counts executions as their status changes. The api delivers changes on one
@@ -88,20 +96,23 @@ func (m *Metrics) Observer() api.Observer {
 			m.duration.WithLabelValues(sm, typ, e.Status).Observe(e.StopDate.Sub(e.StartDate).Seconds())
 		}
 		if e.Run != nil {
+			// A redriven execution ends again: count only the states entered since its last
+			// ExecutionRedriven event (the history says it, so nothing is remembered per
+			// execution and memory stays bounded however many run).
 			entered := 0
 			for _, ev := range e.Run.History() {
-				if t, ok := eventType(ev); ok && strings.HasSuffix(t, "StateEntered") {
+				t, ok := eventType(ev)
+				switch {
+				case !ok:
+				case t == "ExecutionRedriven":
+					entered = 0
+				case strings.HasSuffix(t, "StateEntered"):
 					entered++
 				}
 			}
-			// A redriven execution ends again: count only the states entered since.
-			if n := entered - m.counted[e.ExecutionArn]; n > 0 {
-				m.transitions.WithLabelValues(sm, typ).Add(float64(n))
+			if entered > 0 {
+				m.transitions.WithLabelValues(sm, typ).Add(float64(entered))
 			}
-			if e.Express {
-				return // Express executions cannot be redriven: nothing to remember.
-			}
-			m.counted[e.ExecutionArn] = entered
 		}
 	})
 }

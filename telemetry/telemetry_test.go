@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
@@ -272,4 +273,53 @@ func TestExportError(t *testing.T) {
 	srv.Close()
 	require.ErrorContains(t, e.ExportSpans(context.Background(), tracetest.SpanStubs{{Name: "x"}}.Snapshots()), "otlp: export")
 	require.NoError(t, e.Shutdown(context.Background()))
+}
+
+// TestMetricsRedrive: a redriven execution's transitions count the states entered since the
+// redrive only (read from its history: the observer remembers nothing per execution).
+func TestMetricsRedrive(t *testing.T) {
+	t.Parallel()
+	m := NewMetrics()
+	calls := 0
+	tasks := task.Registry{
+		// Called only from the execution's goroutine, one attempt at a time.
+		"lambda": task.HandlerFunc(func(ctx context.Context, req *task.Request) (any, error) {
+			calls++
+			if calls == 1 {
+				return nil, &task.Failure{Name: "Lambda.Unknown", Cause: "first attempt"}
+			}
+			return map[string]any{"ok": true}, nil
+		}),
+	}
+	clk := clock.NewFake(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	svc, err := api.New(api.Options{
+		Engine: api.InterpreterEngine(api.InterpreterConfig{Clock: func() clock.Clock { return clk }, Tasks: tasks}),
+		Clock:  clk, Observers: []api.Observer{m.Observer()},
+	})
+	require.NoError(t, err)
+	t.Cleanup(svc.Close)
+	ctx, name, role := context.Background(), "redo", "arn:aws:iam::123456789012:role/r"
+	def := `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},
+		"B":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}}}`
+	sm, err := svc.CreateStateMachine(ctx, &api.CreateStateMachineInput{Name: &name, Definition: &def, RoleArn: &role})
+	require.NoError(t, err)
+	out, err := svc.StartExecution(ctx, &api.StartExecutionInput{StateMachineArn: &sm.StateMachineArn})
+	require.NoError(t, err)
+	require.NoError(t, svc.WaitExecution(ctx, out.ExecutionArn))
+	svc.FlushObservers()
+	transitions := func() float64 {
+		t.Helper()
+		var pb dto.Metric
+		require.NoError(t, m.transitions.WithLabelValues("redo", "STANDARD").Write(&pb))
+		return pb.GetCounter().GetValue()
+	}
+	require.Equal(t, 2.0, transitions(), "A and B")
+	_, err = svc.RedriveExecution(ctx, &api.RedriveExecutionInput{ExecutionArn: &out.ExecutionArn})
+	require.NoError(t, err)
+	require.NoError(t, svc.WaitExecution(ctx, out.ExecutionArn))
+	svc.FlushObservers()
+	d, err := svc.DescribeExecution(ctx, &api.DescribeExecutionInput{ExecutionArn: &out.ExecutionArn})
+	require.NoError(t, err)
+	require.Equal(t, "SUCCEEDED", d.Status)
+	require.Equal(t, 3.0, transitions(), "B again after the redrive")
 }

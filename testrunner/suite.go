@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -117,7 +118,7 @@ type ReadFile func(path string) ([]byte, error)
 const maxSuite = 16 << 20
 
 // yamlLine finds the line in the YAML parser's messages.
-var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^line (\d+): (.*)$`) })
 
 var statuses = []string{"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
@@ -136,7 +137,7 @@ func Parse(file string, data []byte, read ReadFile) (*Suite, error) {
 	if err := dec.Decode(&doc); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		pr := Problem{File: file, Msg: msg}
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		if m := yamlLine().FindStringSubmatch(msg); m != nil {
 			pr.Line, _ = strconv.Atoi(m[1])
 			pr.Msg = m[2]
 		}
@@ -588,7 +589,7 @@ func (c *converter) fail(n *yaml.Node, path *vpath, format string, args ...any) 
 }
 
 // decimal is a YAML integer JSON can carry as is.
-var decimal = regexp.MustCompile(`^-?(0|[1-9][0-9]*)$`)
+var decimal = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-?(0|[1-9][0-9]*)$`) })
 
 func (c *converter) conv(n *yaml.Node, path *vpath, depth int) any {
 	if c.failed {
@@ -640,7 +641,7 @@ func (c *converter) conv(n *yaml.Node, path *vpath, depth int) any {
 			if i, err := strconv.ParseInt(n.Value, 0, 64); err == nil {
 				return json.Number(strconv.FormatInt(i, 10))
 			}
-			if decimal.MatchString(n.Value) {
+			if decimal().MatchString(n.Value) {
 				return json.Number(n.Value) // too large for int64: keep the digits
 			}
 			return c.fail(n, path, "%q is not a JSON number", n.Value)

@@ -88,12 +88,10 @@ func TestFaultDockerUnreachable(t *testing.T) {
 	}, nil))
 	var st struct{ ExecutionArn string }
 	p.sfn(t, "StartExecution", map[string]any{"stateMachineArn": sm.StateMachineArn}, &st)
+	// The job fails as soon as its container cannot be created.
+	p.waitEnd(t, st.ExecutionArn)
 	var d struct{ Status, Error, Cause string }
-	for d.Status == "" || d.Status == "RUNNING" {
-		// The job fails as soon as its container cannot be created; each Describe is a
-		// round trip, bounded by the test timeout.
-		p.sfn(t, "DescribeExecution", map[string]any{"executionArn": st.ExecutionArn}, &d)
-	}
+	p.sfn(t, "DescribeExecution", map[string]any{"executionArn": st.ExecutionArn}, &d)
 	require.Equal(t, "FAILED", d.Status)
 	require.Equal(t, "States.TaskFailed", d.Error)
 	require.Contains(t, d.Cause, "Cannot connect to the Docker daemon")
@@ -162,10 +160,9 @@ func TestLoadConcurrentExecutions(t *testing.T) {
 	wg.Wait()
 	require.False(t, t.Failed())
 	for i, arn := range arns {
+		p.waitEnd(t, arn)
 		var d struct{ Status, Output, Error, Cause string }
-		for d.Status == "" || d.Status == "RUNNING" {
-			p.sfn(t, "DescribeExecution", map[string]any{"executionArn": arn}, &d)
-		}
+		p.sfn(t, "DescribeExecution", map[string]any{"executionArn": arn}, &d)
 		require.Equal(t, "SUCCEEDED", d.Status, "%s: %s %s", arn, d.Error, d.Cause)
 		if i%50 == 0 {
 			require.JSONEq(t, `{"status":"SUCCEEDED","exit":0}`, d.Output)
@@ -205,10 +202,9 @@ func TestFaultDockerKillJob(t *testing.T) {
 	out, err := exec.Command("docker", "kill", started.Text()).CombinedOutput()
 	require.NoError(t, err, string(out))
 
+	p.waitEnd(t, st.ExecutionArn)
 	var d struct{ Status, Error, Cause string }
-	for d.Status == "" || d.Status == "RUNNING" {
-		p.sfn(t, "DescribeExecution", map[string]any{"executionArn": st.ExecutionArn}, &d)
-	}
+	p.sfn(t, "DescribeExecution", map[string]any{"executionArn": st.ExecutionArn}, &d)
 	require.Equal(t, "FAILED", d.Status)
 	require.Equal(t, "States.TaskFailed", d.Error)
 	var job struct {

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -188,4 +190,39 @@ func needTool(t testing.TB, name string, check ...string) {
 		t.Fatalf("%s is required in CI: %v", name, err)
 	}
 	t.Skipf("%s not available: %v", name, err)
+}
+
+// waitEnd waits for an execution to end and returns its final status. It reads the console's
+// live stream (/ui/stream, woken by the server's status observer), whose "end" event carries
+// the status: one request, no polling.
+func (p *proc) waitEnd(t testing.TB, arn string) string {
+	t.Helper()
+	status, err := p.awaitEnd(arn)
+	require.NoError(t, err)
+	return status
+}
+
+// awaitEnd is waitEnd without testing.TB, for client goroutines (no require there).
+func (p *proc) awaitEnd(arn string) (string, error) {
+	// after skips history rows: only the "end" event matters here.
+	resp, err := http.Get("http://" + p.addr + "/ui/stream?after=1000000000&arn=" + url.QueryEscape(arn))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("stream of %s: %s", arn, resp.Status)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	end := false
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "event: end" {
+			end = true
+		} else if status, ok := strings.CutPrefix(line, "data: "); ok && end {
+			return status, nil
+		}
+	}
+	return "", fmt.Errorf("stream of %s closed before its end: %v", arn, sc.Err())
 }

@@ -272,11 +272,11 @@ func (f apiGatewayFlag) String() string {
 	return strings.Join(parts, ",")
 }
 
-var apiIDRE = regexp.MustCompile(`^[0-9a-z]+$`)
+var apiIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-z]+$`) })
 
 func (f apiGatewayFlag) Set(v string) error {
 	id, u, ok := strings.Cut(v, "=")
-	if !ok || !apiIDRE.MatchString(id) {
+	if !ok || !apiIDRE().MatchString(id) {
 		return fmt.Errorf("%q: want ID=URL with an API id of lower-case letters and digits", v)
 	}
 	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {

@@ -32,7 +32,7 @@ type registerJDOutput struct {
 
 // registerJobDefinition adds a revision of a job definition (the first is revision 1).
 func (s *Service) registerJobDefinition(in *registerJDInput) (*registerJDOutput, error) {
-	if !nameRE().MatchString(in.JobDefinitionName) {
+	if !validName(in.JobDefinitionName) {
 		return nil, clientErrorf("Job definition name %q is invalid: up to 128 letters, numbers, hyphens and underscores", in.JobDefinitionName)
 	}
 	switch in.Type {

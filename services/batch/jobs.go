@@ -88,7 +88,7 @@ const (
 
 // SubmitJob validates and queues a job (and the children of an array job).
 func (s *Service) SubmitJob(in *SubmitJobInput) (*SubmitJobOutput, error) {
-	if !nameRE().MatchString(in.JobName) {
+	if !validName(in.JobName) {
 		return nil, clientErrorf("Job name %q is invalid: up to 128 letters, numbers, hyphens and underscores, starting with a letter or number", in.JobName)
 	}
 	if in.JobQueue == "" {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 )
 
@@ -235,7 +235,9 @@ func (s *Service) arn(kind, name string) string {
 
 func (s *Service) nowMillis() int64 { return s.clock.Now().UnixMilli() }
 
-var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`) })
+// validName: 1 to 128 letters, digits, underscores and hyphens, starting with a letter or
+// digit (job, queue, compute environment and job definition names).
+func validName(s string) bool { return awsproto.StartsAlnum(s) && awsproto.NameOK(s, 1, 128, "_-") }
 
 // nameFromRef accepts a name or an ARN of the given kind and returns the name part.
 func (s *Service) nameFromRef(kind, ref string) string {
@@ -263,7 +265,7 @@ type ceOutput struct {
 // createComputeEnvironment adds a compute environment; its maxvCpus (or unmanagedvCpus)
 // caps the vCPUs of the jobs it runs at once.
 func (s *Service) createComputeEnvironment(in *createCEInput) (*ceOutput, error) {
-	if !nameRE().MatchString(in.ComputeEnvironmentName) {
+	if !validName(in.ComputeEnvironmentName) {
 		return nil, clientErrorf("Compute environment name %q is invalid: up to 128 letters, numbers, hyphens and underscores", in.ComputeEnvironmentName)
 	}
 	switch in.Type {
@@ -470,7 +472,7 @@ type jqOutput struct {
 }
 
 func (s *Service) createJobQueue(in *createJQInput) (*jqOutput, error) {
-	if !nameRE().MatchString(in.JobQueueName) {
+	if !validName(in.JobQueueName) {
 		return nil, clientErrorf("Job queue name %q is invalid: up to 128 letters, numbers, hyphens and underscores", in.JobQueueName)
 	}
 	if in.Priority == nil {

@@ -266,7 +266,7 @@ func (p *parser) nameElem() (string, *Error) {
 	t := p.next()
 	switch t.kind {
 	case tIdent:
-		if reserved[strings.ToUpper(t.text)] {
+		if reserved()[strings.ToUpper(t.text)] {
 			return "", errValidation("Invalid %s: Attribute name is a reserved keyword; reserved keyword: %s", p.kind, t.text)
 		}
 		return t.text, nil

@@ -1,18 +1,22 @@
 package dynamodb
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // reservedWords are the words AWS reserves in expressions ("Reserved words in DynamoDB" in the
 // DynamoDB developer guide, case-insensitive, typos included): a bare attribute name that is one
 // of them fails with "Attribute name is a reserved keyword" and must go through
 // ExpressionAttributeNames.
-var reserved = func() map[string]bool {
+// The set is built on first use (about 570 words: start-up time).
+var reserved = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(reservedWords) {
 		m[w] = true
 	}
 	return m
-}()
+})
 
 const reservedWords = `
 ABORT ABSOLUTE ACTION ADD AFTER AGENT AGGREGATE ALL ALLOCATE ALTER ANALYZE AND ANY ARCHIVE ARE

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 )
 
@@ -176,7 +176,8 @@ func (s *Service) arn(kind, name string) string {
 	return fmt.Sprintf("arn:aws:ecs:%s:%s:%s/%s", s.cfg.Region, s.cfg.AccountID, kind, name)
 }
 
-var clusterNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`) })
+// validClusterName: 1 to 255 letters, digits, underscores and hyphens.
+func validClusterName(s string) bool { return awsproto.NameOK(s, 1, 255, "_-") }
 
 // clusterName returns the name of a cluster given by name or ARN ("" is the default).
 func clusterName(ref string) string {
@@ -196,7 +197,7 @@ func (s *Service) CreateCluster(name string, tags []Tag) (Cluster, error) {
 	if name == "" {
 		name = DefaultCluster
 	}
-	if !clusterNameRE().MatchString(name) {
+	if !validClusterName(name) {
 		return Cluster{}, invalidParam("Cluster name can only contain upper and lowercase letters, numbers, hyphens, and underscores, and must be between 1 and 255 characters.")
 	}
 	s.mu.Lock()
@@ -341,7 +342,8 @@ func (s *Service) DeleteCluster(ref string) (Cluster, error) {
 
 // ---- task definitions ----
 
-var familyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`) })
+// validFamily: 1 to 255 letters, digits, underscores and hyphens.
+func validFamily(s string) bool { return awsproto.NameOK(s, 1, 255, "_-") }
 
 // RegisterTaskDefinitionInput is RegisterTaskDefinition's request.
 type RegisterTaskDefinitionInput struct {
@@ -360,7 +362,7 @@ type RegisterTaskDefinitionInput struct {
 
 // RegisterTaskDefinition adds the next revision of a family.
 func (s *Service) RegisterTaskDefinition(in *RegisterTaskDefinitionInput) (TaskDefinition, error) {
-	if !familyRE().MatchString(in.Family) {
+	if !validFamily(in.Family) {
 		return TaskDefinition{}, clientErr("Family contains invalid characters or is too long: up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed.")
 	}
 	if len(in.ContainerDefinitions) == 0 {

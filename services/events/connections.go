@@ -7,7 +7,7 @@ package events
 
 import (
 	"fmt"
-	"regexp"
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"sort"
 	"strings"
 	"sync"
@@ -86,7 +86,8 @@ type connections struct {
 	m  map[string]*Connection // by name
 }
 
-var connNameRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
+// validConnectionName: 1 to 64 letters, digits and ".-_".
+func validConnectionName(s string) bool { return awsproto.NameOK(s, 1, 64, ".-_") }
 
 type connectionInput struct {
 	Name              string
@@ -267,7 +268,7 @@ func checkAuth(typ string, p *ConnectionAuthParameters) error {
 // an OAuth connection answers AUTHORIZING, as on AWS, and its token is fetched by the HTTP
 // Task that first uses it.
 func (s *Service) CreateConnection(name, description, typ string, auth *ConnectionAuthParameters) (Connection, error) {
-	if !connNameRE.MatchString(name) {
+	if !validConnectionName(name) {
 		return Connection{}, errValidation(fmt.Sprintf("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+", name))
 	}
 	if err := checkAuth(typ, auth); err != nil {

@@ -3,7 +3,6 @@ package events
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	dq "github.com/sfnlocal/sfnlocal/internal/delivery"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
@@ -130,11 +130,10 @@ func newBus(name string, now time.Time) *bus {
 	return &bus{name: name, created: now.UTC(), rules: map[string]*Rule{}, targets: map[string][]map[string]any{}}
 }
 
-var (
-	busNameRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[/\.\-_A-Za-z0-9]{1,256}$`) })
-	ruleNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`) })
-	targetIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`) })
-)
+// Names: letters, digits and ".-_" (and "/" in bus names), 1 to 256 or 64 bytes.
+func validBusName(s string) bool  { return awsproto.NameOK(s, 1, 256, "/.-_") }
+func validRuleName(s string) bool { return awsproto.NameOK(s, 1, 64, ".-_") }
+func validTargetID(s string) bool { return awsproto.NameOK(s, 1, 64, ".-_") }
 
 // BusArn is the ARN of the event bus called name.
 func (s *Service) BusArn(name string) string {
@@ -170,7 +169,7 @@ type BusInfo struct {
 
 // CreateEventBus creates a custom event bus and returns its ARN.
 func (s *Service) CreateEventBus(name, description string) (string, error) {
-	if !busNameRE().MatchString(name) {
+	if !validBusName(name) {
 		return "", errValidation(fmt.Sprintf("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [/\\.\\-_A-Za-z0-9]+", name))
 	}
 	if name == DefaultBus || strings.Contains(name, "/") {
@@ -248,7 +247,7 @@ type PutRuleInput struct {
 
 // PutRule creates or updates a rule and returns its ARN. The event pattern must be valid.
 func (s *Service) PutRule(in PutRuleInput) (string, error) {
-	if !ruleNameRE().MatchString(in.Name) {
+	if !validRuleName(in.Name) {
 		return "", errValidation(fmt.Sprintf("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+", in.Name))
 	}
 	if in.EventPattern == "" && in.ScheduleExpression == "" {
@@ -376,7 +375,7 @@ func (s *Service) PutTargets(busNameOrArn, rule string, targets []map[string]any
 	for _, t := range targets {
 		id, _ := t["Id"].(string)
 		arn, _ := t["Arn"].(string)
-		if !targetIDRE().MatchString(id) {
+		if !validTargetID(id) {
 			return nil, errValidation(fmt.Sprintf("1 validation error detected: Value '%s' at 'targets.1.member.id' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+", id))
 		}
 		if arn == "" {

@@ -25,11 +25,12 @@ func resolveUser(name string, euid int, lookup func(string) (*user.User, error))
 		if euid != 0 {
 			return nil, nil
 		}
-		name = "nobody"
-		if _, err := lookup(name); err != nil {
+		u, err := lookup("nobody")
+		if err != nil {
 			// A FROM-scratch image has no /etc/passwd: nobody's conventional ids.
-			name = nobodyID
+			u = &user.User{Uid: nobodyID, Gid: nobodyID}
 		}
+		return credential("nobody", u, euid)
 	}
 	u, err := lookup(name)
 	if err != nil {
@@ -38,6 +39,12 @@ func resolveUser(name string, euid int, lookup func(string) (*user.User, error))
 		}
 		u = &user.User{Uid: name, Gid: name}
 	}
+	return credential(name, u, euid)
+}
+
+// credential is the credential to run functions as user u (named name), nil for the server's
+// own user.
+func credential(name string, u *user.User, euid int) (*syscall.Credential, error) {
 	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
 	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
 	if err1 != nil || err2 != nil {

@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"hash/crc64"
 	"strings"
+	"sync"
 )
 
 // The checksum algorithms of S3's data integrity API, by their wire names.
@@ -24,8 +25,9 @@ const (
 // checksumAlgorithms in the order responses list them.
 var checksumAlgorithms = []string{CRC32, CRC32C, CRC64NVME, SHA1, SHA256}
 
-// crc64NVME is the CRC-64/NVME table (reflected polynomial 0x9a6c9329ac4bc9b5).
-var crc64NVME = crc64.MakeTable(0x9a6c9329ac4bc9b5)
+// crc64NVME is the CRC-64/NVME table (reflected polynomial 0x9a6c9329ac4bc9b5), built on
+// first use (start-up time).
+var crc64NVME = sync.OnceValue(func() *crc64.Table { return crc64.MakeTable(0x9a6c9329ac4bc9b5) })
 
 // newHash returns a hash for a checksum algorithm name (case-insensitive), nil for an unknown
 // one.
@@ -36,7 +38,7 @@ func newHash(alg string) hash.Hash {
 	case CRC32C:
 		return crc32.New(crc32.MakeTable(crc32.Castagnoli))
 	case CRC64NVME:
-		return crc64.New(crc64NVME)
+		return crc64.New(crc64NVME())
 	case SHA1:
 		return sha1.New()
 	case SHA256:

@@ -29,7 +29,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -38,6 +37,7 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	dq "github.com/sfnlocal/sfnlocal/internal/delivery"
 	"github.com/sfnlocal/sfnlocal/internal/eventpattern"
@@ -162,13 +162,14 @@ func errNotFound(msg string) *Error {
 	return &Error{Status: 404, Code: "NotFound", Type: "NotFoundException", Message: msg}
 }
 
-var topicNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`) })
+// validTopicName: 1 to 256 letters, digits, underscores and hyphens.
+func validTopicName(s string) bool { return awsproto.NameOK(s, 1, 256, "_-") }
 
 // CreateTopic creates a topic, or returns the existing one of that name (as AWS does).
 func (s *Service) CreateTopic(name string, attrs map[string]string) (string, error) {
 	base := strings.TrimSuffix(name, ".fifo")
 	fifo := strings.HasSuffix(name, ".fifo")
-	if !topicNameRE().MatchString(base) || len(name) > 256 {
+	if !validTopicName(base) || len(name) > 256 {
 		return "", errInvalidParameter("Topic Name")
 	}
 	if attrs["FifoTopic"] == "true" && !fifo {

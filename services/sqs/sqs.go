@@ -22,7 +22,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +31,7 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 )
 
@@ -141,7 +141,8 @@ var settableAttrs = map[string]bool{
 	"DeduplicationScope": true, "FifoThroughputLimit": true,
 }
 
-var queueNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`) })
+// validQueueName: 1 to 80 letters, digits, underscores and hyphens.
+func validQueueName(s string) bool { return awsproto.NameOK(s, 1, 80, "_-") }
 
 func (s *Service) queueURL(base, name string) string {
 	return base + "/" + s.cfg.AccountID + "/" + name
@@ -171,10 +172,10 @@ func (s *Service) createQueue(base string, in *CreateQueueInput) (string, error)
 	fifoName := strings.HasSuffix(in.QueueName, ".fifo")
 	fifoAttr := in.Attributes["FifoQueue"] == "true"
 	if fifoAttr || fifoName {
-		if !fifoAttr || !fifoName || !queueNameRE().MatchString(strings.TrimSuffix(in.QueueName, ".fifo")) || len(in.QueueName) > 80 {
+		if !fifoAttr || !fifoName || !validQueueName(strings.TrimSuffix(in.QueueName, ".fifo")) || len(in.QueueName) > 80 {
 			return "", errInvalidParameter("The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
 		}
-	} else if !queueNameRE().MatchString(in.QueueName) {
+	} else if !validQueueName(in.QueueName) {
 		return "", errInvalidParameter("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
 	}
 	attrs := map[string]string{

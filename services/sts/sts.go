@@ -12,7 +12,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,7 +67,8 @@ func New(cfg Config) *Service {
 	return &Service{cfg: cfg, log: log, sessions: map[string]session{}}
 }
 
-var sessionName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{2,64}$`) })
+// validSessionName: 2 to 64 of [\w+=,.@-].
+func validSessionName(s string) bool { return awsproto.NameOK(s, 2, 64, "_+=,.@-") }
 
 // Handler serves STS's query protocol.
 func (s *Service) Handler() http.Handler {
@@ -136,7 +136,7 @@ func (s *Service) assumeRole(r *http.Request, partition string) (any, *awsproto.
 		return nil, validation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
 	case name == "":
 		return nil, validation("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null")
-	case !sessionName().MatchString(name):
+	case !validSessionName(name):
 		return nil, validation("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", name)
 	}
 	f := strings.SplitN(roleArn, ":", 6)
