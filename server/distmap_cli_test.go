@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -24,12 +25,10 @@ func startAndWait(t *testing.T, srv *sfnlocaltest.Server, sm, input string) map[
 
 func waitExecution(t *testing.T, srv *sfnlocaltest.Server, arn string) map[string]any {
 	t.Helper()
-	var d map[string]any
-	require.Eventually(t, func() bool {
-		d = mustCLI(t, srv, "stepfunctions", "describe-execution", "--execution-arn", arn)
-		return d["status"] != "RUNNING"
-	}, 60*time.Second, 20*time.Millisecond)
-	return d
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	require.NoError(t, srv.WaitExecution(ctx, arn))
+	return mustCLI(t, srv, "stepfunctions", "describe-execution", "--execution-arn", arn)
 }
 
 // s3CLI runs an `aws s3` command (whose output is text, not JSON).

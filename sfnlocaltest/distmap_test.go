@@ -29,15 +29,14 @@ func TestDistributedMapRunning(t *testing.T) {
 	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"xs":[1,2,3,4]}`)})
 	require.NoError(t, err)
 
-	var run *sfn.DescribeMapRunOutput
-	require.Eventually(t, func() bool {
-		runs, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: ex.ExecutionArn})
-		if err != nil || len(runs.MapRuns) == 0 {
-			return false
-		}
-		run, err = c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: runs.MapRuns[0].MapRunArn})
-		return err == nil && run.ExecutionCounts.Running == 1
-	}, 10*time.Second, 5*time.Millisecond)
+	// Advance(0) returns once every execution waits: the first child is in its Wait.
+	srv.Advance(0)
+	runs, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: ex.ExecutionArn})
+	require.NoError(t, err)
+	require.Len(t, runs.MapRuns, 1)
+	run, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: runs.MapRuns[0].MapRunArn})
+	require.NoError(t, err)
+	require.EqualValues(t, 1, run.ExecutionCounts.Running)
 	require.Equal(t, types.MapRunStatusRunning, run.Status)
 	require.EqualValues(t, 3, run.ExecutionCounts.Pending)
 	require.EqualValues(t, 4, run.ItemCounts.Total)
@@ -48,10 +47,10 @@ func TestDistributedMapRunning(t *testing.T) {
 	require.ErrorContains(t, err, "ValidationException")
 	// The first child's wait ends; the new concurrency lets three run at once.
 	srv.Advance(60 * time.Second)
-	require.Eventually(t, func() bool {
-		run, err = c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: run.MapRunArn})
-		return err == nil && run.ExecutionCounts.Running == 3
-	}, 10*time.Second, 5*time.Millisecond)
+	srv.Advance(0)
+	run, err = c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: run.MapRunArn})
+	require.NoError(t, err)
+	require.EqualValues(t, 3, run.ExecutionCounts.Running)
 	require.EqualValues(t, 3, run.MaxConcurrency)
 	require.EqualValues(t, 1, run.ExecutionCounts.Succeeded)
 
