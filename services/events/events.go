@@ -12,9 +12,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	dq "github.com/sfnlocal/sfnlocal/internal/delivery"
 	"github.com/sfnlocal/sfnlocal/internal/storage"
 	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
-	dq "github.com/sfnlocal/sfnlocal/internal/delivery"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
