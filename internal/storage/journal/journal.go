@@ -52,6 +52,7 @@ type Journal struct {
 	flushMu sync.Mutex // one commit at a time, so commits land in append order
 	done    atomic.Uint64
 	failed  atomic.Pointer[error]
+	soon    atomic.Bool // a SyncSoon flusher is running
 }
 
 // New returns a journal over db, or nil (memory mode) when db is nil.
@@ -165,6 +166,30 @@ func (j *Journal) Sync() error {
 	}
 	j.done.Store(last)
 	return err
+}
+
+// SyncSoon makes what is queued durable in the background, for producers that must not wait
+// for the disk (log lines appended under another component's lock). At most one flusher runs;
+// it stops when nothing is left. A failure is kept and returned by the next Sync.
+func (j *Journal) SyncSoon() {
+	if j == nil || !j.soon.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		for {
+			_ = j.Sync()
+			j.soon.Store(false)
+			if !j.behind() || !j.soon.CompareAndSwap(false, true) {
+				return
+			}
+		}
+	}()
+}
+
+func (j *Journal) behind() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.seq > j.done.Load()
 }
 
 // SyncInto is Sync for a deferred call in a function with a named error result: it sets *err
