@@ -400,7 +400,16 @@ func (r *Runner) FindAttempt(ctx context.Context, jobID string, attempt int) (st
 		return "", fmt.Errorf("list containers: %w", err)
 	}
 	for _, c := range list {
-		if c.Labels[LabelHost] == r.host && c.State != "removing" && c.State != "dead" {
+		if c.Labels[LabelHost] != r.host {
+			continue
+		}
+		switch c.State {
+		case "removing", "dead":
+		case "created":
+			// Created but never started (the server went away in between): it would
+			// "exit" 0 at once. Remove it; the attempt is lost.
+			_ = r.Remove(ctx, c.ID)
+		default:
 			return c.ID, nil
 		}
 	}
