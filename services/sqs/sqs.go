@@ -9,7 +9,7 @@
 // `.waitForTaskToken`: the worker receives the message, does the work and calls
 // SendTaskSuccess with the token. With this fake such workers run unchanged against sfnlocal.
 //
-// Queues are in memory. Standard queues deliver in send order (AWS only promises best effort);
+// Queues are in memory, written through to sfnlocal's store with Config.DB (persist.go). Standard queues deliver in send order (AWS only promises best effort);
 // FIFO queues keep per-group order, block a group while one of its messages is in flight, and
 // deduplicate within AWS's five-minute window. A RedrivePolicy moves a message received
 // maxReceiveCount times to its dead-letter queue. Visibility timeouts, delays, retention and
