@@ -27,6 +27,7 @@ func (s *Service) runAttempt(startCtx context.Context, j *job, runner ContainerR
 			s.log.Error("panic in job attempt", fJobID(spec.Labels[LabelJobID]), fAttempt(n), zapAny("panic", p))
 		}
 	}()
+	ctx := s.ctx
 	id, err := runner.Start(startCtx, spec)
 	s.mu.Lock()
 	if j.cancelStart != nil {
@@ -69,14 +70,14 @@ func (s *Service) runAttempt(startCtx context.Context, j *job, runner ContainerR
 	if stopNow {
 		s.stopContainer(runner, id, 0)
 	}
-	s.followAttempt(j, runner, id, stream, 0, timer)
+	s.followAttempt(ctx, j, runner, id, stream, 0, timer)
 }
 
 // followAttempt streams a started container's logs (skipping the first skip lines, which the
 // store already has), waits for its exit, removes it and records the outcome. timer is the
 // attempt's timeout, stopped at the exit.
-func (s *Service) followAttempt(j *job, runner ContainerRunner, id, stream string, skip int, timer interface{ Stop() bool }) {
-	ctx := s.ctx
+// ctx is the service's component-lifetime context.
+func (s *Service) followAttempt(ctx context.Context, j *job, runner ContainerRunner, id, stream string, skip int, timer interface{ Stop() bool }) {
 	logCtx, stopLogs := context.WithCancel(ctx)
 	logsDone := make(chan struct{})
 	go func() {
@@ -180,7 +181,7 @@ func (s *Service) reattach(j *job) {
 	case stopAgain:
 		s.stopContainer(runner, id, s.cfg.StopGrace)
 	}
-	s.followAttempt(j, runner, id, stream, skip, timer)
+	s.followAttempt(s.ctx, j, runner, id, stream, skip, timer)
 }
 
 // pumpLogs copies the container's output into the attempt's log stream, one event per line,
