@@ -34,6 +34,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/internal/config"
 	"github.com/sfnlocal/sfnlocal/internal/runfolder"
+	"github.com/sfnlocal/sfnlocal/internal/storage"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 	"github.com/sfnlocal/sfnlocal/services/batch"
 	"github.com/sfnlocal/sfnlocal/services/batch/docker"
@@ -87,6 +88,8 @@ type Server struct {
 	handler  http.Handler
 	// runDir holds this server's temporary files (see internal/runfolder).
 	runDir string
+	// db is the durable store of every service with --data-dir; nil keeps state in memory.
+	db *storage.DB
 }
 
 // New builds the services for cfg. cfg.Addr must be the address the server will be reached
@@ -108,7 +111,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		return nil, fmt.Errorf("server: address %q: %w", cfg.Addr, err)
 	}
 	s := &Server{cfg: cfg, log: logger, manual: mode.Manual, services: base, metrics: telemetry.NewMetrics()}
-	s.logs = logs.New(logs.Config{Clock: base, Logger: logger.Named("logs"), Region: cfg.Region, AccountID: cfg.AccountID})
+	s.logs = logs.New(logs.Config{Clock: base, Logger: logger.Named("logs"), Region: cfg.Region, AccountID: cfg.AccountID, DB: s.db})
 	s.logs.CreateLogGroup(cfg.Region, batch.LogGroup)
 	s.iam = iam.New(iam.Config{Clock: base, Logger: logger.Named("iam"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.sts = sts.New(sts.Config{Clock: base, Logger: logger.Named("sts"), Region: cfg.Region, AccountID: cfg.AccountID})
@@ -150,6 +153,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 			"AWS_ACCESS_KEY_ID":     "sfnlocal",
 			"AWS_SECRET_ACCESS_KEY": "sfnlocal",
 		},
+		DB: s.db,
 	})
 	if err != nil {
 		_ = runfolder.Remove(s.runDir)
@@ -174,6 +178,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		AllowPrivileged: cfg.AllowPrivileged, AllowHostMounts: cfg.AllowHostMounts,
 		EndpointURL: "http://" + net.JoinHostPort(containerHost, port), Logs: s.logs,
 		OnJobDone: func(queue string, st batch.Status) { s.metrics.BatchJobDone(queue, string(st)) },
+		DB:        s.db,
 	})
 	if err != nil {
 		s.lambda.Close()
@@ -182,10 +187,10 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	}
 	// batch.New removes leftover containers of a crashed earlier run (Batch jobs and image
 	// functions carry the same labels) in the background.
-	s.sns = sns.New(sns.Config{Clock: base, Logger: logger.Named("sns"), Region: cfg.Region, AccountID: cfg.AccountID, Endpoint: "http://" + cfg.Addr})
-	s.dynamo = dynamodb.New(dynamodb.Config{Clock: base, Logger: logger.Named("dynamodb"), Region: cfg.Region, AccountID: cfg.AccountID})
-	s.sqs = sqs.New(sqs.Config{Clock: base, Logger: logger.Named("sqs"), Region: cfg.Region, AccountID: cfg.AccountID, Endpoint: "http://" + cfg.Addr})
-	s.events = events.New(events.Config{Clock: base, Logger: logger.Named("events"), Region: cfg.Region, AccountID: cfg.AccountID})
+	s.sns = sns.New(sns.Config{Clock: base, Logger: logger.Named("sns"), Region: cfg.Region, AccountID: cfg.AccountID, Endpoint: "http://" + cfg.Addr, DB: s.db})
+	s.dynamo = dynamodb.New(dynamodb.Config{Clock: base, Logger: logger.Named("dynamodb"), Region: cfg.Region, AccountID: cfg.AccountID, DB: s.db})
+	s.sqs = sqs.New(sqs.Config{Clock: base, Logger: logger.Named("sqs"), Region: cfg.Region, AccountID: cfg.AccountID, Endpoint: "http://" + cfg.Addr, DB: s.db})
+	s.events = events.New(events.Config{Clock: base, Logger: logger.Named("events"), Region: cfg.Region, AccountID: cfg.AccountID, DB: s.db})
 	s.http = httptask.New(httptask.Config{Clock: base, Logger: logger.Named("http"), Region: cfg.Region,
 		Connections: connections{s.events}, APIGateway: cfg.APIGateway})
 	s.ecs, err = ecs.New(ecs.Config{
@@ -194,13 +199,20 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		// A cluster tagged sfnlocal:backend=swarm, or every cluster with --batch-backend swarm,
 		// runs its tasks on the swarm like Batch compute environments.
 		Backends: map[string]ecs.ContainerRunner{ecs.BackendSwarm: batchrunner.New(swarmRunner)}, Backend: cfg.BatchBackend,
-		EndpointURL: "http://" + net.JoinHostPort(containerHost, port),
+		EndpointURL: "http://" + net.JoinHostPort(containerHost, port), DB: s.db,
 	})
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
-	s.s3 = s3.New(s3.Config{Clock: base, Logger: logger.Named("s3"), Region: cfg.Region, AccountID: cfg.AccountID})
+	s.s3 = s3.New(s3.Config{Clock: base, Logger: logger.Named("s3"), Region: cfg.Region, AccountID: cfg.AccountID, DB: s.db})
+	// With a store, records a service cannot read stop the start: serving without them would
+	// lose them at the next write.
+	if err := errors.Join(s.logs.LoadError(), s.sns.LoadError(), s.dynamo.LoadError(), s.sqs.LoadError(),
+		s.events.LoadError(), s.s3.LoadError()); err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.wireFlows()
 
 	tasks := task.Registry{
@@ -454,6 +466,9 @@ func (s *Server) Close() error {
 	}
 	if s.lambda != nil {
 		errs = append(errs, s.lambda.Close())
+	}
+	if s.logs != nil {
+		errs = append(errs, s.logs.Sync()) // log lines appended in the background
 	}
 	if s.runDir != "" {
 		errs = append(errs, runfolder.Remove(s.runDir))

@@ -106,6 +106,9 @@ func (s *Service) Handler() http.Handler {
 			return
 		}
 		out, err := op(body)
+		if err == nil && !strings.HasPrefix(path, "/v1/describe") && !strings.HasPrefix(path, "/v1/list") {
+			err = s.persist() // the change, durable before it is acknowledged
+		}
 		if err != nil {
 			writeAPIError(w, asAPIError(err))
 			return
@@ -183,9 +186,17 @@ func (s *Service) serveTags(w http.ResponseWriter, r *http.Request, escapedArn s
 			writeAPIError(w, asAPIError(err))
 			return
 		}
+		if err := s.persist(); err != nil {
+			writeAPIError(w, asAPIError(err))
+			return
+		}
 		writeJSON(w, http.StatusOK, struct{}{})
 	case http.MethodDelete:
 		if err := s.untagResource(arn, r.URL.Query()["tagKeys"]); err != nil {
+			writeAPIError(w, asAPIError(err))
+			return
+		}
+		if err := s.persist(); err != nil {
 			writeAPIError(w, asAPIError(err))
 			return
 		}

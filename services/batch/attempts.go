@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -60,6 +61,9 @@ func (s *Service) runAttempt(startCtx context.Context, j *job, runner ContainerR
 	}
 	s.mu.Unlock()
 	if err != nil {
+		if s.p.off.Load() {
+			return // detached by Close with a store: the next start finds out what became of it
+		}
 		reason := "CannotStartContainerError: " + err.Error()
 		if errors.Is(err, ErrImageNotFound) {
 			reason = "CannotPullContainerError: " + err.Error()
@@ -68,7 +72,9 @@ func (s *Service) runAttempt(startCtx context.Context, j *job, runner ContainerR
 		s.mu.Lock()
 		s.finishAttemptLocked(j, nil, reason)
 		s.scheduleLocked()
+		s.persistLocked()
 		s.mu.Unlock()
+		s.syncLog()
 		return
 	}
 	s.mu.Lock()
@@ -82,17 +88,26 @@ func (s *Service) runAttempt(startCtx context.Context, j *job, runner ContainerR
 	if j.timeout > 0 {
 		timer = s.clock.AfterFunc(j.timeout, func() { s.onAttemptTimeout(j, n) })
 	}
+	s.persistLocked()
 	s.mu.Unlock()
+	s.syncLog()
 	s.log.Debug("job container started", fJobID(j.d.JobID), fAttempt(n), fContainerID(id))
 	if stopNow {
 		s.stopContainer(runner, id, 0)
 	}
+	s.followAttempt(ctx, j, runner, id, stream, 0, timer)
+}
 
+// followAttempt streams a started container's logs (skipping the first skip lines, which the
+// store already has), waits for its exit, removes it and records the outcome. timer is the
+// attempt's timeout, stopped at the exit.
+// ctx is the service's component-lifetime context.
+func (s *Service) followAttempt(ctx context.Context, j *job, runner ContainerRunner, id, stream string, skip int, timer interface{ Stop() bool }) {
 	logCtx, stopLogs := context.WithCancel(ctx)
 	logsDone := make(chan struct{})
 	go func() {
 		defer close(logsDone)
-		s.pumpLogs(logCtx, runner, id, stream)
+		s.pumpLogs(logCtx, runner, id, stream, skip)
 	}()
 
 	exit, werr := runner.Wait(ctx, id)
@@ -103,6 +118,9 @@ func (s *Service) runAttempt(startCtx context.Context, j *job, runner ContainerR
 	<-logsDone
 	drain.Stop()
 	stopLogs()
+	if werr != nil && s.p.off.Load() {
+		return // detached by Close with a store: the container runs on, for the next start
+	}
 	if err := runner.Remove(context.WithoutCancel(ctx), id); err != nil {
 		s.log.Warn("removing job container failed", fJobID(j.d.JobID), fContainerID(id), errField(err))
 	}
@@ -112,11 +130,88 @@ func (s *Service) runAttempt(startCtx context.Context, j *job, runner ContainerR
 	s.mu.Lock()
 	s.finishAttemptLocked(j, &exit, "")
 	s.scheduleLocked()
+	s.persistLocked()
 	s.mu.Unlock()
+	s.syncLog()
 }
 
-// pumpLogs copies the container's output into the attempt's log stream, one event per line.
-func (s *Service) pumpLogs(ctx context.Context, runner ContainerRunner, id, stream string) {
+// syncLog makes the queued changes durable from a background goroutine, which has no client
+// to report a failure to.
+func (s *Service) syncLog() {
+	if err := s.p.j.Sync(); err != nil {
+		s.log.Error("batch store write failed", errField(err))
+	}
+}
+
+// reattach follows the container of a job that was STARTING or RUNNING when the previous
+// process ended (see persist.go).
+func (s *Service) reattach(j *job) {
+	defer s.wg.Done()
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic in job reattach", fJobID(j.d.JobID), zapAny("panic", p))
+		}
+	}()
+	s.mu.Lock()
+	jobID, n, runner := j.d.JobID, j.attempt, j.runner
+	stream := j.cur.Container.LogStreamName
+	s.mu.Unlock()
+	var id string
+	var err error
+	if r, ok := runner.(Reattacher); ok {
+		id, err = r.FindAttempt(s.ctx, jobID, n)
+	}
+	if s.ctx.Err() != nil {
+		return
+	}
+	if id == "" {
+		if err != nil {
+			s.log.Warn("looking for a job's container failed", fJobID(jobID), errField(err))
+		}
+		s.mu.Lock()
+		j.lostReason = fmt.Sprintf("Host EC2 (instance %s) terminated.", instanceID(j.cur.Container.ContainerInstanceArn))
+		s.log.Info("job container is gone", fJobID(jobID), fAttempt(n))
+		s.finishAttemptLocked(j, nil, "")
+		s.scheduleLocked()
+		s.persistLocked()
+		s.mu.Unlock()
+		s.syncLog()
+		return
+	}
+	s.mu.Lock()
+	j.containerID = id
+	if j.d.Status == StatusStarting {
+		s.mustTransition(j, StatusRunning)
+		now := s.nowMillis()
+		j.d.StartedAt = now
+		j.cur.StartedAt = now
+	}
+	stopNow := j.terminateReason != ""
+	var timer interface{ Stop() bool }
+	if j.timeout > 0 && !j.timedOut {
+		// The attempt's deadline is absolute: what is left of it after the restart.
+		left := time.UnixMilli(j.cur.StartedAt).Add(j.timeout).Sub(s.clock.Now())
+		timer = s.clock.AfterFunc(max(left, 0), func() { s.onAttemptTimeout(j, n) })
+	}
+	stopAgain := j.timedOut // the stop may not have reached the container before the crash
+	skip := len(s.GroupEvents(LogGroup, stream))
+	s.dirtyLocked(j)
+	s.persistLocked()
+	s.mu.Unlock()
+	s.syncLog()
+	s.log.Info("job container reattached", fJobID(jobID), fAttempt(n), fContainerID(id))
+	switch {
+	case stopNow:
+		s.stopContainer(runner, id, 0)
+	case stopAgain:
+		s.stopContainer(runner, id, s.cfg.StopGrace)
+	}
+	s.followAttempt(s.ctx, j, runner, id, stream, skip, timer)
+}
+
+// pumpLogs copies the container's output into the attempt's log stream, one event per line,
+// after skipping the first skip lines (a reattached container's logs start over).
+func (s *Service) pumpLogs(ctx context.Context, runner ContainerRunner, id, stream string, skip int) {
 	rc, err := runner.Logs(ctx, id)
 	if err != nil {
 		s.log.Warn("reading job logs failed", fContainerID(id), errField(err))
@@ -130,11 +225,18 @@ func (s *Service) pumpLogs(ctx context.Context, runner ContainerRunner, id, stre
 	r := bufio.NewReader(rc)
 	for {
 		line, err := r.ReadString('\n')
+		if line != "" && skip > 0 {
+			skip--
+			line = ""
+		}
 		if line != "" {
 			msg, now := strings.TrimSuffix(line, "\n"), s.nowMillis()
 			s.logs.append(stream, msg, now)
 			if s.cfg.Logs != nil {
 				_ = s.cfg.Logs.Append(s.cfg.Region, LogGroup, stream, now, msg)
+			}
+			if r.Buffered() == 0 {
+				s.syncLog() // a burst of lines shares one commit
 			}
 		}
 		if err != nil {
@@ -148,13 +250,16 @@ func (s *Service) pumpLogs(ctx context.Context, runner ContainerRunner, id, stre
 
 func (s *Service) onAttemptTimeout(j *job, n int) {
 	s.mu.Lock()
-	if j.attempt != n || j.d.Status != StatusRunning || j.containerID == "" {
+	if j.attempt != n || j.d.Status != StatusRunning || j.containerID == "" || s.p.off.Load() {
 		s.mu.Unlock()
 		return
 	}
 	j.timedOut = true
+	s.dirtyLocked(j)
+	s.persistLocked()
 	id, runner := j.containerID, j.runner
 	s.mu.Unlock()
+	s.syncLog()
 	s.log.Info("job attempt timed out", fJobID(j.d.JobID), fAttempt(n))
 	s.stopContainer(runner, id, s.cfg.StopGrace)
 }
@@ -183,6 +288,10 @@ func (s *Service) finishAttemptLocked(j *job, exit *Exit, startReason string) {
 		// AWS reports "Task failed to start" as the status reason and the cause (e.g.
 		// CannotPullContainerError: ...) as the container's reason.
 		statusReason = reasonStartFailed
+		if j.lostReason != "" {
+			statusReason = j.lostReason // its container vanished while sfnlocal was down
+			j.lostReason = ""
+		}
 		if j.terminateReason != "" {
 			statusReason = j.terminateReason // terminated while it started
 		}
@@ -252,13 +361,14 @@ func (s *Service) TerminateJob(jobID, reason string) error {
 	return s.stopJob(jobID, reason, true)
 }
 
-func (s *Service) stopJob(jobID, reason string, terminate bool) error {
+func (s *Service) stopJob(jobID, reason string, terminate bool) (err error) {
 	if jobID == "" {
 		return clientErrorf("jobId is required")
 	}
 	if reason == "" {
 		return clientErrorf("reason is required")
 	}
+	defer s.persistInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j, ok := s.jobs[s.nameFromRef("job", jobID)]
@@ -299,6 +409,7 @@ func (s *Service) cancelLocked(j *job, reason string, terminate bool) {
 		}
 		j.terminateReason = reason
 		j.d.IsTerminated = true
+		s.dirtyLocked(j)
 		if j.containerID == "" && j.cancelStart != nil {
 			j.cancelStart()
 		}

@@ -53,7 +53,10 @@ type job struct {
 	cur             *AttemptDetail
 	terminateReason string
 	timedOut        bool
-	done            chan struct{}
+	// lostReason is the status reason of an attempt whose container vanished while sfnlocal
+	// was down (durable mode).
+	lostReason string
+	done       chan struct{}
 }
 
 func (j *job) running() bool { return j.d.Status == StatusStarting || j.d.Status == StatusRunning }
@@ -87,7 +90,7 @@ const (
 )
 
 // SubmitJob validates and queues a job (and the children of an array job).
-func (s *Service) SubmitJob(in *SubmitJobInput) (*SubmitJobOutput, error) {
+func (s *Service) SubmitJob(in *SubmitJobInput) (_ *SubmitJobOutput, err error) {
 	if !validName(in.JobName) {
 		return nil, clientErrorf("Job name %q is invalid: up to 128 letters, numbers, hyphens and underscores, starting with a letter or number", in.JobName)
 	}
@@ -144,6 +147,7 @@ func (s *Service) SubmitJob(in *SubmitJobInput) (*SubmitJobOutput, error) {
 		return nil, err
 	}
 
+	defer s.persistInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -405,6 +409,7 @@ func (s *Service) transitionLocked(j *job, to Status) error {
 	}
 	now := s.nowMillis()
 	j.d.Status = to
+	s.dirtyLocked(j)
 	if to.Terminal() {
 		j.d.StoppedAt = now
 		close(j.done)
@@ -443,6 +448,7 @@ func (s *Service) transitionLocked(j *job, to Status) error {
 // child has ended: SUCCEEDED when all children succeeded, else FAILED.
 func (s *Service) rollUpLocked(p *job, from, to Status, now int64) {
 	ap := p.d.ArrayProperties
+	s.dirtyLocked(p)
 	ap.StatusSummary[string(from)]--
 	ap.StatusSummary[string(to)]++
 	ap.StatusSummaryLastUpdatedAt = now

@@ -17,6 +17,9 @@ type logStore struct {
 	mu      sync.Mutex
 	streams map[logKey]*logStream
 	groups  map[string]int64 // creation time by group name
+	// persist, in durable mode, queues a record in the service's journal (under mu, so in
+	// order); nil in memory mode.
+	persist func(bucket, key string, v any)
 }
 
 type logKey struct{ group, stream string }
@@ -50,10 +53,18 @@ func (l *logStore) createIn(group, name string, now int64) {
 	defer l.mu.Unlock()
 	if _, ok := l.groups[group]; !ok {
 		l.groups[group] = now
+		l.persistRecord(bucketLogGroups, group, now)
 	}
 	k := logKey{group, name}
 	if _, ok := l.streams[k]; !ok {
 		l.streams[k] = &logStream{group: group, name: name, created: now}
+		l.persistRecord(bucketLogStreams, logStreamKey(group, name), now)
+	}
+}
+
+func (l *logStore) persistRecord(bucket, key string, v any) {
+	if l.persist != nil {
+		l.persist(bucket, key, v)
 	}
 }
 
@@ -64,12 +75,14 @@ func (l *logStore) appendIn(group, name, msg string, now int64) {
 	defer l.mu.Unlock()
 	if _, ok := l.groups[group]; !ok {
 		l.groups[group] = now
+		l.persistRecord(bucketLogGroups, group, now)
 	}
 	k := logKey{group, name}
 	st, ok := l.streams[k]
 	if !ok {
 		st = &logStream{group: group, name: name, created: now}
 		l.streams[k] = st
+		l.persistRecord(bucketLogStreams, logStreamKey(group, name), now)
 	}
 	for {
 		part := msg
@@ -78,6 +91,9 @@ func (l *logStore) appendIn(group, name, msg string, now int64) {
 		}
 		st.events = append(st.events, LogEvent{Timestamp: now, Message: part, IngestionTime: now})
 		st.bytes += int64(len(part))
+		if l.persist != nil {
+			l.persist(bucketLogEvents, fmt.Sprintf("%s\x00%010d", logStreamKey(group, name), len(st.events)-1), st.events[len(st.events)-1])
+		}
 		msg = msg[len(part):]
 		if msg == "" {
 			return

@@ -136,3 +136,19 @@ const (
 	// (sfnlocal:backend=swarm).
 	TagBackend = "sfnlocal:backend"
 )
+
+// Reattacher is implemented by runners that can find the container of a job attempt that an
+// earlier sfnlocal process started, by the LabelJobID and LabelAttempt labels it carries. A
+// server with a store calls it at start for every job that was STARTING or RUNNING when the
+// previous process ended, to follow that container (logs, exit) instead of losing the job.
+type Reattacher interface {
+	// FindAttempt returns the id of the container of attempt n of job jobID, running or
+	// exited but not yet removed, or "" when there is none.
+	FindAttempt(ctx context.Context, jobID string, attempt int) (string, error)
+}
+
+// KeepReaper is a Reaper that can spare some leftover containers: with a store, New spares
+// the containers of the jobs it reattaches. keep gets a container's labels.
+type KeepReaper interface {
+	ReapKeep(ctx context.Context, keep func(labels map[string]string) bool) (int, error)
+}

@@ -16,6 +16,8 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/storage"
+	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
 )
 
 // Names of the resources New creates.
@@ -58,6 +60,9 @@ type Config struct {
 	// Logs, when set, also receives every line of job output (server wires the CloudWatch
 	// Logs fake here, so that `aws logs` reads jobs' logs next to executions' logs).
 	Logs LogSink
+	// DB, when set, keeps resources, jobs and job logs durably and reattaches the containers
+	// of running jobs at start (see persist.go); nil keeps everything in memory.
+	DB *storage.DB
 }
 
 // LogSink receives job output lines as CloudWatch Logs events (Unix milliseconds); ok is
@@ -96,6 +101,8 @@ type Service struct {
 	onTransition func(jobID string, from, to Status)
 
 	logs *logStore
+
+	p persistState // durable mode (Config.DB)
 }
 
 type computeEnv struct {
@@ -155,18 +162,34 @@ func New(cfg Config) (*Service, error) {
 		pending: map[*job]struct{}{},
 		changed: make(chan struct{}),
 		logs:    newLogStore(),
+		p:       persistState{j: journal.New(cfg.DB)},
+	}
+	if cfg.DB != nil {
+		s.logs.persist = s.persistLog
+		if err := s.load(cfg.DB); err != nil {
+			cancel()
+			return nil, fmt.Errorf("batch: load the durable state: %w", err)
+		}
 	}
 	maxv := DefaultMaxVCPUs
-	if _, err := s.createComputeEnvironment(&createCEInput{
-		ComputeEnvironmentName: DefaultComputeEnvironment, Type: "MANAGED",
-		ComputeResources: &ComputeResources{Type: "EC2", MaxvCpus: &maxv},
-	}); err != nil {
-		return nil, err
+	if _, ok := s.ces[DefaultComputeEnvironment]; !ok {
+		if _, err := s.createComputeEnvironment(&createCEInput{
+			ComputeEnvironmentName: DefaultComputeEnvironment, Type: "MANAGED",
+			ComputeResources: &ComputeResources{Type: "EC2", MaxvCpus: &maxv},
+		}); err != nil {
+			return nil, err
+		}
 	}
-	if _, err := s.createJobQueue(&createJQInput{
-		JobQueueName: DefaultJobQueue, Priority: intp(1),
-		ComputeEnvironmentOrder: []ComputeEnvironmentOrder{{Order: 1, ComputeEnvironment: DefaultComputeEnvironment}},
-	}); err != nil {
+	if _, ok := s.queues[DefaultJobQueue]; !ok {
+		if _, err := s.createJobQueue(&createJQInput{
+			JobQueueName: DefaultJobQueue, Priority: intp(1),
+			ComputeEnvironmentOrder: []ComputeEnvironmentOrder{{Order: 1, ComputeEnvironment: DefaultComputeEnvironment}},
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.persist(); err != nil {
+		cancel()
 		return nil, err
 	}
 	runners := []ContainerRunner{cfg.Runner}
@@ -182,7 +205,11 @@ func New(cfg Config) (*Service, error) {
 			if !ok {
 				continue
 			}
-			n, err := r.Reap(ctx)
+			reap := r.Reap
+			if kr, ok := runner.(KeepReaper); ok && len(s.p.keep) > 0 {
+				reap = func(ctx context.Context) (int, error) { return kr.ReapKeep(ctx, s.keepContainer) }
+			}
+			n, err := reap(ctx)
 			switch {
 			case err != nil && ctx.Err() == nil:
 				s.log.Warn("docker is not reachable: Batch jobs and image functions will fail to start", zap.Error(err))
@@ -191,6 +218,11 @@ func New(cfg Config) (*Service, error) {
 			}
 		}
 	}()
+	for _, j := range s.p.resume {
+		s.wg.Add(1)
+		go s.reattach(j)
+	}
+	s.p.resume = nil
 	return s, nil
 }
 
@@ -203,9 +235,12 @@ func (s *Service) Close() error {
 		return nil
 	}
 	s.closed = true
+	// With a store, running containers are left alone for the next start to reattach: the
+	// attempt goroutines stop following them and write nothing more.
+	s.p.off.Store(s.p.j.On())
 	s.mu.Unlock()
 	// Cancelling the component context ends every attempt's Wait; each attempt goroutine then
-	// force-removes its container.
+	// force-removes its container (in memory mode).
 	s.cancel()
 	s.wg.Wait()
 	return nil
@@ -627,6 +662,7 @@ func (s *Service) tagsLocked(arn string) (*map[string]string, error) {
 			}
 		case "job":
 			if j, ok := s.jobs[name]; ok {
+				s.dirtyLocked(j)
 				return &j.d.Tags, nil
 			}
 		}

@@ -14,6 +14,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/storage"
+	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
@@ -23,6 +25,8 @@ type Config struct {
 	Logger    *zap.Logger
 	Region    string
 	AccountID string
+	// DB, when set, keeps tables and items durably (see persist.go); nil keeps them in memory.
+	DB *storage.DB
 }
 
 // Service holds the tables.
@@ -31,6 +35,9 @@ type Service struct {
 
 	mu     sync.RWMutex
 	tables map[string]*table
+
+	j       *journal.Journal // nil in memory mode
+	loadErr error
 }
 
 type keyAttr struct{ name, typ string }
@@ -50,6 +57,7 @@ type table struct {
 	count      int
 	sizeBytes  int
 	deleteProt bool
+	j          *journal.Journal // the service's, for put and remove (nil in memory mode)
 }
 
 // New returns a DynamoDB fake without tables.
@@ -66,8 +74,15 @@ func New(cfg Config) *Service {
 	if cfg.AccountID == "" {
 		cfg.AccountID = "123456789012"
 	}
-	return &Service{cfg: cfg, tables: map[string]*table{}}
+	s := &Service{cfg: cfg, tables: map[string]*table{}, j: journal.New(cfg.DB)}
+	if cfg.DB != nil {
+		s.loadErr = s.load(cfg.DB)
+	}
+	return s
 }
+
+// LoadError reports a failure to read the durable state at New (nil in memory mode).
+func (s *Service) LoadError() error { return s.loadErr }
 
 // Do runs one DynamoDB operation (e.g. "PutItem") on its input in generic JSON form, as
 // task.DecodePlain returns it, and returns the output in the same form. Errors are *Error.
@@ -110,6 +125,9 @@ func (s *Service) Do(op string, in map[string]any) (map[string]any, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if e := s.j.Sync(); e != nil { // every change this operation made, before it is answered
+		return nil, &Error{Code: "InternalServerError", Message: e.Error(), Status: 500}
 	}
 	if rc, _ := in["ReturnConsumedCapacity"].(string); rc == "TOTAL" || rc == "INDEXES" {
 		if units := capacityUnits(op, in); units != "" {
@@ -322,6 +340,7 @@ func (s *Service) createTable(in map[string]any) (map[string]any, *Error) {
 	}
 	t.created = s.cfg.Clock.Now()
 	s.tables[t.name] = t
+	s.persistTable(t)
 	d := s.describe(t)
 	d["TableStatus"] = "CREATING"
 	return map[string]any{"TableDescription": d}, nil
@@ -384,6 +403,7 @@ func (s *Service) deleteTable(in map[string]any) (map[string]any, *Error) {
 		return nil, errValidation("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
 	}
 	delete(s.tables, name)
+	s.forgetTable(name)
 	d := s.describe(t)
 	d["TableStatus"] = "DELETING"
 	return map[string]any{"TableDescription": d}, nil
@@ -510,6 +530,7 @@ func (t *table) put(h, r string, item map[string]any) {
 	}
 	p[r] = item
 	t.sizeBytes += itemSize(item)
+	t.persistItem(h, r, item)
 }
 
 func (t *table) remove(h, r string) {
@@ -521,6 +542,7 @@ func (t *table) remove(h, r string) {
 		if len(p) == 0 {
 			delete(t.parts, h)
 		}
+		t.forgetItem(h, r)
 	}
 }
 

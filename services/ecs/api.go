@@ -44,6 +44,9 @@ func (s *Service) Handler() http.Handler {
 			return
 		}
 		out, err := s.Serve(op, body)
+		if err == nil {
+			err = s.persist() // the change, durable before it is acknowledged
+		}
 		if err != nil {
 			var e *APIError
 			if !errors.As(err, &e) {

@@ -18,6 +18,8 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/storage"
+	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
 )
 
 // DefaultCluster is the cluster New creates, used by RunTask without a cluster.
@@ -74,6 +76,9 @@ type Config struct {
 	AllowPrivileged bool
 	// StopGrace is the SIGTERM→SIGKILL grace of stopped containers (0: 30 s).
 	StopGrace time.Duration
+	// DB, when set, keeps clusters, task definitions and tasks durably (see persist.go); nil
+	// keeps them in memory.
+	DB *storage.DB
 }
 
 // Service is the ECS simulator.
@@ -94,6 +99,8 @@ type Service struct {
 	tasks    map[string]*ecsTask          // by task ARN
 	order    []*ecsTask
 	pruned   time.Time // last pruneLocked pass
+
+	p persistState // durable mode (Config.DB)
 }
 
 // APIError is an ECS API error: Code is the exception name written as __type.
@@ -140,8 +147,18 @@ func New(cfg Config) (*Service, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Service{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel,
 		clusters: map[string]*Cluster{}, defs: map[string][]*TaskDefinition{},
-		defTags: map[string][]Tag{}, tasks: map[string]*ecsTask{}}
+		defTags: map[string][]Tag{}, tasks: map[string]*ecsTask{}, p: persistState{j: journal.New(cfg.DB)}}
+	if cfg.DB != nil {
+		if err := s.load(cfg.DB); err != nil {
+			cancel()
+			return nil, fmt.Errorf("ecs: load the durable state: %w", err)
+		}
+	}
 	if _, err := s.CreateCluster(DefaultCluster, nil); err != nil {
+		return nil, err
+	}
+	if err := s.persist(); err != nil {
+		cancel()
 		return nil, err
 	}
 	return s, nil

@@ -114,7 +114,7 @@ type RunTaskInput struct {
 
 // RunTask validates the request and starts Count tasks; their containers start in the
 // background. The returned tasks are in PROVISIONING.
-func (s *Service) RunTask(in *RunTaskInput) ([]Task, []Failure, error) {
+func (s *Service) RunTask(in *RunTaskInput) (_ []Task, _ []Failure, err error) {
 	if in.TaskDefinition == "" {
 		return nil, nil, invalidParam("TaskDefinition can not be blank.")
 	}
@@ -133,6 +133,7 @@ func (s *Service) RunTask(in *RunTaskInput) ([]Task, []Failure, error) {
 	if len(in.StartedBy) > 128 {
 		return nil, nil, invalidParam("StartedBy must be at most 128 characters.")
 	}
+	defer s.persistInto(&err)
 	s.mu.Lock()
 	c, err := s.clusterLocked(in.Cluster)
 	var runner ContainerRunner
@@ -368,6 +369,7 @@ type containerExit struct {
 func (s *Service) run(t *ecsTask) {
 	defer s.wg.Done()
 	defer close(t.done)
+	defer s.persistAfterRun()
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("panic in ecs task", fTask(t.d.TaskArn), fPanic(p))
@@ -447,6 +449,7 @@ func (s *Service) run(t *ecsTask) {
 		s.beginStopLocked(t)
 	}
 	s.mu.Unlock()
+	s.persistAfterRun() // RUNNING, before the containers' exits
 	if started > 0 && (startErr != nil || s.isStopping(t)) {
 		s.stopContainers(t)
 	}

@@ -2,6 +2,7 @@ package ecs
 
 import (
 	"encoding/json"
+	"math"
 	"strconv"
 	"time"
 )
@@ -19,7 +20,7 @@ func (e *epoch) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return err
 	}
-	*e = epoch(time.UnixMilli(int64(f * 1000)))
+	*e = epoch(time.UnixMilli(int64(math.Round(f * 1000))))
 	return nil
 }
 

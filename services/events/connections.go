@@ -267,7 +267,7 @@ func checkAuth(typ string, p *ConnectionAuthParameters) error {
 // CreateConnection stores a connection. Basic and API key connections are AUTHORIZED at once;
 // an OAuth connection answers AUTHORIZING, as on AWS, and its token is fetched by the HTTP
 // Task that first uses it.
-func (s *Service) CreateConnection(name, description, typ string, auth *ConnectionAuthParameters) (Connection, error) {
+func (s *Service) CreateConnection(name, description, typ string, auth *ConnectionAuthParameters) (_ Connection, err error) {
 	if !validConnectionName(name) {
 		return Connection{}, errValidation(fmt.Sprintf("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+", name))
 	}
@@ -282,6 +282,7 @@ func (s *Service) CreateConnection(name, description, typ string, auth *Connecti
 		SecretArn: fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:events!connection/%s/%s-%s", s.cfg.Region, s.cfg.AccountID, name, id, id[:6]),
 		State:     ConnAuthorized, Created: now, Modified: now,
 	}
+	defer s.j.SyncInto(&err)
 	s.conns.mu.Lock()
 	defer s.conns.mu.Unlock()
 	if s.conns.m == nil {
@@ -291,6 +292,7 @@ func (s *Service) CreateConnection(name, description, typ string, auth *Connecti
 		return Connection{}, &Error{Status: 400, Code: "ResourceAlreadyExistsException", Message: fmt.Sprintf("Connection %s already exists.", name)}
 	}
 	s.conns.m[name] = c
+	s.persistConnection(name, c)
 	out := *c
 	if typ == AuthOAuth {
 		out.State = ConnAuthorizing
@@ -299,7 +301,8 @@ func (s *Service) CreateConnection(name, description, typ string, auth *Connecti
 }
 
 // UpdateConnection replaces the given parts of a connection.
-func (s *Service) UpdateConnection(name, description, typ string, auth *ConnectionAuthParameters) (Connection, error) {
+func (s *Service) UpdateConnection(name, description, typ string, auth *ConnectionAuthParameters) (_ Connection, err error) {
+	defer s.j.SyncInto(&err)
 	s.conns.mu.Lock()
 	defer s.conns.mu.Unlock()
 	c, ok := s.conns.m[name]
@@ -324,10 +327,12 @@ func (s *Service) UpdateConnection(name, description, typ string, auth *Connecti
 	next.State = ConnAuthorized
 	next.Modified = s.cfg.Clock.Now()
 	*c = next
+	s.persistConnection(name, c)
 	return next, nil
 }
 
-func (s *Service) endConnection(name string, del bool) (Connection, error) {
+func (s *Service) endConnection(name string, del bool) (_ Connection, err error) {
+	defer s.j.SyncInto(&err)
 	s.conns.mu.Lock()
 	defer s.conns.mu.Unlock()
 	c, ok := s.conns.m[name]
@@ -336,12 +341,14 @@ func (s *Service) endConnection(name string, del bool) (Connection, error) {
 	}
 	if del {
 		delete(s.conns.m, name)
+		s.persistConnection(name, nil)
 		out := *c
 		out.State = ConnDeleting
 		return out, nil
 	}
 	c.State = ConnDeauthorized
 	c.Modified = s.cfg.Clock.Now()
+	s.persistConnection(name, c)
 	return *c, nil
 }
 

@@ -13,6 +13,8 @@ import (
 	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	dq "github.com/sfnlocal/sfnlocal/internal/delivery"
+	"github.com/sfnlocal/sfnlocal/internal/storage"
+	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
@@ -25,6 +27,9 @@ type Config struct {
 	Logger    *zap.Logger
 	Region    string
 	AccountID string
+	// DB, when set, keeps buses, rules, targets, connections and the kept events durably (see
+	// persist.go); nil keeps them in memory.
+	DB *storage.DB
 }
 
 // Service holds event buses, rules, targets and every event put.
@@ -42,6 +47,10 @@ type Service struct {
 	// ctx is the component-lifetime context of deliveries, cancelled by Close.
 	ctx    context.Context
 	cancel context.CancelFunc
+
+	j       *journal.Journal // nil in memory mode
+	evSeq   uint64           // the last kept event's record number (durable mode)
+	loadErr error
 }
 
 type bus struct {
@@ -122,9 +131,24 @@ func New(cfg Config) *Service {
 	s := &Service{cfg: cfg, buses: map[string]*bus{}, sinks: map[string]Sink{}}
 	s.deliveries = dq.New(maxQueuedPerRule, s.attempt)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.buses[DefaultBus] = newBus(DefaultBus, cfg.Clock.Now())
+	s.j = journal.New(cfg.DB)
+	if cfg.DB != nil {
+		s.mu.Lock()
+		s.loadErr = s.load(cfg.DB)
+		s.mu.Unlock()
+	}
+	if _, ok := s.buses[DefaultBus]; !ok {
+		s.buses[DefaultBus] = newBus(DefaultBus, cfg.Clock.Now())
+		s.persistBus(s.buses[DefaultBus])
+		if err := s.j.Sync(); err != nil && s.loadErr == nil {
+			s.loadErr = err
+		}
+	}
 	return s
 }
+
+// LoadError reports a failure to read the durable state at New (nil in memory mode).
+func (s *Service) LoadError() error { return s.loadErr }
 
 func newBus(name string, now time.Time) *bus {
 	return &bus{name: name, created: now.UTC(), rules: map[string]*Rule{}, targets: map[string][]map[string]any{}}
@@ -168,13 +192,14 @@ type BusInfo struct {
 }
 
 // CreateEventBus creates a custom event bus and returns its ARN.
-func (s *Service) CreateEventBus(name, description string) (string, error) {
+func (s *Service) CreateEventBus(name, description string) (_ string, err error) {
 	if !validBusName(name) {
 		return "", errValidation(fmt.Sprintf("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [/\\.\\-_A-Za-z0-9]+", name))
 	}
 	if name == DefaultBus || strings.Contains(name, "/") {
 		return "", errValidation(fmt.Sprintf("Event bus name must not contain '/' and must not be 'default': %s", name))
 	}
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.buses[name]; ok {
@@ -183,18 +208,21 @@ func (s *Service) CreateEventBus(name, description string) (string, error) {
 	b := newBus(name, s.cfg.Clock.Now())
 	b.description = description
 	s.buses[name] = b
+	s.persistBus(b)
 	return s.BusArn(name), nil
 }
 
 // DeleteEventBus deletes a custom event bus; deleting one that does not exist succeeds.
-func (s *Service) DeleteEventBus(name string) error {
+func (s *Service) DeleteEventBus(name string) (err error) {
 	name = busName(name)
 	if name == DefaultBus {
 		return errValidation("Cannot delete event bus default.")
 	}
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.buses, name)
+	s.forgetBus(name)
 	return nil
 }
 
@@ -246,7 +274,7 @@ type PutRuleInput struct {
 }
 
 // PutRule creates or updates a rule and returns its ARN. The event pattern must be valid.
-func (s *Service) PutRule(in PutRuleInput) (string, error) {
+func (s *Service) PutRule(in PutRuleInput) (_ string, err error) {
 	if !validRuleName(in.Name) {
 		return "", errValidation(fmt.Sprintf("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+", in.Name))
 	}
@@ -276,6 +304,7 @@ func (s *Service) PutRule(in PutRuleInput) (string, error) {
 	default:
 		return "", errValidation(fmt.Sprintf("1 validation error detected: Value '%s' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS]", in.State))
 	}
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.lockedBus(in.EventBusName)
@@ -301,6 +330,7 @@ func (s *Service) PutRule(in PutRuleInput) (string, error) {
 	}
 	b.rules[in.Name] = r
 	s.armLocked(r)
+	s.persistRule(r)
 	return r.Arn, nil
 }
 
@@ -338,7 +368,8 @@ func (s *Service) DescribeRule(busNameOrArn, name string) (Rule, error) {
 }
 
 // DeleteRule deletes a rule that has no targets; deleting a missing rule succeeds.
-func (s *Service) DeleteRule(busNameOrArn, name string) error {
+func (s *Service) DeleteRule(busNameOrArn, name string) (err error) {
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.lockedBus(busNameOrArn)
@@ -356,6 +387,7 @@ func (s *Service) DeleteRule(busNameOrArn, name string) error {
 	}
 	delete(b.rules, name)
 	delete(b.targets, name)
+	s.forgetRule(b.name, name)
 	return nil
 }
 
@@ -368,7 +400,7 @@ type FailedTarget struct {
 
 // PutTargets adds or replaces (by Id) targets of a rule. Each target is kept as given; Id and
 // Arn are required.
-func (s *Service) PutTargets(busNameOrArn, rule string, targets []map[string]any) ([]FailedTarget, error) {
+func (s *Service) PutTargets(busNameOrArn, rule string, targets []map[string]any) (_ []FailedTarget, err error) {
 	if len(targets) == 0 || len(targets) > 10 {
 		return nil, errValidation(fmt.Sprintf("1 validation error detected: Value at 'targets' failed to satisfy constraint: Member must have length between 1 and 10, got %d", len(targets)))
 	}
@@ -385,6 +417,7 @@ func (s *Service) PutTargets(busNameOrArn, rule string, targets []map[string]any
 			return nil, errValidation(msg)
 		}
 	}
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.lockedBus(busNameOrArn)
@@ -406,6 +439,7 @@ next:
 		cur = append(cur, t)
 	}
 	b.targets[rule] = cur
+	s.persistTargets(b, rule)
 	return []FailedTarget{}, nil
 }
 
@@ -424,10 +458,11 @@ func (s *Service) Targets(busNameOrArn, rule string) ([]map[string]any, error) {
 }
 
 // RemoveTargets removes targets of a rule by Id; unknown Ids are ignored, as on AWS.
-func (s *Service) RemoveTargets(busNameOrArn, rule string, ids []string) ([]FailedTarget, error) {
+func (s *Service) RemoveTargets(busNameOrArn, rule string, ids []string) (_ []FailedTarget, err error) {
 	if len(ids) == 0 {
 		return nil, errValidation("1 validation error detected: Value '[]' at 'ids' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.lockedBus(busNameOrArn)
@@ -448,6 +483,7 @@ func (s *Service) RemoveTargets(busNameOrArn, rule string, ids []string) ([]Fail
 		}
 	}
 	b.targets[rule] = kept
+	s.persistTargets(b, rule)
 	return []FailedTarget{}, nil
 }
 
@@ -475,7 +511,7 @@ const maxEventsSize = 256 * 1024
 
 // PutEvents checks and records entries. A bad entry fails alone, as on AWS; only a bad
 // request as a whole (no entries, more than ten, too large) returns an error.
-func (s *Service) PutEvents(entries []Entry) ([]ResultEntry, int, error) {
+func (s *Service) PutEvents(entries []Entry) (_ []ResultEntry, _ int, err error) {
 	if len(entries) == 0 {
 		return nil, 0, errValidation("1 validation error detected: Value '[]' at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
@@ -496,6 +532,7 @@ func (s *Service) PutEvents(entries []Entry) ([]ResultEntry, int, error) {
 	now := s.cfg.Clock.Now().UTC().Truncate(time.Second)
 	results := make([]ResultEntry, len(entries))
 	failed := 0
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, e := range entries {
@@ -560,6 +597,7 @@ func (s *Service) keepLocked(ev Event) {
 		s.events = s.events[1:] // append reallocates from the live part only
 	}
 	s.events = append(s.events, ev)
+	s.persistEvent(ev)
 }
 
 func (s *Service) Events(bus string) []Event {
@@ -598,7 +636,8 @@ func sortedRuleNames(b *bus) []string {
 
 // SetRuleState enables or disables a rule (EnableRule, DisableRule); a schedule stops while
 // its rule is disabled.
-func (s *Service) SetRuleState(busNameOrArn, name string, enabled bool) error {
+func (s *Service) SetRuleState(busNameOrArn, name string, enabled bool) (err error) {
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.lockedBus(busNameOrArn)
@@ -615,6 +654,7 @@ func (s *Service) SetRuleState(busNameOrArn, name string, enabled bool) error {
 		r.State = "DISABLED"
 	}
 	s.armLocked(r)
+	s.persistRule(r)
 	return nil
 }
 

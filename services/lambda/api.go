@@ -284,8 +284,13 @@ func (s *Service) handlePublishVersion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.publish(f, in.Description)
+	s.persistFunction(f)
 	out := v.conf
 	s.mu.Unlock()
+	if err := s.j.Sync(); err != nil {
+		writeError(w, err)
+		return
+	}
 	writeJSON(w, http.StatusCreated, out)
 }
 
@@ -358,6 +363,11 @@ func (s *Service) handleCreateAlias(w http.ResponseWriter, r *http.Request) {
 		a.conf.Description = *in.Description
 	}
 	f.aliases[in.Name] = a
+	s.persistFunction(f)
+	if err := s.j.Sync(); err != nil { // under s.mu: aliases change rarely
+		writeError(w, err)
+		return
+	}
 	writeJSON(w, http.StatusCreated, a.conf)
 }
 
@@ -434,6 +444,11 @@ func (s *Service) handleUpdateAlias(w http.ResponseWriter, r *http.Request) {
 		a.conf.Description = *in.Description
 	}
 	a.conf.RevisionID = newUUID()
+	s.persistFunction(f)
+	if err := s.j.Sync(); err != nil { // under s.mu: aliases change rarely
+		writeError(w, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, a.conf)
 }
 
@@ -445,7 +460,12 @@ func (s *Service) handleDeleteAlias(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	delete(f.aliases, r.PathValue("alias"))
+	s.persistFunction(f)
 	s.mu.Unlock()
+	if err := s.j.Sync(); err != nil {
+		writeError(w, err)
+		return
+	}
 	w.Header().Set("X-Amzn-RequestId", newUUID())
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -52,6 +52,11 @@ func (s *Service) SetQueuePoller(p QueuePoller) {
 	s.esmMu.Lock()
 	defer s.esmMu.Unlock()
 	s.poller = p
+	for _, m := range s.esms { // mappings loaded from the store
+		if m.conf.State == "Enabled" && m.cancel == nil && p != nil {
+			s.startPollerLocked(m)
+		}
+	}
 }
 
 // EventSourceMapping is an event source mapping as the Lambda API returns it.
@@ -160,6 +165,10 @@ func (s *Service) CreateEventSourceMapping(in *EventSourceMappingInput) (*EventS
 	} else {
 		m.conf.State = "Disabled"
 	}
+	s.persistESM(m)
+	if err := s.j.Sync(); err != nil { // under esmMu: mappings change rarely
+		return nil, err
+	}
 	return &out, nil
 }
 
@@ -255,6 +264,10 @@ func (s *Service) UpdateEventSourceMapping(uuid string, in *EventSourceMappingIn
 	} else {
 		m.conf.State = "Disabled"
 	}
+	s.persistESM(m)
+	if err := s.j.Sync(); err != nil { // under esmMu: mappings change rarely
+		return nil, err
+	}
 	out := m.conf
 	return &out, nil
 }
@@ -268,8 +281,12 @@ func (s *Service) DeleteEventSourceMapping(uuid string) (*EventSourceMapping, er
 		return nil, errESMNotFound(uuid)
 	}
 	delete(s.esms, uuid)
+	s.forgetESM(uuid)
 	s.stopPollerLocked(m)
 	s.esmMu.Unlock()
+	if err := s.j.Sync(); err != nil {
+		return nil, err
+	}
 	out := m.conf
 	out.State = "Deleting"
 	return &out, nil

@@ -19,6 +19,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/storage"
+	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
 )
 
 // Config configures the Lambda simulator.
@@ -61,6 +63,9 @@ type Config struct {
 	// Env is added to every function's environment before its own variables, e.g.
 	// AWS_ENDPOINT_URL pointing at sfnlocal and dummy credentials for the AWS SDKs.
 	Env map[string]string
+	// DB, when set, keeps functions with their code, versions, aliases and event source
+	// mappings durably (see persist.go); nil keeps them in memory.
+	DB *storage.DB
 }
 
 // GoFunc is an in-process Lambda function: it gets the invocation payload and returns the
@@ -94,6 +99,7 @@ type Service struct {
 	mu        sync.Mutex
 	functions map[string]*function
 	closed    bool
+	j         *journal.Journal // nil in memory mode
 
 	esmState
 }
@@ -172,6 +178,7 @@ func New(cfg Config) (*Service, error) {
 		esmState:  esmState{esms: map[string]*esm{}},
 		docker:    cfg.Docker,
 		cred:      cred,
+		j:         journal.New(cfg.DB),
 	}
 	s.bootstraps = sync.OnceValue(func() error { return writeBootstraps(s.rtDir) })
 	s.shareDir(base)
@@ -188,6 +195,12 @@ func New(cfg Config) (*Service, error) {
 		s.fwd = fwd
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if cfg.DB != nil {
+		if err := s.load(cfg.DB); err != nil {
+			_ = os.RemoveAll(base)
+			return nil, fmt.Errorf("lambda: load the durable state: %w", err)
+		}
+	}
 	return s, nil
 }
 
@@ -240,6 +253,7 @@ func (s *Service) RegisterGoFunction(name string, fn func(ctx context.Context, p
 	v.logs = f.logs
 	s.functions[name] = f
 	if old != nil {
+		s.forgetFunction(name)
 		go old.dropper()()
 	}
 }
@@ -494,7 +508,7 @@ func validateTimeoutMemory(timeout, memory *int) *APIError {
 	return nil
 }
 
-func (s *Service) createFunction(ctx context.Context, in *CreateFunctionInput) (*FunctionConfiguration, error) {
+func (s *Service) createFunction(ctx context.Context, in *CreateFunctionInput) (_ *FunctionConfiguration, err error) {
 	if in.FunctionName == nil {
 		return nil, errValidation("null", "functionName", "Member must not be null")
 	}
@@ -606,6 +620,13 @@ func (s *Service) createFunction(ctx context.Context, in *CreateFunctionInput) (
 			v.conf.ImageConfigResponse = &ImageConfigResponse{ImageConfig: in.ImageConfig}
 		}
 	}
+	if pkg == "Zip" {
+		if err := s.storeCode(&v.conf, in.Code.ZipFile); err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, err
+		}
+	}
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -627,6 +648,7 @@ func (s *Service) createFunction(ctx context.Context, in *CreateFunctionInput) (
 		pv := s.publish(f, "")
 		out = pv.conf
 	}
+	s.persistFunction(f)
 	return &out, nil
 }
 
@@ -715,6 +737,10 @@ func (s *Service) updateCode(ctx context.Context, fnName string, in *UpdateFunct
 		nv.codeDir = dir
 		nv.conf.CodeSize = int64(len(in.ZipFile))
 		nv.conf.CodeSha256 = sha256b64(in.ZipFile)
+		if err := s.storeCode(&nv.conf, in.ZipFile); err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, err
+		}
 	}
 	out, err := s.replaceLatest(f, cur, &nv, dir, in.Publish)
 	return out, err
@@ -736,8 +762,12 @@ func (s *Service) replaceLatest(f *function, cur, nv *version, dir string, publi
 	if publish {
 		out = s.publish(f, "").conf
 	}
+	s.persistFunction(f)
 	s.mu.Unlock()
 	go cur.pool.close(false)
+	if err := s.j.Sync(); err != nil {
+		return nil, err
+	}
 	return &out, nil
 }
 
@@ -820,10 +850,11 @@ func (s *Service) deleteFunction(fnName, qualifier string) error {
 	switch {
 	case q == "" || q == "$LATEST" && qualifier == "":
 		delete(s.functions, name)
+		s.forgetFunction(name)
 		drop := f.dropper()
 		s.mu.Unlock()
 		drop()
-		return nil
+		return s.j.Sync()
 	case q == "$LATEST":
 		s.mu.Unlock()
 		return errInvalidParam("$LATEST version cannot be deleted without deleting the function.")
@@ -840,9 +871,10 @@ func (s *Service) deleteFunction(fnName, qualifier string) error {
 		}
 	}
 	delete(f.versions, q)
+	s.persistFunction(f)
 	s.mu.Unlock()
 	v.pool.close(false)
-	return nil
+	return s.j.Sync()
 }
 
 func (s *Service) listFunctions() []FunctionConfiguration {

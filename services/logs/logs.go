@@ -25,6 +25,8 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/storage"
+	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
 )
 
 // maxEventSize is CloudWatch Logs' event size limit; longer messages are split.
@@ -35,6 +37,9 @@ type Config struct {
 	Clock             clock.Clock
 	Logger            *zap.Logger
 	Region, AccountID string // defaults us-east-1, 123456789012
+	// DB, when set, keeps groups, streams and events durably (see persist.go); nil keeps them
+	// in memory.
+	DB *storage.DB
 }
 
 // Service is the CloudWatch Logs fake.
@@ -46,6 +51,9 @@ type Service struct {
 	groups map[string]*group // region + "\x00" + name
 	before []func()
 	seq    int64
+
+	j       *journal.Journal // nil in memory mode
+	loadErr error
 }
 
 type group struct {
@@ -85,8 +93,15 @@ func New(cfg Config) *Service {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Service{cfg: cfg, log: log, groups: map[string]*group{}}
+	s := &Service{cfg: cfg, log: log, groups: map[string]*group{}, j: journal.New(cfg.DB)}
+	if cfg.DB != nil {
+		s.loadErr = s.load(cfg.DB)
+	}
+	return s
 }
+
+// LoadError reports a failure to read the durable state at New (nil in memory mode).
+func (s *Service) LoadError() error { return s.loadErr }
 
 // Before registers f to run before every read (Describe*, GetLogEvents, FilterLogEvents).
 func (s *Service) Before(f func()) {
@@ -118,6 +133,7 @@ func (s *Service) groupLocked(region, name string, create bool) *group {
 	if g == nil && create {
 		g = &group{name: name, region: region, created: s.now(), streams: map[string]*stream{}}
 		s.groups[k] = g
+		s.persistGroup(g)
 	}
 	return g
 }
@@ -128,12 +144,14 @@ func (s *Service) CreateLogGroup(region, name string) {
 	s.mu.Lock()
 	s.groupLocked(region, name, true)
 	s.mu.Unlock()
+	s.j.SyncSoon()
 }
 
 // Append adds messages, all at timestamp (Unix milliseconds), to a stream, creating the
 // stream when it does not exist. ok is false, and nothing is written, when the group does not
 // exist: as on AWS, logs sent to a deleted group are lost.
 func (s *Service) Append(region, groupName, streamName string, timestamp int64, messages ...string) (ok bool) {
+	defer s.j.SyncSoon() // after the Unlock below
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g := s.groupLocked(region, groupName, false)
@@ -145,6 +163,7 @@ func (s *Service) Append(region, groupName, streamName string, timestamp int64, 
 	if st == nil {
 		st = &stream{name: streamName, created: now}
 		g.streams[streamName] = st
+		s.persistStream(g, st)
 	}
 	for _, msg := range messages {
 		for {
@@ -155,6 +174,7 @@ func (s *Service) Append(region, groupName, streamName string, timestamp int64, 
 			s.seq++
 			st.events = append(st.events, Event{Timestamp: timestamp, Message: part, IngestionTime: now, EventID: strconv.FormatInt(s.seq, 10)})
 			st.bytes += int64(len(part))
+			s.persistEvent(g, st)
 			msg = msg[len(part):]
 			if msg == "" {
 				break
@@ -254,6 +274,11 @@ func (s *Service) Handler() http.Handler {
 			region = sc.Region
 		}
 		out, lerr := op(s, region, body)
+		if lerr == nil {
+			if err := s.j.Sync(); err != nil { // the change, durable before it is acknowledged
+				lerr = &Error{Type: "ServiceUnavailableException", Message: err.Error(), status: http.StatusInternalServerError}
+			}
+		}
 		if lerr != nil {
 			write(w, lerr.status, lerr)
 			return

@@ -87,6 +87,7 @@ func (s *Service) deleteLogGroup(region string, in *groupRef) (any, *Error) {
 		return nil, err
 	}
 	delete(s.groups, g.region+"\x00"+g.name)
+	s.forgetGroup(g)
 	return struct{}{}, nil
 }
 
@@ -149,6 +150,7 @@ func (s *Service) createLogStream(region string, in *struct {
 		return nil, errf("ResourceAlreadyExistsException", "The specified log stream already exists")
 	}
 	g.streams[in.LogStreamName] = &stream{name: in.LogStreamName, created: s.now()}
+	s.persistStream(g, g.streams[in.LogStreamName])
 	return struct{}{}, nil
 }
 
@@ -166,6 +168,7 @@ func (s *Service) deleteLogStream(region string, in *struct {
 		return nil, errStreamNotFound()
 	}
 	delete(g.streams, in.LogStreamName)
+	s.forgetStream(g, in.LogStreamName)
 	return struct{}{}, nil
 }
 

@@ -45,9 +45,9 @@
 // Tagging, restore, lifecycle and replication events are accepted in configurations and never
 // sent.
 //
-// Objects live in a Store (NewMemoryStore today; a durable store replaces it later); the
-// Service does the S3 logic above it. Multipart uploads in progress are kept by the Service
-// in memory. Not served: versioning, ACLs and bucket policies (accepted credentials are never
+// Objects live in a Store (NewMemoryStore, or with Config.DB a durable one that writes
+// through to sfnlocal's store, persist.go); the Service does the S3 logic above it. Multipart
+// uploads in progress are kept by the Service, durably too with Config.DB. Not served: versioning, ACLs and bucket policies (accepted credentials are never
 // checked), lifecycle, website, CORS, object lock, storage classes other than STANDARD, SSE-C
 // and KMS (objects report SSE-S3, AES256), SelectObjectContent, GetObjectAttributes and
 // presigned POST forms. A subresource that selects one of these answers NotImplemented (501).

@@ -69,7 +69,11 @@ func (s *Service) CreateMultipartUpload(bucket, key string, opts PutOptions, che
 		checksumType: checksumType, parts: map[int]*Part{}}
 	s.mu.Lock()
 	s.uploads[u.id] = u
+	s.persistUpload(u)
 	s.mu.Unlock()
+	if err := s.j.Sync(); err != nil {
+		return nil, err
+	}
 	return &Upload{ID: u.id, Bucket: bucket, Key: key, Initiated: u.initiated, ChecksumAlgorithm: alg, ChecksumType: checksumType}, nil
 }
 
@@ -120,7 +124,11 @@ func (s *Service) UploadPart(bucket, key, id string, n int, body []byte, checksu
 	}
 	s.mu.Lock()
 	u.parts[n] = p
+	s.persistPart(u, p)
 	s.mu.Unlock()
+	if err := s.j.Sync(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -200,7 +208,11 @@ func (s *Service) CompleteMultipartUpload(bucket, key, id string, parts []Comple
 	}
 	s.mu.Lock()
 	delete(s.uploads, id)
+	s.forgetUpload(id)
 	s.mu.Unlock()
+	if err := s.j.Sync(); err != nil {
+		return nil, err
+	}
 	s.notify(bucket, "ObjectCreated:CompleteMultipartUpload", "CompleteMultipartUpload", &cp, key)
 	return &cp, nil
 }
@@ -212,8 +224,9 @@ func (s *Service) AbortMultipartUpload(bucket, key, id string) error {
 	}
 	s.mu.Lock()
 	delete(s.uploads, id)
+	s.forgetUpload(id)
 	s.mu.Unlock()
-	return nil
+	return s.j.Sync()
 }
 
 // ListParts lists an upload's parts numbered above after, at most max (0 means 1000).

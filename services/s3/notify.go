@@ -192,7 +192,11 @@ func (s *Service) PutBucketNotificationConfiguration(bucket string, cfg Notifica
 	}
 	s.mu.Lock()
 	s.notifications[bucket] = &cfg
+	s.persistBucketConfig(bucket)
 	s.mu.Unlock()
+	if err := s.j.Sync(); err != nil {
+		return err
+	}
 	test, _ := json.Marshal(map[string]string{
 		"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": s.now().Format("2006-01-02T15:04:05.000Z"),
 		"Bucket": bucket, "RequestId": requestID(), "HostId": uuid.NewString(),

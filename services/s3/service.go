@@ -14,6 +14,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/storage"
+	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
 )
 
 // Config configures the simulator.
@@ -25,8 +27,12 @@ type Config struct {
 	// sfnlocal, refuses such a request sent to another region's endpoint).
 	Region    string
 	AccountID string
-	// Store keeps the buckets and objects; nil means a new in-memory store.
+	// Store keeps the buckets and objects; nil means a new in-memory store, or a durable one
+	// over DB when DB is set.
 	Store Store
+	// DB, when set, keeps buckets, objects, their configuration and multipart uploads
+	// durably (see persist.go); nil keeps them in memory.
+	DB *storage.DB
 	// Hosts are the host names (without port) under which a request's Host header names a
 	// bucket in its first label (virtual-hosted style, "bucket.localhost"). Nil means
 	// "localhost"; hosts under s3.amazonaws.com and s3.<region>.amazonaws.com always count.
@@ -39,6 +45,9 @@ type Config struct {
 type Service struct {
 	cfg   Config
 	store Store
+
+	j       *journal.Journal // nil in memory mode
+	loadErr error
 
 	mu      sync.Mutex
 	uploads map[string]*upload // by upload ID
@@ -112,20 +121,31 @@ func New(cfg Config) *Service {
 		cfg.Hosts = []string{"localhost"}
 	}
 	st := cfg.Store
+	var loadErr error
+	if st == nil && cfg.DB != nil {
+		st, loadErr = newDurableStore(cfg.DB, cfg.Logger)
+	}
 	if st == nil {
 		st = NewMemoryStore()
 	}
-	s := &Service{cfg: cfg, store: st, uploads: map[string]*upload{}, regions: map[string]string{}}
+	s := &Service{cfg: cfg, store: st, uploads: map[string]*upload{}, regions: map[string]string{}, j: journal.New(cfg.DB)}
 	s.notifier.init()
+	if cfg.DB != nil && loadErr == nil {
+		loadErr = s.load(cfg.DB)
+	}
+	s.loadErr = loadErr
 	return s
 }
+
+// LoadError reports a failure to read the durable state at New (nil in memory mode).
+func (s *Service) LoadError() error { return s.loadErr }
 
 func (s *Service) now() time.Time { return s.cfg.Clock.Now().UTC().Truncate(time.Millisecond) }
 
 // CreateBucket creates a bucket. location is its LocationConstraint ("" for us-east-1).
 // Re-creating a bucket you own succeeds in us-east-1, as on AWS, and fails with
 // BucketAlreadyOwnedByYou elsewhere.
-func (s *Service) CreateBucket(name, location string) error {
+func (s *Service) CreateBucket(name, location string) (err error) {
 	if !validBucketName(name) {
 		return errInvalidBucketName(name)
 	}
@@ -138,14 +158,16 @@ func (s *Service) CreateBucket(name, location string) error {
 		}
 		return errBucketOwned(name)
 	}
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	s.regions[name] = location
+	s.persistBucketConfig(name)
 	s.mu.Unlock()
 	return nil
 }
 
 // DeleteBucket deletes an empty bucket.
-func (s *Service) DeleteBucket(name string) error {
+func (s *Service) DeleteBucket(name string) (err error) {
 	ok, empty := s.store.DeleteBucket(name)
 	if !ok {
 		return errNoSuchBucket(name)
@@ -153,9 +175,11 @@ func (s *Service) DeleteBucket(name string) error {
 	if !empty {
 		return errBucketNotEmpty(name)
 	}
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	delete(s.regions, name)
 	delete(s.notifications, name)
+	s.forgetBucketConfig(name)
 	s.mu.Unlock()
 	return nil
 }

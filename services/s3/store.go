@@ -112,6 +112,10 @@ func sortedKeys[V any](m map[string]V) []string {
 func (m *memStore) Put(bucket string, obj *Object) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.putLocked(bucket, obj)
+}
+
+func (m *memStore) putLocked(bucket string, obj *Object) bool {
 	b, ok := m.buckets[bucket]
 	if !ok {
 		return false
@@ -139,6 +143,10 @@ func (m *memStore) Get(bucket, key string) (*Object, bool) {
 func (m *memStore) Delete(bucket, key string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.deleteLocked(bucket, key)
+}
+
+func (m *memStore) deleteLocked(bucket, key string) bool {
 	b, ok := m.buckets[bucket]
 	if !ok {
 		return false

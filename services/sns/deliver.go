@@ -437,10 +437,11 @@ func randomToken() string {
 
 // ConfirmSubscription confirms a pending http/https subscription with the token its endpoint
 // received, and returns the subscription's ARN.
-func (s *Service) ConfirmSubscription(topicArn, token string) (string, error) {
+func (s *Service) ConfirmSubscription(topicArn, token string) (_ string, err error) {
 	if token == "" {
 		return "", errInvalidParameter("Token")
 	}
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.topics[topicArn]; !ok {
@@ -450,6 +451,7 @@ func (s *Service) ConfirmSubscription(topicArn, token string) (string, error) {
 		if sub.TopicArn == topicArn && sub.token == token {
 			sub.pending = false
 			sub.SubscriptionArn = sub.arn
+			s.persistSub(sub)
 			return sub.arn, nil
 		}
 	}
@@ -553,7 +555,8 @@ func (s *Service) SubscriptionAttributes(arn string) (map[string]string, error) 
 }
 
 // SetSubscriptionAttribute sets one attribute of a subscription.
-func (s *Service) SetSubscriptionAttribute(arn, name, value string) error {
+func (s *Service) SetSubscriptionAttribute(arn, name, value string) (err error) {
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sub, ok := s.subs[arn]
@@ -569,6 +572,7 @@ func (s *Service) SetSubscriptionAttribute(arn, name, value string) error {
 		sub.attrs[name] = value
 	}
 	sub.filter = compiledFilter(sub.attrs)
+	s.persistSub(sub)
 	return nil
 }
 

@@ -41,6 +41,8 @@ import (
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	dq "github.com/sfnlocal/sfnlocal/internal/delivery"
 	"github.com/sfnlocal/sfnlocal/internal/eventpattern"
+	"github.com/sfnlocal/sfnlocal/internal/storage"
+	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
@@ -54,6 +56,9 @@ type Config struct {
 	Endpoint string
 	// HTTPClient posts to http/https subscribers; nil is http.DefaultClient.
 	HTTPClient *http.Client
+	// DB, when set, keeps topics, subscriptions and published messages durably (see
+	// persist.go); nil keeps them in memory.
+	DB *storage.DB
 }
 
 // Service holds topics, subscriptions and every published message.
@@ -72,6 +77,9 @@ type Service struct {
 	// ctx is the component-lifetime context of deliveries, cancelled by Close.
 	ctx    context.Context
 	cancel context.CancelFunc
+
+	j       *journal.Journal // nil in memory mode
+	loadErr error
 }
 
 type topic struct {
@@ -137,11 +145,17 @@ func New(cfg Config) *Service {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = http.DefaultClient
 	}
-	s := &Service{cfg: cfg, topics: map[string]*topic{}, subs: map[string]*Subscription{}, sinks: map[string]Sink{}}
+	s := &Service{cfg: cfg, topics: map[string]*topic{}, subs: map[string]*Subscription{}, sinks: map[string]Sink{}, j: journal.New(cfg.DB)}
+	if cfg.DB != nil {
+		s.loadErr = s.load(cfg.DB)
+	}
 	s.deliveries = dq.New(maxQueuedPerSub, func(_ string, d subDelivery) { s.attempt(d.sub, d.d) })
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s
 }
+
+// LoadError reports a failure to read the durable state at New (nil in memory mode).
+func (s *Service) LoadError() error { return s.loadErr }
 
 // Error is an SNS API error: Code is the query-protocol error code (e.g. "NotFound"), Type the
 // exception name the SDKs and Step Functions use (e.g. "NotFoundException").
@@ -166,7 +180,7 @@ func errNotFound(msg string) *Error {
 func validTopicName(s string) bool { return awsproto.NameOK(s, 1, 256, "_-") }
 
 // CreateTopic creates a topic, or returns the existing one of that name (as AWS does).
-func (s *Service) CreateTopic(name string, attrs map[string]string) (string, error) {
+func (s *Service) CreateTopic(name string, attrs map[string]string) (_ string, err error) {
 	base := strings.TrimSuffix(name, ".fifo")
 	fifo := strings.HasSuffix(name, ".fifo")
 	if !validTopicName(base) || len(name) > 256 {
@@ -176,6 +190,7 @@ func (s *Service) CreateTopic(name string, attrs map[string]string) (string, err
 		return "", errInvalidParameter("Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long.")
 	}
 	arn := fmt.Sprintf("arn:aws:sns:%s:%s:%s", s.cfg.Region, s.cfg.AccountID, name)
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.topics[arn]; !ok {
@@ -184,18 +199,22 @@ func (s *Service) CreateTopic(name string, attrs map[string]string) (string, err
 			a[k] = v
 		}
 		s.topics[arn] = &topic{arn: arn, name: name, fifo: fifo, attrs: a}
+		s.persistTopic(s.topics[arn])
 	}
 	return arn, nil
 }
 
 // DeleteTopic deletes a topic and its subscriptions; deleting a missing topic succeeds.
-func (s *Service) DeleteTopic(arn string) error {
+func (s *Service) DeleteTopic(arn string) (err error) {
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.topics, arn)
+	s.forget(bucketTopics, arn)
 	for k, sub := range s.subs {
 		if sub.TopicArn == arn {
 			delete(s.subs, k)
+			s.forget(bucketSubs, k)
 		}
 	}
 	return nil
@@ -254,7 +273,7 @@ func (s *Service) topicAttributes(arn string) (map[string]string, error) {
 // Subscribe adds a subscription and returns its ARN. An http or https subscription stays
 // pending until its endpoint confirms it (the SubscriptionConfirmation handshake): its ARN is
 // then "pending confirmation" unless returnArn is set.
-func (s *Service) Subscribe(topicArn, protocol, endpoint string, attrs map[string]string, returnArn bool) (string, error) {
+func (s *Service) Subscribe(topicArn, protocol, endpoint string, attrs map[string]string, returnArn bool) (_ string, err error) {
 	switch protocol {
 	case "http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose":
 	default:
@@ -268,6 +287,7 @@ func (s *Service) Subscribe(topicArn, protocol, endpoint string, attrs map[strin
 			return "", err
 		}
 	}
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.topics[topicArn]; !ok {
@@ -292,22 +312,26 @@ func (s *Service) Subscribe(topicArn, protocol, endpoint string, attrs map[strin
 		sub.pending = true
 		sub.SubscriptionArn = "PendingConfirmation"
 		sub.token = randomToken()
+		s.persistSub(sub)
 		s.enqueueLocked(sub, &delivery{confirm: true, topicArn: topicArn})
 		if !returnArn {
 			return "pending confirmation", nil
 		}
 	}
+	s.persistSub(sub)
 	return arn, nil
 }
 
 // Unsubscribe removes a subscription.
-func (s *Service) Unsubscribe(arn string) error {
+func (s *Service) Unsubscribe(arn string) (err error) {
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.subs[arn]; !ok {
 		return errNotFound("Subscription does not exist")
 	}
 	delete(s.subs, arn)
+	s.forget(bucketSubs, arn)
 	return nil
 }
 
@@ -361,6 +385,7 @@ func (s *Service) Publish(in PublishInput) (messageID, sequenceNumber string, er
 			return "", "", errInvalidParameter(fmt.Sprintf("The message attribute '%s' must contain non-empty message attribute type.", name))
 		}
 	}
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.topics[arn]
@@ -386,6 +411,7 @@ func (s *Service) Publish(in PublishInput) (messageID, sequenceNumber string, er
 		return "", "", errInvalidParameter("MessageGroupId Reason: The request includes MessageGroupId parameter that is not valid for this topic type")
 	}
 	s.messages = append(s.messages, m)
+	s.persistMessage(m)
 	s.fanOutLocked(m)
 	s.cfg.Logger.Info("sns message published", zap.String("topic_arn", arn), zap.String("message_id", m.MessageID), zap.String("message", m.Message))
 	return m.MessageID, m.SequenceNumber, nil

@@ -44,7 +44,7 @@ type SendMessageOutput struct {
 }
 
 // SendMessage adds a message to a queue.
-func (s *Service) SendMessage(in *SendMessageInput) (*SendMessageOutput, error) {
+func (s *Service) SendMessage(in *SendMessageInput) (_ *SendMessageOutput, err error) {
 	if in.MessageBody == "" {
 		return nil, errMissing("MessageBody")
 	}
@@ -57,6 +57,7 @@ func (s *Service) SendMessage(in *SendMessageInput) (*SendMessageOutput, error) 
 	if err := validAttributes(in.MessageSystemAttributes, true); err != nil {
 		return nil, err
 	}
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q, err := s.lookup(in.QueueUrl)
@@ -68,7 +69,7 @@ func (s *Service) SendMessage(in *SendMessageInput) (*SendMessageOutput, error) 
 		return nil, errInvalidParameter(fmt.Sprintf("One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", maxSize))
 	}
 	now := s.cfg.Clock.Now()
-	q.expire(now)
+	s.expire(q, now)
 	delay, _ := strconv.Atoi(q.attrs["DelaySeconds"])
 	m := &message{
 		id: newID(), body: in.MessageBody, md5Body: md5Hex([]byte(in.MessageBody)),
@@ -104,6 +105,8 @@ func (s *Service) SendMessage(in *SendMessageInput) (*SendMessageOutput, error) 
 		m.group, m.dedupID, m.seq = in.MessageGroupId, dedupID, fmt.Sprintf("%020d", 18_000_000_000_000_000_000+q.seq)
 		q.dedup[dedupID] = dedupEntry{id: m.id, seq: m.seq, at: now}
 		q.dedupOrder = append(q.dedupOrder, dedupID)
+		s.persistDedup(q, dedupID, q.dedup[dedupID])
+		s.persistQueue(q) // its sequence number
 		out.SequenceNumber = m.seq
 	} else {
 		if in.MessageGroupId != "" {
@@ -122,6 +125,7 @@ func (s *Service) SendMessage(in *SendMessageInput) (*SendMessageOutput, error) 
 	m.visibleAt = now.Add(time.Duration(delay) * time.Second)
 	out.MessageId = m.id
 	q.msgs = append(q.msgs, m)
+	s.persistMessage(q, m)
 	q.wake()
 	s.cfg.Logger.Debug("sqs message sent", zap.String("queue_name", q.name), zap.String("message_id", m.id))
 	return out, nil
@@ -274,6 +278,9 @@ func (s *Service) ReceiveMessage(ctx context.Context, in *ReceiveMessageInput) (
 	var deadline time.Time
 	for {
 		msgs, wait, notify, err := s.poll(in, max, sysNames, &deadline)
+		if err == nil {
+			err = s.j.Sync() // the receive counts and visibility, before the client sees them
+		}
 		if err != nil || notify == nil {
 			return &ReceiveMessageOutput{Messages: msgs}, err
 		}
@@ -321,7 +328,7 @@ func (s *Service) poll(in *ReceiveMessageInput, max int, sysNames []string, dead
 // take hides and returns up to max receivable messages, and when there are none reports the
 // earliest time a hidden message becomes visible (zero if never). The caller holds s.mu.
 func (s *Service) take(q *queue, now time.Time, max int, in *ReceiveMessageInput, sysNames []string) ([]Message, time.Time) {
-	q.expire(now)
+	s.expire(q, now)
 	vis, _ := strconv.Atoi(q.attrs["VisibilityTimeout"])
 	vis = optInt(in.VisibilityTimeout, vis)
 	var out []Message
@@ -366,6 +373,7 @@ func (s *Service) take(q *queue, now time.Time, max int, in *ReceiveMessageInput
 			delete(q.receipts, m.receipts[0])
 			m.receipts = m.receipts[1:]
 		}
+		s.persistMessage(q, m)
 		out = append(out, s.render(q, m, receipt, in.MessageAttributeNames, sysNames))
 	}
 	if redriven {
@@ -385,11 +393,13 @@ func (s *Service) redrive(q *queue, m *message, now time.Time) bool {
 		return false
 	}
 	moved := *m
-	moved.inFlight, moved.visibleAt, moved.receipts, moved.deleted = false, now, nil, time.Time{}
+	moved.inFlight, moved.visibleAt, moved.receipts, moved.deleted, moved.pos = false, now, nil, time.Time{}, 0
 	dlq.msgs = append(dlq.msgs, &moved)
+	s.persistMessage(dlq, &moved)
 	dlq.wake()
 	m.redriven = true
 	q.gone(m, now)
+	s.persistMessage(q, m)
 	return true
 }
 
@@ -448,10 +458,11 @@ func wanted(names []string, k string) bool {
 }
 
 // DeleteMessage deletes the message a receipt handle was issued for.
-func (s *Service) DeleteMessage(queueURL, receipt string) error {
+func (s *Service) DeleteMessage(queueURL, receipt string) (err error) {
 	if receipt == "" {
 		return errMissing("ReceiptHandle")
 	}
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q, err := s.lookup(queueURL)
@@ -468,6 +479,7 @@ func (s *Service) DeleteMessage(queueURL, receipt string) error {
 		if x == m {
 			q.msgs = slices.Delete(q.msgs, i, i+1)
 			q.gone(m, s.cfg.Clock.Now())
+			s.persistMessage(q, m)
 			break
 		}
 	}
@@ -478,13 +490,14 @@ func (s *Service) DeleteMessage(queueURL, receipt string) error {
 }
 
 // ChangeMessageVisibility sets the remaining visibility timeout of an in-flight message.
-func (s *Service) ChangeMessageVisibility(queueURL, receipt string, timeout int) error {
+func (s *Service) ChangeMessageVisibility(queueURL, receipt string, timeout int) (err error) {
 	if receipt == "" {
 		return errMissing("ReceiptHandle")
 	}
 	if timeout < 0 || timeout > 43200 {
 		return errInvalidValue("VisibilityTimeout", timeout, "Must be >= 0 and <= 43200, if provided.")
 	}
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q, err := s.lookup(queueURL)
@@ -500,6 +513,7 @@ func (s *Service) ChangeMessageVisibility(queueURL, receipt string, timeout int)
 		return errNotInflight()
 	}
 	m.visibleAt = now.Add(time.Duration(timeout) * time.Second)
+	s.persistMessage(q, m)
 	q.wake()
 	return nil
 }

@@ -9,7 +9,7 @@
 // `.waitForTaskToken`: the worker receives the message, does the work and calls
 // SendTaskSuccess with the token. With this fake such workers run unchanged against sfnlocal.
 //
-// Queues are in memory. Standard queues deliver in send order (AWS only promises best effort);
+// Queues are in memory, written through to sfnlocal's store with Config.DB (persist.go). Standard queues deliver in send order (AWS only promises best effort);
 // FIFO queues keep per-group order, block a group while one of its messages is in flight, and
 // deduplicate within AWS's five-minute window. A RedrivePolicy moves a message received
 // maxReceiveCount times to its dead-letter queue. Visibility timeouts, delays, retention and
@@ -33,6 +33,8 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/storage"
+	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
 )
 
 // Config configures the fake.
@@ -44,6 +46,9 @@ type Config struct {
 	// Endpoint is the base of the queue URLs returned by the Go API, e.g.
 	// "http://127.0.0.1:8083". The HTTP API uses the request's host instead.
 	Endpoint string
+	// DB, when set, keeps queues and messages durably (see persist.go); nil keeps them in
+	// memory only.
+	DB *storage.DB
 }
 
 // Service holds the queues.
@@ -52,6 +57,10 @@ type Service struct {
 
 	mu     sync.Mutex
 	queues map[string]*queue // by name
+
+	j       *journal.Journal // nil in memory mode
+	pos     uint64           // the last message position given out (durable mode)
+	loadErr error
 }
 
 const (
@@ -100,6 +109,7 @@ type message struct {
 	receipts                    []string  // the latest receipt handles, oldest first
 	redriven                    bool      // moved to the dead-letter queue
 	group, dedupID, seq         string
+	pos                         uint64 // record key in the store (durable mode)
 }
 
 // New returns an SQS fake without queues.
@@ -120,8 +130,15 @@ func New(cfg Config) *Service {
 		cfg.Endpoint = "http://127.0.0.1:8083"
 	}
 	cfg.Endpoint = strings.TrimSuffix(cfg.Endpoint, "/")
-	return &Service{cfg: cfg, queues: map[string]*queue{}}
+	s := &Service{cfg: cfg, queues: map[string]*queue{}, j: journal.New(cfg.DB)}
+	if cfg.DB != nil {
+		s.loadErr = s.load(cfg.DB)
+	}
+	return s
 }
+
+// LoadError reports a failure to read the durable state at New (nil in memory mode).
+func (s *Service) LoadError() error { return s.loadErr }
 
 // Queue attribute defaults and limits, from the CreateQueue reference.
 var attrLimits = map[string][2]int{
@@ -165,7 +182,7 @@ func (s *Service) CreateQueue(in *CreateQueueInput) (string, error) {
 	return s.createQueue(s.cfg.Endpoint, in)
 }
 
-func (s *Service) createQueue(base string, in *CreateQueueInput) (string, error) {
+func (s *Service) createQueue(base string, in *CreateQueueInput) (_ string, err error) {
 	if in.QueueName == "" {
 		return "", errMissing("QueueName")
 	}
@@ -195,6 +212,7 @@ func (s *Service) createQueue(base string, in *CreateQueueInput) (string, error)
 	for _, k := range names {
 		attrs[k] = in.Attributes[k]
 	}
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if q, ok := s.queues[in.QueueName]; ok {
@@ -216,6 +234,7 @@ func (s *Service) createQueue(base string, in *CreateQueueInput) (string, error)
 		}
 	}
 	s.queues[in.QueueName] = q
+	s.persistQueue(q)
 	s.cfg.Logger.Info("sqs queue created", zap.String("queue_name", in.QueueName))
 	return s.queueURL(base, in.QueueName), nil
 }
@@ -287,7 +306,8 @@ func (s *Service) redrivePolicy(v string, fifo bool) (string, int, error) {
 }
 
 // SetQueueAttributes changes settable attributes of a queue.
-func (s *Service) SetQueueAttributes(queueURL string, attrs map[string]string) error {
+func (s *Service) SetQueueAttributes(queueURL string, attrs map[string]string) (err error) {
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q, err := s.lookup(queueURL)
@@ -315,6 +335,7 @@ func (s *Service) SetQueueAttributes(queueURL string, attrs map[string]string) e
 		q.attrs[k] = attrs[k]
 	}
 	q.modified = s.cfg.Clock.Now()
+	s.persistQueue(q)
 	q.wake() // a shorter wait or delay may apply
 	return nil
 }
@@ -380,7 +401,8 @@ func (s *Service) listQueues(base, prefix string) []string {
 }
 
 // DeleteQueue deletes a queue and its messages; long polls waiting on it return empty.
-func (s *Service) DeleteQueue(queueURL string) error {
+func (s *Service) DeleteQueue(queueURL string) (err error) {
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q, err := s.lookup(queueURL)
@@ -388,12 +410,14 @@ func (s *Service) DeleteQueue(queueURL string) error {
 		return err
 	}
 	delete(s.queues, q.name)
+	s.forgetQueue(q.name)
 	q.wake()
 	return nil
 }
 
 // PurgeQueue deletes every message of a queue; AWS allows one purge per queue every 60 seconds.
-func (s *Service) PurgeQueue(queueURL string) error {
+func (s *Service) PurgeQueue(queueURL string) (err error) {
+	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q, err := s.lookup(queueURL)
@@ -406,15 +430,18 @@ func (s *Service) PurgeQueue(queueURL string) error {
 			Message: "Only one PurgeQueue operation on " + q.name + " is allowed every 60 seconds."}
 	}
 	q.lastPurge = now
+	s.persistQueue(q)
 	for _, m := range q.msgs {
 		q.gone(m, now)
+		s.persistMessage(q, m)
 	}
 	q.msgs = nil
 	return nil
 }
 
 // GetQueueAttributes returns the named attributes ("All" for every one) of a queue.
-func (s *Service) GetQueueAttributes(queueURL string, names []string) (map[string]string, error) {
+func (s *Service) GetQueueAttributes(queueURL string, names []string) (_ map[string]string, err error) {
+	defer s.j.SyncInto(&err) // expire may have dropped messages
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q, err := s.lookup(queueURL)
@@ -422,7 +449,7 @@ func (s *Service) GetQueueAttributes(queueURL string, names []string) (map[strin
 		return nil, err
 	}
 	now := s.cfg.Clock.Now()
-	q.expire(now)
+	s.expire(q, now)
 	var visible, inFlight, delayed int
 	for _, m := range q.msgs {
 		switch {
@@ -480,11 +507,12 @@ func (q *queue) wake() {
 // expire drops messages older than the retention period, dedup entries older than the
 // deduplication window and the receipt handles of messages gone for receiptLifetime. Each list
 // is in time order, so this costs only what it removes. The caller holds s.mu.
-func (q *queue) expire(now time.Time) {
+func (s *Service) expire(q *queue, now time.Time) {
 	ret, _ := strconv.Atoi(q.attrs["MessageRetentionPeriod"])
 	n := 0
 	for n < len(q.msgs) && now.Sub(q.msgs[n].sent) >= time.Duration(ret)*time.Second {
 		q.gone(q.msgs[n], now)
+		s.persistMessage(q, q.msgs[n])
 		n++
 	}
 	if n > 0 {
@@ -497,12 +525,14 @@ func (q *queue) expire(now time.Time) {
 			break
 		}
 		delete(q.dedup, k)
+		s.forgetDedup(q, k)
 		q.dedupOrder = q.dedupOrder[1:]
 	}
 	for len(q.deleted) > 0 && now.Sub(q.deleted[0].deleted) >= receiptLifetime {
 		for _, r := range q.deleted[0].receipts {
 			delete(q.receipts, r)
 		}
+		s.forgetMessage(q, q.deleted[0])
 		q.deleted[0] = nil
 		q.deleted = q.deleted[1:]
 	}

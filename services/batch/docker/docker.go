@@ -90,6 +90,8 @@ type pullFuture struct {
 
 var _ batch.ContainerRunner = (*Runner)(nil)
 var _ batch.Reaper = (*Runner)(nil)
+var _ batch.KeepReaper = (*Runner)(nil)
+var _ batch.Reattacher = (*Runner)(nil)
 
 // New connects to the daemon named by the environment (DOCKER_HOST, DOCKER_CERT_PATH, ...),
 // negotiating the API version.
@@ -352,7 +354,11 @@ func (p *pipeCloser) Close() error {
 
 // Reap removes containers this package labelled on this host whose process is gone: the
 // leftovers of a crashed run.
-func (r *Runner) Reap(ctx context.Context) (int, error) {
+func (r *Runner) Reap(ctx context.Context) (int, error) { return r.ReapKeep(ctx, nil) }
+
+// ReapKeep is Reap sparing the containers whose labels keep accepts (nil keeps none): the
+// containers of the jobs a server with a store reattaches.
+func (r *Runner) ReapKeep(ctx context.Context, keep func(labels map[string]string) bool) (int, error) {
 	r.negotiate(ctx)
 	list, err := r.api.ContainerList(ctx, container.ListOptions{
 		All: true, Filters: filters.NewArgs(filters.Arg("label", LabelManaged+"=true")),
@@ -369,6 +375,9 @@ func (r *Runner) Reap(ctx context.Context) (int, error) {
 		if err == nil && (pid == r.pid || r.alive(pid)) {
 			continue
 		}
+		if keep != nil && keep(c.Labels) {
+			continue
+		}
 		if err := r.api.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !cerrdefs.IsNotFound(err) {
 			r.log.Warn("reaping container failed", zap.String("container_id", c.ID), zap.Error(err))
 			continue
@@ -376,4 +385,33 @@ func (r *Runner) Reap(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// FindAttempt returns the container of attempt n of a job (by its batch labels) on this host,
+// running or exited, or "" when there is none.
+func (r *Runner) FindAttempt(ctx context.Context, jobID string, attempt int) (string, error) {
+	r.negotiate(ctx)
+	list, err := r.api.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(
+		filters.Arg("label", LabelManaged+"=true"),
+		filters.Arg("label", batch.LabelJobID+"="+jobID),
+		filters.Arg("label", batch.LabelAttempt+"="+strconv.Itoa(attempt)),
+	)})
+	if err != nil {
+		return "", fmt.Errorf("list containers: %w", err)
+	}
+	for _, c := range list {
+		if c.Labels[LabelHost] != r.host {
+			continue
+		}
+		switch c.State {
+		case "removing", "dead":
+		case "created":
+			// Created but never started (the server went away in between): it would
+			// "exit" 0 at once. Remove it; the attempt is lost.
+			_ = r.Remove(ctx, c.ID)
+		default:
+			return c.ID, nil
+		}
+	}
+	return "", nil
 }

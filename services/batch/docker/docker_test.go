@@ -194,6 +194,20 @@ func TestRunnerErrors(t *testing.T) {
 			require.Equal(t, 1, n)
 			require.Equal(t, []string{"dead"}, e.removed)
 		}},
+		{"reap spares the containers of jobs being reattached", func(t *testing.T, e *fakeEngine, r *Runner) {
+			e.containers = []container.Summary{
+				{ID: "kept", Labels: map[string]string{LabelPID: "111", LabelHost: r.host, batch.LabelJobID: "j1", batch.LabelAttempt: "2"}},
+				{ID: "old-attempt", Labels: map[string]string{LabelPID: "111", LabelHost: r.host, batch.LabelJobID: "j1", batch.LabelAttempt: "1"}},
+				{ID: "other", Labels: map[string]string{LabelPID: "111", LabelHost: r.host}},
+			}
+			r.alive = func(int) bool { return false }
+			n, err := r.ReapKeep(context.Background(), func(l map[string]string) bool {
+				return l[batch.LabelJobID] == "j1" && l[batch.LabelAttempt] == "2"
+			})
+			require.NoError(t, err)
+			require.Equal(t, 2, n)
+			require.Equal(t, []string{"old-attempt", "other"}, e.removed)
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,169 @@
+package ecs
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/sfnlocal/sfnlocal/internal/storage"
+	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
+)
+
+// Durable state (Config.DB set). Clusters, task definitions (with their tags) and tasks are
+// written through the service's journal: persistLocked re-encodes them and writes those whose
+// encoding changed (there are few: stopped tasks are forgotten after StoppedRetention), in
+// the order of the changes, and API calls answer once their change is durable. Records:
+//
+//	ecs.clusters  name            → Cluster
+//	ecs.defs      task def ARN    → taskDefRecord
+//	ecs.tasks     task ARN        → taskRecord
+//
+// A task that was not STOPPED when the previous process ended is not reattached: it is
+// recorded as STOPPED with stop code TerminationNotice and the reason AWS gives when the
+// instance under a task goes away ("Host EC2 (instance …) terminated."), and the start-up
+// reaper removes its leftover containers.
+const (
+	bucketClusters = "ecs.clusters"
+	bucketDefs     = "ecs.defs"
+	bucketTasks    = "ecs.tasks"
+)
+
+type taskDefRecord struct {
+	Def  TaskDefinition `json:"def"`
+	Tags []Tag          `json:"tags,omitempty"`
+}
+
+type taskRecord struct {
+	Seq int    `json:"seq"`
+	D   Task   `json:"d"`
+	Def string `json:"def"`
+}
+
+// persistState is the durable-mode bookkeeping of a Service (zero in memory mode).
+type persistState struct {
+	j       *journal.Journal
+	written map[string][]byte // bucket "\x00" key → the encoding last written
+}
+
+// persistLocked queues every record whose encoding changed since the last call.
+func (s *Service) persistLocked() {
+	p := &s.p
+	if !p.j.On() {
+		return
+	}
+	if p.written == nil {
+		p.written = map[string][]byte{}
+	}
+	seen := map[string]bool{}
+	put := func(bucket, key string, v any) {
+		data, err := json.Marshal(v)
+		if err != nil {
+			panic(fmt.Sprintf("ecs: encode %s/%s: %v", bucket, key, err))
+		}
+		k := bucket + "\x00" + key
+		seen[k] = true
+		if !bytes.Equal(p.written[k], data) {
+			p.j.Put(bucket, key, data)
+			p.written[k] = data
+		}
+	}
+	for name, c := range s.clusters {
+		put(bucketClusters, name, c)
+	}
+	for _, revs := range s.defs {
+		for _, d := range revs {
+			put(bucketDefs, d.TaskDefinitionArn, taskDefRecord{Def: *d, Tags: s.defTags[d.TaskDefinitionArn]})
+		}
+	}
+	for i, t := range s.order {
+		put(bucketTasks, t.d.TaskArn, taskRecord{Seq: i, D: s.snapshot(t), Def: t.def.TaskDefinitionArn})
+	}
+	for k := range p.written {
+		if !seen[k] {
+			bucket, key, _ := strings.Cut(k, "\x00")
+			p.j.Delete(bucket, key)
+			delete(p.written, k)
+		}
+	}
+}
+
+// persist is persistLocked plus Sync, for callers without the lock.
+func (s *Service) persist() error {
+	if !s.p.j.On() {
+		return nil
+	}
+	s.mu.Lock()
+	s.persistLocked()
+	s.mu.Unlock()
+	return s.p.j.Sync()
+}
+
+func (s *Service) persistInto(err *error) {
+	if e := s.persist(); e != nil && *err == nil {
+		*err = e
+	}
+}
+
+func (s *Service) load(db *storage.DB) error {
+	if err := journal.Load(db, bucketClusters, func(name string, c Cluster) error {
+		s.clusters[name] = &c
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := journal.Load(db, bucketDefs, func(_ string, r taskDefRecord) error {
+		d := r.Def
+		s.defs[d.Family] = append(s.defs[d.Family], &d)
+		if r.Tags != nil {
+			s.defTags[d.TaskDefinitionArn] = r.Tags
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, revs := range s.defs {
+		slices.SortFunc(revs, func(a, b *TaskDefinition) int { return a.Revision - b.Revision })
+	}
+	var recs []taskRecord
+	if err := journal.Load(db, bucketTasks, func(_ string, r taskRecord) error {
+		recs = append(recs, r)
+		return nil
+	}); err != nil {
+		return err
+	}
+	slices.SortFunc(recs, func(a, b taskRecord) int { return a.Seq - b.Seq })
+	now := s.cfg.Clock.Now()
+	for _, r := range recs {
+		def, ok := s.defLocked(r.Def)
+		if !ok {
+			return fmt.Errorf("ecs: task %s: its task definition %s is missing from the store", r.D.TaskArn, r.Def)
+		}
+		t := &ecsTask{d: r.D, def: def, done: make(chan struct{}), stopping: true}
+		close(t.done)
+		if t.d.LastStatus != StatusStopped {
+			// Its process is gone and nothing follows its containers any more.
+			id := t.d.TaskArn[strings.LastIndexByte(t.d.TaskArn, '/')+1:]
+			id = id[:min(16, len(id))]
+			t.d.StopCode = "TerminationNotice"
+			t.d.StoppedReason = "Host EC2 (instance i-0" + id + ") terminated."
+			t.d.LastStatus, t.d.DesiredStatus = StatusStopped, StatusStopped
+			t.d.StoppedAt, t.d.ExecutionStoppedAt = at(now), at(now)
+			for i := range t.d.Containers {
+				t.d.Containers[i].LastStatus = StatusStopped
+			}
+			t.d.Version++
+		}
+		s.tasks[t.d.TaskArn] = t
+		s.order = append(s.order, t)
+	}
+	return nil
+}
+
+// persistAfterRun is persist for a task goroutine, which has no client to report to.
+func (s *Service) persistAfterRun() {
+	if err := s.persist(); err != nil {
+		s.log.Error("ecs store write failed", errField(err))
+	}
+}
