@@ -109,7 +109,7 @@ func (s *Service) invokeSDK(_ context.Context, req *task.Request) (any, error) {
 // sdkHTTPMetadata is the SdkHttpMetadata Step Functions' Java SDK adds to the output of the
 // optimized integration. AWS's recordings spell the request-ID header x-amzn-requestid for
 // GetItem and x-amzn-RequestId for the other actions; lower is set for GetItem.
-func sdkHTTPMetadata(body []byte, requestID string, now time.Time, lower bool) map[string]any {
+func sdkHTTPMetadata(body []byte, requestID string, now time.Time, lower bool) any {
 	idHeader := "x-amzn-RequestId"
 	if lower {
 		idHeader = "x-amzn-requestid"

@@ -199,7 +199,7 @@ func lowerFirst(s string) string {
 
 // sdkHTTPMetadata is the SdkHttpMetadata Step Functions' Java SDK adds to the response
 // (the headers AWS's recorded runTask outputs show).
-func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) map[string]any {
+func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) any {
 	return task.SdkHTTPMetadata(map[string]string{
 		"x-amzn-RequestId": requestID,
 		"Content-Length":   strconv.Itoa(contentLength),

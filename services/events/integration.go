@@ -130,7 +130,7 @@ func entryTime(v any) (time.Time, error) {
 }
 
 // sdkHTTPMetadata is the SdkHttpMetadata of an EventBridge (awsJson 1.1) response.
-func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) map[string]any {
+func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) any {
 	return task.SdkHTTPMetadata(map[string]string{
 		"x-amzn-RequestId": requestID,
 		"connection":       "keep-alive",

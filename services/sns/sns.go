@@ -459,7 +459,7 @@ func (s *Service) invoke(ctx context.Context, req *task.Request) (any, error) {
 }
 
 // sdkHTTPMetadata is the SdkHttpMetadata of an SNS (text/xml) response.
-func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) map[string]any {
+func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) any {
 	return task.SdkHTTPMetadata(map[string]string{
 		"x-amzn-RequestId": requestID,
 		"connection":       "keep-alive",

@@ -70,7 +70,7 @@ func TestPublishIntegration(t *testing.T) {
 			}
 			require.NoError(t, err)
 			m := out.(map[string]any)
-			md := m["SdkHttpMetadata"].(map[string]any)
+			md := task.Plain(m["SdkHttpMetadata"]).(map[string]any)
 			require.Equal(t, tc.wantLength, md["HttpHeaders"].(map[string]any)["Content-Length"])
 			require.Equal(t, json.Number("200"), md["HttpStatusCode"])
 			require.Equal(t, "Fri, 01 Mar 2024 12:00:00 GMT", md["HttpHeaders"].(map[string]any)["Date"])

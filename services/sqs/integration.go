@@ -127,7 +127,7 @@ func attributes(v any) (map[string]MessageAttributeValue, error) {
 }
 
 // sdkHTTPMetadata is the SdkHttpMetadata of an SQS (awsJson 1.0) response.
-func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) map[string]any {
+func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) any {
 	return task.SdkHTTPMetadata(map[string]string{
 		"x-amzn-RequestId": requestID,
 		"connection":       "keep-alive",
