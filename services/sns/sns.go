@@ -42,6 +42,8 @@ import (
 	dq "github.com/sfnlocal/sfnlocal/internal/delivery"
 	"github.com/sfnlocal/sfnlocal/internal/eventpattern"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
+
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 )
 
 // Config configures the fake.
@@ -164,8 +166,15 @@ func errNotFound(msg string) *Error {
 
 var topicNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`) })
 
-// CreateTopic creates a topic, or returns the existing one of that name (as AWS does).
+// CreateTopic creates a topic in the default region, or returns the existing one of that
+// name (as AWS does).
 func (s *Service) CreateTopic(name string, attrs map[string]string) (string, error) {
+	return s.CreateTopicIn(s.cfg.Region, name, attrs)
+}
+
+// CreateTopicIn is CreateTopic in region: topics are kept per region (their ARN names it,
+// arn:<partition>:sns:<region>:<account>:<name>), so one name may exist in several regions.
+func (s *Service) CreateTopicIn(region, name string, attrs map[string]string) (string, error) {
 	base := strings.TrimSuffix(name, ".fifo")
 	fifo := strings.HasSuffix(name, ".fifo")
 	if !topicNameRE().MatchString(base) || len(name) > 256 {
@@ -174,7 +183,7 @@ func (s *Service) CreateTopic(name string, attrs map[string]string) (string, err
 	if attrs["FifoTopic"] == "true" && !fifo {
 		return "", errInvalidParameter("Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long.")
 	}
-	arn := fmt.Sprintf("arn:aws:sns:%s:%s:%s", s.cfg.Region, s.cfg.AccountID, name)
+	arn := fmt.Sprintf("arn:%s:sns:%s:%s:%s", awsproto.Partition(region), region, s.cfg.AccountID, name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.topics[arn]; !ok {
@@ -201,15 +210,29 @@ func (s *Service) DeleteTopic(arn string) error {
 }
 
 // Topics lists topic ARNs in order.
-func (s *Service) Topics() []string {
+func (s *Service) Topics() []string { return s.TopicsIn("") }
+
+// TopicsIn lists the topic ARNs of region ("" for every region), sorted.
+func (s *Service) TopicsIn(region string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]string, 0, len(s.topics))
 	for arn := range s.topics {
-		out = append(out, arn)
+		if region == "" || arnRegion(arn) == region {
+			out = append(out, arn)
+		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+// arnRegion is the region field of an ARN (arn:partition:service:region:...).
+func arnRegion(arn string) string {
+	f := strings.SplitN(arn, ":", 5)
+	if len(f) < 5 {
+		return ""
+	}
+	return f[3]
 }
 
 func (s *Service) topicAttributes(arn string) (map[string]string, error) {

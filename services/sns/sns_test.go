@@ -172,3 +172,40 @@ func TestAWSCLI(t *testing.T) {
 	require.Contains(t, aws("list-topics"), created.TopicArn)
 	require.Equal(t, "from the cli", s.Messages(created.TopicArn)[0].Message)
 }
+
+// TestRegionFromCredentialScope: a signed request creates and lists the topics of the region
+// (and partition) its client signed for, as on AWS; unsigned requests use the default region.
+func TestRegionFromCredentialScope(t *testing.T) {
+	t.Parallel()
+	s := newService(t)
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	post := func(region, form string) string {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(form))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if region != "" {
+			req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/"+region+"/sns/aws4_request, SignedHeaders=host, Signature=x")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, 200, resp.StatusCode, string(b))
+		return string(b)
+	}
+	cases := []struct{ region, want string }{
+		{"us-west-2", "arn:aws:sns:us-west-2:111111111111:t"},
+		{"cn-north-1", "arn:aws-cn:sns:cn-north-1:111111111111:t"},
+		{"", "arn:aws:sns:us-east-1:111111111111:t"},
+	}
+	for _, tc := range cases {
+		require.Contains(t, post(tc.region, "Action=CreateTopic&Name=t"), "<TopicArn>"+tc.want+"</TopicArn>")
+	}
+	for _, tc := range cases {
+		list := post(tc.region, "Action=ListTopics")
+		require.Contains(t, list, tc.want)
+		require.Equal(t, 1, strings.Count(list, "<TopicArn>"), "only the region's topics: %s", list)
+	}
+}
