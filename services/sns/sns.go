@@ -38,12 +38,11 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	dq "github.com/sfnlocal/sfnlocal/internal/delivery"
 	"github.com/sfnlocal/sfnlocal/internal/eventpattern"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
-
-	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 )
 
 // Config configures the fake.
