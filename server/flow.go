@@ -111,14 +111,9 @@ func (s *Server) sqsSend(in *sqs.SendMessageInput) error {
 	return err
 }
 
-// queueURL turns a queue ARN into the URL the SQS fake answers to.
-func (s *Server) queueURL(arn string) string {
-	parts := strings.Split(arn, ":")
-	if len(parts) != 6 {
-		return arn
-	}
-	return "http://" + s.cfg.Addr + "/" + parts[4] + "/" + parts[5]
-}
+// queueURL turns a queue ARN into the URL the SQS fake answers to: AWS's form, which names the
+// ARN's region (queues are kept per region).
+func (s *Server) queueURL(arn string) string { return sqs.URLOf(arn) }
 
 func sqsErr(err, notFound error) error {
 	var qe *sqs.Error

@@ -20,7 +20,7 @@ func TestDependencyDirection(t *testing.T) {
 			continue
 		}
 		switch rel := strings.TrimPrefix(dep, mod); rel {
-		case "services/sqs", "interpreter/task", "internal/clock", "internal/jsoncheck", "internal/value":
+		case "services/sqs", "interpreter/task", "internal/awsproto", "internal/clock", "internal/jsoncheck", "internal/value":
 		default:
 			t.Errorf("services/sqs must not import %s", dep)
 		}

@@ -27,6 +27,9 @@ func (s *Service) invoke(_ context.Context, req *task.Request) (any, error) {
 	if err != nil {
 		return nil, failure(err, requestID)
 	}
+	// The queue is the one of the execution's region (its ARN's), unless the URL names an AWS
+	// endpoint, whose region it is.
+	in.QueueUrl = s.InRegion(in.QueueUrl, req.Region)
 	out, err := s.SendMessage(in)
 	if err != nil {
 		return nil, failure(err, requestID)
