@@ -56,7 +56,7 @@ func (s *Service) invokeOptimized(_ context.Context, req *task.Request) (any, er
 	}
 	params, _ := task.Plain(req.Parameters).(map[string]any)
 	requestID := newRequestID()
-	out, err := s.Do(op, copyValue(params).(map[string]any))
+	out, err := s.In(req.Region).Do(op, copyValue(params).(map[string]any)) // the execution's region
 	if err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
@@ -88,7 +88,7 @@ func (s *Service) invokeSDK(_ context.Context, req *task.Request) (any, error) {
 		return nil, unknownResource(req)
 	}
 	params, _ := task.Plain(req.Parameters).(map[string]any)
-	out, err := s.Do(op, copyValue(params).(map[string]any))
+	out, err := s.In(req.Region).Do(op, copyValue(params).(map[string]any)) // the execution's region
 	if err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
