@@ -24,6 +24,8 @@ const maxTaskResult = 262144
 func (s *Service) Integration() task.Handler { return task.HandlerFunc(s.runTask) }
 
 func (s *Service) runTask(ctx context.Context, req *task.Request) (any, error) {
+	// A function named without its region is the one of the execution's region.
+	ctx = WithRegion(ctx, req.Region)
 	if req.Legacy {
 		return s.runLegacy(ctx, req)
 	}

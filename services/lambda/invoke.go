@@ -45,7 +45,7 @@ func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, e
 	if s.fwd != nil && !s.isGoFunction(in.FunctionName) {
 		return s.fwd.invoke(ctx, in, typ)
 	}
-	_, v, aerr := s.resolve(in.FunctionName, in.Qualifier, true)
+	_, v, aerr := s.resolve(regionOf(ctx), in.FunctionName, in.Qualifier, true)
 	if aerr != nil {
 		return nil, aerr
 	}
