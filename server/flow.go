@@ -184,7 +184,8 @@ func (s *Server) statusEvents() api.Observer {
 			return
 		}
 		detail := executionDetail(e)
-		_, _, err := s.events.PutEvents([]events.Entry{{
+		// On the default bus of the execution's region.
+		_, _, err := s.events.ForArn(e.ExecutionArn).PutEvents([]events.Entry{{
 			Source: "aws.states", DetailType: "Step Functions Execution Status Change", Detail: detail, HasDetail: true,
 			Resources: []string{e.ExecutionArn},
 		}})

@@ -31,7 +31,7 @@ func (s *Service) invoke(_ context.Context, req *task.Request) (any, error) {
 	if err != nil {
 		return nil, failure(err, requestID)
 	}
-	results, failed, err := s.PutEvents(entries)
+	results, failed, err := s.In(req.Region).PutEvents(entries) // the execution's region
 	if err != nil {
 		return nil, failure(err, requestID)
 	}
