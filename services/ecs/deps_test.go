@@ -24,7 +24,7 @@ func TestDependencyDirection(t *testing.T) {
 			continue
 		}
 		switch rel := strings.TrimPrefix(dep, mod); rel {
-		case "services/ecs", "interpreter/task", "internal/clock", "internal/jsoncheck", "internal/value":
+		case "services/ecs", "interpreter/task", "internal/awsproto", "internal/clock", "internal/jsoncheck", "internal/value":
 		default:
 			t.Errorf("services/ecs must not import %s", dep)
 		}

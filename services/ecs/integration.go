@@ -29,6 +29,9 @@ const stopReason = "Step Functions execution stopped"
 func (s *Service) Integration() task.Handler { return task.HandlerFunc(s.invoke) }
 
 func (s *Service) invoke(ctx context.Context, req *task.Request) (any, error) {
+	if r := s.In(req.Region); r != s {
+		return r.invoke(ctx, req) // the cluster and task of the execution's region
+	}
 	if req.Action != "runTask" {
 		return nil, &task.Failure{Name: "States.Runtime", Cause: fmt.Sprintf("The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", req.Resource)}
 	}

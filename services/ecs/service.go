@@ -16,6 +16,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 )
 
@@ -67,6 +68,40 @@ type Service struct {
 	tasks    map[string]*ecsTask          // by task ARN
 	order    []*ecsTask
 	pruned   time.Time // last pruneLocked pass
+
+	// Clusters, task definitions and tasks are kept per region, as on AWS: each other
+	// region's are held by a Service of their own (In), made on first use, sharing the runner.
+	root      *Service
+	regionsMu sync.Mutex
+	regions   map[string]*Service
+}
+
+// In returns the Service holding the resources of region (the default region's for ""):
+// requests signed for a region and Step Functions executions running in one use it.
+func (s *Service) In(region string) *Service {
+	if s.root != nil {
+		return s.root.In(region)
+	}
+	if region == "" || region == s.cfg.Region {
+		return s
+	}
+	s.regionsMu.Lock()
+	defer s.regionsMu.Unlock()
+	r, ok := s.regions[region]
+	if !ok {
+		cfg := s.cfg
+		cfg.Region = region
+		var err error
+		if r, err = New(cfg); err != nil { // only fails without a Runner, which s has
+			return s
+		}
+		r.root = s
+		if s.regions == nil {
+			s.regions = map[string]*Service{}
+		}
+		s.regions[region] = r
+	}
+	return r
 }
 
 // APIError is an ECS API error: Code is the exception name written as __type.
@@ -122,6 +157,11 @@ func New(cfg Config) (*Service, error) {
 
 // Close stops every task's containers and waits for their goroutines.
 func (s *Service) Close() error {
+	s.regionsMu.Lock()
+	for _, r := range s.regions {
+		_ = r.Close()
+	}
+	s.regionsMu.Unlock()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -146,7 +186,7 @@ func newUUID() string {
 }
 
 func (s *Service) arn(kind, name string) string {
-	return fmt.Sprintf("arn:aws:ecs:%s:%s:%s/%s", s.cfg.Region, s.cfg.AccountID, kind, name)
+	return fmt.Sprintf("arn:%s:ecs:%s:%s:%s/%s", awsproto.Partition(s.cfg.Region), s.cfg.Region, s.cfg.AccountID, kind, name)
 }
 
 var clusterNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`) })
