@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"sort"
 	"strconv"
 	"time"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
@@ -75,9 +77,60 @@ func (s *Service) invokeOptimized(_ context.Context, req *task.Request) (any, er
 	if err != nil {
 		return nil, err
 	}
+	for _, k := range []string{"Item", "Attributes"} { // getItem, and updateItem/deleteItem's ReturnValues
+		if m, ok := out[k].(map[string]any); ok {
+			out[k] = javaMap(m)
+		}
+	}
 	out["SdkHttpMetadata"] = sdkHTTPMetadata(body, requestID, s.cfg.Clock.Now(), op == "GetItem")
 	out["SdkResponseMetadata"] = map[string]any{"RequestId": requestID}
 	return out, nil
+}
+
+// javaMap orders an item's attributes (and those of its M values, at any depth) as the Java
+// SDK v1 hands them to Step Functions: a java.util.HashMap, in its iteration order
+// (task.JavaHashOrder), which is how the SDK's other maps appear in AWS's recordings (every
+// recorded SdkHttpMetadata.AllHttpHeaders). The members of an attribute value stay sorted.
+func javaMap(m map[string]any) any {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	out := value.NewObject(len(names))
+	for _, k := range task.JavaHashOrder(names) {
+		out.Append(k, javaAttr(m[k]))
+	}
+	return out
+}
+
+// javaAttr orders the maps inside an attribute value ({"M": {...}}, {"L": [...]}).
+func javaAttr(v any) any {
+	av, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	c := make(map[string]any, len(av))
+	for k, e := range av {
+		switch x := e.(type) {
+		case map[string]any:
+			if k == "M" {
+				c[k] = javaMap(x)
+				continue
+			}
+		case []any:
+			if k == "L" {
+				l := make([]any, len(x))
+				for i, it := range x {
+					l[i] = javaAttr(it)
+				}
+				c[k] = l
+				continue
+			}
+		}
+		c[k] = e
+	}
+	return c
 }
 
 func (s *Service) invokeSDK(_ context.Context, req *task.Request) (any, error) {

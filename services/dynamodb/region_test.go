@@ -72,3 +72,27 @@ func TestTablesPerRegion(t *testing.T) {
 	require.Same(t, s, s.In(""))
 	require.Same(t, s.In("us-west-2"), s.In("us-west-2").In("us-west-2"))
 }
+
+// TestOptimizedItemOrder: the optimized integration's Item is the Java SDK v1's HashMap of
+// attributes, in its iteration order (task.JavaHashOrder), nested M maps too; the response's
+// own members stay sorted (ConsumedCapacity..., Item, SdkHttpMetadata, SdkResponseMetadata).
+func TestOptimizedItemOrder(t *testing.T) {
+	t.Parallel()
+	s := New(Config{})
+	_, err := s.Do("CreateTable", map[string]any{"TableName": "tbl", "BillingMode": "PAY_PER_REQUEST",
+		"KeySchema":            []any{map[string]any{"AttributeName": "id", "KeyType": "HASH"}},
+		"AttributeDefinitions": []any{map[string]any{"AttributeName": "id", "AttributeType": "S"}}})
+	require.NoError(t, err)
+	item := map[string]any{"id": map[string]any{"S": "1"}, "q": map[string]any{"S": "x"}, "a": map[string]any{"S": "y"},
+		"m": map[string]any{"M": map[string]any{"q": map[string]any{"N": "1"}, "a": map[string]any{"N": "2"}}}}
+	_, err = s.Do("PutItem", map[string]any{"TableName": "tbl", "Item": item})
+	require.NoError(t, err)
+	out, err := s.Integration().Invoke(context.Background(), &task.Request{Service: "dynamodb", Action: "getItem",
+		Parameters: map[string]any{"TableName": "tbl", "Key": map[string]any{"id": map[string]any{"S": "1"}}}})
+	require.NoError(t, err)
+	enc, err := task.Encode(out)
+	require.NoError(t, err)
+	// Buckets of 16: "a" 97&15=1 and "q" 113&15=1 (one bucket: insertion order, a first),
+	// "id" 3355&15=11, "m" 109&15=13; so not the sorted order a, id, m, q.
+	require.Contains(t, string(enc), `"Item":{"a":{"S":"y"},"q":{"S":"x"},"id":{"S":"1"},"m":{"M":{"a":{"N":"2"},"q":{"N":"1"}}}}`)
+}
