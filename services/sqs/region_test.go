@@ -103,3 +103,28 @@ func TestHostRegion(t *testing.T) {
 	}
 	require.Equal(t, "https://sqs.cn-north-1.amazonaws.com.cn/1/q", URLOf("arn:aws-cn:sqs:cn-north-1:1:q"))
 }
+
+// TestSendMessageOutputKeyOrder: sqs:sendMessage's output members come sorted, with the Java
+// SDK's header maps in their own orders, as AWS recorded them (conformance services-sqs
+// test_send_message: MD5OfMessageBody, MessageId, SdkHttpMetadata, SdkResponseMetadata;
+// AllHttpHeaders x-amzn-RequestId, connection, Content-Length, Date, Content-Type).
+func TestSendMessageOutputKeyOrder(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	u := mustQueue(t, s, "q", nil)
+	out, err := s.Integration().Invoke(context.Background(), &task.Request{Service: "sqs", Action: "sendMessage",
+		Parameters: map[string]any{"QueueUrl": u, "MessageBody": "x"}})
+	require.NoError(t, err)
+	b, err := task.Encode(out)
+	require.NoError(t, err)
+	keys := func(s string, names ...string) {
+		last := -1
+		for _, n := range names {
+			i := strings.Index(s, `"`+n+`":`)
+			require.Greater(t, i, last, "%s after the previous key in %s", n, s)
+			last = i
+		}
+	}
+	keys(string(b), "MD5OfMessageBody", "MessageId", "SdkHttpMetadata", "AllHttpHeaders", "x-amzn-RequestId", "connection", "Content-Length", "Date", "Content-Type",
+		"HttpHeaders", "HttpStatusCode", "SdkResponseMetadata")
+}
