@@ -10,7 +10,12 @@ import (
 )
 
 // TestAssignEvaluationOrder pins what each Assign sees and which failure is reported first.
-// Sources: AWS's "Passing data between states with variables" (all of a state's Assign
+// Sources: the Amazon States Language spec, "State Machine Variables" ("All references to a
+// state machine variable in a state refer to the same value, which is the value it had at
+// state entry"; "each variable's new value only takes effect in the next state"; JSONPath
+// "Using Assign": "$" is the result in Task, Map and Parallel, the Error Output in a Catcher,
+// the effective input in Choice and Wait, the result in Pass), AWS's "Passing data between
+// states with variables" (all of a state's Assign
 // expressions see the variables as they were when the state was entered, new values are
 // visible from the next state on; in JSONPath states Assign reads the state's result as
 // ResultSelector does, before ResultPath/OutputPath; a Catcher's Assign reads the error
@@ -58,6 +63,21 @@ func TestAssignEvaluationOrder(t *testing.T) {
 			def:        `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::fail:call","Assign":{"s":"state"},"Catch":[{"ErrorEquals":["States.ALL"],"Assign":{"e.$":"$.Cause"},"ResultPath":"$.err","Next":"N"}],"End":true},"N":{"Type":"Pass","Parameters":{"e.$":"$e","in.$":"$"},"End":true}}}`,
 			input:      `{"k":0}`,
 			wantStatus: StatusSucceeded, wantOutput: `{"e":"it broke","in":{"k":0,"err":{"Error":"Boom","Cause":"it broke"}}}`},
+		{name: "jsonpath pass outputpath sees the entry value",
+			def:        `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"x":"old"},"Next":"B"},"B":{"Type":"Pass","Assign":{"x":"new"},"OutputPath":"$x","Next":"C"},"C":{"Type":"Pass","Parameters":{"in.$":"$","x.$":"$x"},"End":true}}}`,
+			wantStatus: StatusSucceeded, wantOutput: `{"in":"old","x":"new"}`},
+		{name: "jsonpath task outputpath sees the entry value",
+			def:        `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"x":"old"},"Next":"T"},"T":{"Type":"Task","Resource":"arn:aws:states:::echo:call","Parameters":{"v":1},"Assign":{"x":"new"},"OutputPath":"$x","End":true}}}`,
+			wantStatus: StatusSucceeded, wantOutput: `"old"`},
+		{name: "jsonpath task resultselector sees the entry value",
+			def:        `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"x":"old"},"Next":"T"},"T":{"Type":"Task","Resource":"arn:aws:states:::echo:call","Parameters":{"v":1},"Assign":{"x":"new"},"ResultSelector":{"x.$":"$x"},"End":true}}}`,
+			wantStatus: StatusSucceeded, wantOutput: `{"x":"old"}`},
+		{name: "jsonpath wait outputpath sees the entry value",
+			def:        `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"x":"old"},"Next":"W"},"W":{"Type":"Wait","Seconds":1,"Assign":{"x":"new"},"OutputPath":"$x","End":true}}}`,
+			wantStatus: StatusSucceeded, wantOutput: `"old"`},
+		{name: "jsonpath choice outputpath sees the entry value",
+			def:        `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"x":"old"},"Next":"C"},"C":{"Type":"Choice","Choices":[{"Variable":"$x","StringEquals":"old","Assign":{"x":"new"},"Next":"S"}],"OutputPath":"$x"},"S":{"Type":"Pass","Parameters":{"in.$":"$","x.$":"$x"},"End":true}}}`,
+			wantStatus: StatusSucceeded, wantOutput: `{"in":"old","x":"new"}`},
 		{name: "choice rule assign applies, with entry values",
 			def:        `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"n":1},"Next":"C"},"C":{"Type":"Choice","Choices":[{"Condition":"{% $n = 1 %}","Assign":{"n":"{% $n + 1 %}","was":"{% $n %}"},"Next":"S"}],"Default":"S"},"S":{"Type":"Pass","Output":{"n":"{% $n %}","was":"{% $was %}"},"End":true}}}`,
 			wantStatus: StatusSucceeded, wantOutput: `{"n":2,"was":1}`},

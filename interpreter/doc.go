@@ -30,9 +30,13 @@
 //     AWS's cause texts, preceded by an EvaluationFailed event.
 //   - Variables live in scopes: the execution's, and one per Parallel branch and Map
 //     iteration, which read the outer scopes; a Distributed Map's children start empty. All
-//     of a state's Assign expressions see the values as the state was entered; the new
-//     values are stored after Output is computed, and StateExited records them
-//     (assignedVariables). Names are checked at Parse; sizes at run time (256 KiB).
+//     of a state's fields (Assign, Output, Parameters, ResultSelector, OutputPath, ...) see
+//     the values as the state was entered (ASL spec, "State Machine Variables"); the new
+//     values are stored when the state exits, and StateExited records them
+//     (assignedVariables). In JSONPath, Assign's "$" is the raw result (Task, Map,
+//     Parallel), the Error Output (Catcher), the effective input (Choice, Wait), the result
+//     (Pass); it is evaluated before ResultSelector and Output, so its failure is reported
+//     first. Names are checked at Parse; sizes at run time (256 KiB).
 //   - Task states call integrations only through the interpreter/task contract; this package
 //     imports no HTTP and no Docker (deps_test.go enforces it).
 //

@@ -400,7 +400,13 @@ func (f *frame) enter(st *state, input any) {
 	f.inspect(st, "input", input)
 }
 
+// exit stores the variables the state assigned and records StateExited. Storing them here,
+// after every other field of the state (Output, ResultSelector, ResultPath, OutputPath) was
+// evaluated, is the spec's rule: "All references to a state machine variable in a state refer
+// to the same value, which is the value it had at state entry" (ASL "State Machine
+// Variables"); "each variable's new value only takes effect in the next state".
 func (f *frame) exit(st *state, output any, assigned map[string]any) {
+	f.setVars(assigned)
 	ev := Event{Type: exitedType(st.typ), Name: st.name, Output: output}
 	if len(assigned) > 0 {
 		ev.Details = &Details{AssignedVariables: assigned}
@@ -544,17 +550,13 @@ func (f *frame) evalTemplate(t *payload.Template, input any) (any, *failure) {
 	return v, nil
 }
 
-// assign evaluates an Assign template against in and stores the variables in the frame's scope.
+// assign evaluates an Assign template against in. The variables are stored when the state
+// exits (exit), so that every field of the state sees them as they were on entry.
 func (f *frame) assign(t *payload.Template, in any) (map[string]any, *failure) {
 	if t == nil {
 		return nil, nil
 	}
-	m, fl := f.evalAssign(t, in)
-	if fl != nil {
-		return nil, fl
-	}
-	f.setVars(m)
-	return m, nil
+	return f.evalAssign(t, in)
 }
 
 // evalAssign evaluates an Assign template without storing the variables: every expression
@@ -1055,7 +1057,6 @@ func (f *frame) processResult(st *state, input, result any) (any, map[string]any
 		}
 	}
 	f.inspect(st, "afterResultSelector", result)
-	f.setVars(assigned)
 	out, fl := f.applyResultPath(st.resPath, input, result)
 	if fl != nil {
 		return nil, nil, fl
