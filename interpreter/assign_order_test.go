@@ -106,3 +106,24 @@ func TestAssignEvaluationOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestAssignedVariablesSorted: StateExited lists the assigned variables sorted by name, as
+// every recorded StateExited event with several variables does (conformance variables/*,
+// map/*variable_sampling*), whatever the order they were written in.
+func TestAssignedVariablesSorted(t *testing.T) {
+	t.Parallel()
+	def := `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"zeta":1,"alpha":"{% 2 %}","mid":[3]},"End":true}}}`
+	x := start(t, instantEngine(t, nil), def, `{}`)
+	wait(t, x)
+	found := false
+	for _, ev := range x.History() {
+		if ev.Type != "PassStateExited" {
+			continue
+		}
+		b, err := ev.MarshalJSON()
+		require.NoError(t, err)
+		require.Contains(t, string(b), `"assignedVariables":{"alpha":"2","mid":"[3]","zeta":"1"}`)
+		found = true
+	}
+	require.True(t, found)
+}
