@@ -21,7 +21,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"github.com/sfnlocal/sfnlocal/internal/value"
 )
@@ -232,7 +231,7 @@ func Object(v any) (map[string]any, bool) { return value.AsMap(v) }
 // SDK's maps': the members sorted (Jackson writes SDK v1 results with sorted properties, as
 // AWS's lambda:invoke documentation example shows), HttpHeaders in case-insensitive order (a
 // TreeMap with String.CASE_INSENSITIVE_ORDER), AllHttpHeaders in java.util.HashMap iteration
-// order (JavaHashOrder; it reproduces the order AWS's lambda:invoke recordings show).
+// order (value.JavaHashOrder; it reproduces the order AWS's lambda:invoke recordings show).
 func SdkHTTPMetadata(headers map[string]string, status int) *value.Object {
 	names := make([]string, 0, len(headers))
 	for k := range headers {
@@ -246,40 +245,10 @@ func SdkHTTPMetadata(headers map[string]string, status int) *value.Object {
 		one.Append(k, headers[k])
 	}
 	all := value.NewObject(len(names))
-	for _, k := range JavaHashOrder(names) {
+	for _, k := range value.JavaHashOrder(names) {
 		all.Append(k, []any{headers[k]})
 	}
 	return value.ObjectOf("AllHttpHeaders", all, "HttpHeaders", one, "HttpStatusCode", json.Number(fmt.Sprint(status)))
-}
-
-// JavaHashOrder returns keys (given in insertion order) in the order a java.util.HashMap of
-// default capacity iterates them: by bucket, (h ^ h>>>16) & (n-1) with h the String's
-// hashCode and n the table size (16, doubled while more than 3/4 full), and in insertion order
-// within a bucket.
-func JavaHashOrder(keys []string) []string {
-	n := 16
-	for len(keys) > n*3/4 {
-		n *= 2
-	}
-	type kb struct {
-		k string
-		b uint32
-		i int
-	}
-	list := make([]kb, len(keys))
-	for i, k := range keys {
-		var h uint32
-		for _, c := range utf16.Encode([]rune(k)) {
-			h = 31*h + uint32(c)
-		}
-		list[i] = kb{k, (h ^ h>>16) & uint32(n-1), i}
-	}
-	sort.SliceStable(list, func(i, j int) bool { return list[i].b < list[j].b })
-	out := make([]string, len(list))
-	for i, e := range list {
-		out[i] = e.k
-	}
-	return out
 }
 
 // HTTPDate formats t as an HTTP Date header ("Fri, 01 Mar 2024 12:00:00 GMT").

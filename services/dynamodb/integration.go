@@ -89,7 +89,7 @@ func (s *Service) invokeOptimized(_ context.Context, req *task.Request) (any, er
 
 // javaMap orders an item's attributes (and those of its M values, at any depth) as the Java
 // SDK v1 hands them to Step Functions: a java.util.HashMap, in its iteration order
-// (task.JavaHashOrder), which is how the SDK's other maps appear in AWS's recordings (every
+// (value.JavaHashOrder), which is how the SDK's other maps appear in AWS's recordings (every
 // recorded SdkHttpMetadata.AllHttpHeaders). The members of an attribute value stay sorted.
 func javaMap(m map[string]any) any {
 	names := make([]string, 0, len(m))
@@ -98,7 +98,7 @@ func javaMap(m map[string]any) any {
 	}
 	sort.Strings(names)
 	out := value.NewObject(len(names))
-	for _, k := range task.JavaHashOrder(names) {
+	for _, k := range value.JavaHashOrder(names) {
 		out.Append(k, javaAttr(m[k]))
 	}
 	return out

@@ -74,7 +74,7 @@ func TestTablesPerRegion(t *testing.T) {
 }
 
 // TestOptimizedItemOrder: the optimized integration's Item is the Java SDK v1's HashMap of
-// attributes, in its iteration order (task.JavaHashOrder), nested M maps too; the response's
+// attributes, in its iteration order (value.JavaHashOrder), nested M maps too; the response's
 // own members stay sorted (ConsumedCapacity..., Item, SdkHttpMetadata, SdkResponseMetadata).
 func TestOptimizedItemOrder(t *testing.T) {
 	t.Parallel()

@@ -145,7 +145,7 @@ func functionFailure(body []byte, compact bool) *task.Failure {
 // the Payload parsed. Keys follow AWS's documentation example and recordings: the members
 // sorted (ExecutedVersion, LogResult, Payload, SdkHttpMetadata, SdkResponseMetadata,
 // StatusCode); HttpHeaders sorted without regard to case; AllHttpHeaders in the Java SDK's
-// HashMap order (task.JavaHashOrder), which is the order the recordings show.
+// HashMap order (value.JavaHashOrder), which is the order the recordings show.
 func (s *Service) wrap(out *InvokeOutput, tail bool) *value.Object {
 	date := s.clk.Now().UTC().Format(http.TimeFormat)
 	type kv struct{ k, v string }
@@ -175,7 +175,7 @@ func (s *Service) wrap(out *InvokeOutput, tail bool) *value.Object {
 		names[i] = h.k
 	}
 	all := value.NewObject(len(hdrs))
-	for _, k := range task.JavaHashOrder(names) {
+	for _, k := range value.JavaHashOrder(names) {
 		all.Append(k, []any{byName[k]})
 	}
 	res := value.NewObject(6)
