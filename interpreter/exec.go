@@ -63,9 +63,11 @@ func (f *failure) errorOutput() *value.Object {
 var (
 	errorOutputKeys  = []string{"Error", "Cause"}
 	mapItemKeys      = []string{"Index", "Value"}
-	contextKeys      = []string{"Execution", "State", "StateMachine"}
-	stateContextKeys = []string{"EnteredTime", "Name"}
-	retryContextKeys = []string{"EnteredTime", "Name", "RetryCount"}
+	// The Context object in AWS's order: {Execution, StateMachine, State}, State {Name,
+	// EnteredTime, RetryCount} (every recorded Context object; Task and Map follow).
+	contextKeys      = []string{"Execution", "StateMachine", "State"}
+	stateContextKeys = []string{"Name", "EnteredTime"}
+	retryContextKeys = []string{"Name", "EnteredTime", "RetryCount"}
 )
 
 func (f *failure) setOn(ev *Event) {
@@ -463,11 +465,11 @@ func (f *frame) contextObject() *value.Object {
 	var stateCx *value.Object
 	if f.st != nil && (f.st.typ == "Task" || f.st.typ == "Map" || f.st.typ == "Parallel") {
 		// Only states that can retry carry RetryCount (recorded Pass contexts have none).
-		stateCx = value.ObjectFrom(retryContextKeys, []any{isoTime(f.entered), stateName, jsonInt(int64(f.retryCount))})
+		stateCx = value.ObjectFrom(retryContextKeys, []any{stateName, isoTime(f.entered), jsonInt(int64(f.retryCount))})
 	} else {
-		stateCx = value.ObjectFrom(stateContextKeys, []any{isoTime(f.entered), stateName})
+		stateCx = value.ObjectFrom(stateContextKeys, []any{stateName, isoTime(f.entered)})
 	}
-	cx := value.ObjectFrom(contextKeys, []any{f.x.execCx, stateCx, f.x.smCx})
+	cx := value.ObjectFrom(contextKeys, []any{f.x.execCx, f.x.smCx, stateCx})
 	if f.token != "" {
 		cx.Append("Task", value.ObjectOf("Token", f.token))
 	}
