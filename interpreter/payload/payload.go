@@ -3,6 +3,10 @@
 // intrinsic function call; they are compiled once, when the state machine is created, so a
 // bad template fails as an invalid definition and evaluation only walks a prepared tree.
 //
+// Key order follows AWS's recordings: an object with ".$" fields puts its constant fields (and
+// nested templates) first, in the order written, then its ".$" fields in java.util.HashMap
+// order (awsFieldOrder); objects without ".$" fields keep the order written.
+//
 // Evaluation builds a new value and never mutates the input, but constant parts of the
 // template and values selected from the input are shared, not copied: like every generic JSON
 // value in sfnlocal, the result must be treated as immutable.
