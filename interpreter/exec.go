@@ -61,8 +61,8 @@ func (f *failure) errorOutput() *value.Object {
 
 // Fixed object shapes, shared by the objects built over them (value.ObjectFrom).
 var (
-	errorOutputKeys  = []string{"Error", "Cause"}
-	mapItemKeys      = []string{"Index", "Value"}
+	errorOutputKeys = []string{"Error", "Cause"}
+	mapItemKeys     = []string{"Index", "Value"}
 	// The Context object in AWS's order: {Execution, StateMachine, State}, State {Name,
 	// EnteredTime, RetryCount} (every recorded Context object; Task and Map follow).
 	contextKeys      = []string{"Execution", "StateMachine", "State"}
