@@ -209,3 +209,24 @@ func TestRegionFromCredentialScope(t *testing.T) {
 		require.Equal(t, 1, strings.Count(list, "<TopicArn>"), "only the region's topics: %s", list)
 	}
 }
+
+// TestPublishOutputKeyOrder: sns:publish's output members come sorted and the Java SDK's
+// header maps in their own orders, as AWS recorded them (conformance services-sns
+// test_publish_*: MessageId, SdkHttpMetadata, SdkResponseMetadata; fifo adds SequenceNumber
+// last; AllHttpHeaders x-amzn-RequestId, connection, Content-Length, Date, Content-Type).
+func TestPublishOutputKeyOrder(t *testing.T) {
+	t.Parallel()
+	s := newService(t)
+	fifo, err := s.CreateTopic("t.fifo", map[string]string{"FifoTopic": "true"})
+	require.NoError(t, err)
+	out, err := publish(t, s, map[string]any{"TopicArn": fifo, "Message": "m", "MessageGroupId": "g", "MessageDeduplicationId": "d"})
+	require.NoError(t, err)
+	b, err := task.Encode(out)
+	require.NoError(t, err)
+	last := -1
+	for _, k := range []string{"MessageId", "SdkHttpMetadata", "AllHttpHeaders", "x-amzn-RequestId", "connection", "Content-Length", "Date", "Content-Type", "HttpHeaders", "HttpStatusCode", "SdkResponseMetadata", "SequenceNumber"} {
+		i := strings.Index(string(b), `"`+k+`":`)
+		require.Greater(t, i, last, "%s out of order in %s", k, b)
+		last = i
+	}
+}
