@@ -183,7 +183,11 @@ func (s *Service) hereStart(ctx context.Context, in *StartExecutionInput) error 
 	if err := s.checkStart(in); err != nil {
 		return err
 	}
-	if smArn, _, _ := strings.Cut(*in.StateMachineArn, "#"); !s.here(ctx, smArn) {
+	smArn, _, _ := strings.Cut(*in.StateMachineArn, "#")
+	if _, aerr := parseStateMachineArn(smArn); aerr != nil {
+		return nil // start answers InvalidArn
+	}
+	if !s.here(ctx, smArn) {
 		return errStateMachineDoesNotExist(*in.StateMachineArn)
 	}
 	return nil
