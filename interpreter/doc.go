@@ -37,6 +37,12 @@
 //     Parallel), the Error Output (Catcher), the effective input (Choice, Wait), the result
 //     (Pass); it is evaluated before ResultSelector and Output, so its failure is reported
 //     first. Names are checked at Parse; sizes at run time (256 KiB).
+//   - Key order is AWS's, as the recordings keep it inside payloads (conformance
+//     TestConformanceKeyOrder and the replay and Lambda tiers check every passing case):
+//     Result and JSONata constructors in the order written, ResultPath merges in place,
+//     payload templates with their constants first and their ".$" fields in
+//     java.util.HashMap order (interpreter/payload), States.JsonMerge in HashMap order, the
+//     Context object {Execution, StateMachine, State}, assignedVariables sorted.
 //   - Task states call integrations only through the interpreter/task contract; this package
 //     imports no HTTP and no Docker (deps_test.go enforces it).
 //
