@@ -73,7 +73,7 @@ func (s *Service) DescribeActivity(ctx context.Context, in *ActivityArnInput) (*
 		return nil, err
 	}
 	a, ok := s.store.GetActivity(*in.ActivityArn)
-	if !ok {
+	if !ok || !s.here(ctx, *in.ActivityArn) {
 		return nil, errActivityDoesNotExist(*in.ActivityArn)
 	}
 	return &DescribeActivityOutput{ActivityArn: a.Arn, Name: a.Name, CreationDate: ts(a.CreationDate), EncryptionConfiguration: encryptionOut(a.Encryption)}, nil
@@ -83,7 +83,9 @@ func (s *Service) DeleteActivity(ctx context.Context, in *ActivityArnInput) (*Em
 	if err := s.checkActivityArn(in); err != nil {
 		return nil, err
 	}
-	s.store.DeleteActivity(*in.ActivityArn)
+	if s.here(ctx, *in.ActivityArn) {
+		s.store.DeleteActivity(*in.ActivityArn)
+	}
 	return &Empty{}, nil
 }
 
@@ -121,7 +123,7 @@ func (s *Service) GetActivityTask(ctx context.Context, in *GetActivityTaskInput)
 	if _, aerr := parseArn(*in.ActivityArn, rtActivity); aerr != nil {
 		return nil, aerr
 	}
-	if !s.activityExists(*in.ActivityArn) {
+	if !s.activityExists(*in.ActivityArn) || !s.here(ctx, *in.ActivityArn) {
 		return nil, errActivityDoesNotExist(*in.ActivityArn)
 	}
 	worker := ""

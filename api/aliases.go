@@ -148,7 +148,7 @@ func (s *Service) CreateStateMachineAlias(ctx context.Context, in *CreateStateMa
 }
 
 // lookupAlias parses and finds an alias ARN.
-func (s *Service) lookupAlias(arnText string) (store.Alias, error) {
+func (s *Service) lookupAlias(ctx context.Context, arnText string) (store.Alias, error) {
 	ref, aerr := parseStateMachineArn(arnText)
 	if aerr != nil {
 		return store.Alias{}, aerr
@@ -157,7 +157,7 @@ func (s *Service) lookupAlias(arnText string) (store.Alias, error) {
 		return store.Alias{}, errInvalidArn("Invalid alias ARN: " + arnText)
 	}
 	a, ok := s.store.GetAlias(arnText)
-	if !ok {
+	if !ok || !s.here(ctx, arnText) {
 		return store.Alias{}, errResourceNotFound(arnText)
 	}
 	return a, nil
@@ -169,7 +169,7 @@ func (s *Service) DescribeStateMachineAlias(ctx context.Context, in *DescribeSta
 	if err := ck.err(); err != nil {
 		return nil, err
 	}
-	a, err := s.lookupAlias(*in.StateMachineAliasArn)
+	a, err := s.lookupAlias(ctx, *in.StateMachineAliasArn)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +199,7 @@ func (s *Service) UpdateStateMachineAlias(ctx context.Context, in *UpdateStateMa
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, err := s.lookupAlias(*in.StateMachineAliasArn)
+	a, err := s.lookupAlias(ctx, *in.StateMachineAliasArn)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +232,7 @@ func (s *Service) DeleteStateMachineAlias(ctx context.Context, in *DeleteStateMa
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, err := s.lookupAlias(*in.StateMachineAliasArn)
+	a, err := s.lookupAlias(ctx, *in.StateMachineAliasArn)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) && e.Code == CodeResourceNotFound {
@@ -260,7 +260,7 @@ func (s *Service) ListStateMachineAliases(ctx context.Context, in *ListStateMach
 		return nil, errInvalidArn("Resource type not valid in this context: qualified stateMachine")
 	}
 	sm, ok := s.store.GetStateMachine(ref.Base)
-	if !ok {
+	if !ok || !s.here(ctx, ref.Base) {
 		return nil, errStateMachineDoesNotExist(*in.StateMachineArn)
 	}
 	if sm.Deleting {

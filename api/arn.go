@@ -124,6 +124,18 @@ func arnPrefixOf(a string) string {
 // smName is the last field of an unqualified state machine ARN.
 func smName(a string) string { return a[strings.LastIndexByte(a, ':')+1:] }
 
+// here reports whether a states ARN names a resource of the request's partition and region.
+// AWS keeps Step Functions resources per region: an ARN of another region is answered as a
+// resource that does not exist (ExecutionDoesNotExist, StateMachineDoesNotExist, ...), not
+// found. In-process calls whose ctx carries no region (the console, WaitExecution, embedding
+// programs) see every region; HTTP requests always carry one (see serveHTTP).
+func (s *Service) here(ctx context.Context, a string) bool {
+	if r, ok := ctx.Value(regionKey{}).(string); !ok || r == "" {
+		return true
+	}
+	return s.inRegion(ctx, a)
+}
+
 // inRegion reports whether a states ARN is in the request's partition and region (lists show
 // only the resources of the region they are asked in).
 func (s *Service) inRegion(ctx context.Context, a string) bool {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -31,7 +32,7 @@ func (s *Service) Coverage(arn string) (json.RawMessage, error) {
 		return nil, newError(CodeMissingRequiredParameter, "stateMachineArn is required")
 	}
 	s.mu.Lock()
-	sm, v, err := s.lookupStateMachine(arn)
+	sm, v, err := s.lookupStateMachine(context.Background(), arn)
 	s.mu.Unlock()
 	if err != nil {
 		return nil, err

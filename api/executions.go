@@ -167,11 +167,30 @@ func (s *Service) checkStart(in *StartExecutionInput) error {
 
 func (s *Service) StartExecution(ctx context.Context, in *StartExecutionInput) (*StartExecutionOutput, error) {
 	in.IncludedData = nil // not a StartExecution member
+	if err := s.hereStart(ctx, in); err != nil {
+		return nil, err
+	}
 	ex, err := s.start(in, false)
 	if err != nil {
 		return nil, err
 	}
 	return &StartExecutionOutput{ExecutionArn: ex.rec.Arn, StartDate: ts(ex.rec.StartDate)}, nil
+}
+
+// hereStart answers StateMachineDoesNotExist for a state machine ARN of another region than
+// the request's, after the checks the start itself makes first.
+func (s *Service) hereStart(ctx context.Context, in *StartExecutionInput) error {
+	if err := s.checkStart(in); err != nil {
+		return err
+	}
+	smArn, _, _ := strings.Cut(*in.StateMachineArn, "#")
+	if _, aerr := parseStateMachineArn(smArn); aerr != nil {
+		return nil // start answers InvalidArn
+	}
+	if !s.here(ctx, smArn) {
+		return errStateMachineDoesNotExist(*in.StateMachineArn)
+	}
+	return nil
 }
 
 // start resolves, checks and starts an execution. sync is StartSyncExecution.
@@ -312,6 +331,9 @@ func fillOutcome(rec *store.Execution, run Run) {
 }
 
 func (s *Service) StartSyncExecution(ctx context.Context, in *StartExecutionInput) (*StartSyncExecutionOutput, error) {
+	if err := s.hereStart(ctx, in); err != nil {
+		return nil, err
+	}
 	ex, err := s.start(in, true)
 	if err != nil {
 		return nil, err
@@ -357,12 +379,13 @@ func (s *Service) StartSyncExecution(ctx context.Context, in *StartExecutionInpu
 }
 
 // lookupExecution finds an execution record, refreshed from its live run.
-func (s *Service) lookupExecution(arnText string) (store.Execution, *execution, error) {
-	a, aerr := parseArn(arnText, rtExecution)
-	if aerr != nil {
+func (s *Service) lookupExecution(ctx context.Context, arnText string) (store.Execution, *execution, error) {
+	if _, aerr := parseArn(arnText, rtExecution); aerr != nil {
 		return store.Execution{}, nil, aerr
 	}
-	_ = a
+	if !s.here(ctx, arnText) {
+		return store.Execution{}, nil, errExecutionDoesNotExist(arnText)
+	}
 	if v, ok := s.runs.Load(arnText); ok {
 		ex := v.(*execution)
 		rec := ex.rec
@@ -394,7 +417,7 @@ func (s *Service) StopExecution(ctx context.Context, in *StopExecutionInput) (*S
 	if err := ck.err(); err != nil {
 		return nil, err
 	}
-	rec, ex, err := s.lookupExecution(*in.ExecutionArn)
+	rec, ex, err := s.lookupExecution(ctx, *in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}
@@ -455,7 +478,7 @@ func (s *Service) DescribeExecution(ctx context.Context, in *DescribeExecutionIn
 	if err := ck.err(); err != nil {
 		return nil, err
 	}
-	rec, ex, err := s.lookupExecution(*in.ExecutionArn)
+	rec, ex, err := s.lookupExecution(ctx, *in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}
@@ -500,7 +523,7 @@ func (s *Service) DescribeStateMachineForExecution(ctx context.Context, in *Desc
 	if err := ck.err(); err != nil {
 		return nil, err
 	}
-	rec, _, err := s.lookupExecution(*in.ExecutionArn)
+	rec, _, err := s.lookupExecution(ctx, *in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}
@@ -551,7 +574,7 @@ func (s *Service) ListExecutions(ctx context.Context, in *ListExecutionsInput) (
 		return nil, &Error{Code: CodeValidationException, Message: "Labelled ARNs are not supported by this API", Reason: "API_DOES_NOT_SUPPORT_LABELED_ARNS"}
 	}
 	sm, ok := s.store.GetStateMachine(ref.Base)
-	if !ok {
+	if !ok || !s.here(ctx, ref.Base) {
 		return nil, errStateMachineDoesNotExist(*in.StateMachineArn)
 	}
 	if sm.Type == typeExpress {
@@ -605,7 +628,7 @@ func (s *Service) GetExecutionHistory(ctx context.Context, in *GetExecutionHisto
 	if err := ck.err(); err != nil {
 		return nil, err
 	}
-	rec, ex, err := s.lookupExecution(*in.ExecutionArn)
+	rec, ex, err := s.lookupExecution(ctx, *in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}
@@ -760,7 +783,7 @@ func (s *Service) RedriveExecution(ctx context.Context, in *RedriveExecutionInpu
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ex, err := s.lookupExecution(*in.ExecutionArn)
+	rec, ex, err := s.lookupExecution(ctx, *in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}

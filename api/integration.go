@@ -36,6 +36,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/value"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
@@ -198,17 +199,10 @@ func (s *Service) startResponse(ex *execution) map[string]any {
 	return map[string]any{
 		"ExecutionArn": ex.rec.Arn,
 		"StartDate":    millis(ex.rec.StartDate),
-		"SdkHttpMetadata": map[string]any{
-			"AllHttpHeaders": map[string]any{
-				"x-amzn-RequestId": []any{id}, "connection": []any{"keep-alive"},
-				"Content-Length": []any{length}, "Date": []any{date}, "Content-Type": []any{contentType},
-			},
-			"HttpHeaders": map[string]any{
-				"x-amzn-RequestId": id, "connection": "keep-alive",
-				"Content-Length": length, "Date": date, "Content-Type": contentType,
-			},
-			"HttpStatusCode": json.Number("200"),
-		},
+		"SdkHttpMetadata": task.SdkHTTPMetadata(map[string]string{
+			"x-amzn-RequestId": id, "connection": "keep-alive",
+			"Content-Length": length, "Date": date, "Content-Type": contentType,
+		}, 200),
 		"SdkResponseMetadata": map[string]any{"RequestId": id},
 	}
 }
@@ -361,6 +355,10 @@ func (s *Service) invokeSDK(ctx context.Context, req *task.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
+	// Decoded into maps, so members come out sorted: AWS writes the SDK's results with sorted
+	// properties, not in the model's (botocore's) member order. The recordings show it where
+	// the two differ: aws-sdk:s3 putObject {ChecksumCRC32, ChecksumType, ETag,
+	// ServerSideEncryption}, events:putEvents {Entries, FailedEntryCount} (TestRecordedKeyOrder).
 	v, err := task.DecodePlain(b)
 	if err != nil {
 		return nil, err
@@ -372,6 +370,18 @@ func (s *Service) invokeSDK(ctx context.Context, req *task.Request) (any, error)
 // key it accepts.
 func sdkKeys(v any, rename func(string) string, conv func(key string, v any) (any, bool)) any {
 	switch x := v.(type) {
+	case *value.Object:
+		out := value.NewObject(x.Len())
+		for k, e := range x.All() {
+			if conv != nil {
+				if c, ok := conv(k, e); ok {
+					out.Append(rename(k), c)
+					continue
+				}
+			}
+			out.Append(rename(k), sdkKeys(e, rename, conv))
+		}
+		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {

@@ -109,7 +109,7 @@ func TestStatesIntegration(t *testing.T) {
 				kid := "arn:aws:states:us-east-1:111111111111:execution:child:kid-rr"
 				require.Equal(t, kid, out["ExecutionArn"])
 				require.IsType(t, json.Number(""), out["StartDate"])
-				meta := out["SdkHttpMetadata"].(map[string]any)
+				meta := task.Plain(out["SdkHttpMetadata"]).(map[string]any)
 				require.Equal(t, json.Number("200"), meta["HttpStatusCode"])
 				require.Equal(t, "application/x-amz-json-1.0", meta["HttpHeaders"].(map[string]any)["Content-Type"])
 				require.NotEmpty(t, out["SdkResponseMetadata"].(map[string]any)["RequestId"])

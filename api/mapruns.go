@@ -52,7 +52,7 @@ func (s *Service) ListMapRuns(ctx context.Context, in *ListMapRunsInput) (*ListM
 	if err := ck.err(); err != nil {
 		return nil, err
 	}
-	if _, _, err := s.lookupExecution(*in.ExecutionArn); err != nil {
+	if _, _, err := s.lookupExecution(ctx, *in.ExecutionArn); err != nil {
 		return nil, err
 	}
 	var runs []MapRunInfo

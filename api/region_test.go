@@ -189,3 +189,97 @@ func TestJSONErrorsInJacksonWords(t *testing.T) {
 		require.ErrorContains(t, err, tc.msg)
 	}
 }
+
+// TestOtherRegionArn: resources are kept per region, so an ARN of another region than the
+// request's names a resource that does not exist there, answered with each operation's
+// not-found error and AWS's message form (errors.go): it is neither found nor changed.
+func TestOtherRegionArn(t *testing.T) {
+	t.Parallel()
+	svc, _, _ := newService(t)
+	ctx := context.Background()
+	west := regionClient(svc, "us-west-2")
+	east := regionClient(svc, "us-east-1")
+	sm, err := west.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("sm"), Definition: aws.String(passDef), RoleArn: aws.String("arn:aws:iam::123456789012:role/r"), Publish: true})
+	require.NoError(t, err)
+	ex, err := west.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String("e")})
+	require.NoError(t, err)
+	act, err := west.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("act")})
+	require.NoError(t, err)
+	alias, err := west.CreateStateMachineAlias(ctx, &sfn.CreateStateMachineAliasInput{Name: aws.String("live"), RoutingConfiguration: []types.RoutingConfigurationListItem{{StateMachineVersionArn: sm.StateMachineVersionArn, Weight: 100}}})
+	require.NoError(t, err)
+
+	smMsg := "State Machine Does Not Exist: '" + *sm.StateMachineArn + "'"
+	exMsg := "Execution Does Not Exist: '" + *ex.ExecutionArn + "'"
+	cases := []struct {
+		name, code, msg string
+		call            func(c *sfn.Client) error
+	}{
+		{"DescribeStateMachine", "StateMachineDoesNotExist", smMsg, func(c *sfn.Client) error {
+			_, err := c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: sm.StateMachineArn})
+			return err
+		}},
+		{"StartExecution", "StateMachineDoesNotExist", smMsg, func(c *sfn.Client) error {
+			_, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn})
+			return err
+		}},
+		{"ListExecutions", "StateMachineDoesNotExist", smMsg, func(c *sfn.Client) error {
+			_, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn})
+			return err
+		}},
+		{"UpdateStateMachine", "StateMachineDoesNotExist", smMsg, func(c *sfn.Client) error {
+			_, err := c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: sm.StateMachineArn, Definition: aws.String(passDef)})
+			return err
+		}},
+		{"PublishStateMachineVersion", "StateMachineDoesNotExist", smMsg, func(c *sfn.Client) error {
+			_, err := c.PublishStateMachineVersion(ctx, &sfn.PublishStateMachineVersionInput{StateMachineArn: sm.StateMachineArn})
+			return err
+		}},
+		{"ListStateMachineVersions", "StateMachineDoesNotExist", smMsg, func(c *sfn.Client) error {
+			_, err := c.ListStateMachineVersions(ctx, &sfn.ListStateMachineVersionsInput{StateMachineArn: sm.StateMachineArn})
+			return err
+		}},
+		{"DescribeExecution", "ExecutionDoesNotExist", exMsg, func(c *sfn.Client) error {
+			_, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn})
+			return err
+		}},
+		{"GetExecutionHistory", "ExecutionDoesNotExist", exMsg, func(c *sfn.Client) error {
+			_, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: ex.ExecutionArn})
+			return err
+		}},
+		{"StopExecution", "ExecutionDoesNotExist", exMsg, func(c *sfn.Client) error {
+			_, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: ex.ExecutionArn})
+			return err
+		}},
+		{"DescribeStateMachineForExecution", "ExecutionDoesNotExist", exMsg, func(c *sfn.Client) error {
+			_, err := c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: ex.ExecutionArn})
+			return err
+		}},
+		{"DescribeActivity", "ActivityDoesNotExist", "Activity Does Not Exist: '" + *act.ActivityArn + "'", func(c *sfn.Client) error {
+			_, err := c.DescribeActivity(ctx, &sfn.DescribeActivityInput{ActivityArn: act.ActivityArn})
+			return err
+		}},
+		{"DescribeStateMachineAlias", "ResourceNotFound", "Request references a resource that does not exist.", func(c *sfn.Client) error {
+			_, err := c.DescribeStateMachineAlias(ctx, &sfn.DescribeStateMachineAliasInput{StateMachineAliasArn: alias.StateMachineAliasArn})
+			return err
+		}},
+		{"ListTagsForResource", "ResourceNotFound", *sm.StateMachineArn, func(c *sfn.Client) error {
+			_, err := c.ListTagsForResource(ctx, &sfn.ListTagsForResourceInput{ResourceArn: sm.StateMachineArn})
+			return err
+		}},
+	}
+	for _, tc := range cases {
+		err := tc.call(east)
+		requireCode(t, err, tc.code)
+		require.ErrorContains(t, err, tc.msg, tc.name)
+		require.NoError(t, tc.call(west), tc.name+" in its own region")
+	}
+	// Deleting in another region changes nothing.
+	_, err = east.DeleteStateMachine(ctx, &sfn.DeleteStateMachineInput{StateMachineArn: sm.StateMachineArn})
+	require.NoError(t, err)
+	_, err = east.DeleteActivity(ctx, &sfn.DeleteActivityInput{ActivityArn: act.ActivityArn})
+	require.NoError(t, err)
+	_, err = west.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: sm.StateMachineArn})
+	require.NoError(t, err)
+	_, err = west.DescribeActivity(ctx, &sfn.DescribeActivityInput{ActivityArn: act.ActivityArn})
+	require.NoError(t, err)
+}

@@ -104,7 +104,7 @@ func (q *endedQueue) pop() (endedRef, bool) {
 // ExecutionDoesNotExist.
 func (s *Service) WaitExecution(ctx context.Context, arn string) error {
 	for {
-		rec, ex, err := s.lookupExecution(arn)
+		rec, ex, err := s.lookupExecution(ctx, arn)
 		if err != nil {
 			return err
 		}

@@ -445,7 +445,8 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, &Error{Code: CodeValidationException, Message: "Request entity too large", Status: http.StatusRequestEntityTooLarge})
 		return
 	}
-	ctx := r.Context()
+	// Every HTTP request has a region: its SigV4 scope's, or the default for an unsigned one.
+	ctx := withRegion(r.Context(), s.region)
 	if sc, ok := awsproto.ScopeOf(r); ok {
 		ctx = withRegion(ctx, sc.Region)
 	}

@@ -248,7 +248,7 @@ func (s *Service) CreateStateMachine(ctx context.Context, in *CreateStateMachine
 }
 
 // lookupStateMachine resolves an unqualified or version ARN for Describe-like operations.
-func (s *Service) lookupStateMachine(arnText string) (store.StateMachine, *store.Version, error) {
+func (s *Service) lookupStateMachine(ctx context.Context, arnText string) (store.StateMachine, *store.Version, error) {
 	ref, aerr := parseStateMachineArn(arnText)
 	if aerr != nil {
 		return store.StateMachine{}, nil, aerr
@@ -257,7 +257,7 @@ func (s *Service) lookupStateMachine(arnText string) (store.StateMachine, *store
 		return store.StateMachine{}, nil, &Error{Code: CodeValidationException, Message: "Labelled ARNs are not supported by this API", Reason: "API_DOES_NOT_SUPPORT_LABELED_ARNS"}
 	}
 	sm, ok := s.store.GetStateMachine(ref.Base)
-	if !ok {
+	if !ok || !s.here(ctx, ref.Base) {
 		return store.StateMachine{}, nil, errStateMachineDoesNotExist(arnText)
 	}
 	switch {
@@ -280,7 +280,7 @@ func (s *Service) DescribeStateMachine(ctx context.Context, in *DescribeStateMac
 	if err := ck.err(); err != nil {
 		return nil, err
 	}
-	sm, v, err := s.lookupStateMachine(*in.StateMachineArn)
+	sm, v, err := s.lookupStateMachine(ctx, *in.StateMachineArn)
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +357,7 @@ func (s *Service) UpdateStateMachine(ctx context.Context, in *UpdateStateMachine
 		}
 	}
 	cur, ok := s.store.GetStateMachine(ref.Base)
-	if !ok {
+	if !ok || !s.here(ctx, ref.Base) {
 		return nil, errStateMachineDoesNotExist(*in.StateMachineArn)
 	}
 	var prog Program
@@ -370,7 +370,7 @@ func (s *Service) UpdateStateMachine(ctx context.Context, in *UpdateStateMachine
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sm, ok := s.store.GetStateMachine(ref.Base)
-	if !ok {
+	if !ok || !s.here(ctx, ref.Base) {
 		return nil, errStateMachineDoesNotExist(*in.StateMachineArn)
 	}
 	if sm.Deleting {
@@ -434,7 +434,7 @@ func (s *Service) DeleteStateMachine(ctx context.Context, in *DeleteStateMachine
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sm, ok := s.store.GetStateMachine(ref.Base)
-	if !ok {
+	if !ok || !s.here(ctx, ref.Base) {
 		return &Empty{}, nil
 	}
 	if s.running[sm.Arn] > 0 {
@@ -576,7 +576,7 @@ func (s *Service) PublishStateMachineVersion(ctx context.Context, in *PublishSta
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sm, ok := s.store.GetStateMachine(ref.Base)
-	if !ok {
+	if !ok || !s.here(ctx, ref.Base) {
 		return nil, errStateMachineDoesNotExist(*in.StateMachineArn)
 	}
 	if sm.Deleting {
@@ -607,7 +607,7 @@ func (s *Service) ListStateMachineVersions(ctx context.Context, in *ListStateMac
 	if ref.Version > 0 || ref.Alias != "" || ref.Label != "" {
 		return nil, errInvalidArn("Resource type not valid in this context: qualified stateMachine")
 	}
-	if _, ok := s.store.GetStateMachine(ref.Base); !ok {
+	if _, ok := s.store.GetStateMachine(ref.Base); !ok || !s.here(ctx, ref.Base) {
 		return nil, errStateMachineDoesNotExist(*in.StateMachineArn)
 	}
 	page, next, err := paginate(s, "v:"+ref.Base, s.store.ListVersions(ref.Base), func(v store.Version) string { return v.Arn }, in.MaxResults, in.NextToken)
@@ -648,6 +648,8 @@ func (s *Service) DeleteStateMachineVersion(ctx context.Context, in *DeleteState
 	if len(using) > 0 {
 		return nil, newError(CodeConflictException, "Version to be deleted must not be referenced by an alias. Current list of aliases referencing this version: [%s]", strings.Join(using, ", "))
 	}
-	s.store.DeleteVersion(*in.StateMachineVersionArn)
+	if s.here(ctx, ref.Base) {
+		s.store.DeleteVersion(*in.StateMachineVersionArn)
+	}
 	return &Empty{}, nil
 }

@@ -31,7 +31,7 @@ func mergeTags(old []store.Tag, add []Tag) []store.Tag {
 
 // taggable checks a resource ARN: state machines and activities carry tags; versions and
 // aliases do not (AWS answers ResourceNotFound for a version ARN).
-func (s *Service) taggable(arnText string) error {
+func (s *Service) taggable(ctx context.Context, arnText string) error {
 	a, aerr := parseArn(arnText, rtStateMachine, rtActivity)
 	if aerr != nil {
 		return aerr
@@ -43,7 +43,7 @@ func (s *Service) taggable(arnText string) error {
 	case len(a.Parts) == 1:
 		_, exists = s.store.GetStateMachine(arnText)
 	}
-	if !exists {
+	if !exists || !s.here(ctx, arnText) {
 		return errTagResourceNotFound(arnText)
 	}
 	return nil
@@ -59,7 +59,7 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*Empty
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.taggable(*in.ResourceArn); err != nil {
+	if err := s.taggable(ctx, *in.ResourceArn); err != nil {
 		return nil, err
 	}
 	tags := mergeTags(s.store.Tags(*in.ResourceArn), in.Tags)
@@ -82,7 +82,7 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*E
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.taggable(*in.ResourceArn); err != nil {
+	if err := s.taggable(ctx, *in.ResourceArn); err != nil {
 		return nil, err
 	}
 	drop := map[string]bool{}
@@ -105,7 +105,7 @@ func (s *Service) ListTagsForResource(ctx context.Context, in *ListTagsForResour
 	if err := ck.err(); err != nil {
 		return nil, err
 	}
-	if err := s.taggable(*in.ResourceArn); err != nil {
+	if err := s.taggable(ctx, *in.ResourceArn); err != nil {
 		return nil, err
 	}
 	out := &ListTagsForResourceOutput{Tags: []TagOut{}}

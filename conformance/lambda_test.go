@@ -71,6 +71,8 @@ func TestConformanceLambda(t *testing.T) {
 
 	passed, total := 0, 0
 	var failures []string
+	orderTotal := 0
+	var orderFailures []string     // passing cases whose history payloads differ in key order
 	current := map[string]string{} // function name -> handler file deployed now
 	for _, batch := range lambdaBatches(cases) {
 		for name, hf := range batch.functions {
@@ -121,6 +123,20 @@ func TestConformanceLambda(t *testing.T) {
 					return
 				}
 				passed++
+				if c.HistoryEvents == nil || c.ParallelEventsSorted {
+					return
+				}
+				diffs, ok, kerr := keyOrderDiffs(c, r)
+				if kerr != nil || !ok {
+					return
+				}
+				orderTotal++
+				if len(diffs) > 0 {
+					if len(diffs) > 3 {
+						diffs = diffs[:3]
+					}
+					orderFailures = append(orderFailures, c.Name+":\n   "+strings.Join(diffs, "\n   "))
+				}
 			}(c)
 		}
 		wg.Wait()
@@ -132,6 +148,11 @@ func TestConformanceLambda(t *testing.T) {
 		}
 		t.Log("FAIL " + f)
 	}
+	sort.Strings(orderFailures)
+	for _, f := range orderFailures {
+		t.Errorf("key order differs from AWS's: %s", f)
+	}
+	t.Logf("conformance lambda key order: %d/%d cases in AWS's key order", orderTotal-len(orderFailures), orderTotal)
 	t.Logf("conformance lambda: %d/%d passed (tier lambda, python executor); %d skipped", passed, total, skipped)
 	fmt.Printf("conformance lambda: %d/%d passed\n", passed, total)
 	// Exact: every case passes or sits on the skip list with its reason.

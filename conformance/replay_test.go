@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/value"
 	"github.com/sfnlocal/sfnlocal/interpreter"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
@@ -33,15 +35,30 @@ type outcome struct {
 func replayRegistry(c *Case, engine func() *interpreter.Engine) (task.Registry, error) {
 	var outs []outcome
 	var pending *outcome
-	for _, ev := range c.HistoryEvents {
+	ordered := orderedHistory(c)
+	for i, ev := range c.HistoryEvents {
 		typ, _ := ev["type"].(string)
 		details := func(key string) map[string]any {
 			m, _ := ev[key].(map[string]any)
 			return m
 		}
+		// output is the recorded output of event i in the recording's own key order (AWS's):
+		// c.HistoryEvents, decoded into maps, lost it.
+		output := func(key string) any {
+			if i < len(ordered) {
+				if d, ok := ordered[i].Get(key); ok {
+					if o, ok := d.(*value.Object); ok {
+						if v, ok := o.Get("output"); ok {
+							return v
+						}
+					}
+				}
+			}
+			return details(key)["output"]
+		}
 		switch typ {
 		case "TaskSubmitted":
-			v, err := recordedValue(details("taskSubmittedEventDetails")["output"])
+			v, err := recordedValue(output("taskSubmittedEventDetails"))
 			if err != nil {
 				return nil, err
 			}
@@ -51,7 +68,7 @@ func replayRegistry(c *Case, engine func() *interpreter.Engine) (task.Registry, 
 			if typ == "LambdaFunctionSucceeded" {
 				key = "lambdaFunctionSucceededEventDetails"
 			}
-			v, err := recordedValue(details(key)["output"])
+			v, err := recordedValue(output(key))
 			if err != nil {
 				return nil, err
 			}
@@ -149,9 +166,35 @@ func recordedText(v any) string {
 		return ""
 	case string:
 		return v
+	case *value.Object, []any:
+		data, _ := value.Encode(v)
+		return string(data)
 	}
 	data, _ := json.Marshal(v)
 	return string(data)
+}
+
+// orderedHistory reads the case's history events in document order (nil when unreadable).
+func orderedHistory(c *Case) []*value.Object {
+	data, err := os.ReadFile(c.File)
+	if err != nil {
+		return nil
+	}
+	doc, err := value.Decode(data)
+	if err != nil {
+		return nil
+	}
+	obj, _ := doc.(*value.Object)
+	if obj == nil {
+		return nil
+	}
+	hv, _ := obj.Get("history_events")
+	list, _ := hv.([]any)
+	out := make([]*value.Object, len(list))
+	for i, e := range list {
+		out[i], _ = e.(*value.Object)
+	}
+	return out
 }
 
 // replaySkipped lists replayable recordings that no longer show what AWS does, with the reason.
@@ -171,7 +214,7 @@ func TestReplayIntegrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var passed, total int
+	var passed, total, orderOK, orderTotal int
 	var failures []string
 	for _, c := range cases {
 		def := string(c.Definition)
@@ -209,6 +252,21 @@ func TestReplayIntegrations(t *testing.T) {
 			continue
 		}
 		passed++
+		// The payloads we generate (templates, parameters, ResultPath merges; the replayed
+		// results are AWS's own) must come in AWS's key order too.
+		if !c.ParallelEventsSorted {
+			if diffs, ok, kerr := keyOrderDiffs(c, r); kerr == nil && ok {
+				orderTotal++
+				if len(diffs) > 0 {
+					if len(diffs) > 3 {
+						diffs = diffs[:3]
+					}
+					t.Errorf("%s: key order differs from AWS's:\n   %s", c.Name, strings.Join(diffs, "\n   "))
+				} else {
+					orderOK++
+				}
+			}
+		}
 	}
 	for _, f := range failures {
 		if len(f) > 1200 {
@@ -216,6 +274,7 @@ func TestReplayIntegrations(t *testing.T) {
 		}
 		t.Log("FAIL " + f)
 	}
+	t.Logf("replay key order: %d/%d cases in AWS's key order", orderOK, orderTotal)
 	t.Logf("replay: %d/%d passed", passed, total)
 	fmt.Printf("replay: %d/%d passed\n", passed, total)
 	if total == 0 || passed != total {

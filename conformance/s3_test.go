@@ -27,7 +27,7 @@ func TestConformanceS3(t *testing.T) {
 	}
 	all, err := LoadCases(dir)
 	require.NoError(t, err)
-	passed, total := 0, 0
+	passed, total, orderOK, orderTotal := 0, 0, 0, 0
 	var failures []string
 	for _, c := range all {
 		def := string(c.Definition)
@@ -55,7 +55,17 @@ func TestConformanceS3(t *testing.T) {
 			continue
 		}
 		passed++
+		// The service's outputs come in AWS's key order too.
+		if diffs, ok, kerr := keyOrderDiffs(c, r); kerr == nil && ok {
+			orderTotal++
+			if len(diffs) > 0 {
+				t.Errorf("%s: key order differs from AWS's:\n   %s", c.Name, strings.Join(diffs, "\n   "))
+			} else {
+				orderOK++
+			}
+		}
 	}
+	t.Logf("conformance s3 key order: %d/%d cases in AWS's key order", orderOK, orderTotal)
 	for _, f := range failures {
 		t.Log("FAIL " + f)
 	}

@@ -22,7 +22,7 @@ func TestConformanceSNS(t *testing.T) {
 	dir := corpus(t)
 	all, err := LoadCases(dir)
 	require.NoError(t, err)
-	passed, total := 0, 0
+	passed, total, orderOK, orderTotal := 0, 0, 0, 0
 	var failures []string
 	for _, c := range all {
 		if !strings.HasPrefix(c.File, "services-sns/") && !strings.Contains(c.File, "/services-sns/") || c.Input == nil {
@@ -48,7 +48,17 @@ func TestConformanceSNS(t *testing.T) {
 			continue
 		}
 		passed++
+		// The service's outputs come in AWS's key order too.
+		if diffs, ok, kerr := keyOrderDiffs(c, r); kerr == nil && ok {
+			orderTotal++
+			if len(diffs) > 0 {
+				t.Errorf("%s: key order differs from AWS's:\n   %s", c.Name, strings.Join(diffs, "\n   "))
+			} else {
+				orderOK++
+			}
+		}
 	}
+	t.Logf("conformance sns key order: %d/%d cases in AWS's key order", orderOK, orderTotal)
 	for _, f := range failures {
 		t.Log("FAIL " + f)
 	}

@@ -30,9 +30,19 @@
 //     AWS's cause texts, preceded by an EvaluationFailed event.
 //   - Variables live in scopes: the execution's, and one per Parallel branch and Map
 //     iteration, which read the outer scopes; a Distributed Map's children start empty. All
-//     of a state's Assign expressions see the values as the state was entered; the new
-//     values are stored after Output is computed, and StateExited records them
-//     (assignedVariables). Names are checked at Parse; sizes at run time (256 KiB).
+//     of a state's fields (Assign, Output, Parameters, ResultSelector, OutputPath, ...) see
+//     the values as the state was entered (ASL spec, "State Machine Variables"); the new
+//     values are stored when the state exits, and StateExited records them
+//     (assignedVariables). In JSONPath, Assign's "$" is the raw result (Task, Map,
+//     Parallel), the Error Output (Catcher), the effective input (Choice, Wait), the result
+//     (Pass); it is evaluated before ResultSelector and Output, so its failure is reported
+//     first. Names are checked at Parse; sizes at run time (256 KiB).
+//   - Key order is AWS's, as the recordings keep it inside payloads (conformance
+//     TestConformanceKeyOrder and the replay and Lambda tiers check every passing case):
+//     Result and JSONata constructors in the order written, ResultPath merges in place,
+//     payload templates with their constants first and their ".$" fields in
+//     java.util.HashMap order (interpreter/payload), States.JsonMerge in HashMap order, the
+//     Context object {Execution, StateMachine, State}, assignedVariables sorted.
 //   - Distributed Maps (distmap.go) run each item or batch as a child execution of its own
 //     on the parent's scheduler, under a Map Run the Engine keeps (MapRun, MapRuns,
 //     UpdateMapRun, MapRunExecutions, ChildExecution); ItemReader and ResultWriter call the

@@ -226,8 +226,18 @@ func (e *Engine) Start(sm *StateMachine, p StartParams) (*Execution, error) {
 		sched = clock.AsSched(e.cfg.Clock())
 	}
 	x := &Execution{e: e, sm: sm, p: p, clk: sched, sched: sched, rng: jitterSource(p), input: input, start: sched.Now(), done: make(chan struct{}), status: StatusRunning}
-	x.execCx = value.ObjectOf("Id", p.ExecutionArn, "Input", input, "Name", p.Name, "RoleArn", p.RoleArn,
-		"StartTime", isoTime(x.start))
+	// The Context object's Execution, in the order AWS writes it: a Standard execution's
+	// {Id, Input, StartTime, Name, RoleArn, RedriveCount} (all recorded Standard contexts since
+	// 2024: context_object test_input_path[$$], base test_query_context_object_values, ...),
+	// an Express execution's {Id, Input, Name, RoleArn, StartTime} (express
+	// test_query_runtime_memory).
+	if p.Express {
+		x.execCx = value.ObjectOf("Id", p.ExecutionArn, "Input", input, "Name", p.Name, "RoleArn", p.RoleArn,
+			"StartTime", isoTime(x.start))
+	} else {
+		x.execCx = value.ObjectOf("Id", p.ExecutionArn, "Input", input, "StartTime", isoTime(x.start),
+			"Name", p.Name, "RoleArn", p.RoleArn)
+	}
 	if !p.Sync {
 		// Synchronous Express executions cannot be redriven and have no RedriveCount.
 		x.execCx.Append("RedriveCount", jsonInt(0))

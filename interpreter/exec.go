@@ -61,11 +61,13 @@ func (f *failure) errorOutput() *value.Object {
 
 // Fixed object shapes, shared by the objects built over them (value.ObjectFrom).
 var (
-	errorOutputKeys  = []string{"Error", "Cause"}
-	mapItemKeys      = []string{"Index", "Value"}
-	contextKeys      = []string{"Execution", "State", "StateMachine"}
-	stateContextKeys = []string{"EnteredTime", "Name"}
-	retryContextKeys = []string{"EnteredTime", "Name", "RetryCount"}
+	errorOutputKeys = []string{"Error", "Cause"}
+	mapItemKeys     = []string{"Index", "Value"}
+	// The Context object in AWS's order: {Execution, StateMachine, State}, State {Name,
+	// EnteredTime, RetryCount} (every recorded Context object; Task and Map follow).
+	contextKeys      = []string{"Execution", "StateMachine", "State"}
+	stateContextKeys = []string{"Name", "EnteredTime"}
+	retryContextKeys = []string{"Name", "EnteredTime", "RetryCount"}
 )
 
 func (f *failure) setOn(ev *Event) {
@@ -400,7 +402,13 @@ func (f *frame) enter(st *state, input any) {
 	f.inspect(st, "input", input)
 }
 
+// exit stores the variables the state assigned and records StateExited. Storing them here,
+// after every other field of the state (Output, ResultSelector, ResultPath, OutputPath) was
+// evaluated, is the spec's rule: "All references to a state machine variable in a state refer
+// to the same value, which is the value it had at state entry" (ASL "State Machine
+// Variables"); "each variable's new value only takes effect in the next state".
 func (f *frame) exit(st *state, output any, assigned map[string]any) {
+	f.setVars(assigned)
 	ev := Event{Type: exitedType(st.typ), Name: st.name, Output: output}
 	if len(assigned) > 0 {
 		ev.Details = &Details{AssignedVariables: assigned}
@@ -457,11 +465,11 @@ func (f *frame) contextObject() *value.Object {
 	var stateCx *value.Object
 	if f.st != nil && (f.st.typ == "Task" || f.st.typ == "Map" || f.st.typ == "Parallel") {
 		// Only states that can retry carry RetryCount (recorded Pass contexts have none).
-		stateCx = value.ObjectFrom(retryContextKeys, []any{isoTime(f.entered), stateName, jsonInt(int64(f.retryCount))})
+		stateCx = value.ObjectFrom(retryContextKeys, []any{stateName, isoTime(f.entered), jsonInt(int64(f.retryCount))})
 	} else {
-		stateCx = value.ObjectFrom(stateContextKeys, []any{isoTime(f.entered), stateName})
+		stateCx = value.ObjectFrom(stateContextKeys, []any{stateName, isoTime(f.entered)})
 	}
-	cx := value.ObjectFrom(contextKeys, []any{f.x.execCx, stateCx, f.x.smCx})
+	cx := value.ObjectFrom(contextKeys, []any{f.x.execCx, f.x.smCx, stateCx})
 	if f.token != "" {
 		cx.Append("Task", value.ObjectOf("Token", f.token))
 	}
@@ -544,17 +552,13 @@ func (f *frame) evalTemplate(t *payload.Template, input any) (any, *failure) {
 	return v, nil
 }
 
-// assign evaluates an Assign template against in and stores the variables in the frame's scope.
+// assign evaluates an Assign template against in. The variables are stored when the state
+// exits (exit), so that every field of the state sees them as they were on entry.
 func (f *frame) assign(t *payload.Template, in any) (map[string]any, *failure) {
 	if t == nil {
 		return nil, nil
 	}
-	m, fl := f.evalAssign(t, in)
-	if fl != nil {
-		return nil, fl
-	}
-	f.setVars(m)
-	return m, nil
+	return f.evalAssign(t, in)
 }
 
 // evalAssign evaluates an Assign template without storing the variables: every expression
@@ -1055,7 +1059,6 @@ func (f *frame) processResult(st *state, input, result any) (any, map[string]any
 		}
 	}
 	f.inspect(st, "afterResultSelector", result)
-	f.setVars(assigned)
 	out, fl := f.applyResultPath(st.resPath, input, result)
 	if fl != nil {
 		return nil, nil, fl

@@ -37,7 +37,7 @@ func (f *frame) queryFailure(qe *queryError) *failure {
 }
 
 // jsonataOutputAssign evaluates a state's (or a Catcher's or Choice rule's) Assign and
-// Output from the same values, then stores the variables. Output defaults to def.
+// Output from the same values; exit stores the variables. Output defaults to def.
 func (f *frame) jsonataOutputAssign(output, assign *jnode, env *jenv, def any) (any, map[string]any, *failure) {
 	var assigned map[string]any
 	if assign != nil {
@@ -61,7 +61,6 @@ func (f *frame) jsonataOutputAssign(output, assign *jnode, env *jenv, def any) (
 	if payloadSize(out, maxPayloadBytes) > maxPayloadBytes && f.st != nil {
 		return nil, nil, f.dataLimit(f.st)
 	}
-	f.setVars(assigned)
 	return out, assigned, nil
 }
 

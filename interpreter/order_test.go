@@ -9,10 +9,12 @@ import (
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
-// TestKeyOrder checks AWS's (Jackson's) key order end to end, on the output text: Result and
-// templates keep the definition's order, ResultPath appends a new key and replaces one in
-// place, States.JsonToString/JsonMerge keep order, JSONata constructors keep theirs, and a
-// Task's parameters reach the integration in template order.
+// TestKeyOrder checks AWS's key order end to end, on the output text: Result keeps the
+// definition's order, ResultPath appends a new key and replaces one in place, templates put
+// their constants first and their ".$" fields in HashMap order (payload.awsFieldOrder, from the
+// recordings), States.JsonToString keeps order, States.JsonMerge gives HashMap order (as
+// recorded), JSONata constructors keep theirs, and a Task's parameters reach the integration in
+// the template's order.
 func TestKeyOrder(t *testing.T) {
 	t.Parallel()
 	var seen []byte
@@ -30,13 +32,13 @@ func TestKeyOrder(t *testing.T) {
 		{"templates and intrinsics", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{
 			"z.$":"$.res","s.$":"States.JsonToString($.res)","m.$":"States.JsonMerge($.res, $.extra, false)","a":1},"End":true}}}`,
 			`{"extra":{"alpha":0,"new":1},"res":{"zeta":1,"alpha":{"y":2,"b":3}}}`,
-			`{"z":{"zeta":1,"alpha":{"y":2,"b":3}},"s":"{\"zeta\":1,\"alpha\":{\"y\":2,\"b\":3}}","m":{"zeta":1,"alpha":0,"new":1},"a":1}`},
+			`{"a":1,"s":"{\"zeta\":1,\"alpha\":{\"y\":2,\"b\":3}}","z":{"zeta":1,"alpha":{"y":2,"b":3}},"m":{"zeta":1,"new":1,"alpha":0}}`},
 		{"JSONata constructor", `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass",
 			"Output":{"k":"{% {'zeta': 1, 'alpha': $states.input.o} %}","b":"{% $merge([$states.input.o, {'new': 1, 'y': 0}]) %}"},"End":true}}}`,
 			`{"o":{"y":true,"b":null}}`, `{"k":{"zeta":1,"alpha":{"y":true,"b":null}},"b":{"y":0,"b":null,"new":1}}`},
 		{"Task parameters", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::svc:call",
 			"Parameters":{"zeta.$":"$.o","alpha":1},"End":true}}}`,
-			`{"o":{"y":true,"b":null}}`, `{"zeta":{"y":true,"b":null},"alpha":1}`},
+			`{"o":{"y":true,"b":null}}`, `{"alpha":1,"zeta":{"y":true,"b":null}}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,5 +50,5 @@ func TestKeyOrder(t *testing.T) {
 			require.Equal(t, tc.want, out)
 		})
 	}
-	require.Equal(t, `{"zeta":{"y":true,"b":null},"alpha":1}`, string(seen), "the integration sees template order")
+	require.Equal(t, `{"alpha":1,"zeta":{"y":true,"b":null}}`, string(seen), "the integration sees the template's order")
 }

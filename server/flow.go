@@ -111,14 +111,9 @@ func (s *Server) sqsSend(in *sqs.SendMessageInput) error {
 	return err
 }
 
-// queueURL turns a queue ARN into the URL the SQS fake answers to.
-func (s *Server) queueURL(arn string) string {
-	parts := strings.Split(arn, ":")
-	if len(parts) != 6 {
-		return arn
-	}
-	return "http://" + s.cfg.Addr + "/" + parts[4] + "/" + parts[5]
-}
+// queueURL turns a queue ARN into the URL the SQS fake answers to: AWS's form, which names the
+// ARN's region (queues are kept per region).
+func (s *Server) queueURL(arn string) string { return sqs.URLOf(arn) }
 
 func sqsErr(err, notFound error) error {
 	var qe *sqs.Error
@@ -189,7 +184,8 @@ func (s *Server) statusEvents() api.Observer {
 			return
 		}
 		detail := executionDetail(e)
-		_, _, err := s.events.PutEvents([]events.Entry{{
+		// On the default bus of the execution's region.
+		_, _, err := s.events.ForArn(e.ExecutionArn).PutEvents([]events.Entry{{
 			Source: "aws.states", DetailType: "Step Functions Execution Status Change", Detail: detail, HasDetail: true,
 			Resources: []string{e.ExecutionArn},
 		}})

@@ -498,11 +498,20 @@ func evalJSONMerge(c *Call, args []any) (any, error) {
 	if deep {
 		return nil, fail("The function States.JsonMerge only supports shallow merging; its third argument must be false")
 	}
-	// Jackson's ObjectNode.setAll: the first object's keys in order, a key of the second
-	// replaces the value in place, new keys are appended in the second object's order.
-	out := a.Clone()
+	// The merged object is a java.util.HashMap: its keys come in HashMap order
+	// (value.JavaHashOrder; the first object's keys, then the second's new ones, decide ties),
+	// as recorded: conformance intrinsic_functions test_json_merge gives {a, b, c, d} for
+	// {a, b, d} merged with {a, c, d}, test_json_merge_escaped_argument gives
+	// {constant_input_field, constant_in_literal}.
+	merged := a.Clone()
 	for k, v := range b.All() {
-		out.Set(k, v)
+		merged.Set(k, v)
+	}
+	keys := merged.Keys()
+	out := value.NewObject(len(keys))
+	for _, k := range value.JavaHashOrder(keys) {
+		v, _ := merged.Get(k)
+		out.Append(k, v)
 	}
 	return out, nil
 }

@@ -3,6 +3,10 @@
 // intrinsic function call; they are compiled once, when the state machine is created, so a
 // bad template fails as an invalid definition and evaluation only walks a prepared tree.
 //
+// Key order follows AWS's recordings: an object with ".$" fields puts its constant fields (and
+// nested templates) first, in the order written, then its ".$" fields in java.util.HashMap
+// order (awsFieldOrder); objects without ".$" fields keep the order written.
+//
 // Evaluation builds a new value and never mutates the input, but constant parts of the
 // template and values selected from the input are shared, not copied: like every generic JSON
 // value in sfnlocal, the result must be treated as immutable.
@@ -147,6 +151,7 @@ func (t *Template) compile(v any, ptr string, depth int) (*node, error) {
 		if !dynamic {
 			return &node{kind: nodeLiteral, lit: v}, nil
 		}
+		n.fields = awsFieldOrder(n.fields)
 		return n, nil
 	case []any:
 		n := &node{kind: nodeArray, items: make([]*node, len(x))}
@@ -167,6 +172,34 @@ func (t *Template) compile(v any, ptr string, depth int) (*node, error) {
 		return n, nil
 	}
 	return &node{kind: nodeLiteral, lit: v}, nil
+}
+
+// awsFieldOrder orders the fields of a template object as AWS builds it: the fields written
+// without ".$" (constants and nested templates) first, in the order written, then the ".$"
+// fields in java.util.HashMap order of their names (value.JavaHashOrder) — as if the constant
+// part were copied and the evaluated paths put into it from a HashMap. Every recorded JSONPath
+// template output where the two orders differ follows it (conformance: the TaskScheduled
+// parameters of states:startExecution tasks {Input, StateMachineArn, Name}, test_map_state_lambda
+// {Values, Iterations}, test_map_state_item_selector_singleton {constant_value,
+// iteration_input_value, from_input_constant, iteration_index, original_input},
+// BASE_ASSIGN_FROM_INTRINSIC_FUNCTION's nested objects, VALID_ITEMS_PATH_FROM_PREVIOUS
+// {from_previous, Bucket, Key}; 54 objects of 54 whose order tells).
+func awsFieldOrder(fields []field) []field {
+	out := make([]field, 0, len(fields))
+	var names []string
+	byName := map[string]field{}
+	for _, f := range fields {
+		if strings.HasSuffix(f.key, ".$") {
+			names = append(names, f.name)
+			byName[f.name] = f
+			continue
+		}
+		out = append(out, f)
+	}
+	for _, name := range value.JavaHashOrder(names) {
+		out = append(out, byName[name])
+	}
+	return out
 }
 
 func (t *Template) compileExpr(v any, key, ptr string) (*node, error) {

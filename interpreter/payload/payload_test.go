@@ -47,7 +47,7 @@ func TestEval(t *testing.T) {
 		{"root path", `{"all.$":"$"}`, `{"all":{"a":{"b":[1,2]},"name":"x","n":null}}`},
 		{"null value", `{"v.$":"$.n"}`, `{"v":null}`},
 		{"indefinite path", `{"v.$":"$.a.b[*]"}`, `{"v":[1,2]}`},
-		{"context", `{"id.$":"$$.Execution.Id","i.$":"$$.Map.Item.Index"}`, `{"id":"arn:exec","i":4}`},
+		{"context", `{"id.$":"$$.Execution.Id","i.$":"$$.Map.Item.Index"}`, `{"i":4,"id":"arn:exec"}`}, // ".$" fields in HashMap order (awsFieldOrder)
 		{"variables", `{"c.$":"$count","n.$":"$user.name"}`, `{"c":3,"n":"ann"}`},
 		{"intrinsic", `{"s.$":"States.Format('{}-{}', $.name, $count)"}`, `{"s":"x-3"}`},
 		{"nested objects", `{"outer":{"inner":{"v.$":"$.name"},"lit":1}}`, `{"outer":{"inner":{"v":"x"},"lit":1}}`},
@@ -184,7 +184,7 @@ func TestTemplateIsReusable(t *testing.T) {
 		in := value.ObjectOf("k", fmt.Sprint(i))
 		got, err := tmpl.Eval(payload.Env{Input: in})
 		require.NoError(t, err)
-		require.Equal(t, fmt.Sprintf(`{"v":"%d","fixed":{"x":1}}`, i), encode(t, got))
+		require.Equal(t, fmt.Sprintf(`{"fixed":{"x":1},"v":"%d"}`, i), encode(t, got)) // constants first (awsFieldOrder)
 	}
 }
 
@@ -199,7 +199,7 @@ func ExampleTemplate_Eval() {
 	out, _ := tmpl.Eval(payload.Env{Input: in, Context: ctx})
 	b, _ := task.Encode(out)
 	fmt.Println(string(b))
-	// Output: {"greeting":"Hello Ann","id":"run-1","static":1}
+	// Output: {"static":1,"greeting":"Hello Ann","id":"run-1"}
 }
 
 var sink any
@@ -215,5 +215,40 @@ func BenchmarkEval(b *testing.B) {
 			b.Fatal(err)
 		}
 		sink = v
+	}
+}
+
+// TestAWSFieldOrder pins the key order of template outputs to AWS's recordings: constants
+// (and nested templates) in the order written, then the ".$" fields in java.util.HashMap order
+// of their names. Each row is a recorded template and the order AWS recorded its output in.
+func TestAWSFieldOrder(t *testing.T) {
+	t.Parallel()
+	ctx := decode(t, `{"Execution":{"Id":"e","Input":{}},"Map":{"Item":{"Value":"A","Index":0}}}`)
+	in := decode(t, `{"Bucket":"b","Key":"k","Values":[0],"Iterations":3,"delivery-partner":"UQS","x":1}`)
+	tests := []struct{ name, tmpl, want string }{
+		// services-sfn and credentials cases: TaskScheduled parameters of states:startExecution.
+		{"start execution", `{"StateMachineArn.$":"$.Key","Input.$":"$.x","Name.$":"$.Bucket"}`, `{"Input":1,"StateMachineArn":"k","Name":"b"}`},
+		// scenarios test_map_state_lambda / test_map_state_legacy_reentrant.
+		{"all dynamic", `{"Iterations.$":"States.MathAdd($.Iterations, -1)","Values.$":"$.Values"}`, `{"Values":[0],"Iterations":2}`},
+		{"constant first", `{"Iterations":3,"Values.$":"States.ArrayRange(0, 3, 1)"}`, `{"Iterations":3,"Values":[0,1,2,3]}`},
+		// map test_map_state_item_selector_singleton (and the legacy Parameters cases).
+		{"item selector", `{"original_input.$":"$.x","iteration_input_value.$":"$$.Map.Item.Value","iteration_index.$":"$$.Map.Item.Index","from_input_constant.$":"$.delivery-partner","constant_value":"HelloWorld"}`,
+			`{"constant_value":"HelloWorld","iteration_input_value":"A","from_input_constant":"UQS","iteration_index":0,"original_input":1}`},
+		// map VALID_ITEMS_PATH_FROM_PREVIOUS: a constant array before the paths.
+		{"constant array first", `{"Bucket.$":"$.Bucket","Key.$":"$.Key","from_previous":["x"]}`, `{"from_previous":["x"],"Bucket":"b","Key":"k"}`},
+		// variables BASE_REFERENCE_IN_INTRINSIC_FUNCTION: nested templates keep their place,
+		// their own ".$" fields are reordered.
+		{"nested", `{"encodingOps":{"encoded.$":"States.Base64Encode('a')","decoded.$":"States.Base64Decode('YQ==')"},"hashOps":{"h.$":"$.x"}}`,
+			`{"encodingOps":{"decoded":"a","encoded":"YQ=="},"hashOps":{"h":1}}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tmpl, err := payload.Compile(decode(t, tc.tmpl))
+			require.NoError(t, err)
+			got, err := tmpl.Eval(payload.Env{Input: in, Context: ctx})
+			require.NoError(t, err)
+			require.Equal(t, tc.want, encode(t, got))
+		})
 	}
 }

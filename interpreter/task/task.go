@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -224,17 +225,30 @@ func DecodePlain(data []byte) (any, error) {
 // object that the handler re-encodes (a Lambda payload, a message body) keeps its order.
 func Object(v any) (map[string]any, bool) { return value.AsMap(v) }
 
-// SdkHTTPMetadata is the "SdkHttpMetadata" member that Step Functions' Java SDK adds to the
-// output of request-response integrations: every response header twice, as a list in
-// AllHttpHeaders and as a value in HttpHeaders, and the status code.
-func SdkHTTPMetadata(headers map[string]string, status int) map[string]any {
-	all := make(map[string]any, len(headers))
-	one := make(map[string]any, len(headers))
-	for k, v := range headers {
-		all[k] = []any{v}
-		one[k] = v
+// SdkHTTPMetadata is the "SdkHttpMetadata" member that Step Functions' Java SDK (v1) adds to
+// the output of request-response integrations: every response header twice, as a list in
+// AllHttpHeaders and as a value in HttpHeaders, and the status code. Its key order is the
+// SDK's maps': the members sorted (Jackson writes SDK v1 results with sorted properties, as
+// AWS's lambda:invoke documentation example shows), HttpHeaders in case-insensitive order (a
+// TreeMap with String.CASE_INSENSITIVE_ORDER), AllHttpHeaders in java.util.HashMap iteration
+// order (value.JavaHashOrder; it reproduces the order AWS's lambda:invoke recordings show).
+func SdkHTTPMetadata(headers map[string]string, status int) *value.Object {
+	names := make([]string, 0, len(headers))
+	for k := range headers {
+		names = append(names, k)
 	}
-	return map[string]any{"AllHttpHeaders": all, "HttpHeaders": one, "HttpStatusCode": json.Number(fmt.Sprint(status))}
+	sort.Strings(names) // the insertion order, which decides ties within a hash bucket
+	one := value.NewObject(len(names))
+	byCase := append([]string(nil), names...)
+	sort.SliceStable(byCase, func(i, j int) bool { return strings.ToLower(byCase[i]) < strings.ToLower(byCase[j]) })
+	for _, k := range byCase {
+		one.Append(k, headers[k])
+	}
+	all := value.NewObject(len(names))
+	for _, k := range value.JavaHashOrder(names) {
+		all.Append(k, []any{headers[k]})
+	}
+	return value.ObjectOf("AllHttpHeaders", all, "HttpHeaders", one, "HttpStatusCode", json.Number(fmt.Sprint(status)))
 }
 
 // HTTPDate formats t as an HTTP Date header ("Fri, 01 Mar 2024 12:00:00 GMT").

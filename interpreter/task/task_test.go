@@ -72,8 +72,21 @@ func TestSdkHTTPMetadata(t *testing.T) {
 		"AllHttpHeaders": map[string]any{"Content-Length": []any{"294"}, "Content-Type": []any{"text/xml"}},
 		"HttpHeaders":    map[string]any{"Content-Length": "294", "Content-Type": "text/xml"},
 		"HttpStatusCode": json.Number("200"),
-	}, got)
+	}, Plain(got))
 	require.Equal(t, "Fri, 01 Mar 2024 12:00:00 GMT", HTTPDate(time.Date(2024, 3, 1, 13, 0, 0, 0, time.FixedZone("CET", 3600))))
+}
+
+// TestSdkHTTPMetadataOrder pins the key order of the Java SDK v1's maps: HttpHeaders in
+// case-insensitive order (TreeMap, CASE_INSENSITIVE_ORDER) and AllHttpHeaders in HashMap
+// order, which for lambda:invoke's headers gives the order AWS's recordings show (conformance
+// services-lambda, test_lambda_task_service).
+func TestSdkHTTPMetadataOrder(t *testing.T) {
+	t.Parallel()
+	headers := map[string]string{"x-amzn-RequestId": "r", "connection": "keep-alive", "Content-Length": "1", "Date": "d", "Content-Type": "application/x-amz-json-1.0"}
+	got, err := Encode(SdkHTTPMetadata(headers, 200))
+	require.NoError(t, err)
+	require.Equal(t, `{"AllHttpHeaders":{"x-amzn-RequestId":["r"],"connection":["keep-alive"],"Content-Length":["1"],"Date":["d"],"Content-Type":["application/x-amz-json-1.0"]},`+
+		`"HttpHeaders":{"connection":"keep-alive","Content-Length":"1","Content-Type":"application/x-amz-json-1.0","Date":"d","x-amzn-RequestId":"r"},"HttpStatusCode":200}`, string(got))
 }
 
 func TestText(t *testing.T) {

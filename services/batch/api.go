@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
+
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 )
 
 func zapAny(k string, v any) zap.Field { return zap.Any(k, v) }
@@ -20,6 +22,18 @@ const maxBody = 8 << 20
 // Handler serves the Batch REST API: POST /v1/<operation> with camelCase JSON bodies, and
 // GET/POST/DELETE /v1/tags/{resourceArn}. Other paths get 404.
 func (s *Service) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		svc := s // unsigned requests: the default region's resources
+		if sc, ok := awsproto.ScopeOf(r); ok {
+			svc = s.In(sc.Region)
+		}
+		svc.routesMu.Do(func() { svc.routes = svc.handler() })
+		svc.routes.ServeHTTP(w, r)
+	})
+}
+
+// handler serves the API on this Service's (one region's) resources.
+func (s *Service) handler() http.Handler {
 	ops := map[string]func([]byte) (any, error){
 		"/v1/createcomputeenvironment": jsonOp(func(in *createCEInput) (any, error) { return s.createComputeEnvironment(in) }),
 		"/v1/updatecomputeenvironment": jsonOp(func(in *updateCEInput) (any, error) { return s.updateComputeEnvironment(in) }),

@@ -28,6 +28,9 @@ var userMaps = map[string]bool{"parameters": true, "tags": true, "statusSummary"
 const terminateReason = "Step Functions execution stopped"
 
 func (in integration) Invoke(ctx context.Context, req *task.Request) (any, error) {
+	if r := in.s.In(req.Region); r != in.s {
+		return integration{r}.Invoke(ctx, req) // the queue and job of the execution's region
+	}
 	if req.Action != "submitJob" {
 		return nil, fmt.Errorf("the batch integration does not support action %q", req.Action)
 	}

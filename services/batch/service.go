@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -103,7 +104,47 @@ type Service struct {
 	logs *logStore
 
 	p persistState // durable mode (Config.DB)
+	// Compute environments, job queues, job definitions and jobs are kept per region, as on
+	// AWS: each other region's are held by a Service of their own (In), made on first use,
+	// sharing the runner (without reaping: root reaps once for all).
+	root      *Service
+	regionsMu sync.Mutex
+	regions   map[string]*Service
+	routes    http.Handler
+	routesMu  sync.Once
 }
+
+// In returns the Service holding the resources of region (the default region's for ""):
+// requests signed for a region and Step Functions executions running in one use it.
+func (s *Service) In(region string) *Service {
+	if s.root != nil {
+		return s.root.In(region)
+	}
+	if region == "" || region == s.cfg.Region {
+		return s
+	}
+	s.regionsMu.Lock()
+	defer s.regionsMu.Unlock()
+	r, ok := s.regions[region]
+	if !ok {
+		cfg := s.cfg
+		cfg.Region = region
+		cfg.DB = nil // other regions are kept in memory only (see the README's known limits)
+		var err error
+		if r, err = newService(cfg, false); err != nil {
+			return s
+		}
+		r.root = s
+		if s.regions == nil {
+			s.regions = map[string]*Service{}
+		}
+		s.regions[region] = r
+	}
+	return r
+}
+
+// partition is the ARN partition of the Service's region.
+func (s *Service) partition() string { return awsproto.Partition(s.cfg.Region) }
 
 type computeEnv struct {
 	d    ComputeEnvironmentDetail
@@ -133,7 +174,10 @@ type jobQueue struct {
 
 // New makes a Service with the default compute environment and job queue, and reaps
 // containers left by a crashed run when the runner can.
-func New(cfg Config) (*Service, error) {
+func New(cfg Config) (*Service, error) { return newService(cfg, true) }
+
+// newService is New; reap starts the reaping of leftover containers (once per process).
+func newService(cfg Config, reap bool) (*Service, error) {
 	if cfg.Runner == nil {
 		return nil, errors.New("batch: Config.Runner is required")
 	}
@@ -196,6 +240,9 @@ func New(cfg Config) (*Service, error) {
 	for _, r := range cfg.Backends {
 		runners = append(runners, r)
 	}
+	if !reap {
+		return s, nil
+	}
 	// In the background: start-up must not wait for a daemon (or for its absence).
 	s.wg.Add(1)
 	go func() {
@@ -229,6 +276,11 @@ func New(cfg Config) (*Service, error) {
 // Close stops the scheduler, force-removes the containers of running jobs and waits for their
 // goroutines.
 func (s *Service) Close() error {
+	s.regionsMu.Lock()
+	for _, r := range s.regions {
+		_ = r.Close()
+	}
+	s.regionsMu.Unlock()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -265,7 +317,7 @@ func newUUID() string {
 }
 
 func (s *Service) arn(kind, name string) string {
-	return fmt.Sprintf("arn:aws:batch:%s:%s:%s/%s", s.cfg.Region, s.cfg.AccountID, kind, name)
+	return fmt.Sprintf("arn:%s:batch:%s:%s:%s/%s", s.partition(), s.cfg.Region, s.cfg.AccountID, kind, name)
 }
 
 func (s *Service) nowMillis() int64 { return s.clock.Now().UnixMilli() }
@@ -276,7 +328,7 @@ func validName(s string) bool { return awsproto.StartsAlnum(s) && awsproto.NameO
 
 // nameFromRef accepts a name or an ARN of the given kind and returns the name part.
 func (s *Service) nameFromRef(kind, ref string) string {
-	prefix := fmt.Sprintf("arn:aws:batch:%s:%s:%s/", s.cfg.Region, s.cfg.AccountID, kind)
+	prefix := fmt.Sprintf("arn:%s:batch:%s:%s:%s/", s.partition(), s.cfg.Region, s.cfg.AccountID, kind)
 	return strings.TrimPrefix(ref, prefix)
 }
 
@@ -327,7 +379,7 @@ func (s *Service) createComputeEnvironment(in *createCEInput) (*ceOutput, error)
 	ce := &computeEnv{d: ComputeEnvironmentDetail{
 		ComputeEnvironmentName: in.ComputeEnvironmentName,
 		ComputeEnvironmentArn:  s.arn("compute-environment", in.ComputeEnvironmentName),
-		EcsClusterArn: fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/AWSBatch-%s-%s", s.cfg.Region, s.cfg.AccountID,
+		EcsClusterArn: fmt.Sprintf("arn:%s:ecs:%s:%s:cluster/AWSBatch-%s-%s", s.partition(), s.cfg.Region, s.cfg.AccountID,
 			in.ComputeEnvironmentName, newUUID()),
 		Type: in.Type, State: state, Status: "VALID", StatusReason: "ComputeEnvironment Healthy",
 		ComputeResources: in.ComputeResources, UnmanagedvCpus: in.UnmanagedvCpus,
@@ -644,7 +696,7 @@ func (s *Service) describeJobQueues(names []string, maxResults int, token string
 
 // tagsLocked returns a pointer to the tag map of the resource with the given ARN.
 func (s *Service) tagsLocked(arn string) (*map[string]string, error) {
-	prefix := fmt.Sprintf("arn:aws:batch:%s:%s:", s.cfg.Region, s.cfg.AccountID)
+	prefix := fmt.Sprintf("arn:%s:batch:%s:%s:", s.partition(), s.cfg.Region, s.cfg.AccountID)
 	kind, name, ok := strings.Cut(strings.TrimPrefix(arn, prefix), "/")
 	if ok && strings.HasPrefix(arn, prefix) {
 		switch kind {

@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
@@ -45,7 +46,11 @@ func (s *Service) Handler() http.Handler {
 			return
 		}
 		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
-		out, err := s.Serve(op, body)
+		svc := s // unsigned requests: the default region's tables
+		if sc, ok := awsproto.ScopeOf(r); ok {
+			svc = s.In(sc.Region)
+		}
+		out, err := svc.Serve(op, body)
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {

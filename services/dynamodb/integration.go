@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"sort"
 	"strconv"
 	"time"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
@@ -56,7 +58,7 @@ func (s *Service) invokeOptimized(_ context.Context, req *task.Request) (any, er
 	}
 	params, _ := task.Plain(req.Parameters).(map[string]any)
 	requestID := newRequestID()
-	out, err := s.Do(op, copyValue(params).(map[string]any))
+	out, err := s.In(req.Region).Do(op, copyValue(params).(map[string]any)) // the execution's region
 	if err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
@@ -75,9 +77,60 @@ func (s *Service) invokeOptimized(_ context.Context, req *task.Request) (any, er
 	if err != nil {
 		return nil, err
 	}
+	for _, k := range []string{"Item", "Attributes"} { // getItem, and updateItem/deleteItem's ReturnValues
+		if m, ok := out[k].(map[string]any); ok {
+			out[k] = javaMap(m)
+		}
+	}
 	out["SdkHttpMetadata"] = sdkHTTPMetadata(body, requestID, s.cfg.Clock.Now(), op == "GetItem")
 	out["SdkResponseMetadata"] = map[string]any{"RequestId": requestID}
 	return out, nil
+}
+
+// javaMap orders an item's attributes (and those of its M values, at any depth) as the Java
+// SDK v1 hands them to Step Functions: a java.util.HashMap, in its iteration order
+// (value.JavaHashOrder), which is how the SDK's other maps appear in AWS's recordings (every
+// recorded SdkHttpMetadata.AllHttpHeaders). The members of an attribute value stay sorted.
+func javaMap(m map[string]any) any {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	out := value.NewObject(len(names))
+	for _, k := range value.JavaHashOrder(names) {
+		out.Append(k, javaAttr(m[k]))
+	}
+	return out
+}
+
+// javaAttr orders the maps inside an attribute value ({"M": {...}}, {"L": [...]}).
+func javaAttr(v any) any {
+	av, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	c := make(map[string]any, len(av))
+	for k, e := range av {
+		switch x := e.(type) {
+		case map[string]any:
+			if k == "M" {
+				c[k] = javaMap(x)
+				continue
+			}
+		case []any:
+			if k == "L" {
+				l := make([]any, len(x))
+				for i, it := range x {
+					l[i] = javaAttr(it)
+				}
+				c[k] = l
+				continue
+			}
+		}
+		c[k] = e
+	}
+	return c
 }
 
 func (s *Service) invokeSDK(_ context.Context, req *task.Request) (any, error) {
@@ -88,7 +141,7 @@ func (s *Service) invokeSDK(_ context.Context, req *task.Request) (any, error) {
 		return nil, unknownResource(req)
 	}
 	params, _ := task.Plain(req.Parameters).(map[string]any)
-	out, err := s.Do(op, copyValue(params).(map[string]any))
+	out, err := s.In(req.Region).Do(op, copyValue(params).(map[string]any)) // the execution's region
 	if err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
@@ -109,7 +162,7 @@ func (s *Service) invokeSDK(_ context.Context, req *task.Request) (any, error) {
 // sdkHTTPMetadata is the SdkHttpMetadata Step Functions' Java SDK adds to the output of the
 // optimized integration. AWS's recordings spell the request-ID header x-amzn-requestid for
 // GetItem and x-amzn-RequestId for the other actions; lower is set for GetItem.
-func sdkHTTPMetadata(body []byte, requestID string, now time.Time, lower bool) map[string]any {
+func sdkHTTPMetadata(body []byte, requestID string, now time.Time, lower bool) any {
 	idHeader := "x-amzn-RequestId"
 	if lower {
 		idHeader = "x-amzn-requestid"

@@ -63,7 +63,7 @@ func TestIntegrations(t *testing.T) {
 			require.NoError(t, err)
 			m := out.(map[string]any)
 			if tc.service == "dynamodb" {
-				md := m["SdkHttpMetadata"].(map[string]any)
+				md := task.Plain(m["SdkHttpMetadata"]).(map[string]any)
 				require.Equal(t, json.Number("200"), md["HttpStatusCode"])
 				require.Equal(t, "Fri, 02 Jan 2026 03:04:05 GMT", md["HttpHeaders"].(map[string]any)["Date"])
 				delete(m, "SdkHttpMetadata")

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/internal/storage"
 	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
@@ -38,6 +39,37 @@ type Service struct {
 
 	j       *journal.Journal // nil in memory mode
 	loadErr error
+	// Tables are kept per region, as on AWS: each other region's tables are held by a Service
+	// of their own (In), made on first use; root is the default region's Service.
+	root      *Service
+	regionsMu sync.Mutex
+	regions   map[string]*Service
+}
+
+// In returns the Service holding the tables of region (the default region's for ""): requests
+// signed for a region and Step Functions integrations running in one use it.
+func (s *Service) In(region string) *Service {
+	if s.root != nil {
+		return s.root.In(region)
+	}
+	if region == "" || region == s.cfg.Region {
+		return s
+	}
+	s.regionsMu.Lock()
+	defer s.regionsMu.Unlock()
+	r, ok := s.regions[region]
+	if !ok {
+		cfg := s.cfg
+		cfg.Region = region
+		cfg.DB = nil // other regions are kept in memory only (see the README's known limits)
+		r = New(cfg)
+		r.root = s
+		if s.regions == nil {
+			s.regions = map[string]*Service{}
+		}
+		s.regions[region] = r
+	}
+	return r
 }
 
 type keyAttr struct{ name, typ string }
@@ -243,7 +275,7 @@ func (v violations) err() *Error {
 }
 
 func (s *Service) arn(name string) string {
-	return fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", s.cfg.Region, s.cfg.AccountID, name)
+	return fmt.Sprintf("arn:%s:dynamodb:%s:%s:table/%s", awsproto.Partition(s.cfg.Region), s.cfg.Region, s.cfg.AccountID, name)
 }
 
 func (s *Service) createTable(in map[string]any) (map[string]any, *Error) {

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of the ECS JSON API.
@@ -43,9 +45,13 @@ func (s *Service) Handler() http.Handler {
 			writeError(w, requestID, &APIError{Code: "SerializationException", Message: "Request body too large", Status: 413})
 			return
 		}
-		out, err := s.Serve(op, body)
+		svc := s // unsigned requests: the default region's resources
+		if sc, ok := awsproto.ScopeOf(r); ok {
+			svc = s.In(sc.Region)
+		}
+		out, err := svc.Serve(op, body)
 		if err == nil {
-			err = s.persist() // the change, durable before it is acknowledged
+			err = svc.persist() // the change, durable before it is acknowledged
 		}
 		if err != nil {
 			var e *APIError

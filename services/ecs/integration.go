@@ -29,6 +29,9 @@ const stopReason = "Step Functions execution stopped"
 func (s *Service) Integration() task.Handler { return task.HandlerFunc(s.invoke) }
 
 func (s *Service) invoke(ctx context.Context, req *task.Request) (any, error) {
+	if r := s.In(req.Region); r != s {
+		return r.invoke(ctx, req) // the cluster and task of the execution's region
+	}
 	if req.Action != "runTask" {
 		return nil, &task.Failure{Name: "States.Runtime", Cause: fmt.Sprintf("The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", req.Resource)}
 	}
@@ -199,7 +202,7 @@ func lowerFirst(s string) string {
 
 // sdkHTTPMetadata is the SdkHttpMetadata Step Functions' Java SDK adds to the response
 // (the headers AWS's recorded runTask outputs show).
-func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) map[string]any {
+func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) any {
 	return task.SdkHTTPMetadata(map[string]string{
 		"x-amzn-RequestId": requestID,
 		"Content-Length":   strconv.Itoa(contentLength),

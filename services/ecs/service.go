@@ -101,6 +101,40 @@ type Service struct {
 	pruned   time.Time // last pruneLocked pass
 
 	p persistState // durable mode (Config.DB)
+	// Clusters, task definitions and tasks are kept per region, as on AWS: each other
+	// region's are held by a Service of their own (In), made on first use, sharing the runner.
+	root      *Service
+	regionsMu sync.Mutex
+	regions   map[string]*Service
+}
+
+// In returns the Service holding the resources of region (the default region's for ""):
+// requests signed for a region and Step Functions executions running in one use it.
+func (s *Service) In(region string) *Service {
+	if s.root != nil {
+		return s.root.In(region)
+	}
+	if region == "" || region == s.cfg.Region {
+		return s
+	}
+	s.regionsMu.Lock()
+	defer s.regionsMu.Unlock()
+	r, ok := s.regions[region]
+	if !ok {
+		cfg := s.cfg
+		cfg.Region = region
+		cfg.DB = nil // other regions are kept in memory only (see the README's known limits)
+		var err error
+		if r, err = New(cfg); err != nil { // only fails without a Runner, which s has
+			return s
+		}
+		r.root = s
+		if s.regions == nil {
+			s.regions = map[string]*Service{}
+		}
+		s.regions[region] = r
+	}
+	return r
 }
 
 // APIError is an ECS API error: Code is the exception name written as __type.
@@ -166,6 +200,11 @@ func New(cfg Config) (*Service, error) {
 
 // Close stops every task's containers and waits for their goroutines.
 func (s *Service) Close() error {
+	s.regionsMu.Lock()
+	for _, r := range s.regions {
+		_ = r.Close()
+	}
+	s.regionsMu.Unlock()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -190,7 +229,7 @@ func newUUID() string {
 }
 
 func (s *Service) arn(kind, name string) string {
-	return fmt.Sprintf("arn:aws:ecs:%s:%s:%s/%s", s.cfg.Region, s.cfg.AccountID, kind, name)
+	return fmt.Sprintf("arn:%s:ecs:%s:%s:%s/%s", awsproto.Partition(s.cfg.Region), s.cfg.Region, s.cfg.AccountID, kind, name)
 }
 
 // validClusterName: 1 to 255 letters, digits, underscores and hyphens.

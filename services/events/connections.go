@@ -7,13 +7,14 @@ package events
 
 import (
 	"fmt"
-	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 )
 
 // Connection authorization types.
@@ -278,8 +279,8 @@ func (s *Service) CreateConnection(name, description, typ string, auth *Connecti
 	id := uuid.NewString()
 	c := &Connection{
 		Name: name, Description: description, AuthorizationType: typ, AuthParameters: *auth,
-		Arn:       fmt.Sprintf("arn:aws:events:%s:%s:connection/%s/%s", s.cfg.Region, s.cfg.AccountID, name, id),
-		SecretArn: fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:events!connection/%s/%s-%s", s.cfg.Region, s.cfg.AccountID, name, id, id[:6]),
+		Arn:       fmt.Sprintf("arn:%s:events:%s:%s:connection/%s/%s", awsproto.Partition(s.cfg.Region), s.cfg.Region, s.cfg.AccountID, name, id),
+		SecretArn: fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:events!connection/%s/%s-%s", awsproto.Partition(s.cfg.Region), s.cfg.Region, s.cfg.AccountID, name, id, id[:6]),
 		State:     ConnAuthorized, Created: now, Modified: now,
 	}
 	defer s.j.SyncInto(&err)
@@ -378,6 +379,7 @@ func (s *Service) Connections(prefix, state string) []Connection {
 // ConnectionByArn returns the connection with the given ARN, secrets included, for the HTTP
 // Task. ok is false when there is none.
 func (s *Service) ConnectionByArn(arn string) (Connection, bool) {
+	s = s.In(arnRegion(arn)) // the connection's region
 	s.conns.mu.Lock()
 	defer s.conns.mu.Unlock()
 	for _, c := range s.conns.m {

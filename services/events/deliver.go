@@ -154,9 +154,13 @@ func (s *Service) send(j *job) error {
 		}
 		return s.forward(name, j.d.Input, j.hops+1)
 	}
-	s.mu.Lock()
-	sink := s.sinks[svc]
-	s.mu.Unlock()
+	src := s // the sinks are installed on the default region's Service
+	if s.root != nil {
+		src = s.root
+	}
+	src.mu.Lock()
+	sink := src.sinks[svc]
+	src.mu.Unlock()
 	if sink == nil {
 		return fmt.Errorf("%w: sfnlocal cannot deliver to %s targets", ErrTargetNotFound, svc)
 	}
@@ -314,6 +318,11 @@ func (s *Service) Flush() { s.deliveries.Flush() }
 // Close stops delivering (queued deliveries are dropped), stops the schedules and waits for
 // deliveries in flight.
 func (s *Service) Close() {
+	s.regionsMu.Lock()
+	for _, r := range s.regions {
+		r.Close()
+	}
+	s.regionsMu.Unlock()
 	s.deliveries.Close()
 	s.mu.Lock()
 	for _, b := range s.buses {

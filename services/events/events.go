@@ -51,6 +51,52 @@ type Service struct {
 	j       *journal.Journal // nil in memory mode
 	evSeq   uint64           // the last kept event's record number (durable mode)
 	loadErr error
+	// Buses, rules and connections are kept per region, as on AWS: each other region's are
+	// held by a Service of their own (In), made on first use, which delivers through the
+	// sinks of root, the default region's Service.
+	root      *Service
+	regionsMu sync.Mutex
+	regions   map[string]*Service
+}
+
+// In returns the Service holding the buses, rules and connections of region (the default
+// region's for ""): requests signed for a region and Step Functions executions running in one
+// use it.
+func (s *Service) In(region string) *Service {
+	if s.root != nil {
+		return s.root.In(region)
+	}
+	if region == "" || region == s.cfg.Region {
+		return s
+	}
+	s.regionsMu.Lock()
+	defer s.regionsMu.Unlock()
+	r, ok := s.regions[region]
+	if !ok {
+		cfg := s.cfg
+		cfg.Region = region
+		cfg.DB = nil // other regions are kept in memory only (see the README's known limits)
+		r = New(cfg)
+		r.root = s
+		if s.regions == nil {
+			s.regions = map[string]*Service{}
+		}
+		s.regions[region] = r
+	}
+	return r
+}
+
+// ForArn returns the Service of the region an ARN names (the default region's when it names
+// none): e.g. the event bus a Step Functions execution's status events go to.
+func (s *Service) ForArn(arn string) *Service { return s.In(arnRegion(arn)) }
+
+// arnRegion is the region field of an ARN (arn:partition:service:region:...), "" when absent.
+func arnRegion(arn string) string {
+	f := strings.SplitN(arn, ":", 5)
+	if len(f) < 5 || f[0] != "arn" {
+		return ""
+	}
+	return f[3]
 }
 
 type bus struct {
@@ -161,14 +207,14 @@ func validTargetID(s string) bool { return awsproto.NameOK(s, 1, 64, ".-_") }
 
 // BusArn is the ARN of the event bus called name.
 func (s *Service) BusArn(name string) string {
-	return fmt.Sprintf("arn:aws:events:%s:%s:event-bus/%s", s.cfg.Region, s.cfg.AccountID, name)
+	return fmt.Sprintf("arn:%s:events:%s:%s:event-bus/%s", awsproto.Partition(s.cfg.Region), s.cfg.Region, s.cfg.AccountID, name)
 }
 
 func (s *Service) ruleArn(busName, rule string) string {
 	if busName == DefaultBus {
-		return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", s.cfg.Region, s.cfg.AccountID, rule)
+		return fmt.Sprintf("arn:%s:events:%s:%s:rule/%s", awsproto.Partition(s.cfg.Region), s.cfg.Region, s.cfg.AccountID, rule)
 	}
-	return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s/%s", s.cfg.Region, s.cfg.AccountID, busName, rule)
+	return fmt.Sprintf("arn:%s:events:%s:%s:rule/%s/%s", awsproto.Partition(s.cfg.Region), s.cfg.Region, s.cfg.AccountID, busName, rule)
 }
 
 // busName accepts an event bus name or ARN ("" is the default bus).

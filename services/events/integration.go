@@ -31,7 +31,7 @@ func (s *Service) invoke(_ context.Context, req *task.Request) (any, error) {
 	if err != nil {
 		return nil, failure(err, requestID)
 	}
-	results, failed, err := s.PutEvents(entries)
+	results, failed, err := s.In(req.Region).PutEvents(entries) // the execution's region
 	if err != nil {
 		return nil, failure(err, requestID)
 	}
@@ -130,7 +130,7 @@ func entryTime(v any) (time.Time, error) {
 }
 
 // sdkHTTPMetadata is the SdkHttpMetadata of an EventBridge (awsJson 1.1) response.
-func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) map[string]any {
+func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) any {
 	return task.SdkHTTPMetadata(map[string]string{
 		"x-amzn-RequestId": requestID,
 		"connection":       "keep-alive",

@@ -92,7 +92,7 @@ func TestPutEventsIntegration(t *testing.T) {
 			sort.Strings(keys)
 			require.Equal(t, []string{"Entries", "FailedEntryCount", "SdkHttpMetadata", "SdkResponseMetadata"}, keys)
 			require.Equal(t, json.Number("0"), m["FailedEntryCount"])
-			md := m["SdkHttpMetadata"].(map[string]any)
+			md := task.Plain(m["SdkHttpMetadata"]).(map[string]any)
 			h := md["HttpHeaders"].(map[string]any)
 			require.Equal(t, "application/x-amz-json-1.1", h["Content-Type"])
 			require.Equal(t, "Thu, 18 Apr 2024 06:27:01 GMT", h["Date"])

@@ -299,3 +299,15 @@ func TestAPIGateway(t *testing.T) {
 	require.Equal(t, "States.Runtime", f.Name)
 	require.Equal(t, "The 'Headers' field contains unsupported values: [host]", f.Cause)
 }
+
+// TestHTTPInvokeUserAgentRegion: the User-Agent names the calling execution's region (the
+// service's default when the request has none).
+func TestHTTPInvokeUserAgentRegion(t *testing.T) {
+	t.Parallel()
+	srv, requests := echoServer(t)
+	s := newService(t, nil, nil)
+	_, err := s.HTTPIntegration().Invoke(context.Background(), &task.Request{Service: "http", Action: "invoke", Region: "ap-south-1",
+		Parameters: decode(t, `{"ApiEndpoint":"`+srv.URL+`/x","Method":"GET"}`)})
+	require.NoError(t, err)
+	require.Equal(t, "Amazon|StepFunctions|HttpInvoke|ap-south-1", requests()[0].Header.Get("User-Agent"))
+}

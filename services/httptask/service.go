@@ -117,6 +117,9 @@ func New(cfg Config) *Service {
 // HTTPIntegration is the task.Handler for Request.Service "http" (http:invoke).
 func (s *Service) HTTPIntegration() task.Handler { return task.HandlerFunc(s.invokeHTTP) }
 
+// regionKey carries the calling execution's region to Build.
+type regionKey struct{}
+
 // errSocket is the timeout cause of a call past Timeout.
 var errSocket = errors.New("the HTTP request timed out after 60 seconds")
 
@@ -138,6 +141,7 @@ func (s *Service) invokeHTTP(ctx context.Context, req *task.Request) (any, error
 	}
 	ctx, cancel := clock.WithTimeout(ctx, s.cfg.Clock, Timeout, errSocket)
 	defer cancel()
+	ctx = context.WithValue(ctx, regionKey{}, req.Region) // the execution's, for the User-Agent
 	resp, err := s.send(ctx, r, conn, false)
 	if err == nil && conn != nil && conn.Type == AuthOAuth && (resp.StatusCode == 401 || resp.StatusCode == 407) {
 		// EventBridge refreshes an OAuth token on 401 and 407 and tries once more.
@@ -285,7 +289,11 @@ func (s *Service) Build(ctx context.Context, r *HTTPRequest, conn *Connection) (
 	if hr.Header.Get("Content-Type") == "" {
 		hr.Header.Set("Content-Type", "application/json; charset=UTF-8")
 	}
-	hr.Header.Set("User-Agent", "Amazon|StepFunctions|HttpInvoke|"+s.cfg.Region)
+	region := s.cfg.Region
+	if r, ok := ctx.Value(regionKey{}).(string); ok && r != "" {
+		region = r // the calling execution's region
+	}
+	hr.Header.Set("User-Agent", "Amazon|StepFunctions|HttpInvoke|"+region)
 	hr.Header.Set("Range", "bytes=0-262144")
 	return hr, nil
 }

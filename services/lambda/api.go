@@ -10,6 +10,8 @@ import (
 	"strconv"
 
 	"go.uber.org/zap"
+
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 )
 
 // Handler serves the Lambda REST API (paths under /2015-03-31/functions) for `aws lambda
@@ -45,7 +47,18 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiErr(http.StatusNotFound, CodeUnknownOperation, "Unknown operation %s %s", r.Method, r.URL.Path))
 	})
-	return recoverer(s.log, mux)
+	return recoverer(s.log, withRequestRegion(mux))
+}
+
+// withRequestRegion gives each request the region of its SigV4 scope (unsigned requests keep
+// the default region).
+func withRequestRegion(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if sc, ok := awsproto.ScopeOf(r); ok {
+			r = r.WithContext(WithRegion(r.Context(), sc.Region))
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // recoverer turns a panic in a handler into a 500 ServiceException.
@@ -129,7 +142,7 @@ func (s *Service) handleCreateFunction(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleListFunctions(w http.ResponseWriter, r *http.Request) {
-	all := s.listFunctions()
+	all := s.listFunctions(regionOf(r.Context()))
 	q := r.URL.Query()
 	maxItems := 50
 	if m := q.Get("MaxItems"); m != "" {
@@ -155,7 +168,7 @@ func (s *Service) handleListFunctions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) lookupVersion(r *http.Request) (*function, *version, error) {
-	f, v, aerr := s.resolve(r.PathValue("name"), r.URL.Query().Get("Qualifier"), false)
+	f, v, aerr := s.resolve(regionOf(r.Context()), r.PathValue("name"), r.URL.Query().Get("Qualifier"), false)
 	if aerr != nil {
 		return nil, nil, aerr
 	}
@@ -185,7 +198,7 @@ func (s *Service) handleGetConfiguration(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Service) handleDeleteFunction(w http.ResponseWriter, r *http.Request) {
-	if err := s.deleteFunction(r.PathValue("name"), r.URL.Query().Get("Qualifier")); err != nil {
+	if err := s.deleteFunction(regionOf(r.Context()), r.PathValue("name"), r.URL.Query().Get("Qualifier")); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -213,7 +226,7 @@ func (s *Service) handleUpdateConfiguration(w http.ResponseWriter, r *http.Reque
 		writeError(w, err)
 		return
 	}
-	out, err := s.updateConfiguration(r.PathValue("name"), &in)
+	out, err := s.updateConfiguration(regionOf(r.Context()), r.PathValue("name"), &in)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -266,7 +279,7 @@ func (s *Service) handlePublishVersion(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	f, aerr := s.getFunction(r.PathValue("name"))
+	f, aerr := s.getFunction(regionOf(r.Context()), r.PathValue("name"))
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -295,7 +308,7 @@ func (s *Service) handlePublishVersion(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleListVersions(w http.ResponseWriter, r *http.Request) {
-	f, aerr := s.getFunction(r.PathValue("name"))
+	f, aerr := s.getFunction(regionOf(r.Context()), r.PathValue("name"))
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -325,7 +338,7 @@ func (s *Service) checkAliasTarget(f *function, ver string) *APIError {
 	if ver == "$LATEST" || f.versions[ver] != nil {
 		return nil
 	}
-	return errNotFound("Function not found: %s:%s", s.functionArn(f.name), ver)
+	return errNotFound("Function not found: %s:%s", s.functionArn(f.region, f.name), ver)
 }
 
 func (s *Service) handleCreateAlias(w http.ResponseWriter, r *http.Request) {
@@ -342,7 +355,7 @@ func (s *Service) handleCreateAlias(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errValidation("null", "functionVersion", "Member must not be null"))
 		return
 	}
-	f, aerr := s.getFunction(r.PathValue("name"))
+	f, aerr := s.getFunction(regionOf(r.Context()), r.PathValue("name"))
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -353,7 +366,7 @@ func (s *Service) handleCreateAlias(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	arn := s.aliasArn(f.name, in.Name)
+	arn := s.aliasArn(f, in.Name)
 	if f.aliases[in.Name] != nil {
 		writeError(w, errConflict("Alias already exists: %s", arn))
 		return
@@ -372,7 +385,7 @@ func (s *Service) handleCreateAlias(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleListAliases(w http.ResponseWriter, r *http.Request) {
-	f, aerr := s.getFunction(r.PathValue("name"))
+	f, aerr := s.getFunction(regionOf(r.Context()), r.PathValue("name"))
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -394,13 +407,13 @@ func (s *Service) handleListAliases(w http.ResponseWriter, r *http.Request) {
 func (s *Service) aliasOf(f *function, name string) (*alias, *APIError) {
 	a := f.aliases[name]
 	if a == nil {
-		return nil, errNotFound("Alias not found: %s", s.aliasArn(f.name, name))
+		return nil, errNotFound("Alias not found: %s", s.aliasArn(f, name))
 	}
 	return a, nil
 }
 
 func (s *Service) handleGetAlias(w http.ResponseWriter, r *http.Request) {
-	f, aerr := s.getFunction(r.PathValue("name"))
+	f, aerr := s.getFunction(regionOf(r.Context()), r.PathValue("name"))
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -421,7 +434,7 @@ func (s *Service) handleUpdateAlias(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	f, aerr := s.getFunction(r.PathValue("name"))
+	f, aerr := s.getFunction(regionOf(r.Context()), r.PathValue("name"))
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -453,7 +466,7 @@ func (s *Service) handleUpdateAlias(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleDeleteAlias(w http.ResponseWriter, r *http.Request) {
-	f, aerr := s.getFunction(r.PathValue("name"))
+	f, aerr := s.getFunction(regionOf(r.Context()), r.PathValue("name"))
 	if aerr != nil {
 		writeError(w, aerr)
 		return

@@ -275,7 +275,7 @@ func TestPublishVersionUnchanged(t *testing.T) {
 	require.Equal(t, "1", api.json("POST", "/2015-03-31/functions/f/versions", nil, 201)["Version"])
 	require.Equal(t, "1", api.json("POST", "/2015-03-31/functions/f/versions", nil, 201)["Version"], "no change, no new version")
 	d := "changed"
-	_, err := s.updateConfiguration("f", &UpdateFunctionConfigurationInput{Description: &d})
+	_, err := s.updateConfiguration("", "f", &UpdateFunctionConfigurationInput{Description: &d})
 	require.NoError(t, err)
 	require.Equal(t, "2", api.json("POST", "/2015-03-31/functions/f/versions", nil, 201)["Version"])
 	api.json("DELETE", "/2015-03-31/functions/f?Qualifier=1", nil, 204)

@@ -72,7 +72,7 @@ func BenchmarkColdStartPython(b *testing.B) {
 	for i := range b.N {
 		b.StopTimer()
 		d := strconv.Itoa(i)
-		if _, err := s.updateConfiguration("echo", &UpdateFunctionConfigurationInput{Description: &d}); err != nil {
+		if _, err := s.updateConfiguration("", "echo", &UpdateFunctionConfigurationInput{Description: &d}); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()

@@ -83,6 +83,6 @@ func TestContainerImageFunction(t *testing.T) {
 	missing := "missing"
 	_, err = s.createFunction(ctx, &CreateFunctionInput{FunctionName: &missing, Role: &role, PackageType: "Image", Code: &FunctionCode{ImageURI: "sfnlocal-no-such-image:latest"}})
 	require.Equal(t, errInvalidParam("Source image sfnlocal-no-such-image:latest does not exist. Provide a valid source image."), err)
-	_, _, aerr := s.resolve("missing", "", false)
+	_, _, aerr := s.resolve("", "missing", "", false)
 	require.Equal(t, CodeResourceNotFound, aerr.Code)
 }

@@ -120,7 +120,7 @@ func (s *Service) CreateEventSourceMapping(in *EventSourceMappingInput) (*EventS
 	if !strings.HasPrefix(in.EventSourceArn, "arn:aws:sqs:") {
 		return nil, errInvalidParam("Unrecognized event source. sfnlocal maps SQS queues only.")
 	}
-	_, v, aerr := s.resolve(in.FunctionName, "", false)
+	_, v, aerr := s.resolve("", in.FunctionName, "", false)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -129,7 +129,7 @@ func (s *Service) CreateEventSourceMapping(in *EventSourceMappingInput) (*EventS
 		State: "Creating", StateTransitionReason: "USER_INITIATED", FunctionResponseTypes: []string{},
 	}
 	if q := qualifierOf(in.FunctionName); q != "" {
-		conf.FunctionArn = s.functionArn(v.conf.FunctionName) + ":" + q
+		conf.FunctionArn = v.conf.FunctionArn + ":" + q
 	}
 	conf.EventSourceMappingArn = fmt.Sprintf("arn:aws:lambda:%s:%s:event-source-mapping:%s", s.cfg.Region, s.cfg.AccountID, conf.UUID)
 	if in.BatchSize != nil {
@@ -198,13 +198,13 @@ func (s *Service) GetEventSourceMapping(uuid string) (*EventSourceMapping, error
 func (s *Service) ListEventSourceMappings(sourceArn, functionName string) ([]EventSourceMapping, error) {
 	fnArn := ""
 	if functionName != "" {
-		_, v, aerr := s.resolve(functionName, "", false)
+		_, v, aerr := s.resolve("", functionName, "", false)
 		if aerr != nil {
 			return nil, aerr
 		}
 		fnArn = v.conf.FunctionArn
 		if q := qualifierOf(functionName); q != "" {
-			fnArn = s.functionArn(v.conf.FunctionName) + ":" + q
+			fnArn = v.conf.FunctionArn + ":" + q
 		}
 	}
 	s.esmMu.Lock()
@@ -223,7 +223,7 @@ func (s *Service) ListEventSourceMappings(sourceArn, functionName string) ([]Eve
 func (s *Service) UpdateEventSourceMapping(uuid string, in *EventSourceMappingInput) (*EventSourceMapping, error) {
 	var fnArn string
 	if in.FunctionName != "" {
-		_, v, aerr := s.resolve(in.FunctionName, "", false)
+		_, v, aerr := s.resolve("", in.FunctionName, "", false)
 		if aerr != nil {
 			return nil, aerr
 		}

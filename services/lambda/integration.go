@@ -24,6 +24,8 @@ const maxTaskResult = 262144
 func (s *Service) Integration() task.Handler { return task.HandlerFunc(s.runTask) }
 
 func (s *Service) runTask(ctx context.Context, req *task.Request) (any, error) {
+	// A function named without its region is the one of the execution's region.
+	ctx = WithRegion(ctx, req.Region)
 	if req.Legacy {
 		return s.runLegacy(ctx, req)
 	}
@@ -142,8 +144,8 @@ func functionFailure(body []byte, compact bool) *task.Failure {
 // wrap builds lambda:invoke's output: the Invoke response as the AWS Java SDK shows it, with
 // the Payload parsed. Keys follow AWS's documentation example and recordings: the members
 // sorted (ExecutedVersion, LogResult, Payload, SdkHttpMetadata, SdkResponseMetadata,
-// StatusCode); HttpHeaders sorted without regard to case; AllHttpHeaders in the order the
-// recordings show (the SDK's hash order).
+// StatusCode); HttpHeaders sorted without regard to case; AllHttpHeaders in the Java SDK's
+// HashMap order (value.JavaHashOrder), which is the order the recordings show.
 func (s *Service) wrap(out *InvokeOutput, tail bool) *value.Object {
 	date := s.clk.Now().UTC().Format(http.TimeFormat)
 	type kv struct{ k, v string }
@@ -168,11 +170,13 @@ func (s *Service) wrap(out *InvokeOutput, tail bool) *value.Object {
 		single.Append(h.k, h.v)
 		byName[h.k] = h.v
 	}
+	names := make([]string, len(hdrs))
+	for i, h := range hdrs {
+		names[i] = h.k
+	}
 	all := value.NewObject(len(hdrs))
-	for _, k := range allHeadersOrder {
-		if v, ok := byName[k]; ok {
-			all.Append(k, []any{v})
-		}
+	for _, k := range value.JavaHashOrder(names) {
+		all.Append(k, []any{byName[k]})
 	}
 	res := value.NewObject(6)
 	if out.ExecutedVersion != "" {
@@ -190,7 +194,3 @@ func (s *Service) wrap(out *InvokeOutput, tail bool) *value.Object {
 	res.Append("StatusCode", json.Number(strconv.Itoa(out.StatusCode)))
 	return res
 }
-
-// allHeadersOrder is the order of AllHttpHeaders in AWS's recordings.
-var allHeadersOrder = []string{"X-Amz-Executed-Version", "X-Amz-Log-Result", "x-amzn-Remapped-Content-Length",
-	"Connection", "x-amzn-RequestId", "Content-Length", "Date", "X-Amzn-Trace-Id", "Content-Type"}

@@ -32,8 +32,8 @@ func TestIntegrationOutput(t *testing.T) {
 	s.RegisterGoFunction("echo", echoFn)
 	s.RegisterGoFunction("text", func(context.Context, []byte) ([]byte, error) { return []byte("not json"), nil })
 	s.mu.Lock()
-	s.publish(s.functions["echo"], "")
-	s.functions["echo"].aliases["live"] = &alias{conf: AliasConfiguration{Name: "live", FunctionVersion: "1"}}
+	s.publish(s.functions[fkey(s.cfg.Region, "echo")], "")
+	s.functions[fkey(s.cfg.Region, "echo")].aliases["live"] = &alias{conf: AliasConfiguration{Name: "live", FunctionVersion: "1"}}
 	s.mu.Unlock()
 
 	wantHeaders := func(length, version string) map[string]any {

@@ -42,10 +42,10 @@ func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, e
 	if in.LogType != "" && in.LogType != "None" && in.LogType != "Tail" {
 		return nil, errValidation("'"+in.LogType+"'", "logType", "Member must satisfy enum value set: [None, Tail]")
 	}
-	if s.fwd != nil && !s.isGoFunction(in.FunctionName) {
+	if s.fwd != nil && !s.isGoFunction(regionOf(ctx), in.FunctionName) {
 		return s.fwd.invoke(ctx, in, typ)
 	}
-	_, v, aerr := s.resolve(in.FunctionName, in.Qualifier, true)
+	_, v, aerr := s.resolve(regionOf(ctx), in.FunctionName, in.Qualifier, true)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -128,14 +128,14 @@ func (s *Service) Invoke(ctx context.Context, in *InvokeInput) (*InvokeOutput, e
 	return out, nil
 }
 
-func (s *Service) isGoFunction(fnName string) bool {
+func (s *Service) isGoFunction(region, fnName string) bool {
 	name, _, aerr := splitName(fnName)
 	if aerr != nil {
 		return false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f := s.functions[name]
+	f := s.functions[fkey(s.nameRegion(region, fnName), name)]
 	return f != nil && f.latest.goFn != nil
 }
 

@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/sfnlocal/sfnlocal/internal/storage"
 	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
@@ -61,7 +62,7 @@ func (s *Service) persistFunction(f *function) {
 		return
 	}
 	if f.latest.goFn != nil {
-		s.j.Delete(bucketFunctions, f.name)
+		s.j.Delete(bucketFunctions, fkey(f.region, f.name))
 		return
 	}
 	r := functionRecord{Name: f.name, Latest: f.latest.record(), NextVersion: f.nextVersion, PublishedRev: f.publishedRev,
@@ -72,12 +73,12 @@ func (s *Service) persistFunction(f *function) {
 	for n, a := range f.aliases {
 		r.Aliases[n] = a.conf
 	}
-	s.j.PutJSON(bucketFunctions, f.name, r)
+	s.j.PutJSON(bucketFunctions, fkey(f.region, f.name), r) // region/name: functions are kept per region
 }
 
-func (s *Service) forgetFunction(name string) {
+func (s *Service) forgetFunction(region, name string) {
 	if s.j.On() {
-		s.j.Delete(bucketFunctions, name)
+		s.j.Delete(bucketFunctions, fkey(region, name))
 	}
 }
 
@@ -99,8 +100,12 @@ func (s *Service) forgetESM(uuid string) {
 func (s *Service) load(db *storage.DB) error {
 	used := map[string]bool{}
 	code := db.Bucket(bucketCode)
-	err := journal.Load(db, bucketFunctions, func(name string, r functionRecord) error {
-		f := &function{name: name, versions: map[string]*version{}, aliases: map[string]*alias{},
+	err := journal.Load(db, bucketFunctions, func(key string, r functionRecord) error {
+		region, name, ok := strings.Cut(key, "/")
+		if !ok {
+			region, name = s.cfg.Region, key
+		}
+		f := &function{region: region, name: name, versions: map[string]*version{}, aliases: map[string]*alias{},
 			nextVersion: r.NextVersion, publishedRev: r.PublishedRev, logs: newLogRing()}
 		dirs := map[string]string{} // CodeSha256 → unzipped folder, shared by versions
 		mk := func(vr versionRecord) (*version, error) {
@@ -141,7 +146,7 @@ func (s *Service) load(db *storage.DB) error {
 		for n, a := range r.Aliases {
 			f.aliases[n] = &alias{conf: a}
 		}
-		s.functions[name] = f
+		s.functions[fkey(region, name)] = f
 		return nil
 	})
 	if err != nil {

@@ -98,7 +98,7 @@ func TestIdleEnvironmentEvicted(t *testing.T) {
 	}
 	first := pid()
 	require.Equal(t, first, pid())
-	_, v, aerr := s.resolve("py", "", false)
+	_, v, aerr := s.resolve("", "py", "", false)
 	require.Nil(t, aerr)
 	v.pool.mu.Lock()
 	require.Len(t, v.pool.all, 1)

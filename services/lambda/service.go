@@ -18,6 +18,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/internal/storage"
 	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
@@ -105,6 +106,7 @@ type Service struct {
 }
 
 type function struct {
+	region      string // functions are kept per region, as on AWS (see fkey)
 	name        string
 	latest      *version
 	versions    map[string]*version
@@ -238,7 +240,7 @@ func (f *function) pools() []*pool {
 // in-process. It appears in the Lambda API like any other function (runtime provided.al2023)
 // and is never forwarded.
 func (s *Service) RegisterGoFunction(name string, fn func(ctx context.Context, payload []byte) ([]byte, error)) {
-	conf := s.newConfiguration(name, "arn:aws:iam::"+s.cfg.AccountID+":role/sfnlocal-go-function")
+	conf := s.newConfiguration(s.cfg.Region, name, "arn:aws:iam::"+s.cfg.AccountID+":role/sfnlocal-go-function")
 	conf.Runtime = "provided.al2023"
 	conf.Handler = "bootstrap"
 	conf.CodeSha256 = "in-process"
@@ -248,12 +250,12 @@ func (s *Service) RegisterGoFunction(name string, fn func(ctx context.Context, p
 	if s.closed {
 		return
 	}
-	old := s.functions[name]
-	f := &function{name: name, latest: v, versions: map[string]*version{}, aliases: map[string]*alias{}, nextVersion: 1, logs: newLogRing()}
+	old := s.functions[fkey(s.cfg.Region, name)]
+	f := &function{region: s.cfg.Region, name: name, latest: v, versions: map[string]*version{}, aliases: map[string]*alias{}, nextVersion: 1, logs: newLogRing()}
 	v.logs = f.logs
-	s.functions[name] = f
+	s.functions[fkey(s.cfg.Region, name)] = f
 	if old != nil {
-		s.forgetFunction(name)
+		s.forgetFunction(s.cfg.Region, name)
 		go old.dropper()()
 	}
 }
@@ -274,10 +276,12 @@ func (f *function) dropper() func() {
 }
 
 // Logs returns the logs of the function's last invocations (up to 100), oldest first; each is
-// the text CloudWatch Logs would hold, from START to REPORT.
+// the text CloudWatch Logs would hold, from START to REPORT. name is a function name (of the
+// default region) or ARN.
 func (s *Service) Logs(name string) []string {
+	n, _, _ := splitName(name)
 	s.mu.Lock()
-	f := s.functions[name]
+	f := s.functions[fkey(s.nameRegion("", name), n)]
 	s.mu.Unlock()
 	if f == nil {
 		return nil
@@ -285,14 +289,30 @@ func (s *Service) Logs(name string) []string {
 	return f.logs.all()
 }
 
-func (s *Service) functionArn(name string) string {
-	return "arn:aws:lambda:" + s.cfg.Region + ":" + s.cfg.AccountID + ":function:" + name
+// fkey is a function's key in s.functions: its region and name.
+func fkey(region, name string) string { return region + "/" + name }
+
+// functionArn is the ARN of the function name in region, in the region's partition.
+func (s *Service) functionArn(region, name string) string {
+	return "arn:" + awsproto.Partition(region) + ":lambda:" + region + ":" + s.cfg.AccountID + ":function:" + name
 }
 
-func (s *Service) newConfiguration(name, role string) FunctionConfiguration {
+// nameRegion is the region a FunctionName refers to: the region of a full ARN, else region
+// (the request's, or the execution's for Step Functions), else the default region.
+func (s *Service) nameRegion(region, fnName string) string {
+	if m := fnNameRE().FindStringSubmatch(fnName); m != nil && m[3] != "" {
+		return strings.TrimSuffix(m[3], ":")
+	}
+	if region == "" {
+		return s.cfg.Region
+	}
+	return region
+}
+
+func (s *Service) newConfiguration(region, name, role string) FunctionConfiguration {
 	return FunctionConfiguration{
 		FunctionName:     name,
-		FunctionArn:      s.functionArn(name),
+		FunctionArn:      s.functionArn(region, name),
 		Role:             role,
 		Timeout:          3,
 		MemorySize:       128,
@@ -339,7 +359,9 @@ func splitName(s string) (name, qualifier string, err *APIError) {
 
 // resolve finds the version that FunctionName (+ Qualifier) names; invoke selects the
 // message Invoke gives for a missing function.
-func (s *Service) resolve(fnName, qualifier string, invoke bool) (*function, *version, *APIError) {
+// region is the request's (a full ARN's own region wins).
+func (s *Service) resolve(region, fnName, qualifier string, invoke bool) (*function, *version, *APIError) {
+	region = s.nameRegion(region, fnName)
 	name, q, aerr := splitName(fnName)
 	if aerr != nil {
 		return nil, nil, aerr
@@ -352,9 +374,9 @@ func (s *Service) resolve(fnName, qualifier string, invoke bool) (*function, *ve
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f := s.functions[name]
+	f := s.functions[fkey(region, name)]
 	if f == nil {
-		arn := s.functionArn(name)
+		arn := s.functionArn(region, name)
 		if q != "" {
 			arn += ":" + q
 		} else if invoke {
@@ -363,7 +385,7 @@ func (s *Service) resolve(fnName, qualifier string, invoke bool) (*function, *ve
 		}
 		return nil, nil, errNotFound("Function not found: %s", arn)
 	}
-	v, aerr := f.lookup(q, s.functionArn(name))
+	v, aerr := f.lookup(q, s.functionArn(region, name))
 	return f, v, aerr
 }
 
@@ -512,6 +534,7 @@ func (s *Service) createFunction(ctx context.Context, in *CreateFunctionInput) (
 	if in.FunctionName == nil {
 		return nil, errValidation("null", "functionName", "Member must not be null")
 	}
+	region := s.nameRegion(regionOf(ctx), *in.FunctionName)
 	name, q, aerr := splitName(*in.FunctionName)
 	if aerr != nil {
 		return nil, aerr
@@ -555,7 +578,7 @@ func (s *Service) createFunction(ctx context.Context, in *CreateFunctionInput) (
 			return nil, aerr
 		}
 	}
-	conf := s.newConfiguration(name, *in.Role)
+	conf := s.newConfiguration(region, name, *in.Role)
 	conf.Description = in.Description
 	conf.PackageType = pkg
 	if in.Timeout != nil {
@@ -633,16 +656,16 @@ func (s *Service) createFunction(ctx context.Context, in *CreateFunctionInput) (
 		_ = os.RemoveAll(dir)
 		return nil, apiErr(http.StatusInternalServerError, CodeService, "The service is shutting down.")
 	}
-	if s.functions[name] != nil {
+	if s.functions[fkey(region, name)] != nil {
 		_ = os.RemoveAll(dir)
 		return nil, errConflict("Function already exist: %s", name)
 	}
-	f := &function{name: name, latest: v, versions: map[string]*version{}, aliases: map[string]*alias{}, nextVersion: 1, logs: newLogRing()}
+	f := &function{region: region, name: name, latest: v, versions: map[string]*version{}, aliases: map[string]*alias{}, nextVersion: 1, logs: newLogRing()}
 	v.logs = f.logs
 	if dir != "" {
 		f.dirs = append(f.dirs, dir)
 	}
-	s.functions[name] = f
+	s.functions[fkey(region, name)] = f
 	out := v.conf
 	if in.Publish {
 		pv := s.publish(f, "")
@@ -675,22 +698,24 @@ func (s *Service) publish(f *function, desc string) *version {
 	return &v
 }
 
-func (s *Service) getFunction(name string) (*function, *APIError) {
+// getFunction finds the function name names in region (a full ARN's own region wins).
+func (s *Service) getFunction(region, name string) (*function, *APIError) {
+	region = s.nameRegion(region, name)
 	n, _, aerr := splitName(name)
 	if aerr != nil {
 		return nil, aerr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f := s.functions[n]
+	f := s.functions[fkey(region, n)]
 	if f == nil {
-		return nil, errNotFound("Function not found: %s", s.functionArn(n))
+		return nil, errNotFound("Function not found: %s", s.functionArn(region, n))
 	}
 	return f, nil
 }
 
 func (s *Service) updateCode(ctx context.Context, fnName string, in *UpdateFunctionCodeInput) (*FunctionConfiguration, error) {
-	f, aerr := s.getFunction(fnName)
+	f, aerr := s.getFunction(regionOf(ctx), fnName)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -749,10 +774,10 @@ func (s *Service) updateCode(ctx context.Context, fnName string, in *UpdateFunct
 // replaceLatest installs nv as f's $LATEST if cur still is, retiring cur's environments.
 func (s *Service) replaceLatest(f *function, cur, nv *version, dir string, publish bool) (*FunctionConfiguration, error) {
 	s.mu.Lock()
-	if s.functions[f.name] != f || f.latest != cur {
+	if s.functions[fkey(f.region, f.name)] != f || f.latest != cur {
 		s.mu.Unlock()
 		_ = os.RemoveAll(dir)
-		return nil, errConflict("The operation cannot be performed at this time. An update is in progress for resource: %s", s.functionArn(f.name))
+		return nil, errConflict("The operation cannot be performed at this time. An update is in progress for resource: %s", s.functionArn(f.region, f.name))
 	}
 	f.latest = nv
 	if dir != "" {
@@ -771,8 +796,8 @@ func (s *Service) replaceLatest(f *function, cur, nv *version, dir string, publi
 	return &out, nil
 }
 
-func (s *Service) updateConfiguration(fnName string, in *UpdateFunctionConfigurationInput) (*FunctionConfiguration, error) {
-	f, aerr := s.getFunction(fnName)
+func (s *Service) updateConfiguration(region, fnName string, in *UpdateFunctionConfigurationInput) (*FunctionConfiguration, error) {
+	f, aerr := s.getFunction(region, fnName)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -833,7 +858,8 @@ func (s *Service) updateConfiguration(fnName string, in *UpdateFunctionConfigura
 	return s.replaceLatest(f, cur, &nv, "", false)
 }
 
-func (s *Service) deleteFunction(fnName, qualifier string) error {
+func (s *Service) deleteFunction(region, fnName, qualifier string) error {
+	region = s.nameRegion(region, fnName)
 	name, q, aerr := splitName(fnName)
 	if aerr != nil {
 		return aerr
@@ -842,15 +868,15 @@ func (s *Service) deleteFunction(fnName, qualifier string) error {
 		q = qualifier
 	}
 	s.mu.Lock()
-	f := s.functions[name]
+	f := s.functions[fkey(region, name)]
 	if f == nil {
 		s.mu.Unlock()
-		return errNotFound("Function not found: %s", s.functionArn(name))
+		return errNotFound("Function not found: %s", s.functionArn(region, name))
 	}
 	switch {
 	case q == "" || q == "$LATEST" && qualifier == "":
-		delete(s.functions, name)
-		s.forgetFunction(name)
+		delete(s.functions, fkey(region, name))
+		s.forgetFunction(region, name)
 		drop := f.dropper()
 		s.mu.Unlock()
 		drop()
@@ -862,7 +888,7 @@ func (s *Service) deleteFunction(fnName, qualifier string) error {
 	v := f.versions[q]
 	if v == nil {
 		s.mu.Unlock()
-		return errNotFound("Function not found: %s:%s", s.functionArn(name), q)
+		return errNotFound("Function not found: %s:%s", s.functionArn(region, name), q)
 	}
 	for _, a := range f.aliases {
 		if a.conf.FunctionVersion == q {
@@ -877,18 +903,40 @@ func (s *Service) deleteFunction(fnName, qualifier string) error {
 	return s.j.Sync()
 }
 
-func (s *Service) listFunctions() []FunctionConfiguration {
+// listFunctions lists the functions of region.
+func (s *Service) listFunctions(region string) []FunctionConfiguration {
+	region = s.nameRegion(region, "")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]FunctionConfiguration, 0, len(s.functions))
 	for _, f := range s.functions {
-		out = append(out, f.latest.conf)
+		if f.region == region {
+			out = append(out, f.latest.conf)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].FunctionName < out[j].FunctionName })
 	return out
 }
 
-func (s *Service) aliasArn(fn, name string) string { return s.functionArn(fn) + ":" + name }
+func (s *Service) aliasArn(f *function, name string) string {
+	return s.functionArn(f.region, f.name) + ":" + name
+}
+
+// regionKey carries the region of a request (its SigV4 scope's) or of a Step Functions
+// execution in a context.
+type regionKey struct{}
+
+// WithRegion returns ctx for work in region: the functions it creates, lists and invokes by
+// name are that region's (functions are kept per region, as on AWS).
+func WithRegion(ctx context.Context, region string) context.Context {
+	return context.WithValue(ctx, regionKey{}, region)
+}
+
+// regionOf is ctx's region, "" for the default.
+func regionOf(ctx context.Context) string {
+	r, _ := ctx.Value(regionKey{}).(string)
+	return r
+}
 
 func validAliasName(n string) bool {
 	if n == "" || len(n) > 128 || isDigits(n) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sfnlocal/sfnlocal/internal/value"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
@@ -91,7 +92,31 @@ func (s *Service) invokeSDK(_ context.Context, req *task.Request) (any, error) {
 		}
 		return nil, sdkFailure(e, headOperations[req.Action])
 	}
-	return out, nil
+	return sdkOrder(out), nil
+}
+
+// sdkOrder puts an output's members in the order AWS writes them: sorted, with the streaming
+// payload member Body last (recorded: conformance services-aws-sdk-s3 test_s3_get_object[*],
+// {AcceptRanges, ContentLength, ContentType, ETag, LastModified, Metadata,
+// ServerSideEncryption, Body}). Outputs without a Body stay maps (sorted when encoded).
+func sdkOrder(out map[string]any) any {
+	body, ok := out["Body"]
+	if !ok {
+		return out
+	}
+	keys := make([]string, 0, len(out))
+	for k := range out {
+		if k != "Body" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	o := value.NewObject(len(out))
+	for _, k := range keys {
+		o.Append(k, value.FromPlain(out[k]))
+	}
+	o.Append("Body", body)
+	return o
 }
 
 // sdkFailure is the Failure Step Functions records for an S3 error.

@@ -20,7 +20,7 @@ func invoke(t *testing.T, s *Service, action, params string) (map[string]any, er
 	if err != nil {
 		return nil, err
 	}
-	return out.(map[string]any), nil
+	return task.Plain(out).(map[string]any), nil
 }
 
 func TestSDKIntegration(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
+
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 )
 
 const xmlns = "http://sns.amazonaws.com/doc/2010-03-31/"
@@ -62,7 +64,11 @@ func (s *Service) Handler() http.Handler {
 			form = r.Form
 		}
 		action := form.Get("Action")
-		result, err := s.dispatch(action, form)
+		region := s.cfg.Region // unsigned requests: the default region
+		if sc, ok := awsproto.ScopeOf(r); ok {
+			region = sc.Region
+		}
+		result, err := s.dispatch(region, action, form)
 		if err != nil {
 			e, ok := err.(*Error)
 			if !ok {
@@ -79,10 +85,12 @@ func (s *Service) Handler() http.Handler {
 	})
 }
 
-func (s *Service) dispatch(action string, f url.Values) (any, error) {
+// dispatch runs action for a request signed for region (the region of the topics it creates
+// and lists).
+func (s *Service) dispatch(region, action string, f url.Values) (any, error) {
 	switch action {
 	case "CreateTopic":
-		arn, err := s.CreateTopic(f.Get("Name"), entries(f, "Attributes", "key", "value"))
+		arn, err := s.CreateTopicIn(region, f.Get("Name"), entries(f, "Attributes", "key", "value"))
 		return struct {
 			XMLName  xml.Name
 			TopicArn string
@@ -92,7 +100,7 @@ func (s *Service) dispatch(action string, f url.Values) (any, error) {
 	case "ListTopics":
 		type member struct{ TopicArn string }
 		var ms []member
-		for _, arn := range s.Topics() {
+		for _, arn := range s.TopicsIn(region) {
 			ms = append(ms, member{arn})
 		}
 		return struct {

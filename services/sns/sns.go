@@ -179,8 +179,15 @@ func errNotFound(msg string) *Error {
 // validTopicName: 1 to 256 letters, digits, underscores and hyphens.
 func validTopicName(s string) bool { return awsproto.NameOK(s, 1, 256, "_-") }
 
-// CreateTopic creates a topic, or returns the existing one of that name (as AWS does).
-func (s *Service) CreateTopic(name string, attrs map[string]string) (_ string, err error) {
+// CreateTopic creates a topic in the default region, or returns the existing one of that
+// name (as AWS does).
+func (s *Service) CreateTopic(name string, attrs map[string]string) (string, error) {
+	return s.CreateTopicIn(s.cfg.Region, name, attrs)
+}
+
+// CreateTopicIn is CreateTopic in region: topics are kept per region (their ARN names it,
+// arn:<partition>:sns:<region>:<account>:<name>), so one name may exist in several regions.
+func (s *Service) CreateTopicIn(region, name string, attrs map[string]string) (_ string, err error) {
 	base := strings.TrimSuffix(name, ".fifo")
 	fifo := strings.HasSuffix(name, ".fifo")
 	if !validTopicName(base) || len(name) > 256 {
@@ -189,7 +196,7 @@ func (s *Service) CreateTopic(name string, attrs map[string]string) (_ string, e
 	if attrs["FifoTopic"] == "true" && !fifo {
 		return "", errInvalidParameter("Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long.")
 	}
-	arn := fmt.Sprintf("arn:aws:sns:%s:%s:%s", s.cfg.Region, s.cfg.AccountID, name)
+	arn := fmt.Sprintf("arn:%s:sns:%s:%s:%s", awsproto.Partition(region), region, s.cfg.AccountID, name)
 	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -221,15 +228,29 @@ func (s *Service) DeleteTopic(arn string) (err error) {
 }
 
 // Topics lists topic ARNs in order.
-func (s *Service) Topics() []string {
+func (s *Service) Topics() []string { return s.TopicsIn("") }
+
+// TopicsIn lists the topic ARNs of region ("" for every region), sorted.
+func (s *Service) TopicsIn(region string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]string, 0, len(s.topics))
 	for arn := range s.topics {
-		out = append(out, arn)
+		if region == "" || arnRegion(arn) == region {
+			out = append(out, arn)
+		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+// arnRegion is the region field of an ARN (arn:partition:service:region:...).
+func arnRegion(arn string) string {
+	f := strings.SplitN(arn, ":", 5)
+	if len(f) < 5 {
+		return ""
+	}
+	return f[3]
 }
 
 func (s *Service) topicAttributes(arn string) (map[string]string, error) {
@@ -486,7 +507,7 @@ func (s *Service) invoke(ctx context.Context, req *task.Request) (any, error) {
 }
 
 // sdkHTTPMetadata is the SdkHttpMetadata of an SNS (text/xml) response.
-func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) map[string]any {
+func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) any {
 	return task.SdkHTTPMetadata(map[string]string{
 		"x-amzn-RequestId": requestID,
 		"connection":       "keep-alive",

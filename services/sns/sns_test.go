@@ -70,7 +70,7 @@ func TestPublishIntegration(t *testing.T) {
 			}
 			require.NoError(t, err)
 			m := out.(map[string]any)
-			md := m["SdkHttpMetadata"].(map[string]any)
+			md := task.Plain(m["SdkHttpMetadata"]).(map[string]any)
 			require.Equal(t, tc.wantLength, md["HttpHeaders"].(map[string]any)["Content-Length"])
 			require.Equal(t, json.Number("200"), md["HttpStatusCode"])
 			require.Equal(t, "Fri, 01 Mar 2024 12:00:00 GMT", md["HttpHeaders"].(map[string]any)["Date"])
@@ -171,4 +171,62 @@ func TestAWSCLI(t *testing.T) {
 	require.NotEmpty(t, pub.MessageId)
 	require.Contains(t, aws("list-topics"), created.TopicArn)
 	require.Equal(t, "from the cli", s.Messages(created.TopicArn)[0].Message)
+}
+
+// TestRegionFromCredentialScope: a signed request creates and lists the topics of the region
+// (and partition) its client signed for, as on AWS; unsigned requests use the default region.
+func TestRegionFromCredentialScope(t *testing.T) {
+	t.Parallel()
+	s := newService(t)
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	post := func(region, form string) string {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(form))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if region != "" {
+			req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/"+region+"/sns/aws4_request, SignedHeaders=host, Signature=x")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, 200, resp.StatusCode, string(b))
+		return string(b)
+	}
+	cases := []struct{ region, want string }{
+		{"us-west-2", "arn:aws:sns:us-west-2:111111111111:t"},
+		{"cn-north-1", "arn:aws-cn:sns:cn-north-1:111111111111:t"},
+		{"", "arn:aws:sns:us-east-1:111111111111:t"},
+	}
+	for _, tc := range cases {
+		require.Contains(t, post(tc.region, "Action=CreateTopic&Name=t"), "<TopicArn>"+tc.want+"</TopicArn>")
+	}
+	for _, tc := range cases {
+		list := post(tc.region, "Action=ListTopics")
+		require.Contains(t, list, tc.want)
+		require.Equal(t, 1, strings.Count(list, "<TopicArn>"), "only the region's topics: %s", list)
+	}
+}
+
+// TestPublishOutputKeyOrder: sns:publish's output members come sorted and the Java SDK's
+// header maps in their own orders, as AWS recorded them (conformance services-sns
+// test_publish_*: MessageId, SdkHttpMetadata, SdkResponseMetadata; fifo adds SequenceNumber
+// last; AllHttpHeaders x-amzn-RequestId, connection, Content-Length, Date, Content-Type).
+func TestPublishOutputKeyOrder(t *testing.T) {
+	t.Parallel()
+	s := newService(t)
+	fifo, err := s.CreateTopic("t.fifo", map[string]string{"FifoTopic": "true"})
+	require.NoError(t, err)
+	out, err := publish(t, s, map[string]any{"TopicArn": fifo, "Message": "m", "MessageGroupId": "g", "MessageDeduplicationId": "d"})
+	require.NoError(t, err)
+	b, err := task.Encode(out)
+	require.NoError(t, err)
+	last := -1
+	for _, k := range []string{"MessageId", "SdkHttpMetadata", "AllHttpHeaders", "x-amzn-RequestId", "connection", "Content-Length", "Date", "Content-Type", "HttpHeaders", "HttpStatusCode", "SdkResponseMetadata", "SequenceNumber"} {
+		i := strings.Index(string(b), `"`+k+`":`)
+		require.Greater(t, i, last, "%s out of order in %s", k, b)
+		last = i
+	}
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
+
+	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 )
 
 const (
@@ -46,7 +48,11 @@ func (s *Service) Handler() http.Handler {
 			return
 		}
 		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
-		out, err := s.Serve(r.Context(), "http://"+r.Host, op, body)
+		region := s.cfg.Region // unsigned requests: the default region
+		if sc, ok := awsproto.ScopeOf(r); ok {
+			region = sc.Region
+		}
+		out, err := s.Serve(WithRegion(r.Context(), region), "http://"+r.Host, op, body)
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {
@@ -76,16 +82,30 @@ func writeError(w http.ResponseWriter, requestID string, e *Error) {
 	_, _ = w.Write(b)
 }
 
+// regionKey carries a request's region in its context.
+type regionKey struct{}
+
+// WithRegion returns ctx for a request signed for region: Serve creates, lists and finds the
+// queues of that region (queues are kept per region, as on AWS).
+func WithRegion(ctx context.Context, region string) context.Context {
+	return context.WithValue(ctx, regionKey{}, region)
+}
+
 // Serve runs one JSON-protocol operation on its request body and returns the response body.
-// base is the scheme and host that queue URLs in the response start with.
+// base is the scheme and host that queue URLs in the response start with; the queues are those
+// of the region of ctx (WithRegion), else of the default region.
 func (s *Service) Serve(ctx context.Context, base, op string, body []byte) ([]byte, error) {
+	region, _ := ctx.Value(regionKey{}).(string)
+	if region == "" {
+		region = s.cfg.Region
+	}
 	switch op {
 	case "CreateQueue":
 		var in CreateQueueInput
 		if err := decode(body, &in); err != nil {
 			return nil, err
 		}
-		u, err := s.createQueue(base, &in)
+		u, err := s.createQueue(base, region, &in)
 		if err != nil {
 			return nil, err
 		}
@@ -101,18 +121,19 @@ func (s *Service) Serve(ctx context.Context, base, op string, body []byte) ([]by
 		if in.QueueOwnerAWSAccountId != "" && in.QueueOwnerAWSAccountId != s.cfg.AccountID {
 			return nil, errNoQueue()
 		}
-		u, err := s.getQueueURL(base, in.QueueName)
+		u, err := s.getQueueURL(base, region, in.QueueName)
 		if err != nil {
 			return nil, err
 		}
 		return encode(map[string]string{"QueueUrl": u})
 	case "ListQueues":
-		return s.serveListQueues(base, body)
+		return s.serveListQueues(base, region, body)
 	case "DeleteQueue", "PurgeQueue":
 		var in struct{ QueueUrl string } //nolint:revive // AWS's member name
 		if err := decode(body, &in); err != nil {
 			return nil, err
 		}
+		in.QueueUrl = s.InRegion(in.QueueUrl, region)
 		var err error
 		if op == "DeleteQueue" {
 			err = s.DeleteQueue(in.QueueUrl)
@@ -131,6 +152,7 @@ func (s *Service) Serve(ctx context.Context, base, op string, body []byte) ([]by
 		if err := decode(body, &in); err != nil {
 			return nil, err
 		}
+		in.QueueUrl = s.InRegion(in.QueueUrl, region)
 		attrs, err := s.GetQueueAttributes(in.QueueUrl, in.AttributeNames)
 		if err != nil {
 			return nil, err
@@ -147,6 +169,7 @@ func (s *Service) Serve(ctx context.Context, base, op string, body []byte) ([]by
 		if err := decode(body, &in); err != nil {
 			return nil, err
 		}
+		in.QueueUrl = s.InRegion(in.QueueUrl, region)
 		if err := s.SetQueueAttributes(in.QueueUrl, in.Attributes); err != nil {
 			return nil, err
 		}
@@ -156,6 +179,7 @@ func (s *Service) Serve(ctx context.Context, base, op string, body []byte) ([]by
 		if err := decode(body, &in); err != nil {
 			return nil, err
 		}
+		in.QueueUrl = s.InRegion(in.QueueUrl, region)
 		out, err := s.SendMessage(&in)
 		if err != nil {
 			return nil, err
@@ -166,6 +190,7 @@ func (s *Service) Serve(ctx context.Context, base, op string, body []byte) ([]by
 		if err := decode(body, &in); err != nil {
 			return nil, err
 		}
+		in.QueueUrl = s.InRegion(in.QueueUrl, region)
 		out, err := s.ReceiveMessage(ctx, &in)
 		if err != nil {
 			return nil, err
@@ -180,6 +205,7 @@ func (s *Service) Serve(ctx context.Context, base, op string, body []byte) ([]by
 		if err := decode(body, &in); err != nil {
 			return nil, err
 		}
+		in.QueueUrl = s.InRegion(in.QueueUrl, region)
 		var err error
 		if op == "DeleteMessage" {
 			err = s.DeleteMessage(in.QueueUrl, in.ReceiptHandle)
@@ -197,7 +223,7 @@ func (s *Service) Serve(ctx context.Context, base, op string, body []byte) ([]by
 	return nil, &Error{Status: 400, Code: "UnknownOperationException", Message: "An unknown operation was requested."}
 }
 
-func (s *Service) serveListQueues(base string, body []byte) ([]byte, error) {
+func (s *Service) serveListQueues(base, region string, body []byte) ([]byte, error) {
 	var in struct {
 		QueueNamePrefix string
 		NextToken       string
@@ -206,7 +232,7 @@ func (s *Service) serveListQueues(base string, body []byte) ([]byte, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	urls := s.listQueues(base, in.QueueNamePrefix)
+	urls := s.listQueues(base, region, in.QueueNamePrefix)
 	if in.NextToken != "" {
 		after, err := base64.RawURLEncoding.DecodeString(in.NextToken)
 		if err != nil {

@@ -27,6 +27,9 @@ func (s *Service) invoke(_ context.Context, req *task.Request) (any, error) {
 	if err != nil {
 		return nil, failure(err, requestID)
 	}
+	// The queue is the one of the execution's region (its ARN's), unless the URL names an AWS
+	// endpoint, whose region it is.
+	in.QueueUrl = s.InRegion(in.QueueUrl, req.Region)
 	out, err := s.SendMessage(in)
 	if err != nil {
 		return nil, failure(err, requestID)
@@ -127,7 +130,7 @@ func attributes(v any) (map[string]MessageAttributeValue, error) {
 }
 
 // sdkHTTPMetadata is the SdkHttpMetadata of an SQS (awsJson 1.0) response.
-func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) map[string]any {
+func sdkHTTPMetadata(contentLength int, requestID string, now time.Time) any {
 	return task.SdkHTTPMetadata(map[string]string{
 		"x-amzn-RequestId": requestID,
 		"connection":       "keep-alive",

@@ -86,7 +86,7 @@ func TestSendMessageIntegration(t *testing.T) {
 			}
 			sort.Strings(keys)
 			require.Equal(t, tc.wantKeys, keys)
-			md := m["SdkHttpMetadata"].(map[string]any)
+			md := task.Plain(m["SdkHttpMetadata"]).(map[string]any)
 			h := md["HttpHeaders"].(map[string]any)
 			require.Equal(t, tc.wantLength, h["Content-Length"])
 			require.Equal(t, "application/x-amz-json-1.0", h["Content-Type"])

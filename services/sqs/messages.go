@@ -388,7 +388,7 @@ const maxReceipts = 4
 // when that queue no longer exists (the message then stays). The caller holds s.mu and removes
 // m from q.msgs.
 func (s *Service) redrive(q *queue, m *message, now time.Time) bool {
-	dlq, ok := s.queues[q.dlq]
+	dlq, ok := s.queues[qkey(q.region, q.dlq)]
 	if !ok {
 		return false
 	}

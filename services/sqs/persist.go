@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sfnlocal/sfnlocal/internal/storage"
@@ -30,6 +31,7 @@ const (
 
 type queueRecord struct {
 	Name       string            `json:"name"`
+	Region     string            `json:"region,omitempty"`
 	Fifo       bool              `json:"fifo,omitempty"`
 	Attrs      map[string]string `json:"attrs"`
 	Created    time.Time         `json:"created"`
@@ -68,13 +70,23 @@ type dedupRecord struct {
 
 func msgKey(queue string, pos uint64) string { return fmt.Sprintf("%s/%020d", queue, pos) }
 
+// pid is a queue's id in the store's keys: region|name (queues are kept per region; neither
+// part can hold "|" or "/").
+func pid(region, name string) string { return region + "|" + name }
+
+// pidKey turns a store id back into the key of s.queues.
+func pidKey(id string) string {
+	region, name, _ := strings.Cut(id, "|")
+	return qkey(region, name)
+}
+
 // persistQueue writes q's record. s.mu is held.
 func (s *Service) persistQueue(q *queue) {
 	if !s.j.On() {
 		return
 	}
-	s.j.PutJSON(bucketQueues, q.name, queueRecord{
-		Name: q.name, Fifo: q.fifo, Attrs: q.attrs, Created: q.created, Modified: q.modified,
+	s.j.PutJSON(bucketQueues, pid(q.region, q.name), queueRecord{
+		Name: q.name, Region: q.region, Fifo: q.fifo, Attrs: q.attrs, Created: q.created, Modified: q.modified,
 		LastPurge: q.lastPurge, Seq: q.seq, DLQ: q.dlq, MaxReceive: q.maxReceive,
 	})
 }
@@ -98,43 +110,48 @@ func (s *Service) persistMessage(q *queue, m *message) {
 	if m.deleted.IsZero() {
 		r.Body, r.MD5Body, r.MD5Attrs, r.Attrs, r.SysAttrs = m.body, m.md5Body, m.md5Attrs, m.attrs, m.sysAttrs
 	}
-	s.j.PutJSON(bucketMessages, msgKey(q.name, m.pos), r)
+	s.j.PutJSON(bucketMessages, msgKey(pid(q.region, q.name), m.pos), r)
 }
 
 // forgetMessage removes m's record (its receipt handles expired). s.mu is held.
 func (s *Service) forgetMessage(q *queue, m *message) {
 	if s.j.On() && m.pos != 0 {
-		s.j.Delete(bucketMessages, msgKey(q.name, m.pos))
+		s.j.Delete(bucketMessages, msgKey(pid(q.region, q.name), m.pos))
 	}
 }
 
 func (s *Service) persistDedup(q *queue, key string, d dedupEntry) {
 	if s.j.On() {
-		s.j.PutJSON(bucketDedup, q.name+"/"+key, dedupRecord{ID: d.id, Seq: d.seq, At: d.at})
+		s.j.PutJSON(bucketDedup, pid(q.region, q.name)+"/"+key, dedupRecord{ID: d.id, Seq: d.seq, At: d.at})
 	}
 }
 
 func (s *Service) forgetDedup(q *queue, key string) {
 	if s.j.On() {
-		s.j.Delete(bucketDedup, q.name+"/"+key)
+		s.j.Delete(bucketDedup, pid(q.region, q.name)+"/"+key)
 	}
 }
 
 // forgetQueue removes a deleted queue and everything in it. s.mu is held.
-func (s *Service) forgetQueue(name string) {
+func (s *Service) forgetQueue(region, name string) {
 	if !s.j.On() {
 		return
 	}
-	s.j.Delete(bucketQueues, name)
-	s.j.DeletePrefix(bucketMessages, name+"/")
-	s.j.DeletePrefix(bucketDedup, name+"/")
+	id := pid(region, name)
+	s.j.Delete(bucketQueues, id)
+	s.j.DeletePrefix(bucketMessages, id+"/")
+	s.j.DeletePrefix(bucketDedup, id+"/")
 }
 
 // load rebuilds the queues from the store.
 func (s *Service) load(db *storage.DB) error {
 	err := journal.Load(db, bucketQueues, func(_ string, r queueRecord) error {
-		s.queues[r.Name] = &queue{
-			name: r.Name, fifo: r.Fifo, attrs: r.Attrs, created: r.Created, modified: r.Modified,
+		region := r.Region
+		if region == "" {
+			region = s.cfg.Region
+		}
+		s.queues[qkey(region, r.Name)] = &queue{
+			name: r.Name, region: region, fifo: r.Fifo, attrs: r.Attrs, created: r.Created, modified: r.Modified,
 			lastPurge: r.LastPurge, seq: r.Seq, dlq: r.DLQ, maxReceive: r.MaxReceive,
 			receipts: map[string]*message{}, notify: make(chan struct{}), dedup: map[string]dedupEntry{},
 		}
@@ -144,7 +161,7 @@ func (s *Service) load(db *storage.DB) error {
 		return err
 	}
 	err = journal.Load(db, bucketMessages, func(key string, r messageRecord) error {
-		q := s.queues[queueOfKey(key)]
+		q := s.queues[pidKey(queueOfKey(key))]
 		if q == nil {
 			return nil // a queue deleted in the same commit
 		}
@@ -177,12 +194,12 @@ func (s *Service) load(db *storage.DB) error {
 	}
 	order := map[string][]ordered{}
 	err = journal.Load(db, bucketDedup, func(key string, r dedupRecord) error {
-		name := queueOfKey(key)
+		name := pidKey(queueOfKey(key))
 		q := s.queues[name]
 		if q == nil {
 			return nil
 		}
-		k := key[len(name)+1:]
+		k := key[len(queueOfKey(key))+1:]
 		q.dedup[k] = dedupEntry{id: r.ID, seq: r.Seq, at: r.At}
 		order[name] = append(order[name], ordered{k, r.At})
 		return nil

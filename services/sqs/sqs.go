@@ -56,12 +56,15 @@ type Service struct {
 	cfg Config
 
 	mu     sync.Mutex
-	queues map[string]*queue // by name
+	queues map[string]*queue // by qkey(region, name): queues are kept per region, as on AWS
 
 	j       *journal.Journal // nil in memory mode
 	pos     uint64           // the last message position given out (durable mode)
 	loadErr error
 }
+
+// qkey is a queue's key in Service.queues.
+func qkey(region, name string) string { return region + "/" + name }
 
 const (
 	dedupWindow = 5 * time.Minute
@@ -71,6 +74,7 @@ const (
 )
 
 type queue struct {
+	region   string
 	name     string
 	fifo     bool
 	attrs    map[string]string // settable attributes, defaults filled in
@@ -165,8 +169,8 @@ func (s *Service) queueURL(base, name string) string {
 	return base + "/" + s.cfg.AccountID + "/" + name
 }
 
-func (s *Service) queueArn(name string) string {
-	return fmt.Sprintf("arn:aws:sqs:%s:%s:%s", s.cfg.Region, s.cfg.AccountID, name)
+func (s *Service) queueArn(region, name string) string {
+	return fmt.Sprintf("arn:%s:sqs:%s:%s:%s", awsproto.Partition(region), region, s.cfg.AccountID, name)
 }
 
 // CreateQueueInput is a CreateQueue request.
@@ -179,10 +183,10 @@ type CreateQueueInput struct {
 // CreateQueue creates a queue, or returns the existing one when its attributes agree, and
 // returns the queue URL.
 func (s *Service) CreateQueue(in *CreateQueueInput) (string, error) {
-	return s.createQueue(s.cfg.Endpoint, in)
+	return s.createQueue(s.cfg.Endpoint, s.cfg.Region, in)
 }
 
-func (s *Service) createQueue(base string, in *CreateQueueInput) (_ string, err error) {
+func (s *Service) createQueue(base, region string, in *CreateQueueInput) (_ string, err error) {
 	if in.QueueName == "" {
 		return "", errMissing("QueueName")
 	}
@@ -215,7 +219,7 @@ func (s *Service) createQueue(base string, in *CreateQueueInput) (_ string, err 
 	defer s.j.SyncInto(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if q, ok := s.queues[in.QueueName]; ok {
+	if q, ok := s.queues[qkey(region, in.QueueName)]; ok {
 		for _, k := range names {
 			if q.attrs[k] != in.Attributes[k] {
 				return "", &Error{Status: 400, Code: "QueueAlreadyExists", Shape: "QueueNameExists", Message: "A queue already exists with the same name and a different value for attribute " + k}
@@ -225,15 +229,15 @@ func (s *Service) createQueue(base string, in *CreateQueueInput) (_ string, err 
 	}
 	now := s.cfg.Clock.Now()
 	q := &queue{
-		name: in.QueueName, fifo: fifoAttr, attrs: attrs, created: now, modified: now,
+		region: region, name: in.QueueName, fifo: fifoAttr, attrs: attrs, created: now, modified: now,
 		receipts: map[string]*message{}, notify: make(chan struct{}), dedup: map[string]dedupEntry{},
 	}
 	if p, ok := attrs["RedrivePolicy"]; ok {
-		if q.dlq, q.maxReceive, err = s.redrivePolicy(p, fifoAttr); err != nil {
+		if q.dlq, q.maxReceive, err = s.redrivePolicy(region, p, fifoAttr); err != nil {
 			return "", err
 		}
 	}
-	s.queues[in.QueueName] = q
+	s.queues[qkey(region, in.QueueName)] = q
 	s.persistQueue(q)
 	s.cfg.Logger.Info("sqs queue created", zap.String("queue_name", in.QueueName))
 	return s.queueURL(base, in.QueueName), nil
@@ -275,8 +279,8 @@ func checkAttributes(attrs map[string]string, fifo bool) ([]string, error) {
 }
 
 // redrivePolicy parses a RedrivePolicy ({"deadLetterTargetArn": ARN, "maxReceiveCount": N})
-// whose target must be an existing queue of the same type. s.mu must be held.
-func (s *Service) redrivePolicy(v string, fifo bool) (string, int, error) {
+// whose target must be an existing queue of the same type in region. s.mu must be held.
+func (s *Service) redrivePolicy(region, v string, fifo bool) (string, int, error) {
 	invalid := func(reason string) error {
 		return errInvalidValue("RedrivePolicy", v, reason)
 	}
@@ -294,8 +298,8 @@ func (s *Service) redrivePolicy(v string, fifo bool) (string, int, error) {
 	if err != nil || n < 1 || n > 1000 {
 		return "", 0, invalid("Invalid value for maxReceiveCount: " + fmt.Sprint(p.MaxReceiveCount) + ", valid values are from 1 to 1000 both inclusive.")
 	}
-	prefix := fmt.Sprintf("arn:aws:sqs:%s:%s:", s.cfg.Region, s.cfg.AccountID)
-	target, ok := s.queues[strings.TrimPrefix(p.DeadLetterTargetArn, prefix)]
+	prefix := s.queueArn(region, "")
+	target, ok := s.queues[qkey(region, strings.TrimPrefix(p.DeadLetterTargetArn, prefix))]
 	if !strings.HasPrefix(p.DeadLetterTargetArn, prefix) || !ok {
 		return "", 0, invalid("Dead-letter target does not exist.")
 	}
@@ -325,7 +329,7 @@ func (s *Service) SetQueueAttributes(queueURL string, attrs map[string]string) (
 		return errInvalidValue("FifoQueue", v, "Modifying queue type is not supported.")
 	}
 	if p, ok := attrs["RedrivePolicy"]; ok {
-		dlq, max, err := s.redrivePolicy(p, q.fifo)
+		dlq, max, err := s.redrivePolicy(q.region, p, q.fifo)
 		if err != nil {
 			return err
 		}
@@ -340,39 +344,86 @@ func (s *Service) SetQueueAttributes(queueURL string, attrs map[string]string) (
 	return nil
 }
 
-// lookup finds the queue a QueueUrl names ("<scheme>://<host>/<account>/<name>"; the host is not
-// checked, so URLs of real AWS endpoints in state machine inputs work too). s.mu must be held.
+// lookup finds the queue a QueueUrl names ("<scheme>://<host>/<account>/<name>"), in the region
+// its host names when it is an AWS endpoint (sqs.<region>.amazonaws.com, as AWS writes queue
+// URLs, and the legacy <region>.queue.amazonaws.com), else in the default region (see InRegion
+// for URLs of this server). s.mu must be held.
 func (s *Service) lookup(queueURL string) (*queue, error) {
 	if queueURL == "" {
 		return nil, errMissing("QueueUrl")
 	}
-	path := queueURL
+	path, region := queueURL, s.cfg.Region
 	if u, err := url.Parse(queueURL); err == nil && u.Host != "" {
 		path = u.Path
+		if r := hostRegion(u.Hostname()); r != "" {
+			region = r
+		}
 	}
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	if len(parts) != 2 || parts[0] != s.cfg.AccountID {
 		return nil, errNoQueue()
 	}
-	q, ok := s.queues[parts[1]]
+	q, ok := s.queues[qkey(region, parts[1])]
 	if !ok {
 		return nil, errNoQueue()
 	}
 	return q, nil
 }
 
-// GetQueueURL returns the URL of the named queue.
-func (s *Service) GetQueueURL(name string) (string, error) {
-	return s.getQueueURL(s.cfg.Endpoint, name)
+// hostRegion is the region of an AWS SQS endpoint host, "" for any other host.
+func hostRegion(host string) string {
+	host = strings.TrimSuffix(strings.TrimSuffix(host, ".cn"), ".amazonaws.com")
+	if r, ok := strings.CutPrefix(host, "sqs."); ok && !strings.Contains(r, ".") {
+		return r
+	}
+	if r, ok := strings.CutSuffix(host, ".queue"); ok && !strings.Contains(r, ".") {
+		return r
+	}
+	return ""
 }
 
-func (s *Service) getQueueURL(base, name string) (string, error) {
+// InRegion returns queueURL as the URL of the same queue in region: a URL of this server
+// (which names no region) is rewritten to AWS's form for region; an AWS endpoint's URL already
+// names its region and is returned as it is. Requests signed for a region, and Step Functions
+// integrations running in one, address their queues through it.
+func (s *Service) InRegion(queueURL, region string) string {
+	u, err := url.Parse(queueURL)
+	if err != nil || u.Host == "" || hostRegion(u.Hostname()) != "" || region == "" {
+		return queueURL
+	}
+	suffix := ".amazonaws.com"
+	if awsproto.Partition(region) == "aws-cn" {
+		suffix += ".cn"
+	}
+	return "https://sqs." + region + suffix + u.Path
+}
+
+// URLOf returns the URL of the queue an ARN (arn:<partition>:sqs:<region>:<account>:<name>)
+// names, in AWS's form, for deliveries addressed by ARN (SNS, EventBridge, S3, Lambda).
+func URLOf(arn string) string {
+	f := strings.Split(arn, ":")
+	if len(f) != 6 || f[0] != "arn" || f[2] != "sqs" {
+		return arn
+	}
+	suffix := ".amazonaws.com"
+	if f[1] == "aws-cn" {
+		suffix += ".cn"
+	}
+	return "https://sqs." + f[3] + suffix + "/" + f[4] + "/" + f[5]
+}
+
+// GetQueueURL returns the URL of the named queue.
+func (s *Service) GetQueueURL(name string) (string, error) {
+	return s.getQueueURL(s.cfg.Endpoint, s.cfg.Region, name)
+}
+
+func (s *Service) getQueueURL(base, region, name string) (string, error) {
 	if name == "" {
 		return "", errMissing("QueueName")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.queues[name]; !ok {
+	if _, ok := s.queues[qkey(region, name)]; !ok {
 		return "", errNoQueue()
 	}
 	return s.queueURL(base, name), nil
@@ -380,16 +431,17 @@ func (s *Service) getQueueURL(base, name string) (string, error) {
 
 // ListQueues returns the URLs of the queues whose names start with prefix, in name order.
 func (s *Service) ListQueues(prefix string) []string {
-	return s.listQueues(s.cfg.Endpoint, prefix)
+	return s.listQueues(s.cfg.Endpoint, s.cfg.Region, prefix)
 }
 
-func (s *Service) listQueues(base, prefix string) []string {
+// listQueues lists the queues of region.
+func (s *Service) listQueues(base, region, prefix string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var names []string
-	for name := range s.queues {
-		if strings.HasPrefix(name, prefix) {
-			names = append(names, name)
+	for _, q := range s.queues {
+		if q.region == region && strings.HasPrefix(q.name, prefix) {
+			names = append(names, q.name)
 		}
 	}
 	sort.Strings(names)
@@ -409,8 +461,8 @@ func (s *Service) DeleteQueue(queueURL string) (err error) {
 	if err != nil {
 		return err
 	}
-	delete(s.queues, q.name)
-	s.forgetQueue(q.name)
+	delete(s.queues, qkey(q.region, q.name))
+	s.forgetQueue(q.region, q.name)
 	q.wake()
 	return nil
 }
@@ -462,7 +514,7 @@ func (s *Service) GetQueueAttributes(queueURL string, names []string) (_ map[str
 		}
 	}
 	all := map[string]string{
-		"QueueArn":                              s.queueArn(q.name),
+		"QueueArn":                              s.queueArn(q.region, q.name),
 		"ApproximateNumberOfMessages":           strconv.Itoa(visible),
 		"ApproximateNumberOfMessagesNotVisible": strconv.Itoa(inFlight),
 		"ApproximateNumberOfMessagesDelayed":    strconv.Itoa(delayed),
