@@ -103,7 +103,10 @@ func TestCrashLeavesNothing(t *testing.T) {
 	// The next start removes the dead run's folder before it listens and its containers
 	// in the background.
 	second := startProc(t, env)
-	second.waitLog(t, "reaped leftover containers", `"reaped": 2}`)
+	// The local runner reaps first and logs one line; in CI other packages' dead test
+	// processes may leave containers of their own, so the count is not checked, the
+	// containers below are.
+	second.waitLog(t, "reaped leftover containers")
 	second.waitLog(t, "removed leftover run folders", `"count": 1}`)
 	for _, id := range containers {
 		out, _ := exec.Command("docker", "ps", "-aq", "--no-trunc", "--filter", "id="+id).Output()
