@@ -78,11 +78,11 @@ bench:
 # fuzz-ci runs every fuzz target of the parsers that user input reaches for a fixed number of
 # iterations (FUZZ_N), after its seed corpus (which plain `go test` runs too): JSONata,
 # JSONPath, intrinsics, payload templates, definitions, TestState, the API decoders and the
-# JSON pre-scan.
+# JSON pre-scan, the Distributed Map's item readers and the S3 request handler.
 FUZZ_N ?= 1000x
 FUZZ_TARGETS := ./jsonata:FuzzCompileEval ./jsonpath:FuzzParseSelect ./interpreter/intrinsics:FuzzParseEval \
 	./interpreter/payload:FuzzCompileEval ./interpreter:FuzzParse ./interpreter:FuzzJSONataBoundary \
-	./interpreter:FuzzTestState ./api:FuzzHandler ./internal/jsoncheck:FuzzCheck ./testrunner:FuzzParse ./interpreter/itemio:FuzzDecode
+	./interpreter:FuzzTestState ./api:FuzzHandler ./internal/jsoncheck:FuzzCheck ./testrunner:FuzzParse ./interpreter/itemio:FuzzDecode ./services/s3:FuzzHandler
 fuzz-ci:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZ_N) $$pkg || exit 1; done
