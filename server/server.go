@@ -33,6 +33,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/internal/config"
 	"github.com/sfnlocal/sfnlocal/internal/runfolder"
+	"github.com/sfnlocal/sfnlocal/internal/storage"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 	"github.com/sfnlocal/sfnlocal/services/batch"
 	"github.com/sfnlocal/sfnlocal/services/batch/docker"
@@ -84,6 +85,8 @@ type Server struct {
 	handler  http.Handler
 	// runDir holds this server's temporary files (see internal/runfolder).
 	runDir string
+	// db is the durable store of every service with --data-dir; nil keeps state in memory.
+	db *storage.DB
 }
 
 // New builds the services for cfg. cfg.Addr must be the address the server will be reached
@@ -105,6 +108,13 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		return nil, fmt.Errorf("server: address %q: %w", cfg.Addr, err)
 	}
 	s := &Server{cfg: cfg, log: logger, manual: mode.Manual, services: base, metrics: telemetry.NewMetrics()}
+	if cfg.DataDir != "" {
+		// A store that cannot be opened (damaged, newer schema, in use) stops the start:
+		// serving an empty or corrupt state instead would lose data silently.
+		if s.db, err = storage.Open(cfg.DataDir, storage.Options{}); err != nil {
+			return nil, err
+		}
+	}
 	s.logs = logs.New(logs.Config{Clock: base, Logger: logger.Named("logs"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.logs.CreateLogGroup(cfg.Region, batch.LogGroup)
 	s.iam = iam.New(iam.Config{Clock: base, Logger: logger.Named("iam"), Region: cfg.Region, AccountID: cfg.AccountID})
@@ -221,6 +231,8 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		Keys:          s.kms,
 		Observers:     append(observers, s.statusEvents()),
 		MaxExecutions: cfg.MaxExecutions,
+		DB:            s.db,
+		Retention:     cfg.Retention,
 	})
 	if err != nil {
 		s.Close()
@@ -240,6 +252,12 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		s.console.Configure(s.sfn, s.batch, s.lambda)
 	}
 	s.handler = s.route()
+	// With --data-dir, executions that were running when the last process stopped go on
+	// where their recorded histories end, once every integration is wired.
+	if err := s.sfn.Recover(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -432,6 +450,10 @@ func (s *Server) Close() error {
 	}
 	if s.runDir != "" {
 		errs = append(errs, runfolder.Remove(s.runDir))
+	}
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+		s.db = nil
 	}
 	return errors.Join(errs...)
 }
