@@ -28,6 +28,8 @@ type execution struct {
 	// redriveTokens are the clientTokens of the last successful RedriveExecution calls, for
 	// their idempotent repeats (guarded by Service.mu).
 	redriveTokens []redriveToken
+	// persisted waits until the execution's record is durable (nil: nothing to wait for).
+	persisted func() error
 }
 
 const (
@@ -182,6 +184,21 @@ func (s *Service) start(in *StartExecutionInput, sync bool) (*execution, error) 
 // startOn starts an execution; sched, when set, is the scheduler of the parent execution
 // whose Task starts it (see StartParams.Sched).
 func (s *Service) startOn(in *StartExecutionInput, sync bool, sched *clock.Sched) (*execution, error) {
+	ex, err := s.startLocking(in, sync, sched)
+	if err != nil {
+		return nil, err
+	}
+	// Write-ahead: the execution is durable before StartExecution answers (the write is
+	// made outside the lock, so that concurrent starts share a commit).
+	if ex.persisted != nil {
+		if err := ex.persisted(); err != nil {
+			return nil, err
+		}
+	}
+	return ex, nil
+}
+
+func (s *Service) startLocking(in *StartExecutionInput, sync bool, sched *clock.Sched) (*execution, error) {
 	if err := s.checkStart(in); err != nil {
 		return nil, err
 	}
@@ -261,7 +278,7 @@ func (s *Service) startOn(in *StartExecutionInput, sync bool, sched *clock.Sched
 	}
 	ex.run, ex.rec = run, rec
 	if !express {
-		s.store.PutExecution(rec)
+		ex.persisted = s.putExecution(rec)
 		s.runs.Store(arn, ex)
 	}
 	s.running[t.sm.Arn]++
@@ -453,6 +470,9 @@ func (s *Service) DescribeExecution(ctx context.Context, in *DescribeExecutionIn
 	if err != nil {
 		return nil, err
 	}
+	if rec.Status == "RUNNING" {
+		syncRun(ex)
+	}
 	metaOnly := in.IncludedData != nil && *in.IncludedData == "METADATA_ONLY"
 	out := &DescribeExecutionOutput{
 		ExecutionArn: rec.Arn, StateMachineArn: rec.StateMachineArn, Name: rec.Name, Status: rec.Status,
@@ -598,6 +618,9 @@ func (s *Service) GetExecutionHistory(ctx context.Context, in *GetExecutionHisto
 	hc, compacts := s.engine.(HistoryCompactor)
 	switch {
 	case ex != nil:
+		if rec.Status == "RUNNING" {
+			syncRun(ex)
+		}
 		events = ex.run.History()
 	case rec.History != nil && compacts:
 		if events, err = hc.ExpandHistory(rec.History); err != nil {

@@ -436,3 +436,6 @@ batches:
 	}
 	return x, x.launch, nil
 }
+
+// SetJournal sets the engine's journal; call it before the first Start.
+func (e *Engine) SetJournal(j Journal) { e.cfg.Journal = j }

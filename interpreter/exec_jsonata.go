@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/sfnlocal/sfnlocal/internal/value"
-
 )
 
 // Limits on workflow variables (AWS "Workflow variables" quotas).

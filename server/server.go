@@ -485,3 +485,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	return errors.Join(err, cerr)
 }
+
+// DB is the durable store with --data-dir (nil in memory mode), for the services to keep
+// their state in.
+func (s *Server) DB() *storage.DB { return s.db }

@@ -1,0 +1,198 @@
+package api
+
+// Durable state (the server's --data-dir): the Service keeps its resources in a
+// store.Durable, journals every execution's events through the engine (write-ahead, see
+// interpreter/durable.go), and Recover resumes, at start, the executions that were running
+// when the previous process stopped.
+//
+// Write-ahead at this level: StartExecution answers once the execution's record is durable
+// (the record is written outside the Service's lock, so that concurrent starts share one
+// group commit); DescribeExecution and GetExecutionHistory of a running execution first make
+// its events durable, so that nothing a client was shown is lost. A finished execution's
+// record and compact history are written asynchronously: until that write is durable, a crash
+// makes the execution run again from its journal, which gives the same result.
+//
+// Retention: with a durable store, finished executions are kept for Options.Retention of
+// virtual time (the service clock), the oldest removed first; MaxExecutions only bounds how
+// many finished executions keep a live handle in memory (the ones that could be redriven).
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/sfnlocal/sfnlocal/api/store"
+	"github.com/sfnlocal/sfnlocal/interpreter"
+)
+
+// DefaultRetention is Options.Retention's default: AWS keeps closed executions 90 days.
+const DefaultRetention = 90 * 24 * time.Hour
+
+// Journaler is implemented by engines that can make executions' events durable.
+type Journaler interface {
+	SetJournal(interpreter.Journal)
+}
+
+// Resumer is implemented by engines that can resume an execution from its journal.
+type Resumer interface {
+	Resume(p Program, sp StartParams, start time.Time, journal [][]byte) (Run, func(), error)
+}
+
+// syncer is a run that can make its events durable.
+type syncer interface{ Sync() }
+
+// syncRun makes a running execution's events durable before they are shown to a client.
+func syncRun(ex *execution) {
+	if ex == nil {
+		return
+	}
+	if sy, ok := ex.run.(syncer); ok {
+		sy.Sync()
+	}
+}
+
+// putExecution writes an execution record and returns a function that waits for it to be
+// durable (nil when the store writes synchronously).
+func (s *Service) putExecution(rec store.Execution) func() error {
+	if d, ok := s.store.(*store.Durable); ok {
+		return d.PutExecutionAsync(rec)
+	}
+	s.store.PutExecution(rec)
+	return nil
+}
+
+// keepFinishedDurableLocked records a finished execution in a durable store and removes the
+// executions past the retention period. s.mu is held.
+func (s *Service) keepFinishedDurableLocked(d *store.Durable, rec store.Execution) {
+	_ = s.putExecution(rec) // asynchronous: see the top of this file
+	if rec.History != nil && !s.mayRedrive(rec) {
+		s.runs.Delete(rec.Arn)
+	} else if s.maxFinished >= 0 {
+		s.cached.push(endedRef{arn: rec.Arn, finished: rec.Finished})
+		for len(s.cached.items)-s.cached.head > s.maxFinished {
+			old, _ := s.cached.pop()
+			if v, ok := s.runs.Load(old.arn); ok && v.(*execution).run.Status() != "RUNNING" {
+				s.runs.Delete(old.arn)
+			}
+		}
+	}
+	s.ended.push(endedRef{arn: rec.Arn, finished: rec.Finished, stop: rec.StopDate})
+	s.sweepLocked(d)
+}
+
+// sweepLocked removes the finished executions older than the retention period.
+func (s *Service) sweepLocked(d *store.Durable) {
+	limit := s.clock.Now().Add(-s.retention)
+	var gone []string
+	for {
+		old, ok := s.ended.peek()
+		if !ok || !old.stop.Before(limit) {
+			break
+		}
+		s.ended.pop()
+		if _, live := s.runs.Load(old.arn); live {
+			if v, _ := s.runs.Load(old.arn); v != nil && v.(*execution).run.Status() == "RUNNING" {
+				continue // redriven since
+			}
+			s.runs.Delete(old.arn)
+		}
+		gone = append(gone, old.arn)
+	}
+	if len(gone) > 0 {
+		go func() {
+			for _, arn := range gone {
+				d.DeleteExecution(arn)
+			}
+		}()
+	}
+}
+
+// Recover loads what a durable store keeps and resumes the executions that were running when
+// the previous process stopped. Call it once, after every Task integration is registered and
+// before serving. Without a durable store it does nothing.
+func (s *Service) Recover() error {
+	d, ok := s.store.(*store.Durable)
+	if !ok {
+		return nil
+	}
+	ended, maxSeq, err := d.Ended()
+	if err != nil {
+		return fmt.Errorf("api: reading the store: %w", err)
+	}
+	running, err := d.Running()
+	if err != nil {
+		return fmt.Errorf("api: reading the store: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range ended {
+		s.ended.push(endedRef{arn: e.Arn, finished: e.Finished, stop: e.Stop})
+		s.finishSeq = max(s.finishSeq, e.Finished)
+	}
+	for _, r := range running {
+		maxSeq = max(maxSeq, r.Seq)
+	}
+	s.seq.Store(maxSeq)
+	s.sweepLocked(d)
+	rs, canResume := s.engine.(Resumer)
+	var launches []func()
+	for _, rec := range running {
+		if !canResume || rec.RedriveCount > 0 {
+			// A redriven attempt is not journaled (interpreter/durable.go): it ends here.
+			s.abandonLocked(d, rec, "sfnlocal stopped while the execution ran, and it cannot be resumed")
+			continue
+		}
+		prog, err := s.compile(rec.Definition, typeStandard)
+		if err != nil {
+			s.abandonLocked(d, rec, "the execution's definition no longer compiles: "+err.Error())
+			continue
+		}
+		journal, err := d.Journal(rec.Arn)
+		if err != nil {
+			return fmt.Errorf("api: reading the journal of %s: %w", rec.Arn, err)
+		}
+		ex := &execution{rec: rec}
+		ex.phase.Store(phaseStarted)
+		run, launch, err := rs.Resume(prog, StartParams{
+			ExecutionArn: rec.Arn, Name: rec.Name, StateMachineArn: rec.StateMachineArn,
+			StateMachineName: rec.StateMachineArn[strings.LastIndexByte(rec.StateMachineArn, ':')+1:],
+			RoleArn:          rec.RoleArn, StateMachineVersionArn: rec.VersionArn, StateMachineAliasArn: rec.AliasArn,
+			Input: rec.Input,
+			OnDone: func() {
+				s.mu.Lock()
+				s.finishLocked(ex)
+				s.mu.Unlock()
+			},
+		}, rec.StartDate, journal)
+		if err != nil {
+			return fmt.Errorf("api: resuming %s: %w", rec.Arn, err)
+		}
+		ex.run = run
+		s.runs.Store(rec.Arn, ex)
+		s.running[rec.StateMachineArn]++
+		s.logs.watch(rec, run)
+		launches = append(launches, launch)
+	}
+	for _, l := range launches {
+		l()
+	}
+	if len(running) > 0 {
+		s.log.Info("resumed executions", zap.Int("count", len(launches)))
+	}
+	return nil
+}
+
+// abandonLocked ends a running execution that cannot be resumed as ABORTED.
+func (s *Service) abandonLocked(d *store.Durable, rec store.Execution, cause string) {
+	s.log.Warn("execution abandoned", fieldExecution(rec.Arn), zap.String("cause", cause))
+	rec.Status = "ABORTED"
+	rec.StopDate = s.clock.Now()
+	rec.Error, rec.HasError = "States.Runtime", true
+	rec.Cause, rec.HasCause = cause, true
+	s.finishSeq++
+	rec.Finished = s.finishSeq
+	d.PutExecution(rec)
+	s.ended.push(endedRef{arn: rec.Arn, finished: rec.Finished, stop: rec.StopDate})
+}

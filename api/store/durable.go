@@ -1,0 +1,415 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sfnlocal/sfnlocal/internal/storage"
+)
+
+// Durable is the Store kept in an internal/storage store (the server's --data-dir).
+//
+// State machines, versions, aliases, activities and tags are few and read on every request:
+// they are loaded at open and kept in memory too (written through). Executions are many:
+// they live only in the store, and the memory holds just the records whose write is still
+// in flight (so that a read never goes back in time). Buckets:
+//
+//	sfn.statemachines, sfn.versions, sfn.aliases, sfn.activities, sfn.tags: ARN -> JSON
+//	sfn.executions: ARN -> the record as JSON, without its history
+//	sfn.history:    ARN -> a finished execution's compact history
+//	sfn.bysm:       state machine ARN NUL seq (8 bytes, big-endian) -> execution ARN
+//	sfn.running:    ARN -> "" for every RUNNING execution (what a restart resumes)
+//	sfn.ended:      finish number (8 bytes) -> ARN NUL stop time (Unix ns): retention order
+//	sfn.journal:    ARN NUL first event id (8 bytes) -> a batch of journaled events
+//	sfn.meta:       secrets (the pagination key)
+type Durable struct {
+	*Memory // the small resources' cache; its executions are unused
+	db      *storage.DB
+
+	mu      sync.Mutex
+	pending map[string]pendingRec // records whose write is in flight
+	// OnError hears about failed writes (the Store interface has no errors to return).
+	OnError func(error)
+}
+
+type pendingRec struct {
+	rec Execution
+	n   int // writes in flight for this ARN
+}
+
+const (
+	bSMs        = "sfn.statemachines"
+	bVersions   = "sfn.versions"
+	bAliases    = "sfn.aliases"
+	bActivities = "sfn.activities"
+	bTags       = "sfn.tags"
+	bExecs      = "sfn.executions"
+	bHistory    = "sfn.history"
+	bBySM       = "sfn.bysm"
+	bRunning    = "sfn.running"
+	bEnded      = "sfn.ended"
+	bJournal    = "sfn.journal"
+	bMeta       = "sfn.meta"
+)
+
+// OpenDurable returns the Store kept in db, loading its small resources.
+func OpenDurable(db *storage.DB) (*Durable, error) {
+	d := &Durable{Memory: NewMemory(), db: db, pending: map[string]pendingRec{}}
+	err := db.View(func(tx *storage.Tx) error {
+		if err := load(tx, bSMs, func(v StateMachine) { d.Memory.sms[v.Arn] = v }); err != nil {
+			return err
+		}
+		if err := load(tx, bVersions, func(v Version) { d.Memory.versions[v.Arn] = v }); err != nil {
+			return err
+		}
+		if err := load(tx, bAliases, func(v Alias) { d.Memory.aliases[v.Arn] = v }); err != nil {
+			return err
+		}
+		if err := load(tx, bActivities, func(v Activity) { d.Memory.activities[v.Arn] = v }); err != nil {
+			return err
+		}
+		return tx.ForEach(bTags, func(k string, v []byte) error {
+			var tags []Tag
+			if err := json.Unmarshal(v, &tags); err != nil {
+				return fmt.Errorf("store: tags of %s: %w", k, err)
+			}
+			d.Memory.tags[k] = tags
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func load[T any](tx *storage.Tx, bucket string, put func(T)) error {
+	return tx.ForEach(bucket, func(k string, v []byte) error {
+		var rec T
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("store: %s/%s: %w", bucket, k, err)
+		}
+		put(rec)
+		return nil
+	})
+}
+
+var _ Store = (*Durable)(nil)
+
+func (d *Durable) fail(err error) {
+	if err != nil && d.OnError != nil {
+		d.OnError(err)
+	}
+}
+
+func (d *Durable) put(bucket, key string, v any) {
+	d.fail(d.db.Update(func(tx *storage.Tx) error { return tx.PutJSON(bucket, key, v) }))
+}
+
+func (d *Durable) del(bucket, key string) {
+	d.fail(d.db.Update(func(tx *storage.Tx) error {
+		if err := tx.Delete(bucket, key); err != nil {
+			return err
+		}
+		return tx.Delete(bTags, key)
+	}))
+}
+
+func (d *Durable) PutStateMachine(sm StateMachine) {
+	d.put(bSMs, sm.Arn, sm)
+	d.Memory.PutStateMachine(sm)
+}
+
+func (d *Durable) DeleteStateMachine(arn string) {
+	d.del(bSMs, arn)
+	d.Memory.DeleteStateMachine(arn)
+}
+
+func (d *Durable) PutVersion(v Version) {
+	d.put(bVersions, v.Arn, v)
+	d.Memory.PutVersion(v)
+}
+
+func (d *Durable) DeleteVersion(arn string) {
+	d.del(bVersions, arn)
+	d.Memory.DeleteVersion(arn)
+}
+
+func (d *Durable) PutAlias(a Alias) {
+	d.put(bAliases, a.Arn, a)
+	d.Memory.PutAlias(a)
+}
+
+func (d *Durable) DeleteAlias(arn string) {
+	d.del(bAliases, arn)
+	d.Memory.DeleteAlias(arn)
+}
+
+func (d *Durable) PutActivity(a Activity) {
+	d.put(bActivities, a.Arn, a)
+	d.Memory.PutActivity(a)
+}
+
+func (d *Durable) DeleteActivity(arn string) {
+	d.del(bActivities, arn)
+	d.Memory.DeleteActivity(arn)
+}
+
+func (d *Durable) SetTags(arn string, tags []Tag) {
+	d.fail(d.db.Update(func(tx *storage.Tx) error {
+		if len(tags) == 0 {
+			return tx.Delete(bTags, arn)
+		}
+		return tx.PutJSON(bTags, arn, tags)
+	}))
+	d.Memory.SetTags(arn, tags)
+}
+
+func u64(n uint64) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], n)
+	return string(b[:])
+}
+
+func bySMKey(e Execution) string { return e.StateMachineArn + "\x00" + u64(e.Seq) }
+
+// PutExecution durably writes an execution's record.
+func (d *Durable) PutExecution(e Execution) { d.fail(d.PutExecutionAsync(e)()) }
+
+// PutExecutionAsync starts writing an execution's record and returns a function that waits
+// for the write to be durable. Reads see the record at once. A record never replaces one
+// that finished later (writes of one execution may complete out of order).
+func (d *Durable) PutExecutionAsync(e Execution) (wait func() error) {
+	hist := e.History
+	e.History = nil
+	d.mu.Lock()
+	p := d.pending[e.Arn]
+	p.rec, p.n = e, p.n+1
+	p.rec.History = hist
+	d.pending[e.Arn] = p
+	d.mu.Unlock()
+	rec, err := json.Marshal(e)
+	done := make(chan error, 1)
+	if err != nil {
+		done <- err
+	} else {
+		go func() {
+			done <- d.db.Update(func(tx *storage.Tx) error {
+				if old := tx.Get(bExecs, e.Arn); old != nil && e.Finished == 0 {
+					var o Execution
+					if json.Unmarshal(old, &o) == nil && o.Finished != 0 && o.Seq == e.Seq {
+						return nil // it finished meanwhile
+					}
+				}
+				if err := tx.Put(bExecs, e.Arn, rec); err != nil {
+					return err
+				}
+				if err := tx.Put(bBySM, bySMKey(e), []byte(e.Arn)); err != nil {
+					return err
+				}
+				if e.Status == "RUNNING" {
+					return tx.Put(bRunning, e.Arn, nil)
+				}
+				if err := tx.Delete(bRunning, e.Arn); err != nil {
+					return err
+				}
+				if hist != nil {
+					if err := tx.Put(bHistory, e.Arn, hist); err != nil {
+						return err
+					}
+				}
+				if err := tx.DeletePrefix(bJournal, e.Arn+"\x00"); err != nil {
+					return err
+				}
+				if e.Finished != 0 {
+					return tx.Put(bEnded, u64(e.Finished), []byte(e.Arn+"\x00"+strconv.FormatInt(e.StopDate.UnixNano(), 10)))
+				}
+				return nil
+			})
+			d.mu.Lock()
+			if p := d.pending[e.Arn]; p.n <= 1 {
+				delete(d.pending, e.Arn)
+			} else {
+				p.n--
+				d.pending[e.Arn] = p
+			}
+			d.mu.Unlock()
+		}()
+	}
+	var once sync.Once
+	var res error
+	return func() error {
+		once.Do(func() { res = <-done })
+		return res
+	}
+}
+
+func (d *Durable) GetExecution(arn string) (Execution, bool) {
+	d.mu.Lock()
+	if p, ok := d.pending[arn]; ok {
+		d.mu.Unlock()
+		return p.rec, true
+	}
+	d.mu.Unlock()
+	var e Execution
+	found := false
+	d.fail(d.db.View(func(tx *storage.Tx) error {
+		b := tx.Get(bExecs, arn)
+		if b == nil {
+			return nil
+		}
+		if err := json.Unmarshal(b, &e); err != nil {
+			return fmt.Errorf("store: execution %s: %w", arn, err)
+		}
+		e.History = tx.Get(bHistory, arn)
+		found = true
+		return nil
+	}))
+	return e, found
+}
+
+func (d *Durable) DeleteExecution(arn string) {
+	e, ok := d.GetExecution(arn)
+	if !ok {
+		return
+	}
+	d.fail(d.db.Update(func(tx *storage.Tx) error {
+		for _, k := range [][2]string{{bExecs, arn}, {bHistory, arn}, {bRunning, arn}, {bBySM, bySMKey(e)}, {bEnded, u64(e.Finished)}} {
+			if err := tx.Delete(k[0], k[1]); err != nil {
+				return err
+			}
+		}
+		return tx.DeletePrefix(bJournal, arn+"\x00")
+	}))
+}
+
+// ListExecutions returns a state machine's executions newest first, without histories.
+func (d *Durable) ListExecutions(smArn string) []Execution {
+	var out []Execution
+	seen := map[string]bool{}
+	d.fail(d.db.View(func(tx *storage.Tx) error {
+		return tx.ForEachPrefix(bBySM, smArn+"\x00", func(_ string, arn []byte) error {
+			b := tx.Get(bExecs, string(arn))
+			if b == nil {
+				return nil
+			}
+			var e Execution
+			if err := json.Unmarshal(b, &e); err != nil {
+				return err
+			}
+			if e.StateMachineArn == smArn && !seen[e.Arn] {
+				seen[e.Arn] = true
+				out = append(out, e)
+			}
+			return nil
+		})
+	}))
+	d.mu.Lock()
+	for i, e := range out {
+		if p, ok := d.pending[e.Arn]; ok {
+			out[i] = p.rec
+			out[i].History = nil
+		}
+	}
+	for arn, p := range d.pending {
+		if p.rec.StateMachineArn == smArn && !seen[arn] {
+			r := p.rec
+			r.History = nil
+			out = append(out, r)
+		}
+	}
+	d.mu.Unlock()
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Seq > out[j].Seq })
+	return out
+}
+
+// Running returns the records of the executions that were RUNNING.
+func (d *Durable) Running() ([]Execution, error) {
+	var out []Execution
+	err := d.db.View(func(tx *storage.Tx) error {
+		return tx.ForEach(bRunning, func(arn string, _ []byte) error {
+			b := tx.Get(bExecs, arn)
+			if b == nil {
+				return nil
+			}
+			var e Execution
+			if err := json.Unmarshal(b, &e); err != nil {
+				return fmt.Errorf("store: execution %s: %w", arn, err)
+			}
+			e.History = tx.Get(bHistory, arn)
+			out = append(out, e)
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out, err
+}
+
+// Ended is one finished execution in retention order.
+type Ended struct {
+	Arn      string
+	Finished uint64
+	Stop     time.Time
+}
+
+// Ended returns the finished executions in the order they finished, and the largest Seq
+// and finish number in the store.
+func (d *Durable) Ended() (ended []Ended, maxSeq uint64, err error) {
+	err = d.db.View(func(tx *storage.Tx) error {
+		if err := tx.ForEach(bEnded, func(k string, v []byte) error {
+			arn, stop, _ := strings.Cut(string(v), "\x00")
+			ns, _ := strconv.ParseInt(stop, 10, 64)
+			ended = append(ended, Ended{Arn: arn, Finished: binary.BigEndian.Uint64([]byte(k)), Stop: time.Unix(0, ns).UTC()})
+			return nil
+		}); err != nil {
+			return err
+		}
+		return tx.ForEach(bBySM, func(k string, _ []byte) error {
+			if i := strings.LastIndexByte(k, 0); i >= 0 && len(k)-i-1 == 8 {
+				if s := binary.BigEndian.Uint64([]byte(k[i+1:])); s > maxSeq {
+					maxSeq = s
+				}
+			}
+			return nil
+		})
+	})
+	return ended, maxSeq, err
+}
+
+// Append durably stores a batch of an execution's journaled events.
+func (d *Durable) Append(arn string, firstID int64, batch []byte) error {
+	return d.db.Update(func(tx *storage.Tx) error {
+		return tx.Put(bJournal, arn+"\x00"+u64(uint64(firstID)), batch)
+	})
+}
+
+// Journal returns an execution's journaled batches in order.
+func (d *Durable) Journal(arn string) ([][]byte, error) {
+	var out [][]byte
+	err := d.db.View(func(tx *storage.Tx) error {
+		return tx.ForEachPrefix(bJournal, arn+"\x00", func(_ string, v []byte) error {
+			out = append(out, v)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Secret returns the named secret, made by gen and kept on first use.
+func (d *Durable) Secret(name string, gen func() []byte) ([]byte, error) {
+	var v []byte
+	if err := d.db.View(func(tx *storage.Tx) error { v = tx.Get(bMeta, "secret/"+name); return nil }); err != nil {
+		return nil, err
+	}
+	if v != nil {
+		return v, nil
+	}
+	v = gen()
+	return v, d.db.UpdateNow(func(tx *storage.Tx) error { return tx.Put(bMeta, "secret/"+name, v) })
+}
