@@ -439,3 +439,14 @@ batches:
 
 // SetJournal sets the engine's journal; call it before the first Start.
 func (e *Engine) SetJournal(j Journal) { e.cfg.Journal = j }
+
+// releaseAck lets the SendTask* call that delivered the task's result answer, once the
+// outcome the thread recorded is durable.
+func (f *frame) releaseAck() {
+	if f.ack == nil {
+		return
+	}
+	f.x.sync()
+	close(f.ack)
+	f.ack = nil
+}

@@ -412,6 +412,9 @@ func (w *waiter) finished() bool {
 type callbackResult struct {
 	output  any
 	failure *failure
+	// ack, when set (a journaled execution), is closed once the task's outcome is durable:
+	// SendTask* answers only then (durable.go).
+	ack chan struct{}
 }
 
 func newToken() string {
@@ -460,7 +463,19 @@ func (e *Engine) deliver(token string, r callbackResult) error {
 		return ErrTaskDoesNotExist
 	}
 	w.state = 1
+	if w.x != nil && w.x.journaled() {
+		r.ack = make(chan struct{})
+	}
 	w.results <- r // buffered, capacity 1
+	w.mu.Unlock()
+	if r.ack != nil {
+		select {
+		case <-r.ack:
+		case <-w.x.Done():
+		case <-e.ctx.Done():
+		}
+	}
+	w.mu.Lock() // for the deferred Unlock
 	return nil
 }
 

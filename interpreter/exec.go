@@ -152,6 +152,7 @@ type frame struct {
 	tseq       int
 	anchor     time.Time
 	pendingTok string
+	ack        chan struct{} // a delivered task result's acknowledgment (durable.go)
 }
 
 // emit records an event in the thread: its previous event is prev (or the thread's cursor
@@ -1635,6 +1636,7 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 		}
 	}
 	e := f.x.e
+	defer f.releaseAck()
 	handler := e.cfg.Tasks[st.service]
 	var mock *mockcfg.Step
 	if mc := f.x.p.Mocks; mc != nil && mc.Mocks(st.name) {
@@ -1806,6 +1808,7 @@ func (f *frame) await(ctx context.Context, w *waiter, heartbeat int64) (any, *fa
 	for {
 		select {
 		case r := <-w.results:
+			f.ack = r.ack
 			return r.output, r.failure
 		case <-w.heartbeat:
 			if hb != nil {
@@ -1915,6 +1918,12 @@ func (f *frame) runActivity(st *state, params any, timeout, heartbeat int64, moc
 			return
 		}
 		select {
+		case r := <-w.results:
+			// Completed with a token handed out before a restart, before it was handed
+			// out again.
+			f.emit(Event{Type: EvActivityStarted, Details: &Details{}}, -1, true)
+			f.ack = r.ack
+			res, fl = r.output, r.failure
 		case worker := <-w.started:
 			f.emit(Event{Type: EvActivityStarted, Details: &Details{WorkerName: worker, HasWorkerName: worker != ""}}, -1, true)
 			res, fl = f.await(ctx, w, heartbeat)
