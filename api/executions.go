@@ -297,6 +297,13 @@ func (s *Service) startLocking(in *StartExecutionInput, sync bool, sched *clock.
 // finishLocked records an ended execution's outcome and completes a pending
 // DeleteStateMachine.
 func (s *Service) finishLocked(ex *execution) {
+	if s.closing.Load() {
+		if _, ok := s.store.(*store.Durable); ok {
+			// Shutting down: the execution stays RUNNING in the store and resumes at the
+			// next start, as after a crash.
+			return
+		}
+	}
 	rec := ex.rec
 	fillOutcome(&rec, ex.run)
 	if !rec.Express {

@@ -103,6 +103,8 @@ type Service struct {
 	randM sync.Mutex
 	rand  *rand.Rand
 	seq   atomic.Uint64
+	// closing is set by Close: executions that end then were stopped by the shutdown.
+	closing atomic.Bool
 
 	// runs holds the live handle of every execution started by this process that runs or
 	// could be redriven, by ARN. A succeeded one is dropped: its record, with its history in
@@ -216,6 +218,7 @@ func New(o Options) (*Service, error) {
 
 // Close stops every running execution.
 func (s *Service) Close() {
+	s.closing.Store(true)
 	s.engine.Close()
 	s.notify.flush()
 }
