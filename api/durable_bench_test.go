@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"net/http/httptest"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -47,7 +47,7 @@ func BenchmarkExecutionsPerSecondDurable(b *testing.B) {
 	c := rawClient{url: hs.URL, hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}}}
 	def, _ := json.Marshal(passChain(10))
 	smArn := c.call(b, "CreateStateMachine", `{"name":"chain","roleArn":"arn:aws:iam::123456789012:role/r","definition":`+string(def)+`}`)["stateMachineArn"].(string)
-	b.SetParallelism(64)
+	b.SetParallelism(256)
 	var n atomic.Int64
 	t0 := time.Now()
 	b.ResetTimer()

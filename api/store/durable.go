@@ -2,8 +2,12 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,11 +25,17 @@ import (
 // in flight (so that a read never goes back in time). Buckets:
 //
 //	sfn.statemachines, sfn.versions, sfn.aliases, sfn.activities, sfn.tags: ARN -> JSON
-//	sfn.executions: ARN -> the record as JSON, without its history
-//	sfn.history:    ARN -> a finished execution's compact history
-//	sfn.bysm:       state machine ARN NUL seq (8 bytes, big-endian) -> execution ARN
-//	sfn.running:    ARN -> "" for every RUNNING execution (what a restart resumes)
-//	sfn.ended:      finish number (8 bytes) -> ARN NUL stop time (Unix ns): retention order
+//	sfn.executions: seq (8 bytes, big-endian) -> the record as JSON, without its history
+//	                and definition
+//	sfn.definitions: key -> a definition and its variable references (shared by records)
+//	sfn.history:    seq -> a finished execution's compact history
+//	sfn.bysm:       state machine ARN NUL seq -> ""
+//	sfn.running:    seq -> "" for every RUNNING execution (what a restart resumes)
+//	sfn.ended:      finish number (8 bytes) -> ARN NUL stop time (Unix ns) NUL seq
+//
+// Every execution key grows with the execution's Seq, so that a commit appends to the ends of
+// the trees; the index from ARN to Seq (about 150 bytes per execution) is kept in memory,
+// rebuilt at open from sfn.ended and sfn.running.
 //	sfn.journal:    ARN NUL first event id (8 bytes) -> a batch of journaled events
 //	sfn.meta:       secrets (the pagination key)
 type Durable struct {
@@ -34,6 +44,8 @@ type Durable struct {
 
 	mu      sync.Mutex
 	pending map[string]pendingRec // records whose write is in flight
+	defs    map[string]definition // definitions known to be stored, by key
+	arns    map[string]uint64     // every stored execution's Seq by ARN
 	// OnError hears about failed writes (the Store interface has no errors to return).
 	OnError func(error)
 }
@@ -50,6 +62,7 @@ const (
 	bActivities = "sfn.activities"
 	bTags       = "sfn.tags"
 	bExecs      = "sfn.executions"
+	bDefs       = "sfn.definitions"
 	bHistory    = "sfn.history"
 	bBySM       = "sfn.bysm"
 	bRunning    = "sfn.running"
@@ -60,7 +73,7 @@ const (
 
 // OpenDurable returns the Store kept in db, loading its small resources.
 func OpenDurable(db *storage.DB) (*Durable, error) {
-	d := &Durable{Memory: NewMemory(), db: db, pending: map[string]pendingRec{}}
+	d := &Durable{Memory: NewMemory(), db: db, pending: map[string]pendingRec{}, defs: map[string]definition{}, arns: map[string]uint64{}}
 	err := db.View(func(tx *storage.Tx) error {
 		if err := load(tx, bSMs, func(v StateMachine) { d.Memory.sms[v.Arn] = v }); err != nil {
 			return err
@@ -74,12 +87,31 @@ func OpenDurable(db *storage.DB) (*Durable, error) {
 		if err := load(tx, bActivities, func(v Activity) { d.Memory.activities[v.Arn] = v }); err != nil {
 			return err
 		}
-		return tx.ForEach(bTags, func(k string, v []byte) error {
+		if err := tx.ForEach(bTags, func(k string, v []byte) error {
 			var tags []Tag
 			if err := json.Unmarshal(v, &tags); err != nil {
 				return fmt.Errorf("store: tags of %s: %w", k, err)
 			}
 			d.Memory.tags[k] = tags
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := tx.ForEach(bEnded, func(_ string, v []byte) error {
+			parts := strings.SplitN(string(v), "\x00", 3)
+			if len(parts) == 3 {
+				seq, _ := strconv.ParseUint(parts[2], 10, 64)
+				d.arns[parts[0]] = seq
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return tx.ForEach(bRunning, func(seq string, _ []byte) error {
+			var de diskExecution
+			if b := tx.Get(bExecs, seq); b != nil && json.Unmarshal(b, &de) == nil {
+				d.arns[de.Arn] = de.Seq
+			}
 			return nil
 		})
 	})
@@ -177,50 +209,131 @@ func u64(n uint64) string {
 	return string(b[:])
 }
 
-func bySMKey(e Execution) string { return e.StateMachineArn + "\x00" + u64(e.Seq) }
+// diskExecution is an execution record as stored: its definition (the same for many
+// executions) lives once in sfn.definitions under DefKey.
+type diskExecution struct {
+	Execution
+	DefKey string `json:",omitempty"`
+}
+
+type definition struct {
+	Definition         string
+	VariableReferences map[string][]string `json:",omitempty"`
+}
+
+func defKey(e *Execution) string {
+	h := fnv.New128a()
+	h.Write([]byte(e.Definition))
+	for _, k := range slices.Sorted(maps.Keys(e.VariableReferences)) {
+		h.Write([]byte{0})
+		h.Write([]byte(k))
+		for _, v := range e.VariableReferences[k] {
+			h.Write([]byte{1})
+			h.Write([]byte(v))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// encodeExecution returns the stored form of e and its definition's key.
+func (d *Durable) encodeExecution(e Execution) ([]byte, string, []byte, error) {
+	key := defKey(&e)
+	var def []byte
+	d.mu.Lock()
+	_, known := d.defs[key]
+	d.mu.Unlock()
+	if !known {
+		var err error
+		if def, err = json.Marshal(definition{Definition: e.Definition, VariableReferences: e.VariableReferences}); err != nil {
+			return nil, "", nil, err
+		}
+	}
+	e.Definition, e.VariableReferences, e.History = "", nil, nil
+	b, err := json.Marshal(diskExecution{Execution: e, DefKey: key})
+	return b, key, def, err
+}
+
+// decodeExecution reads a stored record (without its history).
+func (d *Durable) decodeExecution(tx *storage.Tx, b []byte) (Execution, error) {
+	var de diskExecution
+	if err := json.Unmarshal(b, &de); err != nil {
+		return Execution{}, err
+	}
+	e := de.Execution
+	if de.DefKey != "" {
+		d.mu.Lock()
+		def, ok := d.defs[de.DefKey]
+		d.mu.Unlock()
+		if !ok {
+			raw := tx.Get(bDefs, de.DefKey)
+			if raw == nil {
+				return Execution{}, fmt.Errorf("store: execution %s: its definition is missing", e.Arn)
+			}
+			if err := json.Unmarshal(raw, &def); err != nil {
+				return Execution{}, err
+			}
+			d.mu.Lock()
+			d.defs[de.DefKey] = def
+			d.mu.Unlock()
+		}
+		e.Definition, e.VariableReferences = def.Definition, def.VariableReferences
+	}
+	return e, nil
+}
 
 // PutExecution durably writes an execution's record.
-func (d *Durable) PutExecution(e Execution) { d.fail(d.PutExecutionAsync(e)()) }
+func (d *Durable) PutExecution(e Execution) { _ = d.PutExecutionAsync(e)() }
 
 // PutExecutionAsync starts writing an execution's record and returns a function that waits
 // for the write to be durable. Reads see the record at once. A record never replaces one
 // that finished later (writes of one execution may complete out of order).
+//
+// Records are keyed by their Seq, which grows: a commit appends to the ends of the trees
+// instead of dirtying pages all over them (ARNs hold random names), which is what keeps group
+// commits small.
 func (d *Durable) PutExecutionAsync(e Execution) (wait func() error) {
-	hist := e.History
-	e.History = nil
 	d.mu.Lock()
 	p := d.pending[e.Arn]
 	p.rec, p.n = e, p.n+1
-	p.rec.History = hist
 	d.pending[e.Arn] = p
+	d.arns[e.Arn] = e.Seq
 	d.mu.Unlock()
-	rec, err := json.Marshal(e)
+	hist := e.History
+	rec, key, def, err := d.encodeExecution(e)
 	done := make(chan error, 1)
 	if err != nil {
 		done <- err
 	} else {
 		go func() {
-			done <- d.db.Update(func(tx *storage.Tx) error {
-				if old := tx.Get(bExecs, e.Arn); old != nil && e.Finished == 0 {
-					var o Execution
-					if json.Unmarshal(old, &o) == nil && o.Finished != 0 && o.Seq == e.Seq {
-						return nil // it finished meanwhile
+			seq := u64(e.Seq)
+			err := d.db.Update(func(tx *storage.Tx) error {
+				if e.Finished == 0 {
+					if old := tx.Get(bExecs, seq); old != nil {
+						var o diskExecution
+						if json.Unmarshal(old, &o) == nil && o.Finished != 0 {
+							return nil // it finished meanwhile
+						}
 					}
 				}
-				if err := tx.Put(bExecs, e.Arn, rec); err != nil {
+				if def != nil {
+					if err := tx.Put(bDefs, key, def); err != nil {
+						return err
+					}
+				}
+				if err := tx.Put(bExecs, seq, rec); err != nil {
 					return err
 				}
-				if err := tx.Put(bBySM, bySMKey(e), []byte(e.Arn)); err != nil {
+				if err := tx.Put(bBySM, e.StateMachineArn+"\x00"+seq, nil); err != nil {
 					return err
 				}
 				if e.Status == "RUNNING" {
-					return tx.Put(bRunning, e.Arn, nil)
+					return tx.Put(bRunning, seq, nil)
 				}
-				if err := tx.Delete(bRunning, e.Arn); err != nil {
+				if err := tx.Delete(bRunning, seq); err != nil {
 					return err
 				}
 				if hist != nil {
-					if err := tx.Put(bHistory, e.Arn, hist); err != nil {
+					if err := tx.Put(bHistory, seq, hist); err != nil {
 						return err
 					}
 				}
@@ -228,11 +341,16 @@ func (d *Durable) PutExecutionAsync(e Execution) (wait func() error) {
 					return err
 				}
 				if e.Finished != 0 {
-					return tx.Put(bEnded, u64(e.Finished), []byte(e.Arn+"\x00"+strconv.FormatInt(e.StopDate.UnixNano(), 10)))
+					return tx.Put(bEnded, u64(e.Finished), []byte(e.Arn+"\x00"+strconv.FormatInt(e.StopDate.UnixNano(), 10)+"\x00"+strconv.FormatUint(e.Seq, 10)))
 				}
 				return nil
 			})
+			d.fail(err)
+			done <- err
 			d.mu.Lock()
+			if def != nil {
+				d.defs[key] = definition{Definition: e.Definition, VariableReferences: e.VariableReferences}
+			}
 			if p := d.pending[e.Arn]; p.n <= 1 {
 				delete(d.pending, e.Arn)
 			} else {
@@ -250,26 +368,39 @@ func (d *Durable) PutExecutionAsync(e Execution) (wait func() error) {
 	}
 }
 
+// getLocked reads the record of seq in tx.
+func (d *Durable) get(tx *storage.Tx, seq string, history bool) (Execution, bool, error) {
+	b := tx.Get(bExecs, seq)
+	if b == nil {
+		return Execution{}, false, nil
+	}
+	e, err := d.decodeExecution(tx, b)
+	if err != nil {
+		return Execution{}, false, err
+	}
+	if history {
+		e.History = tx.Get(bHistory, seq)
+	}
+	return e, true, nil
+}
+
 func (d *Durable) GetExecution(arn string) (Execution, bool) {
 	d.mu.Lock()
 	if p, ok := d.pending[arn]; ok {
 		d.mu.Unlock()
 		return p.rec, true
 	}
+	seq, ok := d.arns[arn]
 	d.mu.Unlock()
+	if !ok {
+		return Execution{}, false
+	}
 	var e Execution
 	found := false
 	d.fail(d.db.View(func(tx *storage.Tx) error {
-		b := tx.Get(bExecs, arn)
-		if b == nil {
-			return nil
-		}
-		if err := json.Unmarshal(b, &e); err != nil {
-			return fmt.Errorf("store: execution %s: %w", arn, err)
-		}
-		e.History = tx.Get(bHistory, arn)
-		found = true
-		return nil
+		var err error
+		e, found, err = d.get(tx, u64(seq), true)
+		return err
 	}))
 	return e, found
 }
@@ -279,8 +410,14 @@ func (d *Durable) DeleteExecution(arn string) {
 	if !ok {
 		return
 	}
+	seq := u64(e.Seq)
+	d.mu.Lock()
+	if d.arns[arn] == e.Seq {
+		delete(d.arns, arn)
+	}
+	d.mu.Unlock()
 	d.fail(d.db.Update(func(tx *storage.Tx) error {
-		for _, k := range [][2]string{{bExecs, arn}, {bHistory, arn}, {bRunning, arn}, {bBySM, bySMKey(e)}, {bEnded, u64(e.Finished)}} {
+		for _, k := range [][2]string{{bExecs, seq}, {bHistory, seq}, {bRunning, seq}, {bBySM, e.StateMachineArn + "\x00" + seq}, {bEnded, u64(e.Finished)}} {
 			if err := tx.Delete(k[0], k[1]); err != nil {
 				return err
 			}
@@ -294,13 +431,10 @@ func (d *Durable) ListExecutions(smArn string) []Execution {
 	var out []Execution
 	seen := map[string]bool{}
 	d.fail(d.db.View(func(tx *storage.Tx) error {
-		return tx.ForEachPrefix(bBySM, smArn+"\x00", func(_ string, arn []byte) error {
-			b := tx.Get(bExecs, string(arn))
-			if b == nil {
-				return nil
-			}
-			var e Execution
-			if err := json.Unmarshal(b, &e); err != nil {
+		prefix := smArn + "\x00"
+		return tx.ForEachPrefix(bBySM, prefix, func(k string, _ []byte) error {
+			e, ok, err := d.get(tx, k[len(prefix):], false)
+			if err != nil || !ok {
 				return err
 			}
 			if e.StateMachineArn == smArn && !seen[e.Arn] {
@@ -333,17 +467,14 @@ func (d *Durable) ListExecutions(smArn string) []Execution {
 func (d *Durable) Running() ([]Execution, error) {
 	var out []Execution
 	err := d.db.View(func(tx *storage.Tx) error {
-		return tx.ForEach(bRunning, func(arn string, _ []byte) error {
-			b := tx.Get(bExecs, arn)
-			if b == nil {
-				return nil
+		return tx.ForEach(bRunning, func(seq string, _ []byte) error {
+			e, ok, err := d.get(tx, seq, true)
+			if err != nil {
+				return fmt.Errorf("store: execution %x: %w", seq, err)
 			}
-			var e Execution
-			if err := json.Unmarshal(b, &e); err != nil {
-				return fmt.Errorf("store: execution %s: %w", arn, err)
+			if ok {
+				out = append(out, e)
 			}
-			e.History = tx.Get(bHistory, arn)
-			out = append(out, e)
 			return nil
 		})
 	})
@@ -363,21 +494,19 @@ type Ended struct {
 func (d *Durable) Ended() (ended []Ended, maxSeq uint64, err error) {
 	err = d.db.View(func(tx *storage.Tx) error {
 		if err := tx.ForEach(bEnded, func(k string, v []byte) error {
-			arn, stop, _ := strings.Cut(string(v), "\x00")
+			arn, rest, _ := strings.Cut(string(v), "\x00")
+			stop, _, _ := strings.Cut(rest, "\x00")
 			ns, _ := strconv.ParseInt(stop, 10, 64)
 			ended = append(ended, Ended{Arn: arn, Finished: binary.BigEndian.Uint64([]byte(k)), Stop: time.Unix(0, ns).UTC()})
 			return nil
 		}); err != nil {
 			return err
 		}
-		return tx.ForEach(bBySM, func(k string, _ []byte) error {
-			if i := strings.LastIndexByte(k, 0); i >= 0 && len(k)-i-1 == 8 {
-				if s := binary.BigEndian.Uint64([]byte(k[i+1:])); s > maxSeq {
-					maxSeq = s
-				}
-			}
-			return nil
-		})
+		// Records are keyed by Seq: the last key is the largest.
+		if k := tx.LastKey(bExecs); len(k) == 8 {
+			maxSeq = binary.BigEndian.Uint64([]byte(k))
+		}
+		return nil
 	})
 	return ended, maxSeq, err
 }
