@@ -36,6 +36,7 @@ import (
 // Every execution key grows with the execution's Seq, so that a commit appends to the ends of
 // the trees; the index from ARN to Seq (about 150 bytes per execution) is kept in memory,
 // rebuilt at open from sfn.ended and sfn.running.
+//
 //	sfn.journal:    ARN NUL first event id (8 bytes) -> a batch of journaled events
 //	sfn.meta:       secrets (the pagination key)
 type Durable struct {
