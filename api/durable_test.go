@@ -1,0 +1,62 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sfnlocal/sfnlocal/internal/storage"
+)
+
+// TestDurableResumeWaitingActivity: an execution waiting for an activity worker across a
+// restart of the Service on the same store takes the worker's answer with the token handed
+// out before the restart, and its history goes on from where it was, ids 1..N.
+func TestDurableResumeWaitingActivity(t *testing.T) {
+	dir := t.TempDir()
+	open := func() (rawClient, func()) {
+		db, err := storage.Open(dir, storage.Options{NoSync: true})
+		require.NoError(t, err)
+		svc := durableService(t, db)
+		hs := httptest.NewServer(svc.Handler())
+		return rawClient{url: hs.URL, hc: &http.Client{}}, func() { hs.Close(); svc.Close(); db.Close() }
+	}
+	c, stop := open()
+	act := c.call(t, "CreateActivity", `{"name":"work"}`)["activityArn"].(string)
+	def, _ := json.Marshal(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"a":1},"Next":"T"},
+		"T":{"Type":"Task","Resource":"` + act + `","ResultPath":"$.r","Next":"Q"},
+		"Q":{"Type":"Parallel","Branches":[{"StartAt":"X","States":{"X":{"Type":"Pass","End":true}}}],"End":true}}}`)
+	sm := c.call(t, "CreateStateMachine", `{"name":"m","roleArn":"arn:aws:iam::123456789012:role/r","definition":`+string(def)+`}`)["stateMachineArn"].(string)
+	arn := c.call(t, "StartExecution", `{"stateMachineArn":"`+sm+`","name":"e"}`)["executionArn"].(string)
+	task := c.call(t, "GetActivityTask", `{"activityArn":"`+act+`","workerName":"w1"}`)
+	token := task["taskToken"].(string)
+	require.NotEmpty(t, token)
+	before := c.call(t, "GetExecutionHistory", `{"executionArn":"`+arn+`"}`)["events"].([]any)
+	stop()
+
+	c, stop = open()
+	defer stop()
+	c.call(t, "SendTaskSuccess", `{"taskToken":"`+token+`","output":"{\"ok\":true}"}`)
+	var d map[string]any
+	for d == nil || d["status"] == "RUNNING" {
+		d = c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)
+	}
+	require.Equal(t, "SUCCEEDED", d["status"])
+	require.JSONEq(t, `[{"a":1,"r":{"ok":true}}]`, d["output"].(string))
+	events := c.call(t, "GetExecutionHistory", `{"executionArn":"`+arn+`"}`)["events"].([]any)
+	var types []string
+	for i, e := range events {
+		ev := e.(map[string]any)
+		require.Equal(t, float64(i+1), ev["id"])
+		if i < len(before) {
+			require.Equal(t, before[i], e, "events from before the restart are kept as they were")
+		}
+		types = append(types, ev["type"].(string))
+	}
+	require.Equal(t, []string{"ExecutionStarted", "PassStateEntered", "PassStateExited", "TaskStateEntered",
+		"ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "TaskStateExited", "ParallelStateEntered",
+		"ParallelStateStarted", "PassStateEntered", "PassStateExited", "ParallelStateSucceeded", "ParallelStateExited",
+		"ExecutionSucceeded"}, types)
+}
