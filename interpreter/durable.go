@@ -319,7 +319,7 @@ func (f *frame) replayTask(st *state, req *task.Request) (taskReplay, any, *fail
 		}
 		return taskLive, nil, nil
 	}
-	if (st.service == "lambda" || st.legacy) && f.wasStarted() {
+	if (st.service == "lambda" || st.legacy) && !f.anchor.IsZero() && f.wasStarted() {
 		return taskInterrupted, nil, &failure{err: errLambdaService, hasErr: true, hasCause: true,
 			cause: "The Lambda invocation was interrupted: sfnlocal stopped while the function ran."}
 	}
