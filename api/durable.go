@@ -15,6 +15,14 @@ package api
 // Retention: with a durable store, finished executions are kept for Options.Retention of
 // virtual time (the service clock), the oldest removed first; MaxExecutions only bounds how
 // many finished executions keep a live handle in memory (the ones that could be redriven).
+//
+// What a restart keeps: state machines, versions, aliases, tags, activities, every execution's
+// record and history, running executions (resumed), task tokens handed out, and the
+// pagination key (a nextToken from before a restart still works). What it does not: a
+// failed execution's redrive state (the live run it needs is gone, so an execution that
+// ended before the restart is NOT_REDRIVABLE after it) and the clientTokens of past
+// redrives; Express executions, which AWS does not record either; the in-memory per-state
+// coverage counters. A clean shutdown leaves running executions RUNNING, as a crash does.
 
 import (
 	"fmt"

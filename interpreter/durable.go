@@ -38,10 +38,24 @@ package interpreter
 // from before the crash completes the task; the waiters of those tokens exist as soon as
 // Resume returns, so a token sent before the replay reaches its task is kept for it.
 //
-// Limits: a replay relies on the definition being the one that ran (the API keeps it with
-// the execution). A heartbeat timeout restarts at recovery. A Distributed Map's child
-// executions are not journaled; their Map Run runs again. An execution redriven
-// (RedriveExecution) is not journaled past its redrive.
+// Time modes: in real (and scaled) time, recorded timestamps are wall-clock times, so a Wait
+// whose deadline passed while the process was down ends as soon as its thread is replayed. In
+// instant (virtual) time the recorded timestamps are virtual: the resumed execution's
+// scheduler starts at its last recorded instant (clock.Sched.SkipTo), so its pending timers
+// keep their virtual deadlines and fire as soon as nothing else runs, as they would have.
+//
+// Limits (what is not kept exactly):
+//   - a replay relies on the definition being the one that ran (the API keeps it with the
+//     execution) and on the path being the same: when a replayed thread records another event
+//     than its journal says (a sibling's failure interrupting it in another order), the
+//     thread goes live there, logged as a divergence; its journaled events stay in the history;
+//   - a heartbeat timeout restarts at recovery;
+//   - a Distributed Map's child executions are not journaled: its Map Run runs again;
+//   - an execution redriven by RedriveExecution is not journaled past its redrive (the API
+//     ends it as ABORTED at the next start if it was running);
+//   - a .sync Task in flight runs again: a nested execution started with an explicit Name is
+//     reattached (StartExecution with the same name and input answers the running child),
+//     one without a Name is started anew.
 
 import (
 	"context"
