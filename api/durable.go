@@ -27,6 +27,7 @@ package api
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -203,4 +204,62 @@ func (s *Service) abandonLocked(d *store.Durable, rec store.Execution, cause str
 	rec.Finished = s.finishSeq
 	d.PutExecution(rec)
 	s.ended.push(endedRef{arn: rec.Arn, finished: rec.Finished, stop: rec.StopDate})
+}
+
+// Rebuilder is implemented by engines that can rebuild a failed execution's run from its
+// journal without running anything, so that it can be redriven after a restart.
+type Rebuilder interface {
+	Rebuild(p Program, sp StartParams, start time.Time, journal [][]byte) (Run, error)
+}
+
+// rebuild gives a FAILED execution recorded before this process started its live run back,
+// once, so that it can be redriven; nil when it cannot be.
+func (s *Service) rebuild(rec store.Execution) *execution {
+	d, ok := s.store.(*store.Durable)
+	rb, can := s.engine.(Rebuilder)
+	if !ok || !can || rec.Status != "FAILED" || rec.RedriveCount > 0 {
+		return nil
+	}
+	if _, tried := s.rebuilt.LoadOrStore(rec.Arn+"\x00"+fmt.Sprint(rec.Seq), true); tried {
+		if v, ok := s.runs.Load(rec.Arn); ok {
+			return v.(*execution)
+		}
+		return nil
+	}
+	journal, err := d.Journal(rec.Arn)
+	if err != nil || len(journal) == 0 {
+		return nil
+	}
+	prog, err := s.compile(rec.Definition, typeStandard)
+	if err != nil {
+		return nil
+	}
+	rec.History = nil
+	ex := &execution{rec: rec}
+	var live atomic.Bool // the rebuild's own end is not an end to record
+	run, err := rb.Rebuild(prog, StartParams{
+		ExecutionArn: rec.Arn, Name: rec.Name, StateMachineArn: rec.StateMachineArn,
+		StateMachineName: rec.StateMachineArn[strings.LastIndexByte(rec.StateMachineArn, ':')+1:],
+		RoleArn:          rec.RoleArn, StateMachineVersionArn: rec.VersionArn, StateMachineAliasArn: rec.AliasArn,
+		Input: rec.Input,
+		OnDone: func() {
+			if !live.Load() {
+				return
+			}
+			s.mu.Lock()
+			s.finishLocked(ex)
+			s.mu.Unlock()
+		},
+	}, rec.StartDate, journal)
+	if err != nil {
+		s.log.Debug("execution not rebuilt for redrive", fieldExecution(rec.Arn), zap.Error(err))
+		return nil
+	}
+	ex.run = run
+	ex.phase.Store(phaseStarted)
+	live.Store(true)
+	if v, loaded := s.runs.LoadOrStore(rec.Arn, ex); loaded {
+		return v.(*execution)
+	}
+	return ex
 }

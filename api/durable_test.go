@@ -60,3 +60,49 @@ func TestDurableResumeWaitingActivity(t *testing.T) {
 		"ParallelStateStarted", "PassStateEntered", "PassStateExited", "ParallelStateSucceeded", "ParallelStateExited",
 		"ExecutionSucceeded"}, types)
 }
+
+// TestDurableRedriveAfterRestart: a FAILED execution recorded before a restart describes the
+// same after it (REDRIVABLE) and can be redriven: its run is rebuilt from its journal without
+// running anything, and the redrive re-runs only the failed step.
+func TestDurableRedriveAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	open := func() (rawClient, func()) {
+		db, err := storage.Open(dir, storage.Options{NoSync: true})
+		require.NoError(t, err)
+		svc := durableService(t, db)
+		hs := httptest.NewServer(svc.Handler())
+		return rawClient{url: hs.URL, hc: &http.Client{}}, func() { hs.Close(); svc.Close(); db.Close() }
+	}
+	c, stop := open()
+	act := c.call(t, "CreateActivity", `{"name":"work"}`)["activityArn"].(string)
+	def, _ := json.Marshal(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"a":1},"Next":"T"},
+		"T":{"Type":"Task","Resource":"` + act + `","ResultPath":"$.r","End":true}}}`)
+	sm := c.call(t, "CreateStateMachine", `{"name":"m","roleArn":"arn:aws:iam::123456789012:role/r","definition":`+string(def)+`}`)["stateMachineArn"].(string)
+	arn := c.call(t, "StartExecution", `{"stateMachineArn":"`+sm+`","name":"e"}`)["executionArn"].(string)
+	token := c.call(t, "GetActivityTask", `{"activityArn":"`+act+`"}`)["taskToken"].(string)
+	c.call(t, "SendTaskFailure", `{"taskToken":"`+token+`","error":"Boom"}`)
+	describe := func() map[string]any {
+		var d map[string]any
+		for d == nil || d["status"] == "RUNNING" {
+			d = c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)
+		}
+		return d
+	}
+	before := describe()
+	require.Equal(t, "FAILED", before["status"])
+	require.Equal(t, "REDRIVABLE", before["redriveStatus"])
+	hist := c.call(t, "GetExecutionHistory", `{"executionArn":"`+arn+`"}`)
+	stop()
+
+	c, stop = open()
+	defer stop()
+	require.Equal(t, before, describe())
+	require.Equal(t, hist, c.call(t, "GetExecutionHistory", `{"executionArn":"`+arn+`"}`))
+	c.call(t, "RedriveExecution", `{"executionArn":"`+arn+`"}`)
+	token = c.call(t, "GetActivityTask", `{"activityArn":"`+act+`"}`)["taskToken"].(string)
+	c.call(t, "SendTaskSuccess", `{"taskToken":"`+token+`","output":"{\"ok\":1}"}`)
+	after := describe()
+	require.Equal(t, "SUCCEEDED", after["status"], after)
+	require.JSONEq(t, `{"a":1,"r":{"ok":1}}`, after["output"].(string))
+	require.Equal(t, float64(1), after["redriveCount"])
+}

@@ -397,6 +397,9 @@ func (s *Service) lookupExecution(arnText string) (store.Execution, *execution, 
 	if !ok {
 		return store.Execution{}, nil, errExecutionDoesNotExist(arnText)
 	}
+	if ex := s.rebuild(rec); ex != nil {
+		return rec, ex, nil
+	}
 	// It may have just been redriven: the live handle is back.
 	if v, ok := s.runs.Load(arnText); ok {
 		ex := v.(*execution)

@@ -120,6 +120,8 @@ type Service struct {
 	// the finished executions whose live handle is kept in runs (durable store only).
 	retention time.Duration
 	cached    endedQueue
+	// rebuilt marks the failed executions whose run a redrive rebuilt (durable.go).
+	rebuilt sync.Map
 	// running counts executions still running per state machine (unqualified ARN), to
 	// finish deleting a state machine when its last execution ends.
 	running map[string]int

@@ -64,6 +64,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -94,11 +95,11 @@ type wal struct {
 	events  []Event
 	threads []string
 	tokens  map[int64]string
-	off     bool // not journaled (Express, redriven, or no journal)
+	off     atomic.Bool // not journaled (ended, redriven, or a Rebuild)
 }
 
 func (x *Execution) journaled() bool {
-	return x.e.cfg.Journal != nil && !x.p.Express && !x.wal.off
+	return x.e.cfg.Journal != nil && !x.p.Express && !x.wal.off.Load()
 }
 
 // walAddLocked queues an event for the journal; x.mu is held.
@@ -152,7 +153,7 @@ func (x *Execution) sync() {
 func (x *Execution) dropWAL() {
 	x.mu.Lock()
 	x.wal.events, x.wal.threads, x.wal.tokens = nil, nil, nil
-	x.wal.off = true
+	x.wal.off.Store(true)
 	x.mu.Unlock()
 }
 
@@ -163,6 +164,23 @@ type replayLog struct {
 	tokens  map[int64]string
 	// waiters are the token waiters made at recovery, for tasks that were waiting.
 	waiters map[string]*waiter
+	// dry marks a Rebuild: the run must end within its journal; going live stops it.
+	dry     bool
+	dryLive atomic.Bool
+}
+
+// errDryRun stops a Rebuild whose run would go past its journal.
+var errDryRun = errors.New("rebuild went past the journal")
+
+// dryStop stops a Rebuild that is about to do something its journal does not hold (call a
+// service, hand out an activity, sleep); false when the run may go on.
+func (x *Execution) dryStop() bool {
+	if x.replay == nil || !x.replay.dry {
+		return false
+	}
+	x.replay.dryLive.Store(true)
+	x.cancel(errDryRun)
+	return true
 }
 
 func threadKey(startedID int64, i int) string {
@@ -194,6 +212,11 @@ func (f *frame) replayEmit(ev *Event) (int64, bool) {
 	rec, ok := f.peek()
 	if !ok {
 		f.anchor = time.Time{}
+		f.x.dryStop()
+		return 0, false
+	}
+	if rec.Type != ev.Type && f.x.replay.dry {
+		f.x.dryStop()
 		return 0, false
 	}
 	if rec.Type != ev.Type {
@@ -208,6 +231,25 @@ func (f *frame) replayEmit(ev *Event) (int64, bool) {
 	f.tseq++
 	f.anchor = rec.Timestamp
 	return rec.ID, true
+}
+
+// Rebuild rebuilds the live run of a FAILED execution from its journal (written whole when it
+// failed), without calling any service, so that it can be redriven after a restart. The run
+// must end exactly where its journal does; otherwise Rebuild gives an error and nothing ran
+// past the journal.
+func (e *Engine) Rebuild(sm *StateMachine, p ResumeParams) (*Execution, error) {
+	x, launch, err := e.resume(sm, p, true)
+	if err != nil {
+		return nil, err
+	}
+	n := len(x.replay.events)
+	rp := x.replay
+	launch()
+	<-x.Done()
+	if rp.dryLive.Load() || x.Status() != StatusFailed || x.events.len() != n {
+		return nil, fmt.Errorf("execution %s cannot be rebuilt from its journal", p.ExecutionArn)
+	}
+	return x, nil
 }
 
 // now is the thread's time: the recorded time of its last replayed event while it replays.
@@ -232,6 +274,9 @@ func (f *frame) since(d time.Duration) time.Duration {
 func (f *frame) sleep(d time.Duration) error {
 	if d <= 0 || f.replaying() {
 		return nil
+	}
+	if f.x.dryStop() {
+		return errDryRun
 	}
 	d = f.since(d)
 	if d <= 0 {
@@ -365,6 +410,10 @@ type ResumeParams struct {
 // a caller resuming several executions registers them all first, so that a parent's
 // replayed .sync Task finds its child.
 func (e *Engine) Resume(sm *StateMachine, p ResumeParams) (x *Execution, launch func(), err error) {
+	return e.resume(sm, p, false)
+}
+
+func (e *Engine) resume(sm *StateMachine, p ResumeParams, dry bool) (x *Execution, launch func(), err error) {
 	if sm == nil {
 		return nil, nil, errors.New("nil state machine")
 	}
@@ -378,7 +427,7 @@ func (e *Engine) Resume(sm *StateMachine, p ResumeParams) (x *Execution, launch 
 	}
 	p.Input = text
 	sp := p.StartParams
-	rp := &replayLog{threads: map[string][]int64{}, tokens: map[int64]string{}, waiters: map[string]*waiter{}}
+	rp := &replayLog{threads: map[string][]int64{}, tokens: map[int64]string{}, waiters: map[string]*waiter{}, dry: dry}
 	rp.events = append(rp.events, Event{ID: 1, Timestamp: p.Start, Type: EvExecutionStarted, Input: RawJSON(text),
 		Details: &Details{RoleArn: sp.RoleArn, StateMachineAliasArn: sp.StateMachineAliasArn, StateMachineVersionArn: sp.StateMachineVersionArn}})
 	last := p.Start
@@ -428,6 +477,10 @@ batches:
 	x.ctx, x.cancel = context.WithCancelCause(e.ctx)
 	for i := range rp.events {
 		x.events.add(rp.events[i])
+	}
+	if dry {
+		x.wal.off.Store(true)
+		return x, x.launch, nil
 	}
 	// Tasks waiting for a token when the process stopped wait again from now on, so that a
 	// SendTask* arriving before their replay gets there is kept for them.

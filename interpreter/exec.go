@@ -232,6 +232,9 @@ func (x *Execution) run() {
 	if x.p.Express && (timeout == 0 || timeout > maxExpressDuration) {
 		timeout = maxExpressDuration
 	}
+	if x.replay != nil && x.replay.dry {
+		timeout = 0 // a Rebuild ends where its journal does
+	}
 	if timeout > 0 {
 		if x.replay != nil {
 			// Resumed: the timeout runs from the recorded start.
@@ -248,6 +251,7 @@ func (x *Execution) run() {
 		}
 	}
 	x.resumeFrame(f)
+	shutdown := false
 	out, fl := x.runSafely(f)
 	x.keepCheckpoint(f)
 	var ev Event
@@ -277,6 +281,7 @@ func (x *Execution) run() {
 		status = StatusAborted
 		ev = Event{Type: EvExecutionAborted}
 		f.emit(ev, 0, false)
+		shutdown = true
 	case fl != nil:
 		status = StatusFailed
 		ev = Event{Type: EvExecutionFailed}
@@ -286,10 +291,17 @@ func (x *Execution) run() {
 		ev = Event{Type: EvExecutionSucceeded, Output: out}
 		f.emit(ev, -1, false)
 	}
+	stop := f.now() // the terminal event's time when it was replayed
+	if status != StatusSucceeded && !shutdown {
+		// A run that did not succeed may be redriven, after a restart too: its whole
+		// history goes to the journal, which Rebuild replays (durable.go).
+		x.sync()
+	}
 	x.dropWAL()
 	x.mu.Lock()
+	x.replay = nil // every thread has ended: a redrive runs live
 	x.status = status
-	x.stop = f.now()
+	x.stop = stop
 	if status == StatusSucceeded {
 		// Encoded on first use (Output), like the history.
 		x.outVal, x.hasOut = out, true
@@ -1700,6 +1712,9 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 	var err error
 	call := func() { res, err = f.invoke(ctx, handler, req) }
 	replay, rres, rfl := f.replayTask(st, req)
+	if replay == taskLive && f.x.dryStop() {
+		return nil, canceledFailure
+	}
 	if replay == taskLive && mock == nil {
 		// Write-ahead: the events so far are durable before the service is called.
 		f.x.sync()
@@ -1902,6 +1917,9 @@ func (f *frame) runActivity(st *state, params any, timeout, heartbeat int64, moc
 	}
 	w.activity, w.input = st.resource, inputText
 	defer e.forgetWaiter(token, false)
+	if fl == nil && f.x.dryStop() {
+		return nil, canceledFailure
+	}
 	if fl == nil {
 		// Write-ahead: ActivityScheduled is durable before a worker can get the task.
 		f.x.sync()

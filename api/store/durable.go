@@ -338,8 +338,12 @@ func (d *Durable) PutExecutionAsync(e Execution) (wait func() error) {
 						return err
 					}
 				}
-				if err := tx.DeletePrefix(bJournal, e.Arn+"\x00"); err != nil {
-					return err
+				if e.Status == "SUCCEEDED" {
+					// The journal of any other end is kept: it rebuilds the run for a
+					// redrive after a restart.
+					if err := tx.DeletePrefix(bJournal, e.Arn+"\x00"); err != nil {
+						return err
+					}
 				}
 				if e.Finished != 0 {
 					return tx.Put(bEnded, u64(e.Finished), []byte(e.Arn+"\x00"+strconv.FormatInt(e.StopDate.UnixNano(), 10)+"\x00"+strconv.FormatUint(e.Seq, 10)))
