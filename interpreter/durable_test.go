@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -97,6 +98,99 @@ func TestResumeTaskInFlight(t *testing.T) {
 				h := x2.History()
 				require.Equal(t, errLambdaService, h[6].Details.Error)
 			}
+		})
+	}
+}
+
+// TestResumeAtEveryEffect crashes a run at each of its service calls in turn (the journal as
+// it was when the k-th call started is what survives), resumes it, and checks that it ends
+// with the output and the events of an uninterrupted run, ids 1..N: Parallel branches, Map
+// iterations, Waits and a retry all carry on from the journal.
+func TestResumeAtEveryEffect(t *testing.T) {
+	def := `{"StartAt":"A","States":{
+	 "A":{"Type":"Pass","Result":{"n":7},"ResultPath":"$.a","Next":"Par"},
+	 "Par":{"Type":"Parallel","Next":"Z","Branches":[
+	  {"StartAt":"T1","States":{"T1":{"Type":"Task","Resource":"arn:aws:states:::work:go","Parameters":{"n":1},"Next":"W1"},"W1":{"Type":"Wait","Seconds":5,"End":true}}},
+	  {"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,"End":true,
+	    "ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Task","Resource":"arn:aws:states:::work:go","Parameters":{"n.$":"$"},"End":true}}}}}},
+	  {"StartAt":"T2","States":{"T2":{"Type":"Task","Resource":"arn:aws:states:::work:go","Parameters":{"n":10,"flaky":true,"retry.$":"$$.State.RetryCount"},
+	    "Retry":[{"ErrorEquals":["Flaky"],"IntervalSeconds":3,"MaxAttempts":2}],"End":true}}}]},
+	 "Z":{"Type":"Task","Resource":"arn:aws:states:::work:go","Parameters":{"n":100},"End":true}}}`
+	sm, err := Parse(def)
+	require.NoError(t, err)
+	p := StartParams{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:sm:run", Name: "run",
+		StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm", StateMachineName: "sm",
+		RoleArn: "arn:aws:iam::123456789012:role/r", Input: `{"items":[1,2,3]}`}
+	work := func(r *task.Request) (any, error) {
+		m := r.Parameters.(interface{ Get(string) (any, bool) })
+		n, _ := m.Get("n")
+		if f, _ := m.Get("flaky"); f == true {
+			if rc, _ := m.Get("retry"); fmt.Sprint(rc) == "0" {
+				return nil, &task.Failure{Name: "Flaky", Cause: "first"}
+			}
+		}
+		return map[string]any{"v": n}, nil
+	}
+	engine := func(h task.Handler, j Journal) *Engine {
+		base := clock.NewFake(epoch)
+		e := NewEngine(Config{Clock: func() clock.Clock { return clock.NewInstant(base) }, Tasks: task.Registry{"work": h}, Logger: zaptest.NewLogger(t), Journal: j})
+		t.Cleanup(e.Close)
+		return e
+	}
+	summary := func(x *Execution) (string, map[string]int) {
+		out, _ := x.Output()
+		counts := map[string]int{}
+		for i, ev := range x.History() {
+			require.Equal(t, int64(i+1), ev.ID)
+			require.Less(t, ev.PreviousEventID, ev.ID)
+			counts[ev.Type]++
+		}
+		return out, counts
+	}
+	calls := 0
+	ref := engine(task.HandlerFunc(func(_ context.Context, r *task.Request) (any, error) { calls++; return work(r) }), &memJournal{})
+	x, err := ref.Start(sm, p)
+	require.NoError(t, err)
+	<-x.Done()
+	c, _ := x.Cause()
+	require.Equal(t, StatusSucceeded, x.Status(), c)
+	wantOut, wantCounts := summary(x)
+
+	for k := 1; k <= calls; k++ {
+		t.Run(fmt.Sprint("crash at call ", k), func(t *testing.T) {
+			j := &memJournal{}
+			var mu sync.Mutex
+			n := 0
+			crashed := make(chan [][]byte, 1)
+			e1 := engine(task.HandlerFunc(func(ctx context.Context, r *task.Request) (any, error) {
+				mu.Lock()
+				n++
+				me := n
+				mu.Unlock()
+				if me == k {
+					crashed <- j.snapshot()
+				}
+				if me >= k {
+					<-ctx.Done() // the process is gone: nothing more happens
+					return nil, ctx.Err()
+				}
+				return work(r)
+			}), j)
+			x1, err := e1.Start(sm, p)
+			require.NoError(t, err)
+			journal := <-crashed
+			e1.Close()
+
+			e2 := engine(task.HandlerFunc(func(_ context.Context, r *task.Request) (any, error) { return work(r) }), &memJournal{})
+			x2, launch, err := e2.Resume(sm, ResumeParams{StartParams: p, Start: x1.StartDate(), Journal: journal})
+			require.NoError(t, err)
+			launch()
+			<-x2.Done()
+			c, _ := x2.Cause()
+			require.Equal(t, StatusSucceeded, x2.Status(), c)
+			out, counts := summary(x2)
+			require.JSONEq(t, wantOut, out)
+			require.Equal(t, wantCounts, counts)
 		})
 	}
 }

@@ -114,6 +114,11 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		if s.db, err = storage.Open(cfg.DataDir, storage.Options{}); err != nil {
 			return nil, err
 		}
+		defer func() {
+			if s.handler == nil && s.db != nil { // New failed before Close could
+				_ = s.db.Close()
+			}
+		}()
 	}
 	s.logs = logs.New(logs.Config{Clock: base, Logger: logger.Named("logs"), Region: cfg.Region, AccountID: cfg.AccountID})
 	s.logs.CreateLogGroup(cfg.Region, batch.LogGroup)
