@@ -47,7 +47,7 @@ func BenchmarkExecutionsPerSecondDurable(b *testing.B) {
 	c := rawClient{url: hs.URL, hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}}}
 	def, _ := json.Marshal(passChain(10))
 	smArn := c.call(b, "CreateStateMachine", `{"name":"chain","roleArn":"arn:aws:iam::123456789012:role/r","definition":`+string(def)+`}`)["stateMachineArn"].(string)
-	b.SetParallelism(256)
+	b.SetParallelism(64)
 	var n atomic.Int64
 	t0 := time.Now()
 	b.ResetTimer()
