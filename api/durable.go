@@ -25,7 +25,9 @@ package api
 // coverage counters. A clean shutdown leaves running executions RUNNING, as a crash does.
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -34,6 +36,7 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/api/store"
 	"github.com/sfnlocal/sfnlocal/interpreter"
+	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
 // DefaultRetention is Options.Retention's default: AWS keeps closed executions 90 days.
@@ -263,3 +266,45 @@ func (s *Service) rebuild(rec store.Execution) *execution {
 	}
 	return ex
 }
+
+// childName names a nested execution started without a Name after the parent's Task attempt
+// (a UUID drawn from the parent's ARN and the attempt's TaskScheduled event), with a durable
+// store only: when the attempt runs again after a crash, it finds the child it started
+// instead of starting a second one. It reports whether it named the child.
+func (s *Service) childName(in *StartExecutionInput, req *task.Request) bool {
+	if _, ok := s.store.(*store.Durable); !ok || in.Name != nil || req.ScheduledEventID <= 0 {
+		return false
+	}
+	h := sha256.Sum256([]byte(req.ExecutionArn + "\x00" + strconv.FormatInt(req.ScheduledEventID, 10)))
+	h[6] = h[6]&0x0f | 0x40 // the layout of a version 4 UUID, as AWS's generated names have
+	h[8] = h[8]&0x3f | 0x80
+	name := fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+	in.Name = &name
+	return true
+}
+
+// reattachChild returns the child a re-run Task attempt started before a restart (named by
+// childName, with the same input), running or ended; nil when there is none.
+func (s *Service) reattachChild(in *StartExecutionInput) *execution {
+	ref, aerr := parseStateMachineArn(*in.StateMachineArn)
+	if aerr != nil {
+		return nil
+	}
+	input, err := checkInput(in.Input)
+	if err != nil {
+		return nil
+	}
+	rec, ex, err := s.lookupExecution(executionArn(ref.Base, *in.Name))
+	if err != nil || rec.Input != input {
+		return nil
+	}
+	if ex != nil {
+		return ex
+	}
+	return &execution{rec: rec, run: endedRun{}}
+}
+
+// endedRun stands for a child that ended before this process started: only Done is used.
+type endedRun struct{ Run }
+
+func (endedRun) Done() <-chan struct{} { return closedDone }

@@ -7,8 +7,11 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
 
+	"github.com/sfnlocal/sfnlocal/api"
 	"github.com/sfnlocal/sfnlocal/internal/storage"
+	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
 
 // TestDurableResumeWaitingActivity: an execution waiting for an activity worker across a
@@ -105,4 +108,44 @@ func TestDurableRedriveAfterRestart(t *testing.T) {
 	require.Equal(t, "SUCCEEDED", after["status"], after)
 	require.JSONEq(t, `{"a":1,"r":{"ok":1}}`, after["output"].(string))
 	require.Equal(t, float64(1), after["redriveCount"])
+}
+
+// TestDurableReattachSyncChild: a parent whose startExecution.sync Task was waiting for its
+// child when the Service stopped finds the same child after the restart (no second child is
+// started) and ends with its output.
+func TestDurableReattachSyncChild(t *testing.T) {
+	dir := t.TempDir()
+	open := func() (rawClient, func()) {
+		db, err := storage.Open(dir, storage.Options{NoSync: true})
+		require.NoError(t, err)
+		tasks := task.Registry{}
+		svc, err := api.New(api.Options{Engine: api.InterpreterEngine(api.InterpreterConfig{Tasks: tasks, Logger: zap.NewNop()}), Logger: zap.NewNop(), DB: db})
+		require.NoError(t, err)
+		tasks["states"] = svc.Integration()
+		require.NoError(t, svc.Recover())
+		hs := httptest.NewServer(svc.Handler())
+		return rawClient{url: hs.URL, hc: &http.Client{}}, func() { hs.Close(); svc.Close(); db.Close() }
+	}
+	c, stop := open()
+	act := c.call(t, "CreateActivity", `{"name":"work"}`)["activityArn"].(string)
+	childDef, _ := json.Marshal(`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + act + `","End":true}}}`)
+	child := c.call(t, "CreateStateMachine", `{"name":"child","roleArn":"arn:aws:iam::123456789012:role/r","definition":`+string(childDef)+`}`)["stateMachineArn"].(string)
+	parentDef, _ := json.Marshal(`{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+		"Parameters":{"StateMachineArn":"` + child + `","Input":{"x":1}},"OutputPath":"$.Output","End":true}}}`)
+	parent := c.call(t, "CreateStateMachine", `{"name":"parent","roleArn":"arn:aws:iam::123456789012:role/r","definition":`+string(parentDef)+`}`)["stateMachineArn"].(string)
+	arn := c.call(t, "StartExecution", `{"stateMachineArn":"`+parent+`","name":"p"}`)["executionArn"].(string)
+	token := c.call(t, "GetActivityTask", `{"activityArn":"`+act+`"}`)["taskToken"].(string)
+	stop()
+
+	c, stop = open()
+	defer stop()
+	c.call(t, "SendTaskSuccess", `{"taskToken":"`+token+`","output":"{\"done\":true}"}`)
+	var d map[string]any
+	for d == nil || d["status"] == "RUNNING" {
+		d = c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)
+	}
+	require.Equal(t, "SUCCEEDED", d["status"], d)
+	require.JSONEq(t, `{"done":true}`, d["output"].(string))
+	list := c.call(t, "ListExecutions", `{"stateMachineArn":"`+child+`"}`)["executions"].([]any)
+	require.Len(t, list, 1, "the child is reattached, not started again")
 }

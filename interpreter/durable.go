@@ -53,9 +53,10 @@ package interpreter
 //   - a Distributed Map's child executions are not journaled: its Map Run runs again;
 //   - an execution redriven by RedriveExecution is not journaled past its redrive (the API
 //     ends it as ABORTED at the next start if it was running);
-//   - a .sync Task in flight runs again: a nested execution started with an explicit Name is
-//     reattached (StartExecution with the same name and input answers the running child),
-//     one without a Name is started anew.
+//   - a Task in flight runs again; task.Request.ScheduledEventID stays the same, so a
+//     handler can find what the first run started: the API's startExecution integration
+//     names a child without a Name after it and reattaches the child (running or ended)
+//     instead of starting a second one.
 
 import (
 	"context"

@@ -1676,11 +1676,12 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 		defer cancel()
 	}
 	resType, resName := st.service, st.resourceName()
+	var scheduledID int64
 	if st.legacy {
-		f.emit(Event{Type: EvLambdaScheduled, Input: params, Details: &Details{Resource: st.resource, TimeoutInSeconds: timeout, TaskCredentials: roleArn}}, -1, true)
+		scheduledID = f.emit(Event{Type: EvLambdaScheduled, Input: params, Details: &Details{Resource: st.resource, TimeoutInSeconds: timeout, TaskCredentials: roleArn}}, -1, true)
 		f.emit(Event{Type: EvLambdaStarted}, -1, true)
 	} else {
-		f.emit(Event{Type: EvTaskScheduled, Details: &Details{ResourceType: resType, Resource: resName, Region: f.x.region(), Parameters: params, TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat, TaskCredentials: roleArn}}, -1, true)
+		scheduledID = f.emit(Event{Type: EvTaskScheduled, Details: &Details{ResourceType: resType, Resource: resName, Region: f.x.region(), Parameters: params, TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat, TaskCredentials: roleArn}}, -1, true)
 		f.emit(Event{Type: EvTaskStarted, Details: &Details{ResourceType: resType, Resource: resName}}, -1, true)
 	}
 	if roleArn == "" {
@@ -1690,7 +1691,7 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 		Resource: st.resource, Service: st.service, Action: st.action, Pattern: st.pattern, Legacy: st.legacy,
 		Parameters: params, TaskToken: f.token, Region: f.x.region(), AccountID: e.cfg.AccountID,
 		ExecutionArn: f.x.p.ExecutionArn, StateMachineArn: f.x.p.StateMachineArn, StateName: st.name, RoleArn: roleArn,
-		Timeout: time.Duration(timeout) * time.Second, Heartbeat: time.Duration(heartbeat) * time.Second,
+		ScheduledEventID: scheduledID, Timeout: time.Duration(timeout) * time.Second, Heartbeat: time.Duration(heartbeat) * time.Second,
 	}
 	var submitOnce sync.Once
 	req.Submitted = func(output any) {
