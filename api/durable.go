@@ -100,8 +100,8 @@ func (s *Service) sweepLocked(d *store.Durable) {
 	var gone []string
 	for {
 		old, ok := s.ended.peek()
-		if !ok || !old.stop.Before(limit) {
-			break
+		if !ok || !old.stop.Before(limit) || d.Busy(old.arn) {
+			break // a record still being written goes at a later sweep
 		}
 		s.ended.pop()
 		if _, live := s.runs.Load(old.arn); live {
@@ -112,13 +112,7 @@ func (s *Service) sweepLocked(d *store.Durable) {
 		}
 		gone = append(gone, old.arn)
 	}
-	if len(gone) > 0 {
-		go func() {
-			for _, arn := range gone {
-				d.DeleteExecution(arn)
-			}
-		}()
-	}
+	d.Forget(gone)
 }
 
 // Recover loads what a durable store keeps and resumes the executions that were running when

@@ -1,15 +1,18 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/api"
+	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/internal/storage"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
@@ -148,4 +151,42 @@ func TestDurableReattachSyncChild(t *testing.T) {
 	require.JSONEq(t, `{"done":true}`, d["output"].(string))
 	list := c.call(t, "ListExecutions", `{"stateMachineArn":"`+child+`"}`)["executions"].([]any)
 	require.Len(t, list, 1, "the child is reattached, not started again")
+}
+
+// TestDurableRetention: with a durable store, a finished execution older than the retention
+// period (on the service clock) is gone once another one finishes.
+func TestDurableRetention(t *testing.T) {
+	db, err := storage.Open(t.TempDir(), storage.Options{NoSync: true})
+	require.NoError(t, err)
+	fake := clock.NewFake(time.Now())
+	svc, err := api.New(api.Options{Engine: api.InterpreterEngine(api.InterpreterConfig{Clock: func() clock.Clock { return fake }, Logger: zap.NewNop()}),
+		Logger: zap.NewNop(), DB: db, Clock: fake, Retention: time.Hour})
+	require.NoError(t, err)
+	require.NoError(t, svc.Recover())
+	hs := httptest.NewServer(svc.Handler())
+	defer func() { hs.Close(); svc.Close(); db.Close() }()
+	c := rawClient{url: hs.URL, hc: &http.Client{}}
+	def, _ := json.Marshal(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	sm := c.call(t, "CreateStateMachine", `{"name":"m","roleArn":"arn:aws:iam::123456789012:role/r","definition":`+string(def)+`}`)["stateMachineArn"].(string)
+	run := func(name string) string {
+		arn := c.call(t, "StartExecution", `{"stateMachineArn":"`+sm+`","name":"`+name+`"}`)["executionArn"].(string)
+		require.NoError(t, svc.WaitExecution(context.Background(), arn))
+		return arn
+	}
+	names := func() []string {
+		var out []string
+		for _, e := range c.call(t, "ListExecutions", `{"stateMachineArn":"`+sm+`"}`)["executions"].([]any) {
+			out = append(out, e.(map[string]any)["name"].(string))
+		}
+		return out
+	}
+	run("old")
+	fake.Advance(2 * time.Hour)
+	run("recent")
+	run("trigger") // its end sweeps what ended more than an hour before
+	require.Equal(t, []string{"trigger", "recent"}, names())
+	fake.Advance(2 * time.Hour)
+	run("last")
+	run("sweeper")
+	require.Equal(t, []string{"sweeper", "last"}, names())
 }

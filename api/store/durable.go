@@ -431,6 +431,53 @@ func (d *Durable) DeleteExecution(arn string) {
 	}))
 }
 
+// Busy reports whether a write of the execution's record is in flight.
+func (d *Durable) Busy(arn string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, ok := d.pending[arn]
+	return ok
+}
+
+// Forget removes executions at once from what reads see and from the store in the
+// background (retention).
+func (d *Durable) Forget(arns []string) {
+	type gone struct {
+		arn string
+		seq uint64
+	}
+	var list []gone
+	d.mu.Lock()
+	for _, arn := range arns {
+		if seq, ok := d.arns[arn]; ok {
+			delete(d.arns, arn)
+			list = append(list, gone{arn, seq})
+		}
+	}
+	d.mu.Unlock()
+	if len(list) == 0 {
+		return
+	}
+	go d.fail(d.db.UpdateNow(func(tx *storage.Tx) error {
+		for _, g := range list {
+			seq := u64(g.seq)
+			e, ok, err := d.get(tx, seq, false)
+			if err != nil || !ok {
+				continue
+			}
+			for _, k := range [][2]string{{bExecs, seq}, {bHistory, seq}, {bRunning, seq}, {bBySM, e.StateMachineArn + "\x00" + seq}, {bEnded, u64(e.Finished)}} {
+				if err := tx.Delete(k[0], k[1]); err != nil {
+					return err
+				}
+			}
+			if err := tx.DeletePrefix(bJournal, g.arn+"\x00"); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
 // ListExecutions returns a state machine's executions newest first, without histories.
 func (d *Durable) ListExecutions(smArn string) []Execution {
 	var out []Execution
@@ -450,12 +497,17 @@ func (d *Durable) ListExecutions(smArn string) []Execution {
 		})
 	}))
 	d.mu.Lock()
-	for i, e := range out {
+	kept := out[:0]
+	for _, e := range out {
 		if p, ok := d.pending[e.Arn]; ok {
-			out[i] = p.rec
-			out[i].History = nil
+			e = p.rec
+			e.History = nil
+		} else if d.arns[e.Arn] != e.Seq {
+			continue // forgotten (retention), not deleted yet
 		}
+		kept = append(kept, e)
 	}
+	out = kept
 	for arn, p := range d.pending {
 		if p.rec.StateMachineArn == smArn && !seen[arn] {
 			r := p.rec
