@@ -338,9 +338,9 @@ func (d *Durable) PutExecutionAsync(e Execution) (wait func() error) {
 						return err
 					}
 				}
-				if e.Status == "SUCCEEDED" {
-					// The journal of any other end is kept: it rebuilds the run for a
-					// redrive after a restart.
+				if e.Status != "FAILED" || e.RedriveCount > 0 {
+					// A first failure's journal is kept: it rebuilds the run for a redrive
+					// after a restart (api/durable.go).
 					if err := tx.DeletePrefix(bJournal, e.Arn+"\x00"); err != nil {
 						return err
 					}
