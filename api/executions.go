@@ -28,6 +28,8 @@ type execution struct {
 	// redriveTokens are the clientTokens of the last successful RedriveExecution calls, for
 	// their idempotent repeats (guarded by Service.mu).
 	redriveTokens []redriveToken
+	// persisted waits until the execution's record is durable (nil: nothing to wait for).
+	persisted func() error
 }
 
 const (
@@ -201,6 +203,21 @@ func (s *Service) start(in *StartExecutionInput, sync bool) (*execution, error) 
 // startOn starts an execution; sched, when set, is the scheduler of the parent execution
 // whose Task starts it (see StartParams.Sched).
 func (s *Service) startOn(in *StartExecutionInput, sync bool, sched *clock.Sched) (*execution, error) {
+	ex, err := s.startLocking(in, sync, sched)
+	if err != nil {
+		return nil, err
+	}
+	// Write-ahead: the execution is durable before StartExecution answers (the write is
+	// made outside the lock, so that concurrent starts share a commit).
+	if ex.persisted != nil {
+		if err := ex.persisted(); err != nil {
+			return nil, err
+		}
+	}
+	return ex, nil
+}
+
+func (s *Service) startLocking(in *StartExecutionInput, sync bool, sched *clock.Sched) (*execution, error) {
 	if err := s.checkStart(in); err != nil {
 		return nil, err
 	}
@@ -280,7 +297,7 @@ func (s *Service) startOn(in *StartExecutionInput, sync bool, sched *clock.Sched
 	}
 	ex.run, ex.rec = run, rec
 	if !express {
-		s.store.PutExecution(rec)
+		ex.persisted = s.putExecution(rec)
 		s.runs.Store(arn, ex)
 	}
 	s.running[t.sm.Arn]++
@@ -299,6 +316,13 @@ func (s *Service) startOn(in *StartExecutionInput, sync bool, sched *clock.Sched
 // finishLocked records an ended execution's outcome and completes a pending
 // DeleteStateMachine.
 func (s *Service) finishLocked(ex *execution) {
+	if s.closing.Load() {
+		if _, ok := s.store.(*store.Durable); ok {
+			// Shutting down: the execution stays RUNNING in the store and resumes at the
+			// next start, as after a crash.
+			return
+		}
+	}
 	rec := ex.rec
 	fillOutcome(&rec, ex.run)
 	if !rec.Express {
@@ -399,6 +423,9 @@ func (s *Service) lookupExecution(ctx context.Context, arnText string) (store.Ex
 		}
 		return store.Execution{}, nil, errExecutionDoesNotExist(arnText)
 	}
+	if ex := s.rebuild(rec); ex != nil {
+		return rec, ex, nil
+	}
 	// It may have just been redriven: the live handle is back.
 	if v, ok := s.runs.Load(arnText); ok {
 		ex := v.(*execution)
@@ -481,6 +508,9 @@ func (s *Service) DescribeExecution(ctx context.Context, in *DescribeExecutionIn
 	rec, ex, err := s.lookupExecution(ctx, *in.ExecutionArn)
 	if err != nil {
 		return nil, err
+	}
+	if rec.Status == "RUNNING" {
+		syncRun(ex)
 	}
 	metaOnly := in.IncludedData != nil && *in.IncludedData == "METADATA_ONLY"
 	out := &DescribeExecutionOutput{
@@ -636,6 +666,9 @@ func (s *Service) GetExecutionHistory(ctx context.Context, in *GetExecutionHisto
 	hc, compacts := s.engine.(HistoryCompactor)
 	switch {
 	case ex != nil:
+		if rec.Status == "RUNNING" {
+			syncRun(ex)
+		}
 		events = ex.run.History()
 	case rec.History != nil && compacts:
 		if events, err = hc.ExpandHistory(rec.History); err != nil {

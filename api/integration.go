@@ -64,10 +64,29 @@ func (s *Service) invokeStates(ctx context.Context, req *task.Request) (any, err
 		return nil, s.serviceFailure(err, false)
 	}
 	sched := clock.SchedFrom(ctx)
+	if s.childName(in, req) {
+		if ex := s.reattachChild(ctx, in); ex != nil {
+			// The same attempt runs again after a restart and finds its child, which runs on
+			// a scheduler of its own: wait for it as for outside work.
+			if sched == nil {
+				return s.finishStates(ctx, req, ex, nil)
+			}
+			var res any
+			sched.External(func() { res, err = s.finishStates(ctx, req, ex, nil) })
+			return res, err
+		}
+	}
 	ex, err := s.startOn(in, false, sched)
 	if err != nil {
 		return nil, s.serviceFailure(err, false)
 	}
+	return s.finishStates(ctx, req, ex, sched)
+}
+
+// finishStates answers a startExecution Task once its child is started: at once, or with
+// .sync once the child has ended. sched is the scheduler the child shares with the parent
+// (nil when it has its own).
+func (s *Service) finishStates(ctx context.Context, req *task.Request, ex *execution, sched *clock.Sched) (any, error) {
 	started := s.startResponse(ex)
 	if req.Pattern != task.Sync {
 		// Request-response, and .waitForTaskToken where the interpreter does the waiting.

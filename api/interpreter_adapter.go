@@ -148,6 +148,59 @@ func (a *interpEngine) ExpandHistory(compact []byte) ([]json.Marshaler, error) {
 
 type interpRun struct{ x *interpreter.Execution }
 
+// Sync makes the run's events durable (durable.go).
+func (r interpRun) Sync() { r.x.Sync() }
+
+func (a *interpEngine) Rebuild(p Program, sp StartParams, start time.Time, journal [][]byte) (Run, error) {
+	ip, ok := p.(interpProgram)
+	if !ok {
+		return nil, fmt.Errorf("program %T is not the interpreter's", p)
+	}
+	var onDone func(*interpreter.Execution)
+	if sp.OnDone != nil {
+		onDone = func(*interpreter.Execution) { sp.OnDone() }
+	}
+	x, err := a.e.Rebuild(ip.sm, interpreter.ResumeParams{
+		StartParams: interpreter.StartParams{
+			ExecutionArn: sp.ExecutionArn, Name: sp.Name, StateMachineArn: sp.StateMachineArn,
+			StateMachineName: sp.StateMachineName, RoleArn: sp.RoleArn,
+			StateMachineVersionArn: sp.StateMachineVersionArn, StateMachineAliasArn: sp.StateMachineAliasArn,
+			Input: sp.Input, OnDone: onDone,
+		},
+		Start: start, Journal: journal,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return interpRun{x}, nil
+}
+
+func (a *interpEngine) SetJournal(j interpreter.Journal) { a.e.SetJournal(j) }
+
+func (a *interpEngine) Resume(p Program, sp StartParams, start time.Time, journal [][]byte) (Run, func(), error) {
+	ip, ok := p.(interpProgram)
+	if !ok {
+		return nil, nil, fmt.Errorf("program %T is not the interpreter's", p)
+	}
+	var onDone func(*interpreter.Execution)
+	if sp.OnDone != nil {
+		onDone = func(*interpreter.Execution) { sp.OnDone() }
+	}
+	x, launch, err := a.e.Resume(ip.sm, interpreter.ResumeParams{
+		StartParams: interpreter.StartParams{
+			ExecutionArn: sp.ExecutionArn, Name: sp.Name, StateMachineArn: sp.StateMachineArn,
+			StateMachineName: sp.StateMachineName, RoleArn: sp.RoleArn,
+			StateMachineVersionArn: sp.StateMachineVersionArn, StateMachineAliasArn: sp.StateMachineAliasArn,
+			Input: sp.Input, OnDone: onDone, Coverage: a.cov.get(sp.StateMachineArn),
+		},
+		Start: start, Journal: journal,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return interpRun{x}, launch, nil
+}
+
 func (r interpRun) Done() <-chan struct{}       { return r.x.Done() }
 func (r interpRun) Status() string              { return r.x.Status() }
 func (r interpRun) Output() (string, bool)      { return r.x.Output() }

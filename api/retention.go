@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -27,6 +28,10 @@ func (s *Service) keepFinishedLocked(ex *execution, rec store.Execution) {
 	}
 	s.finishSeq++
 	rec.Finished = s.finishSeq
+	if d, ok := s.store.(*store.Durable); ok {
+		s.keepFinishedDurableLocked(d, rec)
+		return
+	}
 	s.store.PutExecution(rec)
 	if rec.History != nil && !s.mayRedrive(rec) {
 		s.runs.Delete(rec.Arn)
@@ -71,6 +76,7 @@ func (s *Service) mayRedrive(rec store.Execution) bool {
 type endedRef struct {
 	arn      string
 	finished uint64
+	stop     time.Time // durable store only
 }
 
 // endedQueue is a FIFO of ended executions.
@@ -87,6 +93,13 @@ func (q *endedQueue) push(r endedRef) {
 		q.items, q.head = q.items[:n], 0
 	}
 	q.items = append(q.items, r)
+}
+
+func (q *endedQueue) peek() (endedRef, bool) {
+	if q.head >= len(q.items) {
+		return endedRef{}, false
+	}
+	return q.items[q.head], true
 }
 
 func (q *endedQueue) pop() (endedRef, bool) {

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -32,6 +33,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/internal/jackson"
 	"github.com/sfnlocal/sfnlocal/internal/jsoncheck"
 	"github.com/sfnlocal/sfnlocal/internal/mockcfg"
+	"github.com/sfnlocal/sfnlocal/internal/storage"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of Step Functions requests.
@@ -74,6 +76,11 @@ type Options struct {
 	// evicted first; an evicted one answers ExecutionDoesNotExist, as AWS does after its
 	// retention period). 0 means DefaultMaxExecutions; negative means no limit.
 	MaxExecutions int
+	// DB, when set, keeps the Service's resources and executions durable (see durable.go);
+	// Store must then be nil. Retention is how long finished executions are kept in it
+	// (virtual time; 0 means DefaultRetention).
+	DB        *storage.DB
+	Retention time.Duration
 }
 
 // DefaultMaxExecutions is Options.MaxExecutions' default.
@@ -96,6 +103,8 @@ type Service struct {
 	randM sync.Mutex
 	rand  *rand.Rand
 	seq   atomic.Uint64
+	// closing is set by Close: executions that end then were stopped by the shutdown.
+	closing atomic.Bool
 
 	// runs holds the live handle of every execution started by this process that runs or
 	// could be redriven, by ARN. A succeeded one is dropped: its record, with its history in
@@ -107,6 +116,12 @@ type Service struct {
 	finished    int
 	maxFinished int
 	finishSeq   uint64
+	// retention bounds how long finished executions are kept in a durable store; cached lists
+	// the finished executions whose live handle is kept in runs (durable store only).
+	retention time.Duration
+	cached    endedQueue
+	// rebuilt marks the failed executions whose run a redrive rebuilt (durable.go).
+	rebuilt sync.Map
 	// running counts executions still running per state machine (unqualified ARN), to
 	// finish deleting a state machine when its last execution ends.
 	running map[string]int
@@ -151,6 +166,17 @@ func New(o Options) (*Service, error) {
 	default:
 		s.maxFinished = o.MaxExecutions
 	}
+	if o.DB != nil {
+		d, err := store.OpenDurable(o.DB)
+		if err != nil {
+			return nil, err
+		}
+		s.store = d
+		s.retention = o.Retention
+		if s.retention <= 0 {
+			s.retention = DefaultRetention
+		}
+	}
 	if s.store == nil {
 		s.store = store.NewMemory()
 	}
@@ -176,12 +202,25 @@ func New(o Options) (*Service, error) {
 	if s.engine == nil {
 		return nil, fmt.Errorf("api.New: engine factory returned nil")
 	}
+	if d, ok := s.store.(*store.Durable); ok {
+		// Pagination tokens stay valid across restarts.
+		key, err := d.Secret("page-key", func() []byte { return append([]byte(nil), s.pageKey[:]...) })
+		if err != nil {
+			return nil, err
+		}
+		copy(s.pageKey[:], key)
+		d.OnError = func(err error) { s.log.Error("store write failed", zap.Error(err)) }
+		if j, ok := s.engine.(Journaler); ok {
+			j.SetJournal(d)
+		}
+	}
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s, nil
 }
 
 // Close stops every running execution.
 func (s *Service) Close() {
+	s.closing.Store(true)
 	s.engine.Close()
 	s.notify.flush()
 }

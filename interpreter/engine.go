@@ -57,6 +57,9 @@ type Config struct {
 	// would wait for a client (activities, .waitForTaskToken) or call a service with no
 	// handler fail at once with States.Runtime, saying why, instead of waiting forever.
 	Standalone bool
+	// Journal, when set, makes Standard executions' events durable (write-ahead; see
+	// durable.go), so that Resume can carry them on after a crash.
+	Journal Journal
 	// MaxHistoryEvents caps a Standard execution's history; an execution that reaches it
 	// fails, as on AWS. 0 means AWS's quota, 25,000 events.
 	MaxHistoryEvents int
@@ -184,6 +187,9 @@ type Execution struct {
 	hasCause     bool
 	stop         time.Time
 	rd           execRedrive // redrive.go
+	wal          wal         // durable.go
+	// replay is the journal of a resumed execution (nil otherwise); read-only.
+	replay *replayLog
 }
 
 // abortCause is the cancellation cause of StopExecution.
@@ -223,30 +229,40 @@ func (e *Engine) Start(sm *StateMachine, p StartParams) (*Execution, error) {
 	p.Input = text
 	sched := p.Sched
 	if sched == nil {
-		sched = clock.AsSched(e.cfg.Clock())
+		sched = schedFor(e)
 	}
 	x := &Execution{e: e, sm: sm, p: p, clk: sched, sched: sched, rng: jitterSource(p), input: input, start: sched.Now(), done: make(chan struct{}), status: StatusRunning}
-	// The Context object's Execution, in the order AWS writes it: a Standard execution's
-	// {Id, Input, StartTime, Name, RoleArn, RedriveCount} (all recorded Standard contexts since
-	// 2024: context_object test_input_path[$$], base test_query_context_object_values, ...),
-	// an Express execution's {Id, Input, Name, RoleArn, StartTime} (express
-	// test_query_runtime_memory).
-	if p.Express {
-		x.execCx = value.ObjectOf("Id", p.ExecutionArn, "Input", input, "Name", p.Name, "RoleArn", p.RoleArn,
-			"StartTime", isoTime(x.start))
-	} else {
-		x.execCx = value.ObjectOf("Id", p.ExecutionArn, "Input", input, "StartTime", isoTime(x.start),
-			"Name", p.Name, "RoleArn", p.RoleArn)
-	}
-	if !p.Sync {
-		// Synchronous Express executions cannot be redriven and have no RedriveCount.
-		x.execCx.Append("RedriveCount", jsonInt(0))
-	}
+	x.execCx = startContext(x, input)
 	x.smCx = value.ObjectOf("Id", p.StateMachineArn, "Name", p.StateMachineName)
 	x.ctx, x.cancel = context.WithCancelCause(e.ctx)
 	x.events.add(Event{ID: 1, Timestamp: x.start, Type: EvExecutionStarted, Input: RawJSON(text), Details: &Details{RoleArn: p.RoleArn, StateMachineAliasArn: p.StateMachineAliasArn, StateMachineVersionArn: p.StateMachineVersionArn}})
 	x.launch()
 	return x, nil
+}
+
+func schedFor(e *Engine) *clock.Sched { return clock.AsSched(e.cfg.Clock()) }
+
+// startContext is the Context object's Execution member at the start.
+func startContext(x *Execution, input any) *value.Object {
+	p := x.p
+	// The Context object's Execution, in the order AWS writes it: a Standard execution's
+	// {Id, Input, StartTime, Name, RoleArn, RedriveCount} (all recorded Standard contexts since
+	// 2024: context_object test_input_path[$$], base test_query_context_object_values, ...),
+	// an Express execution's {Id, Input, Name, RoleArn, StartTime} (express
+	// test_query_runtime_memory).
+	var cx *value.Object
+	if p.Express {
+		cx = value.ObjectOf("Id", p.ExecutionArn, "Input", input, "Name", p.Name, "RoleArn", p.RoleArn,
+			"StartTime", isoTime(x.start))
+	} else {
+		cx = value.ObjectOf("Id", p.ExecutionArn, "Input", input, "StartTime", isoTime(x.start),
+			"Name", p.Name, "RoleArn", p.RoleArn)
+	}
+	if !p.Sync {
+		// Synchronous Express executions cannot be redriven and have no RedriveCount.
+		cx.Append("RedriveCount", jsonInt(0))
+	}
+	return cx
 }
 
 // launch runs the execution's main goroutine under its scheduler; a stop from outside
@@ -419,6 +435,9 @@ func (w *waiter) finished() bool {
 type callbackResult struct {
 	output  any
 	failure *failure
+	// ack, when set (a journaled execution), is closed once the task's outcome is durable:
+	// SendTask* answers only then (durable.go).
+	ack chan struct{}
 }
 
 func newToken() string {
@@ -467,7 +486,19 @@ func (e *Engine) deliver(token string, r callbackResult) error {
 		return ErrTaskDoesNotExist
 	}
 	w.state = 1
+	if w.x != nil && w.x.journaled() {
+		r.ack = make(chan struct{})
+	}
 	w.results <- r // buffered, capacity 1
+	w.mu.Unlock()
+	if r.ack != nil {
+		select {
+		case <-r.ack:
+		case <-w.x.Done():
+		case <-e.ctx.Done():
+		}
+	}
+	w.mu.Lock() // for the deferred Unlock
 	return nil
 }
 

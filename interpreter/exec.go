@@ -146,6 +146,15 @@ type frame struct {
 	// once no retrier takes the error (AWS records none between attempts).
 	pendingFail *Event
 	rd          threadRedrive // redrive.go
+
+	// Durable executions (durable.go): the thread's key in the journal, how many of its
+	// journaled events it has replayed, the recorded time of the last one (zero once live),
+	// and a task token to journal with the next event.
+	tkey       string
+	tseq       int
+	anchor     time.Time
+	pendingTok string
+	ack        chan struct{} // a delivered task result's acknowledgment (durable.go)
 }
 
 // emit records an event in the thread: its previous event is prev (or the thread's cursor
@@ -163,6 +172,14 @@ func (f *frame) emit(ev Event, prev int64, advance bool) int64 {
 		x.mu.Unlock()
 		return 0
 	}
+	if x.replay != nil {
+		if id, ok := f.replayEmit(&ev); ok {
+			if advance {
+				f.setCursor(id)
+			}
+			return id
+		}
+	}
 	if ev.Timestamp.IsZero() {
 		ev.Timestamp = f.clk.Now()
 	}
@@ -176,6 +193,7 @@ func (f *frame) emit(ev Event, prev int64, advance bool) int64 {
 	ev.ID = int64(x.events.len()) + 1
 	ev.PreviousEventID = prev
 	x.events.add(ev)
+	x.walAddLocked(f, ev)
 	if advance {
 		f.cursor = ev.ID
 	}
@@ -216,7 +234,14 @@ func (x *Execution) run() {
 	if x.p.Express && (timeout == 0 || timeout > maxExpressDuration) {
 		timeout = maxExpressDuration
 	}
+	if x.replay != nil && x.replay.dry {
+		timeout = 0 // a Rebuild ends where its journal does
+	}
 	if timeout > 0 {
+		if x.replay != nil {
+			// Resumed: the timeout runs from the recorded start.
+			timeout -= x.clk.Now().Sub(x.start)
+		}
 		var cancel context.CancelFunc
 		ctx, cancel = clock.WithTimeout(ctx, x.clk, timeout, errExecutionTimeout)
 		defer cancel()
@@ -228,6 +253,7 @@ func (x *Execution) run() {
 		}
 	}
 	x.resumeFrame(f)
+	shutdown := false
 	out, fl := x.runSafely(f)
 	x.keepCheckpoint(f)
 	var ev Event
@@ -257,6 +283,7 @@ func (x *Execution) run() {
 		status = StatusAborted
 		ev = Event{Type: EvExecutionAborted}
 		f.emit(ev, 0, false)
+		shutdown = true
 	case fl != nil:
 		status = StatusFailed
 		ev = Event{Type: EvExecutionFailed}
@@ -266,9 +293,17 @@ func (x *Execution) run() {
 		ev = Event{Type: EvExecutionSucceeded, Output: out}
 		f.emit(ev, -1, false)
 	}
+	stop := f.now() // the terminal event's time when it was replayed
+	if status != StatusSucceeded && !shutdown {
+		// A run that did not succeed may be redriven, after a restart too: its whole
+		// history goes to the journal, which Rebuild replays (durable.go).
+		x.sync()
+	}
+	x.dropWAL()
 	x.mu.Lock()
+	x.replay = nil // every thread has ended: a redrive runs live
 	x.status = status
-	x.stop = x.clk.Now()
+	x.stop = stop
 	if status == StatusSucceeded {
 		// Encoded on first use (Output), like the history.
 		x.outVal, x.hasOut = out, true
@@ -399,6 +434,9 @@ func (f *frame) enter(st *state, input any) {
 	f.entered = f.clk.Now()
 	f.enteredPrev = f.getCursor()
 	f.enteredID = f.emit(Event{Type: enteredType(st.typ), Name: st.name, Input: input, Timestamp: f.entered}, -1, true)
+	if !f.anchor.IsZero() {
+		f.entered = f.anchor // replayed: the recorded time
+	}
 	f.inspect(st, "input", input)
 }
 
@@ -818,9 +856,9 @@ func (f *frame) runWait(st *state, input any) (any, string, *failure) {
 		if !ok {
 			return nil, "", f.runtimeFailuref("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", p.String(), renderPlain(v))
 		}
-		d = t.Sub(f.clk.Now())
+		d = t.Sub(f.now())
 	case st.hasTimestamp:
-		d = st.waitTimestamp.Sub(f.clk.Now())
+		d = st.waitTimestamp.Sub(f.now())
 	}
 	if d > maxWaitSeconds*time.Second {
 		return nil, "", f.runtimeFailuref("Wait state delay is too long.")
@@ -830,7 +868,7 @@ func (f *frame) runWait(st *state, input any) (any, string, *failure) {
 		return nil, "", fl
 	}
 	if d > 0 {
-		if err := clock.Sleep(f.ctx, f.clk, d); err != nil {
+		if err := f.sleep(d); err != nil {
 			return nil, "", canceledFailure
 		}
 	}
@@ -973,7 +1011,7 @@ func (f *frame) runWithRetry(st *state, input any, attempt attemptFunc) (any, st
 				f.x.p.Coverage.hit(covRetry, st.name, i)
 				d := retryDelay(r, counts[i], f.x.rng.Float64)
 				counts[i]++
-				if err := clock.Sleep(f.ctx, f.clk, d); err != nil {
+				if err := f.sleep(d); err != nil {
 					return nil, "", canceledFailure
 				}
 				f.retryCount++
@@ -1166,6 +1204,7 @@ func (f *frame) parallelAttempt(st *state, input any) (any, *failure) {
 			}
 			c := f.child(startedID, f.clk)
 			c.ctx = ctx
+			c.tkey = threadKey(startedID, i)
 			f.track(c, i)
 			f.x.p.Coverage.hit(covBranch, st.name, i)
 			g.Go(func() {
@@ -1190,6 +1229,7 @@ func (f *frame) parallelAttempt(st *state, input any) (any, *failure) {
 				continue // succeeded before a redrive
 			}
 			c := f.child(startedID, f.clk)
+			c.tkey = threadKey(startedID, i)
 			f.track(c, i)
 			f.x.p.Coverage.hit(covBranch, st.name, i)
 			results[i], fails[i] = c.runProgram(b, eff)
@@ -1398,6 +1438,7 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 				continue // succeeded before a redrive
 			}
 			f.track(c, i)
+			c.tkey, c.tseq, c.anchor = threadKey(startedID, i), 0, time.Time{}
 			f.x.p.Coverage.hit(covIteration, st.name, 0)
 			c.emit(Event{Type: EvMapIterationStarted, Name: st.name, Index: i}, -1, true)
 			out, fl := c.runProgram(st.processor, in)
@@ -1503,6 +1544,7 @@ func (f *frame) runIterationsConcurrently(st *state, inputs, results []any, maxC
 		c := f.child(startedID, f.clk)
 		c.ctx = ctx
 		c.mapIteration = true
+		c.tkey = threadKey(startedID, i)
 		f.x.p.Coverage.hit(covIteration, st.name, 0)
 		f.track(c, i)
 		// Started events go in index order, as AWS records them, before the work begins.
@@ -1566,7 +1608,7 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 		return nil, fl
 	}
 	if st.pattern == task.WaitForTaskToken || st.activity {
-		f.token = newToken()
+		f.token = f.taskToken()
 		f.cx = nil
 	}
 	params := eff
@@ -1613,6 +1655,7 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 		}
 	}
 	e := f.x.e
+	defer f.releaseAck()
 	handler := e.cfg.Tasks[st.service]
 	var mock *mockcfg.Step
 	if mc := f.x.p.Mocks; mc != nil && mc.Mocks(st.name) {
@@ -1636,15 +1679,16 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 	ctx := clock.WithSched(f.ctx, f.x.sched)
 	if timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = clock.WithTimeout(ctx, f.clk, time.Duration(timeout)*time.Second, errTaskTimeout)
+		ctx, cancel = clock.WithTimeout(ctx, f.clk, f.since(time.Duration(timeout)*time.Second), errTaskTimeout)
 		defer cancel()
 	}
 	resType, resName := st.service, st.resourceName()
+	var scheduledID int64
 	if st.legacy {
-		f.emit(Event{Type: EvLambdaScheduled, Input: params, Details: &Details{Resource: st.resource, TimeoutInSeconds: timeout, TaskCredentials: roleArn}}, -1, true)
+		scheduledID = f.emit(Event{Type: EvLambdaScheduled, Input: params, Details: &Details{Resource: st.resource, TimeoutInSeconds: timeout, TaskCredentials: roleArn}}, -1, true)
 		f.emit(Event{Type: EvLambdaStarted}, -1, true)
 	} else {
-		f.emit(Event{Type: EvTaskScheduled, Details: &Details{ResourceType: resType, Resource: resName, Region: f.x.region(), Parameters: params, TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat, TaskCredentials: roleArn}}, -1, true)
+		scheduledID = f.emit(Event{Type: EvTaskScheduled, Details: &Details{ResourceType: resType, Resource: resName, Region: f.x.region(), Parameters: params, TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat, TaskCredentials: roleArn}}, -1, true)
 		f.emit(Event{Type: EvTaskStarted, Details: &Details{ResourceType: resType, Resource: resName}}, -1, true)
 	}
 	if roleArn == "" {
@@ -1654,7 +1698,7 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 		Resource: st.resource, Service: st.service, Action: st.action, Pattern: st.pattern, Legacy: st.legacy,
 		Parameters: params, TaskToken: f.token, Region: f.x.region(), AccountID: e.cfg.AccountID,
 		ExecutionArn: f.x.p.ExecutionArn, StateMachineArn: f.x.p.StateMachineArn, StateName: st.name, RoleArn: roleArn,
-		Timeout: time.Duration(timeout) * time.Second, Heartbeat: time.Duration(heartbeat) * time.Second,
+		ScheduledEventID: scheduledID, Timeout: time.Duration(timeout) * time.Second, Heartbeat: time.Duration(heartbeat) * time.Second,
 	}
 	var submitOnce sync.Once
 	req.Submitted = func(output any) {
@@ -1664,8 +1708,10 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 	}
 	var w *waiter
 	if st.pattern == task.WaitForTaskToken && mock == nil {
-		w = &waiter{x: f.x, results: make(chan callbackResult, 1), heartbeat: make(chan struct{}, 1)}
-		e.registerWaiter(f.token, w)
+		if w = f.x.replayedWaiter(f.token); w == nil {
+			w = &waiter{x: f.x, results: make(chan callbackResult, 1), heartbeat: make(chan struct{}, 1)}
+			e.registerWaiter(f.token, w)
+		}
 		defer e.forgetWaiter(f.token, false)
 	}
 	// The call is real work: the execution's other goroutines go on meanwhile, and virtual
@@ -1673,16 +1719,39 @@ func (f *frame) taskAttempt(st *state, input any) (any, *failure) {
 	var res any
 	var err error
 	call := func() { res, err = f.invoke(ctx, handler, req) }
-	if mock != nil {
+	replay, rres, rfl := f.replayTask(st, req)
+	if replay == taskLive && f.x.dryStop() {
+		return nil, canceledFailure
+	}
+	if replay == taskLive && mock == nil {
+		// Write-ahead: the events so far are durable before the service is called.
+		f.x.sync()
+	}
+	switch {
+	case replay == taskDone || replay == taskInterrupted:
+		res, fl = rres, rfl
+		w = nil
+	case replay == taskAwait:
+		f.x.sync()
+		f.x.sched.External(func() { res, fl = f.await(ctx, w, heartbeat) })
+		if fl != nil && fl.err == errTimeout {
+			e.forgetWaiter(f.token, true)
+		}
+		w = nil
+	case mock != nil:
 		// A mocked Task never calls its service; a mocked callback or .sync Task completes
 		// with the mocked outcome (its token was generated all the same).
 		res, fl = mockOutcome(*mock)
-	} else if _, ok := handler.(task.Cooperative); ok {
-		call() // runs under this execution's scheduler (a child execution)
-	} else {
-		f.x.sched.External(call)
+	default:
+		if _, ok := handler.(task.Cooperative); ok {
+			call() // runs under this execution's scheduler (a child execution)
+		} else {
+			f.x.sched.External(call)
+		}
 	}
-	if err == nil && w != nil {
+	if replay != taskLive {
+		// the outcome is the journal's (or the wait's)
+	} else if err == nil && w != nil {
 		// Recorded under the scheduler, so that TaskSubmitted keeps its place among the
 		// events of sibling branches.
 		req.Submitted(res)
@@ -1762,6 +1831,7 @@ func (f *frame) await(ctx context.Context, w *waiter, heartbeat int64) (any, *fa
 	for {
 		select {
 		case r := <-w.results:
+			f.ack = r.ack
 			return r.output, r.failure
 		case <-w.heartbeat:
 			if hb != nil {
@@ -1823,19 +1893,63 @@ func (f *frame) runActivity(st *state, params any, timeout, heartbeat int64, moc
 	ctx := f.ctx
 	if timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = clock.WithTimeout(ctx, f.clk, time.Duration(timeout)*time.Second, errTaskTimeout)
+		ctx, cancel = clock.WithTimeout(ctx, f.clk, f.since(time.Duration(timeout)*time.Second), errTaskTimeout)
 		defer cancel()
 	}
 	f.emit(Event{Type: EvActivityScheduled, Input: params, Details: &Details{Resource: st.resource, TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat}}, -1, true)
-	w := &waiter{x: f.x, results: make(chan callbackResult, 1), heartbeat: make(chan struct{}, 1), started: make(chan string, 1), activity: st.resource, input: inputText}
 	token := f.token
-	e.registerWaiter(token, w)
-	defer e.forgetWaiter(token, false)
-	e.enqueueActivity(st.resource, token, w)
 	var res any
 	var fl *failure
+	handedOut := false
+	if rec, ok := f.peek(); ok && rec.Type == EvActivityStarted {
+		worker := ""
+		if rec.Details != nil {
+			worker = rec.Details.WorkerName
+		}
+		f.emit(Event{Type: EvActivityStarted, Details: &Details{WorkerName: worker, HasWorkerName: worker != ""}}, -1, true)
+		handedOut = true
+	}
+	if rec, ok := f.peek(); ok {
+		if r, rfl, done := outcomeOf(rec); done {
+			if rfl != nil {
+				fl = rfl
+			} else {
+				return f.activityResult(st, r)
+			}
+		}
+	}
+	w := f.x.replayedWaiter(token)
+	if w == nil {
+		w = &waiter{x: f.x, results: make(chan callbackResult, 1), heartbeat: make(chan struct{}, 1), started: make(chan string, 1)}
+		e.registerWaiter(token, w)
+	}
+	w.activity, w.input = st.resource, inputText
+	defer e.forgetWaiter(token, false)
+	if fl == nil && f.x.dryStop() {
+		return nil, canceledFailure
+	}
+	if fl == nil {
+		// Write-ahead: ActivityScheduled is durable before a worker can get the task.
+		f.x.sync()
+		if !handedOut {
+			e.enqueueActivity(st.resource, token, w)
+		}
+	}
 	f.x.sched.External(func() {
+		if fl != nil {
+			return
+		}
+		if handedOut {
+			res, fl = f.await(ctx, w, heartbeat)
+			return
+		}
 		select {
+		case r := <-w.results:
+			// Completed with a token handed out before a restart, before it was handed
+			// out again.
+			f.emit(Event{Type: EvActivityStarted, Details: &Details{}}, -1, true)
+			f.ack = r.ack
+			res, fl = r.output, r.failure
 		case worker := <-w.started:
 			f.emit(Event{Type: EvActivityStarted, Details: &Details{WorkerName: worker, HasWorkerName: worker != ""}}, -1, true)
 			res, fl = f.await(ctx, w, heartbeat)

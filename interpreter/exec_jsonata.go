@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/sfnlocal/sfnlocal/internal/value"
-
-	"github.com/sfnlocal/sfnlocal/internal/clock"
 )
 
 // Limits on workflow variables (AWS "Workflow variables" quotas).
@@ -133,7 +131,7 @@ func (f *frame) runJSONataSimple(st *state, input any) (any, string, *failure) {
 		return nil, "", fl
 	}
 	if d > 0 {
-		if err := clock.Sleep(f.ctx, f.clk, d); err != nil {
+		if err := f.sleep(d); err != nil {
 			return nil, "", canceledFailure
 		}
 	}
@@ -174,9 +172,9 @@ func (f *frame) jsonataWaitDuration(st *state, env *jenv) (time.Duration, *failu
 		if !ok {
 			return 0, f.queryFailure(&queryError{loc: st.jTimestamp.loc, msg: "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: " + renderPlain(v)})
 		}
-		d = t.Sub(f.clk.Now())
+		d = t.Sub(f.now())
 	case st.hasTimestamp:
-		d = st.waitTimestamp.Sub(f.clk.Now())
+		d = st.waitTimestamp.Sub(f.now())
 	}
 	if d > maxWaitSeconds*time.Second {
 		return 0, f.runtimeFailuref("Wait state delay is too long.")

@@ -292,7 +292,7 @@ func (x *jexpr) eval(env *jenv, loc string) (any, *queryError) {
 	if env.vars == nil {
 		env.vars = make(map[string]any, len(x.vars)+1)
 		env.vars["states"] = env.states
-		env.env = jsonata.Env{Vars: env.vars, Library: awsLibrary, Timeout: jsonataTimeout, Now: env.f.clk.Now()}
+		env.env = jsonata.Env{Vars: env.vars, Library: awsLibrary, Timeout: jsonataTimeout, Now: env.f.now()}
 	}
 	for _, name := range x.vars {
 		if _, bound := env.vars[name]; bound {

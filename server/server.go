@@ -111,6 +111,18 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		return nil, fmt.Errorf("server: address %q: %w", cfg.Addr, err)
 	}
 	s := &Server{cfg: cfg, log: logger, manual: mode.Manual, services: base, metrics: telemetry.NewMetrics()}
+	if cfg.DataDir != "" {
+		// A store that cannot be opened (damaged, newer schema, in use) stops the start:
+		// serving an empty or corrupt state instead would lose data silently.
+		if s.db, err = storage.Open(cfg.DataDir, storage.Options{}); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if s.handler == nil && s.db != nil { // New failed before Close could
+				_ = s.db.Close()
+			}
+		}()
+	}
 	s.logs = logs.New(logs.Config{Clock: base, Logger: logger.Named("logs"), Region: cfg.Region, AccountID: cfg.AccountID, DB: s.db})
 	s.logs.CreateLogGroup(cfg.Region, batch.LogGroup)
 	s.iam = iam.New(iam.Config{Clock: base, Logger: logger.Named("iam"), Region: cfg.Region, AccountID: cfg.AccountID})
@@ -241,6 +253,8 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		Keys:          s.kms,
 		Observers:     append(observers, s.statusEvents()),
 		MaxExecutions: cfg.MaxExecutions,
+		DB:            s.db,
+		Retention:     cfg.Retention,
 	})
 	if err != nil {
 		s.Close()
@@ -260,6 +274,12 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		s.console.Configure(s.sfn, s.batch, s.lambda)
 	}
 	s.handler = s.route()
+	// With --data-dir, executions that were running when the last process stopped go on
+	// where their recorded histories end, once every integration is wired.
+	if err := s.sfn.Recover(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -473,6 +493,10 @@ func (s *Server) Close() error {
 	if s.runDir != "" {
 		errs = append(errs, runfolder.Remove(s.runDir))
 	}
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+		s.db = nil
+	}
 	return errors.Join(errs...)
 }
 
@@ -503,3 +527,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	return errors.Join(err, cerr)
 }
+
+// DB is the durable store with --data-dir (nil in memory mode), for the services to keep
+// their state in.
+func (s *Server) DB() *storage.DB { return s.db }

@@ -732,3 +732,16 @@ func (h *timerHeap) Pop() any {
 	*h = old[:n-1]
 	return t
 }
+
+// SkipTo moves a virtual scheduler's time forward to t (a resumed execution's last recorded
+// instant); it does nothing to a base-driven one or when t is not later.
+func (s *Sched) SkipTo(t time.Time) {
+	if !s.virtual {
+		return
+	}
+	s.mu.Lock()
+	if t.After(s.now) {
+		s.now = t
+	}
+	s.mu.Unlock()
+}

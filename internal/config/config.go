@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 )
@@ -59,7 +60,16 @@ type Config struct {
 	// else sfnlocal's own user), a user name or uid, or "" to always run them as sfnlocal's
 	// user.
 	LambdaUser string
+	// DataDir, when set, keeps every service's state in a durable store in this directory
+	// (internal/storage): it survives restarts and crashes. "" keeps everything in memory.
+	DataDir string
+	// Retention is how long finished executions are kept with DataDir, in virtual time
+	// (AWS keeps closed executions 90 days).
+	Retention time.Duration
 }
+
+// DefaultRetention is --retention's default: AWS keeps closed executions for 90 days.
+const DefaultRetention = 90 * 24 * time.Hour
 
 // DefaultMaxExecutions is --max-executions' default.
 const DefaultMaxExecutions = 100000
@@ -83,6 +93,8 @@ var Env = []struct{ Name, Flag, Doc string }{
 	{"SFNLOCAL_NO_CONSOLE", "no-console", "turn the web console at /ui/ off"},
 	{"SFNLOCAL_MAX_EXECUTIONS", "max-executions", "finished executions kept, oldest evicted first"},
 	{"SFNLOCAL_LAMBDA_USER", "lambda-user", "user zip functions run as (auto: nobody when sfnlocal runs as root)"},
+	{"SFNLOCAL_DATA_DIR", "data-dir", "keep all state in a durable store in this directory (survives restarts and crashes)"},
+	{"SFNLOCAL_RETENTION", "retention", "with --data-dir, how long finished executions are kept (virtual time)"},
 }
 
 // regionRE is compiled on first use: package initialisation is on the path to the first
@@ -169,6 +181,13 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 		lambdaUser = "auto"
 	}
 
+	retention := DefaultRetention
+	if v := getenv("SFNLOCAL_RETENTION"); v != "" {
+		if retention, err = time.ParseDuration(v); err != nil {
+			return Config{}, fmt.Errorf("invalid SFNLOCAL_RETENTION %q: want a duration such as 2160h", v)
+		}
+	}
+
 	var c Config
 	fs := flag.NewFlagSet("sfnlocal serve", flag.ContinueOnError)
 	fs.SetOutput(usage)
@@ -196,6 +215,8 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	fs.BoolVar(&c.NoConsole, "no-console", noConsole, "turn the web console at /ui/ off (env SFNLOCAL_NO_CONSOLE)")
 	fs.IntVar(&c.MaxExecutions, "max-executions", maxExec, "finished executions kept, oldest evicted first; -1: no limit (env SFNLOCAL_MAX_EXECUTIONS)")
 	fs.StringVar(&c.LambdaUser, "lambda-user", lambdaUser, "user zip functions run as: auto (nobody when sfnlocal runs as root), a user, or empty for sfnlocal's own user (env SFNLOCAL_LAMBDA_USER)")
+	fs.StringVar(&c.DataDir, "data-dir", first("SFNLOCAL_DATA_DIR"), "keep all state in a durable store in this directory: it survives restarts and kill -9; empty keeps everything in memory (env SFNLOCAL_DATA_DIR)")
+	fs.DurationVar(&c.Retention, "retention", retention, "with --data-dir, finished executions older than this (virtual time) are removed (env SFNLOCAL_RETENTION)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -223,6 +244,9 @@ func lookupEnv(getenv func(string) string, name string) (string, bool) {
 }
 
 func (c Config) validate() error {
+	if c.Retention <= 0 {
+		return fmt.Errorf("invalid --retention %s: want a positive duration", c.Retention)
+	}
 	if c.MaxExecutions == 0 || c.MaxExecutions < -1 {
 		return fmt.Errorf("invalid --max-executions %d: want a positive number, or -1 for no limit", c.MaxExecutions)
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -12,7 +13,7 @@ import (
 func TestLoad(t *testing.T) {
 	t.Parallel()
 	defaults := Config{Addr: "127.0.0.1:8083", Region: "us-east-1", AccountID: "123456789012", TimeMode: "real", LogLevel: "info",
-		MaxExecutions: DefaultMaxExecutions, LambdaUser: "auto"}
+		MaxExecutions: DefaultMaxExecutions, LambdaUser: "auto", Retention: DefaultRetention}
 	with := func(f func(*Config)) Config { c := defaults; f(&c); return c }
 	tests := []struct {
 		name    string
@@ -57,6 +58,8 @@ func TestLoad(t *testing.T) {
 		{name: "bad otlp endpoint", args: []string{"--otlp-endpoint", "localhost:4318"}, wantErr: "--otlp-endpoint"},
 		{name: "max executions", args: []string{"--max-executions", "10"}, want: with(func(c *Config) { c.MaxExecutions = 10 })},
 		{name: "max executions from env", env: map[string]string{"SFNLOCAL_MAX_EXECUTIONS": "-1"}, want: with(func(c *Config) { c.MaxExecutions = -1 })},
+		{name: "data dir", args: []string{"--data-dir", "/tmp/x", "--retention", "1h"}, want: with(func(c *Config) { c.DataDir, c.Retention = "/tmp/x", time.Hour })},
+		{name: "data dir from env", env: map[string]string{"SFNLOCAL_DATA_DIR": "/d", "SFNLOCAL_RETENTION": "24h"}, want: with(func(c *Config) { c.DataDir, c.Retention = "/d", 24*time.Hour })},
 		{name: "bad max executions", args: []string{"--max-executions", "0"}, wantErr: "--max-executions"},
 		{name: "bad max executions env", env: map[string]string{"SFNLOCAL_MAX_EXECUTIONS": "many"}, wantErr: "SFNLOCAL_MAX_EXECUTIONS"},
 		{name: "lambda user", args: []string{"--lambda-user", "daemon"}, want: with(func(c *Config) { c.LambdaUser = "daemon" })},

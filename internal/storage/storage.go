@@ -321,6 +321,16 @@ func (t *Tx) Get(bucket, key string) []byte {
 	return bytes.Clone(v)
 }
 
+// LastKey returns the last key of bucket in key order ("" when it is empty).
+func (t *Tx) LastKey(bucket string) string {
+	b, _ := t.bucket(bucket, false)
+	if b == nil {
+		return ""
+	}
+	k, _ := b.Cursor().Last()
+	return string(k)
+}
+
 // ForEach calls fn for every key of bucket in key order, with a value it may keep.
 func (t *Tx) ForEach(bucket string, fn func(key string, val []byte) error) error {
 	return t.ForEachPrefix(bucket, "", fn)

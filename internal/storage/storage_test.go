@@ -104,6 +104,11 @@ func TestPrefixes(t *testing.T) {
 	if got := keys(""); got != "ab/1,b/1" {
 		t.Fatalf("after DeletePrefix: %s", got)
 	}
+	var last, none string
+	_ = db.View(func(tx *Tx) error { last, none = tx.LastKey("h"), tx.LastKey("missing"); return nil })
+	if last != "b/1" || none != "" {
+		t.Fatalf("LastKey = %q, %q", last, none)
+	}
 	if err := db.Update(func(tx *Tx) error { return tx.DropBucket("h") }); err != nil {
 		t.Fatal(err)
 	}

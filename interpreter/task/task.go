@@ -64,6 +64,10 @@ type Request struct {
 	StateName       string
 	// RoleArn is the execution role, or the Task's Credentials.RoleArn when given.
 	RoleArn string
+	// ScheduledEventID is the id of this attempt's TaskScheduled (or LambdaFunctionScheduled)
+	// event. It is the same when the attempt runs again after a crash (the execution resumes
+	// from its journal), so a handler can make that re-run find what the first run started.
+	ScheduledEventID int64
 
 	// Timeout and Heartbeat are the Task's TimeoutSeconds and HeartbeatSeconds (0 when unset).
 	// The interpreter enforces them through ctx; handlers may use them, e.g. as a job timeout.

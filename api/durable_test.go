@@ -1,0 +1,192 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+
+	"github.com/sfnlocal/sfnlocal/api"
+	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/storage"
+	"github.com/sfnlocal/sfnlocal/interpreter/task"
+)
+
+// TestDurableResumeWaitingActivity: an execution waiting for an activity worker across a
+// restart of the Service on the same store takes the worker's answer with the token handed
+// out before the restart, and its history goes on from where it was, ids 1..N.
+func TestDurableResumeWaitingActivity(t *testing.T) {
+	dir := t.TempDir()
+	open := func() (rawClient, func()) {
+		db, err := storage.Open(dir, storage.Options{NoSync: true})
+		require.NoError(t, err)
+		svc := durableService(t, db)
+		hs := httptest.NewServer(svc.Handler())
+		return rawClient{url: hs.URL, hc: &http.Client{}}, func() { hs.Close(); svc.Close(); db.Close() }
+	}
+	c, stop := open()
+	act := c.call(t, "CreateActivity", `{"name":"work"}`)["activityArn"].(string)
+	def, _ := json.Marshal(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"a":1},"Next":"T"},
+		"T":{"Type":"Task","Resource":"` + act + `","ResultPath":"$.r","Next":"Q"},
+		"Q":{"Type":"Parallel","Branches":[{"StartAt":"X","States":{"X":{"Type":"Pass","End":true}}}],"End":true}}}`)
+	sm := c.call(t, "CreateStateMachine", `{"name":"m","roleArn":"arn:aws:iam::123456789012:role/r","definition":`+string(def)+`}`)["stateMachineArn"].(string)
+	arn := c.call(t, "StartExecution", `{"stateMachineArn":"`+sm+`","name":"e"}`)["executionArn"].(string)
+	task := c.call(t, "GetActivityTask", `{"activityArn":"`+act+`","workerName":"w1"}`)
+	token := task["taskToken"].(string)
+	require.NotEmpty(t, token)
+	before := c.call(t, "GetExecutionHistory", `{"executionArn":"`+arn+`"}`)["events"].([]any)
+	stop()
+
+	c, stop = open()
+	defer stop()
+	c.call(t, "SendTaskSuccess", `{"taskToken":"`+token+`","output":"{\"ok\":true}"}`)
+	var d map[string]any
+	for d == nil || d["status"] == "RUNNING" {
+		d = c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)
+	}
+	require.Equal(t, "SUCCEEDED", d["status"])
+	require.JSONEq(t, `[{"a":1,"r":{"ok":true}}]`, d["output"].(string))
+	events := c.call(t, "GetExecutionHistory", `{"executionArn":"`+arn+`"}`)["events"].([]any)
+	var types []string
+	for i, e := range events {
+		ev := e.(map[string]any)
+		require.Equal(t, float64(i+1), ev["id"])
+		if i < len(before) {
+			require.Equal(t, before[i], e, "events from before the restart are kept as they were")
+		}
+		types = append(types, ev["type"].(string))
+	}
+	require.Equal(t, []string{"ExecutionStarted", "PassStateEntered", "PassStateExited", "TaskStateEntered",
+		"ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "TaskStateExited", "ParallelStateEntered",
+		"ParallelStateStarted", "PassStateEntered", "PassStateExited", "ParallelStateSucceeded", "ParallelStateExited",
+		"ExecutionSucceeded"}, types)
+}
+
+// TestDurableRedriveAfterRestart: a FAILED execution recorded before a restart describes the
+// same after it (REDRIVABLE) and can be redriven: its run is rebuilt from its journal without
+// running anything, and the redrive re-runs only the failed step.
+func TestDurableRedriveAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	open := func() (rawClient, func()) {
+		db, err := storage.Open(dir, storage.Options{NoSync: true})
+		require.NoError(t, err)
+		svc := durableService(t, db)
+		hs := httptest.NewServer(svc.Handler())
+		return rawClient{url: hs.URL, hc: &http.Client{}}, func() { hs.Close(); svc.Close(); db.Close() }
+	}
+	c, stop := open()
+	act := c.call(t, "CreateActivity", `{"name":"work"}`)["activityArn"].(string)
+	def, _ := json.Marshal(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"a":1},"Next":"T"},
+		"T":{"Type":"Task","Resource":"` + act + `","ResultPath":"$.r","End":true}}}`)
+	sm := c.call(t, "CreateStateMachine", `{"name":"m","roleArn":"arn:aws:iam::123456789012:role/r","definition":`+string(def)+`}`)["stateMachineArn"].(string)
+	arn := c.call(t, "StartExecution", `{"stateMachineArn":"`+sm+`","name":"e"}`)["executionArn"].(string)
+	token := c.call(t, "GetActivityTask", `{"activityArn":"`+act+`"}`)["taskToken"].(string)
+	c.call(t, "SendTaskFailure", `{"taskToken":"`+token+`","error":"Boom"}`)
+	describe := func() map[string]any {
+		var d map[string]any
+		for d == nil || d["status"] == "RUNNING" {
+			d = c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)
+		}
+		return d
+	}
+	before := describe()
+	require.Equal(t, "FAILED", before["status"])
+	require.Equal(t, "REDRIVABLE", before["redriveStatus"])
+	hist := c.call(t, "GetExecutionHistory", `{"executionArn":"`+arn+`"}`)
+	stop()
+
+	c, stop = open()
+	defer stop()
+	require.Equal(t, before, describe())
+	require.Equal(t, hist, c.call(t, "GetExecutionHistory", `{"executionArn":"`+arn+`"}`))
+	c.call(t, "RedriveExecution", `{"executionArn":"`+arn+`"}`)
+	token = c.call(t, "GetActivityTask", `{"activityArn":"`+act+`"}`)["taskToken"].(string)
+	c.call(t, "SendTaskSuccess", `{"taskToken":"`+token+`","output":"{\"ok\":1}"}`)
+	after := describe()
+	require.Equal(t, "SUCCEEDED", after["status"], after)
+	require.JSONEq(t, `{"a":1,"r":{"ok":1}}`, after["output"].(string))
+	require.Equal(t, float64(1), after["redriveCount"])
+}
+
+// TestDurableReattachSyncChild: a parent whose startExecution.sync Task was waiting for its
+// child when the Service stopped finds the same child after the restart (no second child is
+// started) and ends with its output.
+func TestDurableReattachSyncChild(t *testing.T) {
+	dir := t.TempDir()
+	open := func() (rawClient, func()) {
+		db, err := storage.Open(dir, storage.Options{NoSync: true})
+		require.NoError(t, err)
+		tasks := task.Registry{}
+		svc, err := api.New(api.Options{Engine: api.InterpreterEngine(api.InterpreterConfig{Tasks: tasks, Logger: zap.NewNop()}), Logger: zap.NewNop(), DB: db})
+		require.NoError(t, err)
+		tasks["states"] = svc.Integration()
+		require.NoError(t, svc.Recover())
+		hs := httptest.NewServer(svc.Handler())
+		return rawClient{url: hs.URL, hc: &http.Client{}}, func() { hs.Close(); svc.Close(); db.Close() }
+	}
+	c, stop := open()
+	act := c.call(t, "CreateActivity", `{"name":"work"}`)["activityArn"].(string)
+	childDef, _ := json.Marshal(`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + act + `","End":true}}}`)
+	child := c.call(t, "CreateStateMachine", `{"name":"child","roleArn":"arn:aws:iam::123456789012:role/r","definition":`+string(childDef)+`}`)["stateMachineArn"].(string)
+	parentDef, _ := json.Marshal(`{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+		"Parameters":{"StateMachineArn":"` + child + `","Input":{"x":1}},"OutputPath":"$.Output","End":true}}}`)
+	parent := c.call(t, "CreateStateMachine", `{"name":"parent","roleArn":"arn:aws:iam::123456789012:role/r","definition":`+string(parentDef)+`}`)["stateMachineArn"].(string)
+	arn := c.call(t, "StartExecution", `{"stateMachineArn":"`+parent+`","name":"p"}`)["executionArn"].(string)
+	token := c.call(t, "GetActivityTask", `{"activityArn":"`+act+`"}`)["taskToken"].(string)
+	stop()
+
+	c, stop = open()
+	defer stop()
+	c.call(t, "SendTaskSuccess", `{"taskToken":"`+token+`","output":"{\"done\":true}"}`)
+	var d map[string]any
+	for d == nil || d["status"] == "RUNNING" {
+		d = c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)
+	}
+	require.Equal(t, "SUCCEEDED", d["status"], d)
+	require.JSONEq(t, `{"done":true}`, d["output"].(string))
+	list := c.call(t, "ListExecutions", `{"stateMachineArn":"`+child+`"}`)["executions"].([]any)
+	require.Len(t, list, 1, "the child is reattached, not started again")
+}
+
+// TestDurableRetention: with a durable store, a finished execution older than the retention
+// period (on the service clock) is gone once another one finishes.
+func TestDurableRetention(t *testing.T) {
+	db, err := storage.Open(t.TempDir(), storage.Options{NoSync: true})
+	require.NoError(t, err)
+	fake := clock.NewFake(time.Now())
+	svc, err := api.New(api.Options{Engine: api.InterpreterEngine(api.InterpreterConfig{Clock: func() clock.Clock { return fake }, Logger: zap.NewNop()}),
+		Logger: zap.NewNop(), DB: db, Clock: fake, Retention: time.Hour})
+	require.NoError(t, err)
+	require.NoError(t, svc.Recover())
+	hs := httptest.NewServer(svc.Handler())
+	defer func() { hs.Close(); svc.Close(); db.Close() }()
+	c := rawClient{url: hs.URL, hc: &http.Client{}}
+	def, _ := json.Marshal(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	sm := c.call(t, "CreateStateMachine", `{"name":"m","roleArn":"arn:aws:iam::123456789012:role/r","definition":`+string(def)+`}`)["stateMachineArn"].(string)
+	run := func(name string) string {
+		arn := c.call(t, "StartExecution", `{"stateMachineArn":"`+sm+`","name":"`+name+`"}`)["executionArn"].(string)
+		require.NoError(t, svc.WaitExecution(context.Background(), arn))
+		return arn
+	}
+	names := func() []string {
+		var out []string
+		for _, e := range c.call(t, "ListExecutions", `{"stateMachineArn":"`+sm+`"}`)["executions"].([]any) {
+			out = append(out, e.(map[string]any)["name"].(string))
+		}
+		return out
+	}
+	run("old")
+	fake.Advance(2 * time.Hour)
+	run("recent")
+	run("trigger") // its end sweeps what ended more than an hour before
+	require.Equal(t, []string{"trigger", "recent"}, names())
+	fake.Advance(2 * time.Hour)
+	run("last")
+	run("sweeper")
+	require.Equal(t, []string{"sweeper", "last"}, names())
+}
