@@ -5,6 +5,9 @@ FROM scratch
 COPY sfnlocal /sfnlocal
 COPY tmp/ /tmp/
 ENV SFNLOCAL_ADDR=0.0.0.0:8083 TMPDIR=/tmp
+# Durable state: docker run -v sfnlocal-data:/data -e SFNLOCAL_DATA_DIR=/data ... keeps every
+# state machine, execution and service resource across restarts (without it, state is in memory).
+VOLUME /data
 EXPOSE 8083
 ENTRYPOINT ["/sfnlocal"]
 CMD ["serve"]
