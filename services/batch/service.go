@@ -17,6 +17,7 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/regional"
 	"github.com/sfnlocal/sfnlocal/internal/storage"
 	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
 )
@@ -107,11 +108,10 @@ type Service struct {
 	// Compute environments, job queues, job definitions and jobs are kept per region, as on
 	// AWS: each other region's are held by a Service of their own (In), made on first use,
 	// sharing the runner (without reaping: root reaps once for all).
-	root      *Service
-	regionsMu sync.Mutex
-	regions   map[string]*Service
-	routes    http.Handler
-	routesMu  sync.Once
+	root     *Service
+	regions  regional.Set[*Service]
+	routes   http.Handler
+	routesMu sync.Once
 }
 
 // In returns the Service holding the resources of region (the default region's for ""):
@@ -120,27 +120,15 @@ func (s *Service) In(region string) *Service {
 	if s.root != nil {
 		return s.root.In(region)
 	}
-	if region == "" || region == s.cfg.Region {
-		return s
-	}
-	s.regionsMu.Lock()
-	defer s.regionsMu.Unlock()
-	r, ok := s.regions[region]
-	if !ok {
+	return s.regions.In(region, s.cfg.Region, s, func(region string) (*Service, error) {
 		cfg := s.cfg
-		cfg.Region = region
-		cfg.DB = nil // other regions are kept in memory only (see the README's known limits)
-		var err error
-		if r, err = newService(cfg, false); err != nil {
-			return s
+		cfg.Region, cfg.DB = region, nil // other regions are kept in memory only (README's known limits)
+		r, err := newService(cfg, false)
+		if err == nil {
+			r.root = s
 		}
-		r.root = s
-		if s.regions == nil {
-			s.regions = map[string]*Service{}
-		}
-		s.regions[region] = r
-	}
-	return r
+		return r, err
+	})
 }
 
 // partition is the ARN partition of the Service's region.
@@ -276,11 +264,7 @@ func newService(cfg Config, reap bool) (*Service, error) {
 // Close stops the scheduler, force-removes the containers of running jobs and waits for their
 // goroutines.
 func (s *Service) Close() error {
-	s.regionsMu.Lock()
-	for _, r := range s.regions {
-		_ = r.Close()
-	}
-	s.regionsMu.Unlock()
+	s.regions.Each(func(_ string, r *Service) { _ = r.Close() })
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()

@@ -20,7 +20,7 @@ func TestDependencyDirection(t *testing.T) {
 			continue
 		}
 		switch rel := strings.TrimPrefix(dep, mod); rel {
-		case "services/dynamodb", "interpreter/task", "internal/storage", "internal/storage/journal", "internal/awsproto", "internal/clock", "internal/jsoncheck", "internal/value":
+		case "services/dynamodb", "interpreter/task", "internal/storage", "internal/storage/journal", "internal/awsproto", "internal/regional", "internal/clock", "internal/jsoncheck", "internal/value":
 		default:
 			t.Errorf("services/dynamodb must not import %s", dep)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/regional"
 	"github.com/sfnlocal/sfnlocal/internal/storage"
 	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
@@ -41,9 +42,8 @@ type Service struct {
 	loadErr error
 	// Tables are kept per region, as on AWS: each other region's tables are held by a Service
 	// of their own (In), made on first use; root is the default region's Service.
-	root      *Service
-	regionsMu sync.Mutex
-	regions   map[string]*Service
+	root    *Service
+	regions regional.Set[*Service]
 }
 
 // In returns the Service holding the tables of region (the default region's for ""): requests
@@ -52,24 +52,13 @@ func (s *Service) In(region string) *Service {
 	if s.root != nil {
 		return s.root.In(region)
 	}
-	if region == "" || region == s.cfg.Region {
-		return s
-	}
-	s.regionsMu.Lock()
-	defer s.regionsMu.Unlock()
-	r, ok := s.regions[region]
-	if !ok {
+	return s.regions.In(region, s.cfg.Region, s, func(region string) (*Service, error) {
 		cfg := s.cfg
-		cfg.Region = region
-		cfg.DB = nil // other regions are kept in memory only (see the README's known limits)
-		r = New(cfg)
+		cfg.Region, cfg.DB = region, nil // other regions are kept in memory only (README's known limits)
+		r := New(cfg)
 		r.root = s
-		if s.regions == nil {
-			s.regions = map[string]*Service{}
-		}
-		s.regions[region] = r
-	}
-	return r
+		return r, nil
+	})
 }
 
 type keyAttr struct{ name, typ string }

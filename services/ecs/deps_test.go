@@ -24,7 +24,7 @@ func TestDependencyDirection(t *testing.T) {
 			continue
 		}
 		switch rel := strings.TrimPrefix(dep, mod); rel {
-		case "services/ecs", "interpreter/task", "internal/storage", "internal/storage/journal", "internal/clock", "internal/jsoncheck", "internal/value", "internal/awsproto":
+		case "services/ecs", "interpreter/task", "internal/storage", "internal/storage/journal", "internal/clock", "internal/jsoncheck", "internal/value", "internal/awsproto", "internal/regional":
 		default:
 			t.Errorf("services/ecs must not import %s", dep)
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/regional"
 	"github.com/sfnlocal/sfnlocal/internal/storage"
 	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
 )
@@ -103,9 +104,8 @@ type Service struct {
 	p persistState // durable mode (Config.DB)
 	// Clusters, task definitions and tasks are kept per region, as on AWS: each other
 	// region's are held by a Service of their own (In), made on first use, sharing the runner.
-	root      *Service
-	regionsMu sync.Mutex
-	regions   map[string]*Service
+	root    *Service
+	regions regional.Set[*Service]
 }
 
 // In returns the Service holding the resources of region (the default region's for ""):
@@ -114,27 +114,15 @@ func (s *Service) In(region string) *Service {
 	if s.root != nil {
 		return s.root.In(region)
 	}
-	if region == "" || region == s.cfg.Region {
-		return s
-	}
-	s.regionsMu.Lock()
-	defer s.regionsMu.Unlock()
-	r, ok := s.regions[region]
-	if !ok {
+	return s.regions.In(region, s.cfg.Region, s, func(region string) (*Service, error) {
 		cfg := s.cfg
-		cfg.Region = region
-		cfg.DB = nil // other regions are kept in memory only (see the README's known limits)
-		var err error
-		if r, err = New(cfg); err != nil { // only fails without a Runner, which s has
-			return s
+		cfg.Region, cfg.DB = region, nil // other regions are kept in memory only (README's known limits)
+		r, err := New(cfg)               // only fails without a Runner, which s has
+		if err == nil {
+			r.root = s
 		}
-		r.root = s
-		if s.regions == nil {
-			s.regions = map[string]*Service{}
-		}
-		s.regions[region] = r
-	}
-	return r
+		return r, err
+	})
 }
 
 // APIError is an ECS API error: Code is the exception name written as __type.
@@ -200,11 +188,7 @@ func New(cfg Config) (*Service, error) {
 
 // Close stops every task's containers and waits for their goroutines.
 func (s *Service) Close() error {
-	s.regionsMu.Lock()
-	for _, r := range s.regions {
-		_ = r.Close()
-	}
-	s.regionsMu.Unlock()
+	s.regions.Each(func(_ string, r *Service) { _ = r.Close() })
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()

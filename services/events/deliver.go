@@ -318,11 +318,7 @@ func (s *Service) Flush() { s.deliveries.Flush() }
 // Close stops delivering (queued deliveries are dropped), stops the schedules and waits for
 // deliveries in flight.
 func (s *Service) Close() {
-	s.regionsMu.Lock()
-	for _, r := range s.regions {
-		r.Close()
-	}
-	s.regionsMu.Unlock()
+	s.regions.Each(func(_ string, r *Service) { r.Close() })
 	s.deliveries.Close()
 	s.mu.Lock()
 	for _, b := range s.buses {

@@ -20,7 +20,7 @@ func TestDependencyDirection(t *testing.T) {
 			continue
 		}
 		switch rel := strings.TrimPrefix(dep, mod); rel {
-		case "services/events", "interpreter/task", "internal/storage", "internal/storage/journal", "internal/clock", "internal/jsoncheck", "internal/eventpattern", "internal/value", "internal/delivery", "internal/awsproto":
+		case "services/events", "interpreter/task", "internal/storage", "internal/storage/journal", "internal/clock", "internal/jsoncheck", "internal/eventpattern", "internal/value", "internal/delivery", "internal/awsproto", "internal/regional":
 		default:
 			t.Errorf("services/events must not import %s", dep)
 		}

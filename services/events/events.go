@@ -13,6 +13,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	dq "github.com/sfnlocal/sfnlocal/internal/delivery"
+	"github.com/sfnlocal/sfnlocal/internal/regional"
 	"github.com/sfnlocal/sfnlocal/internal/storage"
 	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
@@ -54,9 +55,8 @@ type Service struct {
 	// Buses, rules and connections are kept per region, as on AWS: each other region's are
 	// held by a Service of their own (In), made on first use, which delivers through the
 	// sinks of root, the default region's Service.
-	root      *Service
-	regionsMu sync.Mutex
-	regions   map[string]*Service
+	root    *Service
+	regions regional.Set[*Service]
 }
 
 // In returns the Service holding the buses, rules and connections of region (the default
@@ -66,24 +66,13 @@ func (s *Service) In(region string) *Service {
 	if s.root != nil {
 		return s.root.In(region)
 	}
-	if region == "" || region == s.cfg.Region {
-		return s
-	}
-	s.regionsMu.Lock()
-	defer s.regionsMu.Unlock()
-	r, ok := s.regions[region]
-	if !ok {
+	return s.regions.In(region, s.cfg.Region, s, func(region string) (*Service, error) {
 		cfg := s.cfg
-		cfg.Region = region
-		cfg.DB = nil // other regions are kept in memory only (see the README's known limits)
-		r = New(cfg)
+		cfg.Region, cfg.DB = region, nil // other regions are kept in memory only (README's known limits)
+		r := New(cfg)
 		r.root = s
-		if s.regions == nil {
-			s.regions = map[string]*Service{}
-		}
-		s.regions[region] = r
-	}
-	return r
+		return r, nil
+	})
 }
 
 // ForArn returns the Service of the region an ARN names (the default region's when it names
