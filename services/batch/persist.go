@@ -1,8 +1,6 @@
 package batch
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -54,7 +52,7 @@ const (
 // persistState is the durable-mode bookkeeping of a Service (zero in memory mode).
 type persistState struct {
 	j       *journal.Journal
-	written map[string][]byte // resource bucket "\x00" key → its last encoding written
+	mirror  journal.Mirror // the records rewritten as a whole on each change
 	dirty   map[*job]struct{} // jobs changed since the last persistLocked
 	seqs    map[*job]uint64   // creation order of every job, for the load
 	seq     uint64            // the last seq given out
@@ -111,22 +109,8 @@ func (s *Service) persistLocked() {
 	if !p.j.On() || p.off.Load() {
 		return
 	}
-	if p.written == nil {
-		p.written = map[string][]byte{}
-	}
-	seen := map[string]bool{}
-	put := func(bucket, key string, v any) {
-		data, err := json.Marshal(v)
-		if err != nil {
-			panic(fmt.Sprintf("batch: encode %s/%s: %v", bucket, key, err))
-		}
-		k := bucket + "\x00" + key
-		seen[k] = true
-		if !bytes.Equal(p.written[k], data) {
-			p.j.Put(bucket, key, data)
-			p.written[k] = data
-		}
-	}
+	p.mirror.Begin()
+	put := func(bucket, key string, v any) { p.mirror.Put(p.j, bucket, key, v) }
 	for name, ce := range s.ces {
 		put(bucketCEs, name, ceRecord{D: ce.d, Backend: ce.backend})
 	}
@@ -138,13 +122,7 @@ func (s *Service) persistLocked() {
 			put(bucketDefs, fmt.Sprintf("%s:%08d", name, d.Revision), d)
 		}
 	}
-	for k := range p.written {
-		if !seen[k] {
-			bucket, key, _ := strings.Cut(k, "\x00")
-			p.j.Delete(bucket, key)
-			delete(p.written, k)
-		}
-	}
+	p.mirror.End(p.j)
 	for j := range p.dirty {
 		p.j.PutJSON(bucketJobs, j.d.JobID, s.jobRecord(j))
 	}

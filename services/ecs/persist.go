@@ -1,8 +1,6 @@
 package ecs
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -44,7 +42,7 @@ type taskRecord struct {
 // persistState is the durable-mode bookkeeping of a Service (zero in memory mode).
 type persistState struct {
 	j       *journal.Journal
-	written map[string][]byte // bucket "\x00" key → the encoding last written
+	mirror  journal.Mirror // the records rewritten as a whole on each change
 }
 
 // persistLocked queues every record whose encoding changed since the last call.
@@ -53,22 +51,8 @@ func (s *Service) persistLocked() {
 	if !p.j.On() {
 		return
 	}
-	if p.written == nil {
-		p.written = map[string][]byte{}
-	}
-	seen := map[string]bool{}
-	put := func(bucket, key string, v any) {
-		data, err := json.Marshal(v)
-		if err != nil {
-			panic(fmt.Sprintf("ecs: encode %s/%s: %v", bucket, key, err))
-		}
-		k := bucket + "\x00" + key
-		seen[k] = true
-		if !bytes.Equal(p.written[k], data) {
-			p.j.Put(bucket, key, data)
-			p.written[k] = data
-		}
-	}
+	p.mirror.Begin()
+	put := func(bucket, key string, v any) { p.mirror.Put(p.j, bucket, key, v) }
 	for name, c := range s.clusters {
 		put(bucketClusters, name, c)
 	}
@@ -80,13 +64,7 @@ func (s *Service) persistLocked() {
 	for i, t := range s.order {
 		put(bucketTasks, t.d.TaskArn, taskRecord{Seq: i, D: s.snapshot(t), Def: t.def.TaskDefinitionArn})
 	}
-	for k := range p.written {
-		if !seen[k] {
-			bucket, key, _ := strings.Cut(k, "\x00")
-			p.j.Delete(bucket, key)
-			delete(p.written, k)
-		}
-	}
+	p.mirror.End(p.j)
 }
 
 // persist is persistLocked plus Sync, for callers without the lock.
