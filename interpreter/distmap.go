@@ -133,7 +133,7 @@ func (f *frame) distMapAttempt(st *state, input any) (any, *failure) {
 	}
 	var items []any
 	if d.reader == nil {
-		if items, fl = f.mapItems(st, eff); fl != nil {
+		if items, fl = f.mapItems(st, eff, nil); fl != nil {
 			return nil, fl
 		}
 	}
@@ -240,9 +240,14 @@ func (r *mapRun) finish(status string, at time.Time) {
 }
 
 // mapItems selects the items of a Map without an ItemReader: ItemsPath (JSONPath) or Items
-// (JSONata), which must give an array.
-func (f *frame) mapItems(st *state, eff any) ([]any, *failure) {
+// (JSONata), which must give an array. Under TestState (t non-nil) a mocked ItemReader's items
+// stand for the input, and a path to a non-array is worded as TestState words it.
+func (f *frame) mapItems(st *state, eff any, t *testRun) ([]any, *failure) {
 	itemsV := eff
+	if t != nil && st.dist != nil && st.dist.reader != nil {
+		// TestState: the mocked ItemReader read stateConfiguration.mapItemReaderData.
+		itemsV = t.readerItems
+	}
 	if st.jsonata && st.jItems != nil {
 		v, qe := st.jItems.eval(f.newJEnv(eff))
 		if qe == nil {
@@ -259,6 +264,10 @@ func (f *frame) mapItems(st *state, eff any) ([]any, *failure) {
 		v, err := f.selectPath(st.itemsPath, eff)
 		if err != nil {
 			return nil, f.runtimeFailure(err)
+		}
+		if _, isArray := v.([]any); !isArray && t != nil {
+			// TestState words it after the reference path, relative to its root.
+			return nil, newFailure(errRuntime, "Reference path \""+strings.TrimPrefix(st.itemsPath.String(), "$")+"\" must point to array.")
 		}
 		itemsV = v
 	}

@@ -1277,47 +1277,16 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 	if fl != nil {
 		return nil, fl
 	}
-	itemsV := eff
-	if t != nil && st.dist != nil && st.dist.reader != nil {
-		// TestState: the mocked ItemReader read stateConfiguration.mapItemReaderData.
-		itemsV = t.readerItems
-	}
-	if st.jsonata && st.jItems != nil {
-		v, qe := st.jItems.eval(f.newJEnv(eff))
-		if qe == nil {
-			if _, ok := v.([]any); !ok {
-				qe = st.jItems.unexpectedType("array", v)
-			}
-		}
-		if qe != nil {
-			return nil, f.queryFailure(qe)
-		}
-		itemsV = v
-	}
-	if st.itemsPath != nil {
-		v, err := f.selectPath(st.itemsPath, eff)
-		if err != nil {
-			return nil, f.runtimeFailure(err)
-		}
-		if _, isArray := v.([]any); !isArray && t != nil {
-			// TestState words it after the reference path, relative to its root.
-			return nil, newFailure(errRuntime, "Reference path \""+strings.TrimPrefix(st.itemsPath.String(), "$")+"\" must point to array.")
-		}
-		itemsV = v
-	}
-	items, ok := itemsV.([]any)
-	if !ok {
-		if st.jsonata {
-			return nil, f.queryFailure(&queryError{msg: "Map state input must be an array but was: " + renderValue(itemsV)})
-		}
-		return nil, f.runtimeFailuref("Map state input must be an array but was: %s", renderValue(itemsV))
+	items, fl := f.mapItems(st, eff, t)
+	if fl != nil {
+		return nil, fl
 	}
 	maxConc, fl := f.resolveCount(st.maxConcurrency, eff, "MaxConcurrencyPath")
 	if fl != nil {
 		return nil, fl
 	}
 	if t != nil {
-		if res, fl, mocked := f.testMap(t, st, eff, itemsV, len(items), maxConc); mocked {
+		if res, fl, mocked := f.testMap(t, st, eff, items, len(items), maxConc); mocked {
 			return res, fl
 		}
 	}
