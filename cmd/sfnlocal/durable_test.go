@@ -270,7 +270,7 @@ func TestCrashResume(t *testing.T) {
 	close(refFleet.stop)
 
 	dir := t.TempDir()
-	args := []string{"--no-console", "--data-dir", dir}
+	args := []string{"--data-dir", dir} // with the console: the hooks wait on its live stream
 	p := startProc(t, nil, args...)
 	f := newFleet(p.addr)
 	smArn := setupWorkload(t, p, f)
