@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -369,30 +367,7 @@ func TestDataDirTornWrite(t *testing.T) {
 // exits first.
 func tryStart(t *testing.T, args ...string) (*proc, string) {
 	t.Helper()
-	p := &proc{addr: freeAddr(t), more: make(chan struct{})}
-	p.cmd = exec.Command(binary(t), append([]string{"serve", "--addr", p.addr}, args...)...)
-	p.cmd.SysProcAttr = childAttr()
-	stderr, err := p.cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, p.cmd.Start())
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		_ = p.cmd.Wait()
-	})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.log = append(p.log, sc.Text())
-			close(p.more)
-			p.more = make(chan struct{})
-			p.mu.Unlock()
-		}
-		p.mu.Lock()
-		p.exited = true
-		close(p.more)
-		p.mu.Unlock()
-	}()
+	p := launch(t, nil, args...)
 	for {
 		p.mu.Lock()
 		lines, more, exited := strings.Join(p.log, "\n"), p.more, p.exited

@@ -88,6 +88,15 @@ func freeAddr(t testing.TB) string {
 // flags, and returns once it listens. The process is killed when the test ends.
 func startProc(t testing.TB, env []string, args ...string) *proc {
 	t.Helper()
+	p := launch(t, env, args...)
+	p.waitLog(t, "listening")
+	return p
+}
+
+// launch starts the binary serving on a free port and collects its log lines; it does not
+// wait for it to listen. The process is killed when the test ends.
+func launch(t testing.TB, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{addr: freeAddr(t), more: make(chan struct{})}
 	p.cmd = exec.Command(binary(t), append([]string{"serve", "--addr", p.addr}, args...)...)
 	p.cmd.Env = append(os.Environ(), env...)
@@ -113,7 +122,6 @@ func startProc(t testing.TB, env []string, args ...string) *proc {
 		close(p.more)
 		p.mu.Unlock()
 	}()
-	p.waitLog(t, "listening")
 	return p
 }
 
