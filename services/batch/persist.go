@@ -51,14 +51,14 @@ const (
 
 // persistState is the durable-mode bookkeeping of a Service (zero in memory mode).
 type persistState struct {
-	j       *journal.Journal
-	mirror  journal.Mirror // the records rewritten as a whole on each change
-	dirty   map[*job]struct{} // jobs changed since the last persistLocked
-	seqs    map[*job]uint64   // creation order of every job, for the load
-	seq     uint64            // the last seq given out
-	off     atomic.Bool       // Close detached the service: nothing more is written
-	keep    map[string]string // job id → attempt of the containers to reattach (the reaper spares them)
-	resume  []*job            // jobs to reattach, in creation order
+	j      *journal.Journal
+	mirror journal.Mirror    // the records rewritten as a whole on each change
+	dirty  map[*job]struct{} // jobs changed since the last persistLocked
+	seqs   map[*job]uint64   // creation order of every job, for the load
+	seq    uint64            // the last seq given out
+	off    atomic.Bool       // Close detached the service: nothing more is written
+	keep   map[string]string // job id → attempt of the containers to reattach (the reaper spares them)
+	resume []*job            // jobs to reattach, in creation order
 }
 
 type ceRecord struct {

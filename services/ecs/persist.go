@@ -41,8 +41,8 @@ type taskRecord struct {
 
 // persistState is the durable-mode bookkeeping of a Service (zero in memory mode).
 type persistState struct {
-	j       *journal.Journal
-	mirror  journal.Mirror // the records rewritten as a whole on each change
+	j      *journal.Journal
+	mirror journal.Mirror // the records rewritten as a whole on each change
 }
 
 // persistLocked queues every record whose encoding changed since the last call.
