@@ -25,10 +25,13 @@ type fakeRunner struct {
 	specs   map[string]Spec
 	stop    map[string]chan struct{}
 	removed map[string]bool
+	// waiting hears each container id the service starts waiting for (the task has started
+	// its containers): a test stops a task after it without polling its status.
+	waiting chan string
 }
 
 func newFakeRunner() *fakeRunner {
-	return &fakeRunner{specs: map[string]Spec{}, stop: map[string]chan struct{}{}, removed: map[string]bool{}}
+	return &fakeRunner{specs: map[string]Spec{}, stop: map[string]chan struct{}{}, removed: map[string]bool{}, waiting: make(chan string, 256)}
 }
 
 func (f *fakeRunner) Start(_ context.Context, s Spec) (string, error) {
@@ -48,6 +51,10 @@ func (f *fakeRunner) Start(_ context.Context, s Spec) (string, error) {
 }
 
 func (f *fakeRunner) Wait(ctx context.Context, id string) (Exit, error) {
+	select {
+	case f.waiting <- id:
+	default: // nobody listens: the buffer is for the tests that do
+	}
 	f.mu.Lock()
 	s, stop := f.specs[id], f.stop[id]
 	f.mu.Unlock()
