@@ -80,6 +80,12 @@ func (s *Service) putExecution(rec store.Execution) func() error {
 // executions past the retention period. s.mu is held.
 func (s *Service) keepFinishedDurableLocked(d *store.Durable, rec store.Execution) {
 	_ = s.putExecution(rec) // asynchronous: see the top of this file
+	if m, ok := s.engine.(MapRunner); ok && s.savedRuns != nil {
+		// Its Map Runs and their children, for the Map Run operations after a restart.
+		if err := s.savedRuns.record(m, rec.Arn); err != nil {
+			s.log.Error("cannot record an execution's Map Runs", fieldExecution(rec.Arn), zap.Error(err))
+		}
+	}
 	if rec.History != nil && !s.mayRedrive(rec) {
 		s.runs.Delete(rec.Arn)
 	} else if s.maxFinished >= 0 {
@@ -114,6 +120,9 @@ func (s *Service) sweepLocked(d *store.Durable) {
 		gone = append(gone, old.arn)
 	}
 	d.Forget(gone)
+	if s.savedRuns != nil {
+		s.savedRuns.forget(gone)
+	}
 }
 
 // Recover loads what a durable store keeps and resumes the executions that were running when
@@ -123,6 +132,11 @@ func (s *Service) Recover() error {
 	d, ok := s.store.(*store.Durable)
 	if !ok {
 		return nil
+	}
+	if s.savedRuns != nil {
+		if err := s.savedRuns.load(); err != nil {
+			return fmt.Errorf("api: reading the recorded Map Runs: %w", err)
+		}
 	}
 	ended, maxSeq, err := d.Ended()
 	if err != nil {

@@ -16,6 +16,12 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func (s *Service) mapRunner() (MapRunner, bool) {
 	m, ok := s.engine.(MapRunner)
+	if s.savedRuns != nil {
+		if !ok {
+			m = nil
+		}
+		return mapRuns{live: m, saved: s.savedRuns}, true
+	}
 	return m, ok
 }
 

@@ -91,6 +91,7 @@ const DefaultMaxExecutions = 100000
 type Service struct {
 	engine    Engine
 	store     store.Store
+	savedRuns *savedMapRuns // finished executions' Map Runs, with a durable store (mapruns_durable.go)
 	clock     clock.Clock
 	log       *zap.Logger
 	region    string
@@ -212,6 +213,9 @@ func New(o Options) (*Service, error) {
 		d.OnError = func(err error) { s.log.Error("store write failed", zap.Error(err)) }
 		if j, ok := s.engine.(Journaler); ok {
 			j.SetJournal(d)
+		}
+		if hc, ok := s.engine.(HistoryCompactor); ok {
+			s.savedRuns = newSavedMapRuns(d, hc)
 		}
 	}
 	s.handler = http.HandlerFunc(s.serveHTTP)
