@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -147,8 +148,8 @@ func TestResumeAtEveryEffect(t *testing.T) {
 		}
 		return out, counts
 	}
-	calls := 0
-	ref := engine(task.HandlerFunc(func(_ context.Context, r *task.Request) (any, error) { calls++; return work(r) }), &memJournal{})
+	var calls atomic.Int64 // the Map's and the Parallel's calls run at once
+	ref := engine(task.HandlerFunc(func(_ context.Context, r *task.Request) (any, error) { calls.Add(1); return work(r) }), &memJournal{})
 	x, err := ref.Start(sm, p)
 	require.NoError(t, err)
 	<-x.Done()
@@ -156,7 +157,7 @@ func TestResumeAtEveryEffect(t *testing.T) {
 	require.Equal(t, StatusSucceeded, x.Status(), c)
 	wantOut, wantCounts := summary(x)
 
-	for k := 1; k <= calls; k++ {
+	for k := 1; k <= int(calls.Load()); k++ {
 		t.Run(fmt.Sprint("crash at call ", k), func(t *testing.T) {
 			j := &memJournal{}
 			var mu sync.Mutex

@@ -1915,8 +1915,14 @@ func (f *frame) runActivity(st *state, params any, timeout, heartbeat int64, moc
 		select {
 		case r := <-w.results:
 			// Completed with a token handed out before a restart, before it was handed
-			// out again.
-			f.emit(Event{Type: EvActivityStarted, Details: &Details{}}, -1, true)
+			// out again — or a worker got the task and answered before this goroutine
+			// ran: then its name is waiting too, and the select may have picked either.
+			worker := ""
+			select {
+			case worker = <-w.started:
+			default:
+			}
+			f.emit(Event{Type: EvActivityStarted, Details: &Details{WorkerName: worker, HasWorkerName: worker != ""}}, -1, true)
 			f.ack = r.ack
 			res, fl = r.output, r.failure
 		case worker := <-w.started:
