@@ -72,13 +72,8 @@ func TestAWSCLI(t *testing.T) {
 	require.Equal(t, "arn:aws:states:us-east-1:123456789012:stateMachine:cli", arn)
 	st := mustRun(nil, "start-execution", "--state-machine-arn", arn, "--name", "e1", "--input", `{"a":1}`)
 	execArn := st["executionArn"].(string)
-	var d map[string]any
-	for range 1000 {
-		d = mustRun(nil, "describe-execution", "--execution-arn", execArn)
-		if d["status"] != "RUNNING" {
-			break
-		}
-	}
+	require.NoError(t, srv.Service.WaitExecution(context.Background(), execArn))
+	d := mustRun(nil, "describe-execution", "--execution-arn", execArn)
 	require.Equal(t, "SUCCEEDED", d["status"])
 	require.Equal(t, `{"a":1}`, d["output"])
 	h := mustRun(nil, "get-execution-history", "--execution-arn", execArn)

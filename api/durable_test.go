@@ -22,10 +22,11 @@ import (
 // out before the restart, and its history goes on from where it was, ids 1..N.
 func TestDurableResumeWaitingActivity(t *testing.T) {
 	dir := t.TempDir()
+	var svc *api.Service
 	open := func() (rawClient, func()) {
 		db, err := storage.Open(dir, storage.Options{NoSync: true})
 		require.NoError(t, err)
-		svc := durableService(t, db)
+		svc = durableService(t, db)
 		hs := httptest.NewServer(svc.Handler())
 		return rawClient{url: hs.URL, hc: &http.Client{}}, func() { hs.Close(); svc.Close(); db.Close() }
 	}
@@ -45,10 +46,8 @@ func TestDurableResumeWaitingActivity(t *testing.T) {
 	c, stop = open()
 	defer stop()
 	c.call(t, "SendTaskSuccess", `{"taskToken":"`+token+`","output":"{\"ok\":true}"}`)
-	var d map[string]any
-	for d == nil || d["status"] == "RUNNING" {
-		d = c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)
-	}
+	waitExecution(t, svc, arn)
+	d := c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)
 	require.Equal(t, "SUCCEEDED", d["status"])
 	require.JSONEq(t, `[{"a":1,"r":{"ok":true}}]`, d["output"].(string))
 	events := c.call(t, "GetExecutionHistory", `{"executionArn":"`+arn+`"}`)["events"].([]any)
@@ -72,10 +71,11 @@ func TestDurableResumeWaitingActivity(t *testing.T) {
 // running anything, and the redrive re-runs only the failed step.
 func TestDurableRedriveAfterRestart(t *testing.T) {
 	dir := t.TempDir()
+	var svc *api.Service
 	open := func() (rawClient, func()) {
 		db, err := storage.Open(dir, storage.Options{NoSync: true})
 		require.NoError(t, err)
-		svc := durableService(t, db)
+		svc = durableService(t, db)
 		hs := httptest.NewServer(svc.Handler())
 		return rawClient{url: hs.URL, hc: &http.Client{}}, func() { hs.Close(); svc.Close(); db.Close() }
 	}
@@ -88,11 +88,8 @@ func TestDurableRedriveAfterRestart(t *testing.T) {
 	token := c.call(t, "GetActivityTask", `{"activityArn":"`+act+`"}`)["taskToken"].(string)
 	c.call(t, "SendTaskFailure", `{"taskToken":"`+token+`","error":"Boom"}`)
 	describe := func() map[string]any {
-		var d map[string]any
-		for d == nil || d["status"] == "RUNNING" {
-			d = c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)
-		}
-		return d
+		waitExecution(t, svc, arn)
+		return c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)
 	}
 	before := describe()
 	require.Equal(t, "FAILED", before["status"])
@@ -118,11 +115,12 @@ func TestDurableRedriveAfterRestart(t *testing.T) {
 // started) and ends with its output.
 func TestDurableReattachSyncChild(t *testing.T) {
 	dir := t.TempDir()
+	var svc *api.Service
 	open := func() (rawClient, func()) {
 		db, err := storage.Open(dir, storage.Options{NoSync: true})
 		require.NoError(t, err)
 		tasks := task.Registry{}
-		svc, err := api.New(api.Options{Engine: api.InterpreterEngine(api.InterpreterConfig{Tasks: tasks, Logger: zap.NewNop()}), Logger: zap.NewNop(), DB: db})
+		svc, err = api.New(api.Options{Engine: api.InterpreterEngine(api.InterpreterConfig{Tasks: tasks, Logger: zap.NewNop()}), Logger: zap.NewNop(), DB: db})
 		require.NoError(t, err)
 		tasks["states"] = svc.Integration()
 		require.NoError(t, svc.Recover())
@@ -143,10 +141,8 @@ func TestDurableReattachSyncChild(t *testing.T) {
 	c, stop = open()
 	defer stop()
 	c.call(t, "SendTaskSuccess", `{"taskToken":"`+token+`","output":"{\"done\":true}"}`)
-	var d map[string]any
-	for d == nil || d["status"] == "RUNNING" {
-		d = c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)
-	}
+	waitExecution(t, svc, arn)
+	d := c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)
 	require.Equal(t, "SUCCEEDED", d["status"], d)
 	require.JSONEq(t, `{"done":true}`, d["output"].(string))
 	list := c.call(t, "ListExecutions", `{"stateMachineArn":"`+child+`"}`)["executions"].([]any)
@@ -189,4 +185,12 @@ func TestDurableRetention(t *testing.T) {
 	run("last")
 	run("sweeper")
 	require.Equal(t, []string{"sweeper", "last"}, names())
+}
+
+// waitExecution blocks until the execution ends (the Service's own wait, no polling).
+func waitExecution(t *testing.T, svc *api.Service, arn string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(t, svc.WaitExecution(ctx, arn))
 }

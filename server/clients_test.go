@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"os"
@@ -38,7 +39,7 @@ func clientEnv(region string) []string {
 // real aws CLI.
 func TestSetupWithAWSCLI(t *testing.T) {
 	awsBin := needTool(t, "aws")
-	addr, stop := start(t)
+	srv, addr, stop := startListening(t)
 	t.Cleanup(func() { _ = stop() })
 	endpoint := "http://" + addr
 	run := func(args ...string) (map[string]any, string, error) {
@@ -113,8 +114,8 @@ func TestSetupWithAWSCLI(t *testing.T) {
 	d := must("stepfunctions", "describe-state-machine", "--state-machine-arn", smArn)
 	require.Equal(t, "CUSTOMER_MANAGED_KMS_KEY", d["encryptionConfiguration"].(map[string]any)["type"])
 	ex := must("stepfunctions", "start-execution", "--state-machine-arn", smArn, "--input", `{"x":1}`)
-	for must("stepfunctions", "describe-execution", "--execution-arn", ex["executionArn"].(string))["status"] == "RUNNING" {
-	}
+	require.NoError(t, srv.WaitExecution(context.Background(), ex["executionArn"].(string)))
+	require.Equal(t, "SUCCEEDED", must("stepfunctions", "describe-execution", "--execution-arn", ex["executionArn"].(string))["status"])
 	evs := must("logs", "filter-log-events", "--log-group-name", "/sfn/setup", "--filter-pattern", `{ $.type = "ExecutionSucceeded" }`)["events"].([]any)
 	require.Len(t, evs, 1)
 	streams := must("logs", "describe-log-streams", "--log-group-name", "/sfn/setup")["logStreams"].([]any)

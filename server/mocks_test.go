@@ -58,12 +58,8 @@ func TestMockConfigWithCLI(t *testing.T) {
 		x := cli("stepfunctions", "start-execution", "--state-machine-arn", smArn+"#"+testCase, "--name", name)
 		arn := x["executionArn"].(string)
 		require.Equal(t, "arn:aws:states:us-east-1:123456789012:execution:LambdaSQSIntegration:"+name, arn, "the execution belongs to the state machine")
-		var d map[string]any
-		for range 200 {
-			if d = cli("stepfunctions", "describe-execution", "--execution-arn", arn); d["status"] != "RUNNING" {
-				break
-			}
-		}
+		require.NoError(t, srv.WaitExecution(context.Background(), arn))
+		d := cli("stepfunctions", "describe-execution", "--execution-arn", arn)
 		h := cli("stepfunctions", "get-execution-history", "--execution-arn", arn)
 		return d, h["events"].([]any)
 	}

@@ -99,16 +99,23 @@ func TestBadOTLPEndpoint(t *testing.T) {
 // start builds and serves a server on a free loopback port.
 func start(t testing.TB) (addr string, stop func() error) {
 	t.Helper()
+	_, addr, stop = startListening(t)
+	return addr, stop
+}
+
+// startListening is start that also returns the Server, e.g. for WaitExecution.
+func startListening(t testing.TB) (srv *Server, addr string, stop func() error) {
+	t.Helper()
 	cfg := testConfig(t)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	require.NoError(t, err)
 	cfg.Addr = ln.Addr().String()
-	srv, err := New(cfg, zap.NewNop())
+	srv, err = New(cfg, zap.NewNop())
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
-	return cfg.Addr, func() error { cancel(); return <-done }
+	return srv, cfg.Addr, func() error { cancel(); return <-done }
 }
 
 func TestGracefulShutdown(t *testing.T) {

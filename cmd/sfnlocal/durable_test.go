@@ -215,10 +215,8 @@ func finish(t *testing.T, p *proc, f *fleet, arns []string) (map[string]string, 
 	outs, hists := map[string]string{}, map[string][]histEvent{}
 	for _, arn := range arns {
 		var d struct{ Status, Output, Error, Cause string }
-		for d.Status == "" || d.Status == "RUNNING" {
-			// The last activity was acknowledged: the execution ends at once.
-			p.sfn(t, "DescribeExecution", map[string]any{"executionArn": arn}, &d)
-		}
+		p.waitEnd(t, arn)
+		p.sfn(t, "DescribeExecution", map[string]any{"executionArn": arn}, &d)
 		require.Equal(t, "SUCCEEDED", d.Status, "%s: %s %s", arn, d.Error, d.Cause)
 		outs[arn] = d.Output
 		hists[arn] = history(t, p, arn)
@@ -255,7 +253,7 @@ func TestCrashResume(t *testing.T) {
 	input := func(i int) string { return fmt.Sprintf(`{"n":%d,"items":[1,2,3]}`, i) }
 
 	// The uninterrupted run, in memory.
-	ref := startProc(t, nil, "--no-console")
+	ref := startProc(t, nil) // with the console: finish waits on its stream
 	refFleet := newFleet(ref.addr)
 	refSM := setupWorkload(t, ref, refFleet)
 	var refArns []string
@@ -387,7 +385,7 @@ func tryStart(t *testing.T, args ...string) (*proc, string) {
 func TestDataDirSurvivesRestart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	args := []string{"--no-console", "--data-dir", dir, "--time", "instant"}
+	args := []string{"--data-dir", dir, "--time", "instant"} // the console's stream tells the end
 	p := startProc(t, nil, args...)
 	var sm struct{ StateMachineArn string }
 	p.sfn(t, "CreateStateMachine", map[string]any{"name": "chain", "roleArn": "arn:aws:iam::123456789012:role/r", "definition": chainDefinition(5),
@@ -402,10 +400,8 @@ func TestDataDirSurvivesRestart(t *testing.T) {
 		var out []string
 		for _, arn := range arns {
 			var d map[string]any
-			for d == nil || d["status"] == "RUNNING" {
-				d = nil
-				p.sfn(t, "DescribeExecution", map[string]any{"executionArn": arn}, &d)
-			}
+			p.waitEnd(t, arn)
+			p.sfn(t, "DescribeExecution", map[string]any{"executionArn": arn}, &d)
 			b, _ := json.Marshal(d)
 			out = append(out, string(b))
 			var h json.RawMessage
