@@ -194,12 +194,8 @@ func TestRedriveExecutionCLI(t *testing.T) {
 		"--query", "stateMachineArn")
 	execArn := mustRun("start-execution", "--state-machine-arn", smArn, "--name", "e1", "--query", "executionArn")
 	waitStatus := func() string {
-		for {
-			s := mustRun("describe-execution", "--execution-arn", execArn, "--query", "status")
-			if s != "RUNNING" {
-				return s
-			}
-		}
+		require.NoError(t, srv.Service.WaitExecution(context.Background(), execArn))
+		return mustRun("describe-execution", "--execution-arn", execArn, "--query", "status")
 	}
 	require.Equal(t, "FAILED", waitStatus())
 	require.Equal(t, "REDRIVABLE", mustRun("describe-execution", "--execution-arn", execArn, "--query", "redriveStatus"))
