@@ -15,7 +15,9 @@ rm -rf "$ctx" && mkdir -p "$ctx/fn" "$ctx/job"
 cp ../batch-with-lambda/job/Dockerfile "$ctx/job/" && "$ROOT/scripts/docker-build.sh" sfnlocal-example/batch-job:latest "$ctx/job"
 cp ../batch-with-lambda/statemachine.json Dockerfile "$ctx/"
 project=sfnlocal-compose-$$
-trap 'docker-compose -p $project down -v --remove-orphans >/dev/null 2>&1 || true; rm -rf "$ctx"' EXIT
+# The images this test built (sfnlocal, the example job, the driver) go with it.
+trap 'docker-compose -p $project down -v --remove-orphans >/dev/null 2>&1 || true; rm -rf "$ctx"
+  docker rmi -f sfnlocal-compose-tests:latest sfnlocal-example/batch-job:latest sfnlocal:latest >/dev/null 2>&1 || true' EXIT
 # Rebuilding the test image must not leave the previous one behind, untagged.
 old=$(docker image inspect -f '{{.Id}}' sfnlocal-compose-tests:latest 2>/dev/null || true)
 docker-compose -p "$project" build -q tests >/dev/null
