@@ -1,9 +1,15 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
@@ -24,13 +30,10 @@ func TestSDKWaitForTaskToken(t *testing.T) {
 	code, sm := call(t, srv, "AWSStepFunctions.CreateStateMachine", string(body))
 	require.Equal(t, 200, code, sm)
 	_, st := call(t, srv, "AWSStepFunctions.StartExecution", `{"stateMachineArn":"`+sm["stateMachineArn"].(string)+`"}`)
-	var token string
-	for token == "" {
-		_, item := call(t, srv, "DynamoDB_20120810.GetItem", `{"TableName":"jobs","Key":{"id":{"S":"1"}}}`)
-		if it, ok := item["Item"].(map[string]any); ok {
-			token = it["tok"].(map[string]any)["S"].(string)
-		}
-	}
+	// TaskSubmitted follows the updateItem call: the token is in the table once it is recorded.
+	waitEvent(t, srv, st["executionArn"].(string), "TaskSubmitted")
+	_, item := call(t, srv, "DynamoDB_20120810.GetItem", `{"TableName":"jobs","Key":{"id":{"S":"1"}}}`)
+	token := item["Item"].(map[string]any)["tok"].(map[string]any)["S"].(string)
 	_, d := call(t, srv, "AWSStepFunctions.DescribeExecution", `{"executionArn":"`+st["executionArn"].(string)+`"}`)
 	require.Equal(t, "RUNNING", d["status"])
 	body, _ = json.Marshal(map[string]any{"taskToken": token, "output": `{"done":true}`})
@@ -40,4 +43,28 @@ func TestSDKWaitForTaskToken(t *testing.T) {
 	_, d = call(t, srv, "AWSStepFunctions.DescribeExecution", `{"executionArn":"`+st["executionArn"].(string)+`"}`)
 	require.Equal(t, "SUCCEEDED", d["status"], d)
 	require.JSONEq(t, `{"done":true}`, d["output"].(string))
+}
+
+// waitEvent blocks until the execution's history holds an event of type typ, reading the
+// console's live stream (woken as the history grows; no polling).
+func waitEvent(t *testing.T, srv *Server, arn, typ string) {
+	t.Helper()
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, hs.URL+"/ui/stream?arn="+url.QueryEscape(arn), nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "data: ") && strings.Contains(sc.Text(), typ) {
+			return
+		}
+	}
+	t.Fatalf("the stream of %s ended without a %s event: %v", arn, typ, sc.Err())
 }
