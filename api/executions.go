@@ -410,6 +410,10 @@ func (s *Service) lookupExecution(ctx context.Context, arnText string) (store.Ex
 	if !s.here(ctx, arnText) {
 		return store.Execution{}, nil, errExecutionDoesNotExist(arnText)
 	}
+	if d, ok := s.store.(*store.Durable); ok {
+		// What a client is shown of an execution (its end, say) survives a crash.
+		d.WaitWritten(arnText)
+	}
 	if v, ok := s.runs.Load(arnText); ok {
 		ex := v.(*execution)
 		rec := ex.rec

@@ -226,6 +226,9 @@ func New(o Options) (*Service, error) {
 func (s *Service) Close() {
 	s.closing.Store(true)
 	s.engine.Close()
+	if d, ok := s.store.(*store.Durable); ok {
+		d.Flush() // the records of executions that ended are durable before the store closes
+	}
 	s.notify.flush()
 }
 

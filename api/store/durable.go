@@ -44,6 +44,7 @@ type Durable struct {
 	db      *storage.DB
 
 	mu      sync.Mutex
+	writes  sync.WaitGroup        // record writes in flight
 	pending map[string]pendingRec // records whose write is in flight
 	defs    map[string]definition // definitions known to be stored, by key
 	arns    map[string]uint64     // every stored execution's Seq by ARN
@@ -52,8 +53,9 @@ type Durable struct {
 }
 
 type pendingRec struct {
-	rec Execution
-	n   int // writes in flight for this ARN
+	rec  Execution
+	n    int           // writes in flight for this ARN
+	done chan struct{} // closed when the last of them is durable
 }
 
 const (
@@ -295,17 +297,23 @@ func (d *Durable) PutExecution(e Execution) { _ = d.PutExecutionAsync(e)() }
 func (d *Durable) PutExecutionAsync(e Execution) (wait func() error) {
 	d.mu.Lock()
 	p := d.pending[e.Arn]
+	if p.n == 0 {
+		p.done = make(chan struct{})
+	}
 	p.rec, p.n = e, p.n+1
 	d.pending[e.Arn] = p
 	d.arns[e.Arn] = e.Seq
 	d.mu.Unlock()
+	d.writes.Add(1)
 	hist := e.History
 	rec, key, def, err := d.encodeExecution(e)
 	done := make(chan error, 1)
 	if err != nil {
 		done <- err
+		d.written(e.Arn)
 	} else {
 		go func() {
+			defer d.written(e.Arn)
 			seq := u64(e.Seq)
 			err := d.db.Update(func(tx *storage.Tx) error {
 				if e.Finished == 0 {
@@ -352,17 +360,11 @@ func (d *Durable) PutExecutionAsync(e Execution) (wait func() error) {
 			})
 			d.fail(err)
 			done <- err
-			d.mu.Lock()
 			if def != nil {
+				d.mu.Lock()
 				d.defs[key] = definition{Definition: e.Definition, VariableReferences: e.VariableReferences}
+				d.mu.Unlock()
 			}
-			if p := d.pending[e.Arn]; p.n <= 1 {
-				delete(d.pending, e.Arn)
-			} else {
-				p.n--
-				d.pending[e.Arn] = p
-			}
-			d.mu.Unlock()
 		}()
 	}
 	var once sync.Once
@@ -372,6 +374,36 @@ func (d *Durable) PutExecutionAsync(e Execution) (wait func() error) {
 		return res
 	}
 }
+
+// written ends one write of arn's record.
+func (d *Durable) written(arn string) {
+	d.mu.Lock()
+	if p := d.pending[arn]; p.n <= 1 {
+		delete(d.pending, arn)
+		if p.done != nil {
+			close(p.done)
+		}
+	} else {
+		p.n--
+		d.pending[arn] = p
+	}
+	d.mu.Unlock()
+	d.writes.Done()
+}
+
+// WaitWritten returns once every write of arn's record started so far is durable (or failed):
+// what a client is shown of an execution must survive a crash.
+func (d *Durable) WaitWritten(arn string) {
+	d.mu.Lock()
+	p, ok := d.pending[arn]
+	d.mu.Unlock()
+	if ok && p.done != nil {
+		<-p.done
+	}
+}
+
+// Flush waits for every record write in flight (a clean shutdown).
+func (d *Durable) Flush() { d.writes.Wait() }
 
 // getLocked reads the record of seq in tx.
 func (d *Durable) get(tx *storage.Tx, seq string, history bool) (Execution, bool, error) {
