@@ -133,7 +133,8 @@ func accepts(sub *Subscription, m Message) bool {
 }
 
 func (s *Service) enqueueLocked(sub *Subscription, d *delivery) {
-	if !s.deliveries.Add(sub.arn, subDelivery{sub, d}) {
+	// After Close (a retry's timer firing late) the message is dropped quietly: the service is gone.
+	if !s.deliveries.Add(sub.arn, subDelivery{sub, d}) && s.ctx.Err() == nil {
 		s.cfg.Logger.Warn("sns message not delivered: the subscription's delivery queue is full or closed", zap.String("subscription_arn", sub.arn))
 	}
 }
