@@ -625,14 +625,29 @@ func (s *Service) ListExecutions(ctx context.Context, in *ListExecutionsInput) (
 			continue
 		case ref.Alias != "" && rec.AliasArn != *in.StateMachineArn:
 			continue
-		case in.StatusFilter != nil && rec.Status != *in.StatusFilter:
-			continue
-		case in.RedriveFilter != nil && (*in.RedriveFilter == "REDRIVEN") != (rec.RedriveCount > 0):
+		case !in.matches(rec):
 			continue
 		}
 		list = append(list, rec)
 	}
-	scope := "x:" + *in.StateMachineArn
+	return s.executionPage(*in.StateMachineArn, in, list)
+}
+
+// matches tells whether rec passes the statusFilter and redriveFilter.
+func (in *ListExecutionsInput) matches(rec store.Execution) bool {
+	switch {
+	case in.StatusFilter != nil && rec.Status != *in.StatusFilter:
+		return false
+	case in.RedriveFilter != nil && (*in.RedriveFilter == "REDRIVEN") != (rec.RedriveCount > 0):
+		return false
+	}
+	return true
+}
+
+// executionPage is ListExecutions' answer for the filtered executions of owner (a state
+// machine's ARN or a Map Run's; page tokens are scoped to it and the filters).
+func (s *Service) executionPage(owner string, in *ListExecutionsInput, list []store.Execution) (*ListExecutionsOutput, error) {
+	scope := "x:" + owner
 	if in.StatusFilter != nil {
 		scope += ":" + *in.StatusFilter
 	}
@@ -643,12 +658,17 @@ func (s *Service) ListExecutions(ctx context.Context, in *ListExecutionsInput) (
 	if err != nil {
 		return nil, err
 	}
+	mapRunArn := ""
+	if in.MapRunArn != nil {
+		mapRunArn = *in.MapRunArn
+	}
 	out := &ListExecutionsOutput{Executions: make([]ExecutionListItem, 0, len(page)), NextToken: next}
 	for _, rec := range page {
 		out.Executions = append(out.Executions, ExecutionListItem{
 			ExecutionArn: rec.Arn, StateMachineArn: rec.StateMachineArn, Name: rec.Name, Status: rec.Status,
-			StartDate: ts(rec.StartDate), StopDate: ts(rec.StopDate), StateMachineVersionArn: rec.VersionArn,
-			StateMachineAliasArn: rec.AliasArn, RedriveCount: rec.RedriveCount, RedriveDate: ts(rec.RedriveDate),
+			StartDate: ts(rec.StartDate), StopDate: ts(rec.StopDate), MapRunArn: mapRunArn,
+			StateMachineVersionArn: rec.VersionArn, StateMachineAliasArn: rec.AliasArn,
+			RedriveCount: rec.RedriveCount, RedriveDate: ts(rec.RedriveDate),
 		})
 	}
 	return out, nil

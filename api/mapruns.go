@@ -140,35 +140,11 @@ func (s *Service) listChildren(in *ListExecutionsInput) (*ListExecutionsOutput, 
 	}
 	list := make([]store.Execution, 0, len(kids))
 	for _, c := range kids {
-		rec := childRecord(c)
-		switch {
-		case in.StatusFilter != nil && rec.Status != *in.StatusFilter:
-			continue
-		case in.RedriveFilter != nil && (*in.RedriveFilter == "REDRIVEN") != (rec.RedriveCount > 0):
-			continue
+		if rec := childRecord(c); in.matches(rec) {
+			list = append(list, rec)
 		}
-		list = append(list, rec)
 	}
-	scope := "x:" + *in.MapRunArn
-	if in.StatusFilter != nil {
-		scope += ":" + *in.StatusFilter
-	}
-	if in.RedriveFilter != nil {
-		scope += ":" + *in.RedriveFilter
-	}
-	page, next, err := paginate(s, scope, list, func(r store.Execution) string { return r.Arn }, in.MaxResults, in.NextToken)
-	if err != nil {
-		return nil, err
-	}
-	out := &ListExecutionsOutput{Executions: make([]ExecutionListItem, 0, len(page)), NextToken: next}
-	for _, rec := range page {
-		out.Executions = append(out.Executions, ExecutionListItem{
-			ExecutionArn: rec.Arn, StateMachineArn: rec.StateMachineArn, Name: rec.Name, Status: rec.Status,
-			StartDate: ts(rec.StartDate), StopDate: ts(rec.StopDate), MapRunArn: *in.MapRunArn,
-			RedriveCount: rec.RedriveCount, RedriveDate: ts(rec.RedriveDate),
-		})
-	}
-	return out, nil
+	return s.executionPage(*in.MapRunArn, in, list)
 }
 
 // childRedriveStatus is a Map Run child's redrive status: an unsuccessful child is redriven
