@@ -20,6 +20,7 @@ import (
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 	"github.com/sfnlocal/sfnlocal/services/batch"
+	"github.com/sfnlocal/sfnlocal/services/batch/batchtest"
 )
 
 // newService starts a Batch service on the real daemon. The clock is scaled 60x so that the
@@ -48,38 +49,17 @@ func newService(t testing.TB, mod ...func(*batch.Config)) *batch.Service {
 // api calls the Batch REST API in process.
 func api[Out any](t testing.TB, s *batch.Service, op string, in any) Out {
 	t.Helper()
-	body, err := jsonText(in)
-	require.NoError(t, err)
-	req, err := http.NewRequest("POST", "/v1/"+op, strings.NewReader(body))
-	require.NoError(t, err)
-	rec := &recorder{header: http.Header{}}
-	s.Handler().ServeHTTP(rec, req)
-	require.Equal(t, 200, rec.code, rec.body.String())
-	var out Out
-	require.NoError(t, jsonDecode(rec.body.Bytes(), &out))
-	return out
+	return batchtest.API[Out](t, s, op, in)
 }
 
 func registerShell(t testing.TB, s *batch.Service, name, script string, extra map[string]any) {
 	t.Helper()
-	in := map[string]any{"jobDefinitionName": name, "type": "container",
-		"containerProperties": map[string]any{"image": testImage, "command": []string{"sh", "-c", script},
-			"resourceRequirements": []map[string]string{{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "64"}}}}
-	for k, v := range extra {
-		in[k] = v
-	}
-	api[map[string]any](t, s, "registerjobdefinition", in)
+	batchtest.RegisterShell(t, s, testImage, name, script, extra)
 }
 
 func submit(t testing.TB, s *batch.Service, in map[string]any) string {
 	t.Helper()
-	if in["jobQueue"] == nil {
-		in["jobQueue"] = batch.DefaultJobQueue
-	}
-	if in["jobName"] == nil {
-		in["jobName"] = "job"
-	}
-	return api[batch.SubmitJobOutput](t, s, "submitjob", in).JobID
+	return batchtest.Submit(t, s, in)
 }
 
 func wait(t testing.TB, s *batch.Service, id string) batch.JobDetail {

@@ -4,10 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"sync"
 	"testing"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 	"github.com/sfnlocal/sfnlocal/services/batch"
+	"github.com/sfnlocal/sfnlocal/services/batch/batchtest"
 	"github.com/sfnlocal/sfnlocal/services/batch/docker"
 )
 
@@ -167,45 +166,22 @@ func newService(t testing.TB, backend string, mod ...func(*batch.Config)) *batch
 
 // call calls the Batch REST API in process and returns the status code and body.
 func call(t testing.TB, s *batch.Service, op string, in any) (int, []byte) {
-	t.Helper()
-	body, err := json.Marshal(in)
-	require.NoError(t, err)
-	req, err := http.NewRequest("POST", "/v1/"+op, bytes.NewReader(body))
-	require.NoError(t, err)
-	rec := &recorder{header: http.Header{}}
-	s.Handler().ServeHTTP(rec, req)
-	return rec.code, rec.body.Bytes()
+	return batchtest.Call(t, s, op, in)
 }
 
 func api[Out any](t testing.TB, s *batch.Service, op string, in any) Out {
 	t.Helper()
-	code, body := call(t, s, op, in)
-	require.Equal(t, 200, code, string(body))
-	var out Out
-	require.NoError(t, json.Unmarshal(body, &out))
-	return out
+	return batchtest.API[Out](t, s, op, in)
 }
 
 func registerShell(t testing.TB, s *batch.Service, name, script string, extra map[string]any) {
 	t.Helper()
-	in := map[string]any{"jobDefinitionName": name, "type": "container",
-		"containerProperties": map[string]any{"image": testImage, "command": []string{"sh", "-c", script},
-			"resourceRequirements": []map[string]string{{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "64"}}}}
-	for k, v := range extra {
-		in[k] = v
-	}
-	api[map[string]any](t, s, "registerjobdefinition", in)
+	batchtest.RegisterShell(t, s, testImage, name, script, extra)
 }
 
 func submit(t testing.TB, s *batch.Service, in map[string]any) string {
 	t.Helper()
-	if in["jobQueue"] == nil {
-		in["jobQueue"] = batch.DefaultJobQueue
-	}
-	if in["jobName"] == nil {
-		in["jobName"] = "job"
-	}
-	return api[batch.SubmitJobOutput](t, s, "submitjob", in).JobID
+	return batchtest.Submit(t, s, in)
 }
 
 // wait waits for the job to end, for at most a minute.
@@ -243,19 +219,3 @@ func logLines(s *batch.Service, d batch.JobDetail) []string {
 }
 
 // recorder is a minimal http.ResponseWriter.
-type recorder struct {
-	header http.Header
-	code   int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.code == 0 {
-		r.code = 200
-	}
-	return r.body.Write(b)
-}
-
-func (r *recorder) WriteHeader(code int) { r.code = code }
