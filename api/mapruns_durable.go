@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
-	"time"
 
 	"github.com/sfnlocal/sfnlocal/api/store"
 )
@@ -16,20 +15,12 @@ import (
 // ones (MapRunner); mapRuns asks it first and the record second.
 
 // savedMapRun is one Map Run as recorded: what DescribeMapRun reports, the children's
-// definition once, and each child with its outcome and compact history.
+// definition and label once, and each child's record (outcome and compact history).
 type savedMapRun struct {
-	Info       MapRunInfo   `json:"info"`
-	Definition string       `json:"definition"`
-	Children   []savedChild `json:"children"`
-}
-
-type savedChild struct {
-	Arn, Name, StateMachineArn, Input string
-	Label, RoleArn                    string
-	Express                           bool
-	RedriveCount                      int
-	RedriveDate                       time.Time
-	Rec                               store.Execution // outcome and compact history
+	Info       MapRunInfo        `json:"info"`
+	Definition string            `json:"definition"`
+	Label      string            `json:"label"`
+	Children   []store.Execution `json:"children"`
 }
 
 // savedMapRuns indexes the recorded Map Runs.
@@ -76,7 +67,7 @@ func (m *savedMapRuns) index(execArn string, runs []*savedMapRun) {
 	}
 }
 
-// record snapshots a finished execution's Map Runs from the engine and writes them durably.
+// record snapshots a finished execution's Map Runs from the engine and writes them.
 func (m *savedMapRuns) record(live MapRunner, execArn string) error {
 	infos := live.MapRuns(execArn)
 	if len(infos) == 0 {
@@ -88,16 +79,14 @@ func (m *savedMapRuns) record(live MapRunner, execArn string) error {
 		kids, _ := live.MapRunChildren(info.Arn)
 		for _, c := range kids {
 			rec := childRecord(c)
-			r.Definition = rec.Definition
+			r.Definition, r.Label = rec.Definition, c.Label
 			rec.Definition = ""
 			if !c.Express {
 				if h, err := m.hc.CompactHistory(c.Run); err == nil {
 					rec.History = h
 				}
 			}
-			r.Children = append(r.Children, savedChild{Arn: c.Arn, Name: c.Name, StateMachineArn: c.StateMachineArn,
-				Input: c.Input, Label: c.Label, RoleArn: c.RoleArn, Express: c.Express, RedriveCount: c.RedriveCount,
-				RedriveDate: c.RedriveDate, Rec: rec})
+			r.Children = append(r.Children, rec)
 		}
 		runs = append(runs, r)
 	}
@@ -105,9 +94,7 @@ func (m *savedMapRuns) record(live MapRunner, execArn string) error {
 	if err != nil {
 		return err
 	}
-	if err := m.d.PutMapRuns(execArn, data); err != nil {
-		return err
-	}
+	m.d.PutMapRuns(execArn, data) // written with the execution's record, in the background
 	m.index(execArn, runs)
 	return nil
 }
@@ -128,12 +115,11 @@ func (m *savedMapRuns) forget(execArns []string) {
 }
 
 func (m *savedMapRuns) child(r *savedMapRun, i int) ChildRun {
-	c := r.Children[i]
-	rec := c.Rec
+	rec := r.Children[i]
 	rec.Definition = r.Definition
-	return ChildRun{Run: storedRun{rec: rec, hc: m.hc}, Arn: c.Arn, Name: c.Name, StateMachineArn: c.StateMachineArn,
-		MapRunArn: r.Info.Arn, Input: c.Input, Definition: r.Definition, Label: c.Label, RoleArn: c.RoleArn,
-		Express: c.Express, RedriveCount: c.RedriveCount, RedriveDate: c.RedriveDate}
+	return ChildRun{Run: storedRun{rec: rec, hc: m.hc}, Arn: rec.Arn, Name: rec.Name, StateMachineArn: rec.StateMachineArn,
+		MapRunArn: r.Info.Arn, Input: rec.Input, Definition: r.Definition, Label: r.Label, RoleArn: rec.RoleArn,
+		Express: rec.Express, RedriveCount: rec.RedriveCount, RedriveDate: rec.RedriveDate}
 }
 
 // mapRuns is the engine's live Map Runs, then the recorded ones.

@@ -6,9 +6,14 @@ import "github.com/sfnlocal/sfnlocal/internal/storage"
 // (with their child executions) as it likes; the store keeps the bytes.
 const bMapRuns = "sfn.mapruns"
 
-// PutMapRuns records the Map Runs of a finished execution, durably before it returns.
-func (d *Durable) PutMapRuns(executionArn string, data []byte) error {
-	return d.db.Update(func(tx *storage.Tx) error { return tx.Put(bMapRuns, executionArn, data) })
+// PutMapRuns starts writing the Map Runs of a finished execution, like its record's write:
+// in the background, flushed by Flush.
+func (d *Durable) PutMapRuns(executionArn string, data []byte) {
+	d.writes.Add(1)
+	go func() {
+		defer d.writes.Done()
+		d.fail(d.db.Update(func(tx *storage.Tx) error { return tx.Put(bMapRuns, executionArn, data) }))
+	}()
 }
 
 // ForEachMapRuns calls fn with every execution's recorded Map Runs.
