@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -26,29 +24,19 @@ type batchCase struct {
 
 func TestBatchGolden(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob("testdata/batch/*.json")
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".json")
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			raw, err := os.ReadFile(file)
+	eachGolden(t, "testdata/batch", func(t *testing.T, file string, tc batchCase) {
+		cfg := BatcherConfig{MaxItemsPerBatch: tc.Config.MaxItemsPerBatch, MaxInputBytesPerBatch: tc.Config.MaxInputBytesPerBatch}
+		var err error
+		if len(tc.Config.BatchInput) > 0 {
+			cfg.BatchInput, err = value.Decode(tc.Config.BatchInput)
 			require.NoError(t, err)
-			var tc batchCase
-			require.NoError(t, json.Unmarshal(raw, &tc))
-			cfg := BatcherConfig{MaxItemsPerBatch: tc.Config.MaxItemsPerBatch, MaxInputBytesPerBatch: tc.Config.MaxInputBytesPerBatch}
-			if len(tc.Config.BatchInput) > 0 {
-				cfg.BatchInput, err = value.Decode(tc.Config.BatchInput)
-				require.NoError(t, err)
-			}
-			items, err := value.Decode(tc.Items)
-			require.NoError(t, err)
-			batches, err := BatchAll(cfg, items.([]any))
-			got := render(t, batches, err)
-			checkGolden(t, strings.TrimSuffix(file, ".json")+".want", got, strings.HasPrefix(tc.Source, "aws"))
-		})
-	}
+		}
+		items, err := value.Decode(tc.Items)
+		require.NoError(t, err)
+		batches, err := BatchAll(cfg, items.([]any))
+		got := render(t, batches, err)
+		checkGolden(t, strings.TrimSuffix(file, ".json")+".want", got, strings.HasPrefix(tc.Source, "aws"))
+	})
 }
 
 // TestBatchBytesProperty checks the byte rule on random items: every batch's JSON fits in

@@ -55,27 +55,35 @@ func checkGolden(t *testing.T, wantFile, got string, aws bool) {
 
 func TestDecodeGolden(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob("testdata/reader/*.json")
+	eachGolden(t, "testdata/reader", func(t *testing.T, file string, tc readerCase) {
+		var body []byte
+		var err error
+		if tc.Body != nil {
+			body = []byte(*tc.Body)
+		} else {
+			body, err = os.ReadFile(filepath.Join("testdata", tc.Object))
+			require.NoError(t, err)
+		}
+		items, err := DecodeAll(tc.Config, body)
+		got := render(t, items, err)
+		checkGolden(t, strings.TrimSuffix(file, ".json")+".want", got, strings.HasPrefix(tc.Source, "aws"))
+	})
+}
+
+// eachGolden runs fn as a parallel subtest for every case file dir/*.json, decoded into a C.
+func eachGolden[C any](t *testing.T, dir string, fn func(t *testing.T, file string, tc C)) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".json")
-		t.Run(name, func(t *testing.T) {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".json"), func(t *testing.T) {
 			t.Parallel()
 			raw, err := os.ReadFile(file)
 			require.NoError(t, err)
-			var tc readerCase
+			var tc C
 			require.NoError(t, json.Unmarshal(raw, &tc))
-			var body []byte
-			if tc.Body != nil {
-				body = []byte(*tc.Body)
-			} else {
-				body, err = os.ReadFile(filepath.Join("testdata", tc.Object))
-				require.NoError(t, err)
-			}
-			items, err := DecodeAll(tc.Config, body)
-			got := render(t, items, err)
-			checkGolden(t, strings.TrimSuffix(file, ".json")+".want", got, strings.HasPrefix(tc.Source, "aws"))
+			fn(t, file, tc)
 		})
 	}
 }

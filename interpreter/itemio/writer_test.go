@@ -2,8 +2,6 @@ package itemio
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,37 +23,26 @@ type writerCase struct {
 
 func TestWriterGolden(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob("testdata/writer/*.json")
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".json")
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			raw, err := os.ReadFile(file)
-			require.NoError(t, err)
-			var tc writerCase
-			require.NoError(t, json.Unmarshal(raw, &tc))
-			var got string
-			if tc.TransformOnly {
-				out, err := Transform(tc.WriterConfig, tc.Results)
-				got = render(t, out, err)
+	eachGolden(t, "testdata/writer", func(t *testing.T, file string, tc writerCase) {
+		var got string
+		if tc.TransformOnly {
+			out, err := Transform(tc.WriterConfig, tc.Results)
+			got = render(t, out, err)
+		} else {
+			set, err := WriteResults(tc.Destination, tc.MapRunArn, tc.WriterConfig, tc.Results, tc.MaxFileBytes)
+			if err != nil {
+				got = render(t, nil, err)
 			} else {
-				set, err := WriteResults(tc.Destination, tc.MapRunArn, tc.WriterConfig, tc.Results, tc.MaxFileBytes)
-				if err != nil {
-					got = render(t, nil, err)
-				} else {
-					var b strings.Builder
-					b.WriteString(value.MustEncode(set.Output) + "\n")
-					for _, f := range set.Files {
-						b.WriteString("== " + f.Key + "\n" + string(f.Body) + "\n")
-					}
-					got = b.String()
+				var b strings.Builder
+				b.WriteString(value.MustEncode(set.Output) + "\n")
+				for _, f := range set.Files {
+					b.WriteString("== " + f.Key + "\n" + string(f.Body) + "\n")
 				}
+				got = b.String()
 			}
-			checkGolden(t, strings.TrimSuffix(file, ".json")+".want", got, false)
-		})
-	}
+		}
+		checkGolden(t, strings.TrimSuffix(file, ".json")+".want", got, false)
+	})
 }
 
 // TestWriterManifestSizes checks that manifest.json lists every result file with its size.
