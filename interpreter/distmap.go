@@ -35,6 +35,7 @@ package interpreter
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -66,8 +67,10 @@ func (r *mapRun) childDone(i int) {
 	r.mu.Unlock()
 }
 
-// newMapRun makes the Map Run of a Map state's attempt and registers it.
-func (f *frame) newMapRun(st *state) *mapRun {
+// newMapRun makes the Map Run of a Map state's attempt and registers it. rec is its
+// MapRunStarted event when a recovered execution replays it: the Map Run keeps the ARN and
+// the start it had.
+func (f *frame) newMapRun(st *state, rec *Event) *mapRun {
 	x := f.x
 	smName := x.p.StateMachineName
 	label := st.label
@@ -76,11 +79,22 @@ func (f *frame) newMapRun(st *state) *mapRun {
 		// AWS: "<stateMachineName>/<MapRunLabel or UUID>".
 		label = newUUID()
 	}
+	arn := fmt.Sprintf("arn:%s:states:%s:%s:mapRun:%s/%s:%s", x.partition(), x.region(), x.e.cfg.AccountID, smName, label, id)
+	start := f.clk.Now()
+	if rec != nil {
+		// ...:mapRun:<state machine name>/<label>:<id>
+		arn, start = rec.Details.MapRunArn, rec.Timestamp
+		rest := arn[strings.Index(arn, ":mapRun:")+len(":mapRun:"):]
+		cut := strings.LastIndexByte(rest, ':')
+		id = rest[cut+1:]
+		label = strings.TrimPrefix(rest[:cut], smName+"/")
+	}
 	r := &mapRun{
-		arn:     fmt.Sprintf("arn:%s:states:%s:%s:mapRun:%s/%s:%s", x.partition(), x.region(), x.e.cfg.AccountID, smName, label, id),
+		arn:     arn,
 		execArn: x.p.ExecutionArn, smArn: x.p.StateMachineArn,
 		childSmArn: x.p.StateMachineArn + "/" + label, childName: smName + "/" + label, label: label, definition: st.dist.definition,
-		idPart: id, express: st.dist.express, status: MapRunRunning, start: f.clk.Now(), notify: make(chan struct{}),
+		idPart: id, express: st.dist.express, status: MapRunRunning, start: start, notify: make(chan struct{}),
+		jkey: x.jkey, recovered: rec != nil,
 	}
 	d := x.e.dist()
 	d.mu.Lock()
@@ -90,19 +104,34 @@ func (f *frame) newMapRun(st *state) *mapRun {
 	return r
 }
 
-// childArn names a new child execution.
-func (f *frame) childArn(r *mapRun) string {
+// childArn names child i of the Map Run. The name is a UUID drawn from the Map Run's ARN,
+// the index and, for an Express child (a redrive starts it anew), the Map Run's redrives:
+// a recovered Map Run finds each child's journal under the name it had (durable.go).
+func (f *frame) childArn(r *mapRun, i int) string {
 	x := f.x
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d", r.arn, i)
 	if r.express {
-		return fmt.Sprintf("arn:%s:states:%s:%s:express:%s:%s:%s", x.partition(), x.region(), x.e.cfg.AccountID, r.childName, r.idPart, newUUID())
+		fmt.Fprintf(h, "\x00%d", r.redrives)
 	}
-	return fmt.Sprintf("arn:%s:states:%s:%s:execution:%s:%s", x.partition(), x.region(), x.e.cfg.AccountID, r.childName, newUUID())
+	name := uuidOf(h.Sum(nil))
+	if r.express {
+		return fmt.Sprintf("arn:%s:states:%s:%s:express:%s:%s:%s", x.partition(), x.region(), x.e.cfg.AccountID, r.childName, r.idPart, name)
+	}
+	return fmt.Sprintf("arn:%s:states:%s:%s:execution:%s:%s", x.partition(), x.region(), x.e.cfg.AccountID, r.childName, name)
 }
 
 // newUUID returns a random version-4 UUID.
 func newUUID() string {
 	t := newToken() // "AQ" + base64 of 48 random bytes
-	b := []byte(t[2:34])
+	return uuidOf([]byte(t[2:34]))
+}
+
+// uuidOf lays out the first 32 bytes of b (each giving a hex digit) as a version-4 UUID.
+func uuidOf(b []byte) string {
+	if len(b) < 32 {
+		b = append(b, make([]byte, 32-len(b))...)
+	}
 	const hex = "0123456789abcdef"
 	out := make([]byte, 36)
 	j := 0
@@ -173,11 +202,19 @@ func (f *frame) distMapAttempt(st *state, input any) (any, *failure) {
 		run.mu.Unlock()
 		runID = f.emit(Event{Type: EvMapRunRedriven, Index: n, Details: &Details{MapRunArn: run.arn}}, -1, true)
 	} else {
-		run = f.newMapRun(st)
+		var rec *Event
+		if ev, ok := f.peek(); ok && ev.Type == EvMapRunStarted && ev.Details != nil && ev.Details.MapRunArn != "" {
+			rec = ev
+		}
+		run = f.newMapRun(st, rec)
 		run.maxConc = maxConc
 		run.tolCount, run.tolCountSet = tolCount, st.toleratedCount.set
 		run.tolPct, run.tolPctSet = tolPct, st.toleratedPct.set
+		f.recoverSettings(run)
 		runID = f.emit(Event{Type: EvMapRunStarted, Details: &Details{MapRunArn: run.arn}}, -1, true)
+		// Write-ahead: the Map Run's ARN, which names its children's journals, is durable
+		// before any child starts.
+		f.x.sync()
 	}
 	fail := func(fl *failure) (any, *failure) {
 		run.finish(MapRunFailed, f.clk.Now())
@@ -436,6 +473,52 @@ func (f *frame) runChildren(st *state, run *mapRun) ([]any, *failure) {
 		}
 		return int(c)
 	}
+	// settle takes the end of child i into account.
+	settle := func(i int) {
+		u := run.units[i]
+		status := u.x.Status()
+		run.mu.Lock()
+		u.status = status
+		run.mu.Unlock()
+		f.x.p.Coverage.hit(covIteration, st.name, 0)
+		if status == StatusSucceeded {
+			results[i] = u.x.outputValue()
+			if k := f.rd.kids; k != nil {
+				k.slots[i] = kidOutcome{done: true, result: results[i]}
+			}
+			return
+		}
+		if exceeded && status == StatusAborted {
+			return // aborted by the threshold, not a failure of its own
+		}
+		failedItems += int64(u.items)
+		if firstFail == nil {
+			e, _ := u.x.Error()
+			c, _ := u.x.Cause()
+			firstFail = newFailure(e, c)
+			if e == "" {
+				firstFail.hasErr = false
+			}
+			if c == "" {
+				firstFail.hasCause = false
+			}
+		}
+		if !exceeded && threshold() {
+			exceeded = true
+			f.abortRunning(run)
+		}
+	}
+	if run.recovered {
+		// A recovered execution: children that ran before the crash resume from their
+		// journals (distmap_durable.go).
+		var live int
+		var err error
+		if todo, live, err = f.recoverChildren(sm, run, todo, settle); err != nil {
+			f.abortChildren(run)
+			return nil, canceledFailure
+		}
+		running += live
+	}
 	next := 0
 	for {
 		for !exceeded && next < len(todo) && running < limit() && f.ctx.Err() == nil {
@@ -459,39 +542,8 @@ func (f *frame) runChildren(st *state, run *mapRun) ([]any, *failure) {
 			continue
 		}
 		for _, i := range q {
-			u := run.units[i]
 			running--
-			status := u.x.Status()
-			run.mu.Lock()
-			u.status = status
-			run.mu.Unlock()
-			f.x.p.Coverage.hit(covIteration, st.name, 0)
-			if status == StatusSucceeded {
-				results[i] = u.x.outputValue()
-				if k := f.rd.kids; k != nil {
-					k.slots[i] = kidOutcome{done: true, result: results[i]}
-				}
-				continue
-			}
-			if exceeded && status == StatusAborted {
-				continue // aborted by the threshold, not a failure of its own
-			}
-			failedItems += int64(u.items)
-			if firstFail == nil {
-				e, _ := u.x.Error()
-				c, _ := u.x.Cause()
-				firstFail = newFailure(e, c)
-				if e == "" {
-					firstFail.hasErr = false
-				}
-				if c == "" {
-					firstFail.hasCause = false
-				}
-			}
-			if !exceeded && threshold() {
-				exceeded = true
-				f.abortRunning(run)
-			}
+			settle(i)
 		}
 	}
 	if f.ctx.Err() != nil {
@@ -522,19 +574,8 @@ func (f *frame) startChild(st *state, sm *StateMachine, run *mapRun, i int) {
 			return
 		}
 	}
-	text, err := EncodeValue(u.input)
-	if err != nil {
-		text = "null"
-	}
-	arn := f.childArn(run)
-	name := arn[strings.LastIndexByte(arn, ':')+1:]
-	p := StartParams{
-		ExecutionArn: arn, Name: name, StateMachineArn: run.childSmArn, StateMachineName: run.childName,
-		RoleArn: x.p.RoleArn, Input: text, Express: run.express, Sched: x.sched, Coverage: x.p.Coverage, Mocks: x.p.Mocks,
-		OnDone: func(*Execution) { run.childDone(i) },
-		mapRun: run, inputValue: u.input, hasInputValue: true,
-	}
-	cx, err := x.e.Start(sm, p)
+	arn := f.childArn(run, i)
+	cx, err := x.e.Start(sm, f.childParams(run, i, arn))
 	if err != nil {
 		// The engine is closing: the child never ran.
 		run.mu.Lock()
@@ -550,6 +591,22 @@ func (f *frame) startChild(st *state, sm *StateMachine, run *mapRun, i int) {
 	run.mu.Lock()
 	u.x, u.arn, u.status = cx, arn, StatusRunning
 	run.mu.Unlock()
+}
+
+// childParams are the StartParams of child i, named arn.
+func (f *frame) childParams(run *mapRun, i int, arn string) StartParams {
+	x := f.x
+	u := run.units[i]
+	text, err := EncodeValue(u.input)
+	if err != nil {
+		text = "null"
+	}
+	return StartParams{
+		ExecutionArn: arn, Name: arn[strings.LastIndexByte(arn, ':')+1:], StateMachineArn: run.childSmArn, StateMachineName: run.childName,
+		RoleArn: x.p.RoleArn, Input: text, Express: run.express, Sched: x.sched, Coverage: x.p.Coverage, Mocks: x.p.Mocks,
+		OnDone: func(*Execution) { run.childDone(i) },
+		mapRun: run, inputValue: u.input, hasInputValue: true,
+	}
 }
 
 // abortRunning aborts the running children (the threshold was exceeded); their ends are

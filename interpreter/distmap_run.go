@@ -34,6 +34,12 @@ type mapRun struct {
 	definition string // the children's definition (the ItemProcessor)
 	idPart     string // the Map Run id (the ARN's last part)
 	express    bool
+	// jkey is the parent's journal key ("" when it is not journaled): the children's
+	// journals go under it (durable.go).
+	jkey string
+	// recovered marks a Map Run that a recovered execution replays: its children resume
+	// from their journals (distmap_durable.go).
+	recovered bool
 
 	mu          sync.Mutex
 	status      string
@@ -237,7 +243,6 @@ func (e *Engine) UpdateMapRun(arn string, u MapRunUpdate) error {
 		return ErrMapRunNotFound
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if u.MaxConcurrency != nil {
 		r.maxConc = *u.MaxConcurrency
 	}
@@ -247,7 +252,12 @@ func (e *Engine) UpdateMapRun(arn string, u MapRunUpdate) error {
 	if u.ToleratedFailureCount != nil {
 		r.tolCount, r.tolCountSet = *u.ToleratedFailureCount, true
 	}
-	return nil
+	settings, running := r.settingsLocked(), r.status == MapRunRunning
+	r.mu.Unlock()
+	if !running {
+		return nil // nothing will read them: the Map Run has ended
+	}
+	return e.keepSettings(r, settings)
 }
 
 // ForgetMapRuns drops the Map Runs of an execution and their children (the API evicted the

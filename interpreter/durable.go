@@ -78,15 +78,64 @@ import (
 // Journal makes executions' events durable.
 type Journal interface {
 	// Append durably records a batch of an execution's events (EncodeJournal's form) and
-	// returns once it is durable. Batches of one execution come in order.
-	Append(executionArn string, firstID int64, batch []byte) error
+	// returns once it is durable. Batches of one execution come in order. key is the
+	// execution's ARN, or for a Distributed Map's child its parent's key, NUL, 0xFF and its
+	// own ARN (JournalKey), so that the parent's journal going takes its children's along.
+	Append(key string, firstID int64, batch []byte) error
 }
 
-// journalEntry is a batch of journaled events.
+// JournalStore is a Journal that can also read journals back and keep marks next to them.
+// With one, a Distributed Map's children resume from their own journals and the marks keep
+// what is not an event: a task's last heartbeat, a Map Run's UpdateMapRun settings.
+type JournalStore interface {
+	Journal
+	// Journal returns the batches appended under key, in order (only key's own, not its
+	// children's or marks).
+	Journal(key string) ([][]byte, error)
+	// Mark durably sets the mark name of key's journal to value; it goes with the journal.
+	Mark(key, name string, value []byte) error
+	// Marks returns the marks of key's journal.
+	Marks(key string) (map[string][]byte, error)
+}
+
+// JournalKey is the key under which a Distributed Map child's events are journaled: its
+// parent's key, NUL, 0xFF and its ARN. The byte after the NUL tells children's keys (0xFF)
+// and marks (0xFE) from the parent's own batches (8-byte big-endian first event ids, whose
+// first byte is 0).
+func JournalKey(parentKey, childArn string) string { return parentKey + "\x00\xff" + childArn }
+
+// Names of the journal marks.
+const (
+	markHeartbeat = "hb/" // + token: the task's last heartbeat (Unix ns, decimal)
+	markMapRun    = "mr/" // + Map Run ARN: its settings after UpdateMapRun (JSON)
+)
+
+// store returns the engine's journal as a JournalStore, if it is one.
+func (e *Engine) store() JournalStore {
+	s, _ := e.cfg.Journal.(JournalStore)
+	return s
+}
+
+// mark durably sets one of the execution's journal marks; errors are logged (the caller
+// has no client to tell, or answers anyway: a lost mark only shortens a heartbeat window).
+func (x *Execution) mark(name string, value []byte) {
+	s := x.e.store()
+	if s == nil || !x.journaled() {
+		return
+	}
+	if err := s.Mark(x.jkey, name, value); err != nil {
+		x.e.log.Error("cannot journal an execution mark", zap.String("execution_arn", x.p.ExecutionArn), zap.Error(err))
+	}
+}
+
+// journalBatch is a batch of journaled events.
 type journalBatch struct {
 	History []byte           `json:"h"`
 	Threads []string         `json:"t"`
 	Tokens  map[int64]string `json:"k,omitempty"`
+	// Start is a Distributed Map child's start, in its first batch: a child has no record
+	// of its own to keep it.
+	Start *time.Time `json:"s,omitempty"`
 }
 
 // wal is an execution's events recorded since the last journal write (guarded by
@@ -99,8 +148,26 @@ type wal struct {
 	off     atomic.Bool // not journaled (ended, redriven, or a Rebuild)
 }
 
+// journaled reports whether the execution's events go to the journal: a Standard
+// execution's, and a Distributed Map child's (Express too) when its parent's do.
 func (x *Execution) journaled() bool {
-	return x.e.cfg.Journal != nil && !x.p.Express && !x.wal.off.Load()
+	return x.jkey != "" && !x.wal.off.Load()
+}
+
+// journalKey is the key of an execution's journal ("" when it is not journaled).
+func (e *Engine) journalKey(p StartParams) string {
+	switch {
+	case e.cfg.Journal == nil:
+		return ""
+	case p.mapRun != nil:
+		if p.mapRun.jkey == "" || e.store() == nil {
+			return "" // a child's journal is only of use to a journal that reads it back
+		}
+		return JournalKey(p.mapRun.jkey, p.ExecutionArn)
+	case p.Express:
+		return ""
+	}
+	return p.ExecutionArn
 }
 
 // walAddLocked queues an event for the journal; x.mu is held.
@@ -139,9 +206,13 @@ func (x *Execution) sync() {
 	h, err := EncodeHistory(evs)
 	if err == nil {
 		var b []byte
-		b, err = json.Marshal(journalBatch{History: h, Threads: threads, Tokens: tokens})
+		jb := journalBatch{History: h, Threads: threads, Tokens: tokens}
+		if x.p.mapRun != nil && evs[0].ID == 2 {
+			jb.Start = &x.start
+		}
+		b, err = json.Marshal(jb)
 		if err == nil {
-			err = x.e.cfg.Journal.Append(x.p.ExecutionArn, evs[0].ID, b)
+			err = x.e.cfg.Journal.Append(x.jkey, evs[0].ID, b)
 		}
 	}
 	if err != nil {
@@ -163,6 +234,8 @@ type replayLog struct {
 	events  []Event            // ids 1..N at index id-1
 	threads map[string][]int64 // each thread's event ids in order
 	tokens  map[int64]string
+	// marks are the journal's marks (heartbeats, Map Run settings).
+	marks map[string][]byte
 	// waiters are the token waiters made at recovery, for tasks that were waiting.
 	waiters map[string]*waiter
 	// dry marks a Rebuild: the run must end within its journal; going live stops it.
@@ -422,13 +495,22 @@ func (e *Engine) resume(sm *StateMachine, p ResumeParams, dry bool) (x *Executio
 	if text == "" {
 		text = "{}"
 	}
-	input, err := task.Decode([]byte(text))
+	input, err := p.inputValue, error(nil)
+	if !p.hasInputValue {
+		input, err = task.Decode([]byte(text))
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("invalid execution input: %w", err)
 	}
 	p.Input = text
 	sp := p.StartParams
 	rp := &replayLog{threads: map[string][]int64{}, tokens: map[int64]string{}, waiters: map[string]*waiter{}, dry: dry}
+	jkey := e.journalKey(sp)
+	if st := e.store(); st != nil && jkey != "" {
+		if rp.marks, err = st.Marks(jkey); err != nil {
+			e.log.Error("cannot read an execution's journal marks", zap.String("execution_arn", sp.ExecutionArn), zap.Error(err))
+		}
+	}
 	rp.events = append(rp.events, Event{ID: 1, Timestamp: p.Start, Type: EvExecutionStarted, Input: RawJSON(text),
 		Details: &Details{RoleArn: sp.RoleArn, StateMachineAliasArn: sp.StateMachineAliasArn, StateMachineVersionArn: sp.StateMachineVersionArn}})
 	last := p.Start
@@ -459,6 +541,14 @@ batches:
 			}
 		}
 	}
+	for name, b := range rp.marks {
+		// A heartbeat is a recorded instant too (on a virtual clock, a virtual one).
+		if len(name) > len(markHeartbeat) && name[:len(markHeartbeat)] == markHeartbeat {
+			if ns, err := strconv.ParseInt(string(b), 10, 64); err == nil && time.Unix(0, ns).After(last) {
+				last = time.Unix(0, ns).UTC()
+			}
+		}
+	}
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
@@ -472,7 +562,7 @@ batches:
 	}
 	// On a virtual clock, recorded times are virtual: time resumes from the last one.
 	sched.SkipTo(last)
-	x = &Execution{e: e, sm: sm, p: sp, clk: sched, sched: sched, rng: jitterSource(sp), input: input, start: p.Start, done: make(chan struct{}), status: StatusRunning, replay: rp}
+	x = &Execution{e: e, sm: sm, p: sp, clk: sched, sched: sched, rng: jitterSource(sp), input: input, start: p.Start, done: make(chan struct{}), status: StatusRunning, replay: rp, jkey: jkey}
 	x.execCx = startContext(x, input)
 	x.smCx = value.ObjectOf("Id", sp.StateMachineArn, "Name", sp.StateMachineName)
 	x.ctx, x.cancel = context.WithCancelCause(e.ctx)
@@ -496,6 +586,11 @@ batches:
 		for j := len(ids) - 1; j >= 0; j-- {
 			if tok := rp.tokens[ids[j]]; tok != "" {
 				w := &waiter{x: x, results: make(chan callbackResult, 1), heartbeat: make(chan struct{}, 1), started: make(chan string, 1)}
+				if b := rp.marks[markHeartbeat+tok]; b != nil {
+					if ns, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+						w.lastBeat = time.Unix(0, ns).UTC()
+					}
+				}
 				rp.waiters[tok] = w
 				e.registerWaiter(tok, w)
 				break
@@ -517,4 +612,27 @@ func (f *frame) releaseAck() {
 	f.x.sync()
 	close(f.ack)
 	f.ack = nil
+}
+
+// heartbeatLeft is how long the heartbeat timer of a task waiting for w runs first: the
+// whole interval live, and after a recovery what is left of it since the later of the
+// thread's recorded time (the wait began) and the last heartbeat journaled.
+func (f *frame) heartbeatLeft(w *waiter, d time.Duration) time.Duration {
+	from := f.anchor
+	if w != nil && w.lastBeat.After(from) {
+		from = w.lastBeat
+	}
+	if from.IsZero() {
+		return d
+	}
+	return d - f.clk.Now().Sub(from)
+}
+
+// beat journals a task's heartbeat (its time on the execution's clock), so that a recovery
+// measures the heartbeat timeout from it.
+func (x *Execution) beat(token string) {
+	if !x.journaled() || x.e.store() == nil {
+		return
+	}
+	x.mark(markHeartbeat+token, strconv.AppendInt(nil, x.clk.Now().UnixNano(), 10))
 }

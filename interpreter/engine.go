@@ -190,6 +190,8 @@ type Execution struct {
 	wal          wal         // durable.go
 	// replay is the journal of a resumed execution (nil otherwise); read-only.
 	replay *replayLog
+	// jkey is the key of the execution's journal, "" when it is not journaled (durable.go).
+	jkey string
 }
 
 // abortCause is the cancellation cause of StopExecution.
@@ -231,7 +233,7 @@ func (e *Engine) Start(sm *StateMachine, p StartParams) (*Execution, error) {
 	if sched == nil {
 		sched = schedFor(e)
 	}
-	x := &Execution{e: e, sm: sm, p: p, clk: sched, sched: sched, rng: jitterSource(p), input: input, start: sched.Now(), done: make(chan struct{}), status: StatusRunning}
+	x := &Execution{e: e, sm: sm, p: p, clk: sched, sched: sched, rng: jitterSource(p), input: input, start: sched.Now(), done: make(chan struct{}), status: StatusRunning, jkey: e.journalKey(p)}
 	x.execCx = startContext(x, input)
 	x.smCx = value.ObjectOf("Id", p.StateMachineArn, "Name", p.StateMachineName)
 	x.ctx, x.cancel = context.WithCancelCause(e.ctx)
@@ -420,10 +422,12 @@ type waiter struct {
 	results   chan callbackResult
 	heartbeat chan struct{}
 	started   chan string // activities: the worker name, once picked up
-	activity  string
-	input     string
-	mu        sync.Mutex
-	state     int // 0 waiting, 1 done, 2 timed out
+	// lastBeat is the last heartbeat journaled before a recovery (zero when none).
+	lastBeat time.Time
+	activity string
+	input    string
+	mu       sync.Mutex
+	state    int // 0 waiting, 1 done, 2 timed out
 }
 
 func (w *waiter) finished() bool {
@@ -528,6 +532,9 @@ func (e *Engine) SendTaskHeartbeat(token string) error {
 	select {
 	case w.heartbeat <- struct{}{}:
 	default:
+	}
+	if w.x != nil {
+		w.x.beat(token)
 	}
 	return nil
 }

@@ -294,9 +294,11 @@ func (x *Execution) run() {
 		f.emit(ev, -1, false)
 	}
 	stop := f.now() // the terminal event's time when it was replayed
-	if status != StatusSucceeded && !shutdown {
+	if (status != StatusSucceeded || x.p.mapRun != nil) && !shutdown {
 		// A run that did not succeed may be redriven, after a restart too: its whole
-		// history goes to the journal, which Rebuild replays (durable.go).
+		// history goes to the journal, which Rebuild replays (durable.go). A Distributed
+		// Map's child has no record of its own: its journal, whole, is its record until
+		// its parent ends, so that a recovered Map Run takes its outcome from there.
 		x.sync()
 	}
 	x.dropWAL()
@@ -1793,7 +1795,7 @@ func (f *frame) await(ctx context.Context, w *waiter, heartbeat int64) (any, *fa
 	var hb clock.Timer
 	var hbC <-chan time.Time
 	if heartbeat > 0 {
-		hb = f.clk.NewTimer(time.Duration(heartbeat) * time.Second)
+		hb = f.clk.NewTimer(f.heartbeatLeft(w, time.Duration(heartbeat)*time.Second))
 		defer hb.Stop()
 		hbC = hb.C()
 	}

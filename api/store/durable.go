@@ -38,6 +38,9 @@ import (
 // rebuilt at open from sfn.ended and sfn.running.
 //
 //	sfn.journal:    ARN NUL first event id (8 bytes) -> a batch of journaled events
+//	                ARN NUL 0xFE name -> a mark (a task's last heartbeat, Map Run settings)
+//	                ARN NUL 0xFF child ARN NUL ... -> a Map Run child's journal, the same
+//	                way down (interpreter.JournalKey): it goes with its parent's
 //	sfn.meta:       secrets (the pagination key)
 type Durable struct {
 	*Memory // the small resources' cache; its executions are unused
@@ -607,12 +610,40 @@ func (d *Durable) Append(arn string, firstID int64, batch []byte) error {
 	})
 }
 
-// Journal returns an execution's journaled batches in order.
+// Journal returns an execution's journaled batches in order: only its own, not those of
+// its Map Runs' children (keys arn NUL 0xFF child) or its marks (arn NUL 0xFE name).
 func (d *Durable) Journal(arn string) ([][]byte, error) {
 	var out [][]byte
+	prefix := arn + "\x00"
 	err := d.db.View(func(tx *storage.Tx) error {
-		return tx.ForEachPrefix(bJournal, arn+"\x00", func(_ string, v []byte) error {
-			out = append(out, v)
+		return tx.ForEachPrefix(bJournal, prefix, func(k string, v []byte) error {
+			if len(k) == len(prefix)+8 && k[len(prefix)] < markByte {
+				out = append(out, v)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// markByte follows the NUL after an execution's journal key in the keys of its marks.
+const markByte = 0xfe
+
+// Mark durably sets a mark of an execution's journal (a task's last heartbeat, a Map Run's
+// settings): it goes with the journal.
+func (d *Durable) Mark(arn, name string, value []byte) error {
+	return d.db.Update(func(tx *storage.Tx) error {
+		return tx.Put(bJournal, arn+"\x00\xfe"+name, value)
+	})
+}
+
+// Marks returns the marks of an execution's journal by name.
+func (d *Durable) Marks(arn string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	prefix := arn + "\x00\xfe"
+	err := d.db.View(func(tx *storage.Tx) error {
+		return tx.ForEachPrefix(bJournal, prefix, func(k string, v []byte) error {
+			out[k[len(prefix):]] = append([]byte(nil), v...)
 			return nil
 		})
 	})

@@ -78,3 +78,52 @@ func TestDurableExecutions(t *testing.T) {
 	ended, _, _ = d.Ended()
 	require.Empty(t, ended)
 }
+
+// TestDurableJournalKeys: an execution's journal reads back only its own batches, not its
+// Map Run children's journals or its marks; marks are read back by name and overwritten;
+// removing the execution removes all of them.
+func TestDurableJournalKeys(t *testing.T) {
+	d, db := openDurable(t, t.TempDir())
+	defer db.Close()
+	now := time.Unix(1700000000, 0).UTC()
+	sm := "arn:aws:states:us-east-1:123456789012:stateMachine:m"
+	parent := sm + "-run"
+	child := parent + "\x00\xff" + "arn:aws:states:us-east-1:123456789012:execution:m/label:kid"
+	grandchild := child + "\x00\xff" + "arn:aws:states:us-east-1:123456789012:execution:m/label/x:g"
+	d.PutExecution(Execution{Arn: parent, StateMachineArn: sm, Name: "run", Status: "RUNNING", StartDate: now, Definition: "{}", Seq: 1, Input: "{}"})
+	require.NoError(t, d.Append(parent, 2, []byte("p2")))
+	require.NoError(t, d.Append(child, 2, []byte("c2")))
+	require.NoError(t, d.Append(parent, 9, []byte("p9")))
+	require.NoError(t, d.Append(child, 5, []byte("c5")))
+	require.NoError(t, d.Append(grandchild, 2, []byte("g2")))
+	require.NoError(t, d.Mark(parent, "hb/AQtoken", []byte("1")))
+	require.NoError(t, d.Mark(parent, "hb/AQtoken", []byte("2")))
+	require.NoError(t, d.Mark(parent, "mr/arn", []byte("{}")))
+	require.NoError(t, d.Mark(child, "hb/AQother", []byte("3")))
+
+	for key, want := range map[string][][]byte{
+		parent:     {[]byte("p2"), []byte("p9")},
+		child:      {[]byte("c2"), []byte("c5")},
+		grandchild: {[]byte("g2")},
+	} {
+		got, err := d.Journal(key)
+		require.NoError(t, err)
+		require.Equal(t, want, got, key)
+	}
+	marks, err := d.Marks(parent)
+	require.NoError(t, err)
+	require.Equal(t, map[string][]byte{"hb/AQtoken": []byte("2"), "mr/arn": []byte("{}")}, marks)
+	marks, err = d.Marks(child)
+	require.NoError(t, err)
+	require.Equal(t, map[string][]byte{"hb/AQother": []byte("3")}, marks)
+
+	d.DeleteExecution(parent)
+	for _, key := range []string{parent, child, grandchild} {
+		got, err := d.Journal(key)
+		require.NoError(t, err)
+		require.Empty(t, got, key)
+		marks, err := d.Marks(key)
+		require.NoError(t, err)
+		require.Empty(t, marks, key)
+	}
+}

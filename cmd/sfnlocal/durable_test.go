@@ -19,8 +19,8 @@ import (
 
 // crashWorkload is the state machine the crash test runs: a Wait, an activity that fails
 // once and is retried after a backoff, a Parallel with a Wait in one branch, a Map whose
-// iterations call an activity two at a time, and a last activity that tells the test the
-// execution is about to end.
+// iterations call an activity two at a time, a Distributed Map whose child executions call
+// it and wait, and a last activity that tells the test the execution is about to end.
 const crashWorkload = `{"StartAt":"A","States":{
  "A":{"Type":"Pass","Next":"W"},
  "W":{"Type":"Wait","Seconds":1,"Next":"T"},
@@ -29,8 +29,12 @@ const crashWorkload = `{"StartAt":"A","States":{
  "P":{"Type":"Parallel","ResultPath":"$.par","Next":"M","Branches":[
    {"StartAt":"PW","States":{"PW":{"Type":"Wait","Seconds":1,"Next":"PR"},"PR":{"Type":"Pass","Result":"w","End":true}}},
    {"StartAt":"PP","States":{"PP":{"Type":"Pass","Result":"p","End":true}}}]},
- "M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,"ResultPath":"$.map","Next":"D",
+ "M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,"ResultPath":"$.map","Next":"DM",
       "ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Task","Resource":"ACT_WORK","Parameters":{"op":"triple","n.$":"$","retry":1},"End":true}}}},
+ "DM":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,"ResultPath":"$.dmap","Next":"D",
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Y","States":{
+        "Y":{"Type":"Task","Resource":"ACT_WORK","Parameters":{"op":"triple","n.$":"$","retry":1},"Next":"YW"},
+        "YW":{"Type":"Wait","Seconds":1,"End":true}}}},
  "D":{"Type":"Task","Resource":"ACT_DONE","Parameters":{"n.$":"$.n"},"ResultPath":null,"End":true}}}`
 
 // CrashHook lets a service add its own writes to the crash test's workload (SQS messages,
@@ -317,6 +321,7 @@ func TestCrashResume(t *testing.T) {
 			require.Less(t, e.PreviousEventID, e.ID, arn)
 		}
 		require.Equal(t, typeCounts(refHists[refArn]), typeCounts(h), "%s: the events of an uninterrupted run", arn)
+		checkMapRun(t, p, arn, h)
 	}
 	for _, h := range crashHooks {
 		h.Check(t, p.addr)
@@ -326,6 +331,53 @@ func TestCrashResume(t *testing.T) {
 	_ = p.cmd.Process.Kill()
 	f.wg.Wait()
 	refFleet.wg.Wait()
+}
+
+// checkMapRun checks that an execution's Distributed Map ran one Map Run, the one its
+// history names, whose three children each ran once and succeeded, with histories whose ids
+// run 1..N.
+func checkMapRun(t *testing.T, p *proc, arn string, h []histEvent) {
+	t.Helper()
+	var runs struct{ MapRuns []struct{ MapRunArn string } }
+	p.sfn(t, "ListMapRuns", map[string]any{"executionArn": arn}, &runs)
+	require.Len(t, runs.MapRuns, 1, "%s: one Map Run, kept across the stops", arn)
+	var ev []struct {
+		Type                      string
+		MapRunStartedEventDetails *struct{ MapRunArn string }
+	}
+	var page struct {
+		Events json.RawMessage
+	}
+	p.sfn(t, "GetExecutionHistory", map[string]any{"executionArn": arn, "maxResults": 1000}, &page)
+	require.NoError(t, json.Unmarshal(page.Events, &ev))
+	found := false
+	for _, e := range ev {
+		if e.Type == "MapRunStarted" {
+			require.Equal(t, runs.MapRuns[0].MapRunArn, e.MapRunStartedEventDetails.MapRunArn, arn)
+			found = true
+		}
+	}
+	require.True(t, found, arn)
+	var d struct {
+		ExecutionCounts struct{ Succeeded, Total int }
+	}
+	p.sfn(t, "DescribeMapRun", map[string]any{"mapRunArn": runs.MapRuns[0].MapRunArn}, &d)
+	require.Equal(t, 3, d.ExecutionCounts.Total, arn)
+	require.Equal(t, 3, d.ExecutionCounts.Succeeded, arn)
+	var kids struct {
+		Executions []struct{ ExecutionArn, Status string }
+	}
+	p.sfn(t, "ListExecutions", map[string]any{"mapRunArn": runs.MapRuns[0].MapRunArn}, &kids)
+	require.Len(t, kids.Executions, 3, arn)
+	for _, k := range kids.Executions {
+		require.Equal(t, "SUCCEEDED", k.Status, k.ExecutionArn)
+		kh := history(t, p, k.ExecutionArn)
+		for j, e := range kh {
+			require.Equal(t, int64(j+1), e.ID, "%s: event ids run 1..N", k.ExecutionArn)
+		}
+		require.Equal(t, map[string]int{"ExecutionStarted": 1, "TaskStateEntered": 1, "ActivityScheduled": 1, "ActivityStarted": 1,
+			"ActivitySucceeded": 1, "TaskStateExited": 1, "WaitStateEntered": 1, "WaitStateExited": 1, "ExecutionSucceeded": 1}, typeCounts(kh), k.ExecutionArn)
+	}
 }
 
 // TestDataDirTornWrite truncates the store file: the server either refuses to start, saying
