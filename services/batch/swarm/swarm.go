@@ -137,6 +137,8 @@ type Runner struct {
 var (
 	_ batch.ContainerRunner = (*Runner)(nil)
 	_ batch.Reaper          = (*Runner)(nil)
+	_ batch.KeepReaper      = (*Runner)(nil)
+	_ batch.Reattacher      = (*Runner)(nil)
 	_ batch.Checker         = (*Runner)(nil)
 	_ batch.Placer          = (*Runner)(nil)
 )
@@ -559,7 +561,12 @@ func (r *Runner) Remove(ctx context.Context, id string) error {
 // Reap removes the services, and their task containers on this daemon, that this package
 // labelled on this host and whose process is gone: the leftovers of a crashed run. A daemon
 // that is not a swarm manager has none.
-func (r *Runner) Reap(ctx context.Context) (int, error) {
+func (r *Runner) Reap(ctx context.Context) (int, error) { return r.ReapKeep(ctx, nil) }
+
+// ReapKeep is Reap sparing the services, and the task containers, whose labels keep accepts
+// (nil keeps none): those of the jobs a server with a store reattaches (FindAttempt). A
+// service carries its job's labels, as its container does.
+func (r *Runner) ReapKeep(ctx context.Context, keep func(labels map[string]string) bool) (int, error) {
 	// A manager that does not answer must not hold up the server's start.
 	ctx, cancel := clock.WithTimeout(ctx, r.clk, reapTimeout, nil)
 	defer cancel()
@@ -567,6 +574,7 @@ func (r *Runner) Reap(ctx context.Context) (int, error) {
 		r.log.Debug("not reaping swarm services: no swarm manager", zap.Error(err))
 		return 0, nil
 	}
+	reap := func(l map[string]string) bool { return r.leftover(l) && (keep == nil || !keep(l)) }
 	managed := filters.NewArgs(filters.Arg("label", LabelManaged+"=true"))
 	list, err := r.api.ServiceList(ctx, swarm.ServiceListOptions{Filters: managed})
 	if err != nil {
@@ -574,7 +582,7 @@ func (r *Runner) Reap(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, s := range list {
-		if !r.leftover(s.Spec.Labels) {
+		if !reap(s.Spec.Labels) {
 			continue
 		}
 		if err := r.api.ServiceRemove(ctx, s.ID); err != nil && !cerrdefs.IsNotFound(err) {
@@ -588,7 +596,7 @@ func (r *Runner) Reap(ctx context.Context) (int, error) {
 		return n, fmt.Errorf("list containers: %w", err)
 	}
 	for _, c := range ctrs {
-		if !r.leftover(c.Labels) {
+		if !reap(c.Labels) {
 			continue
 		}
 		if err := r.api.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !cerrdefs.IsNotFound(err) && !cerrdefs.IsConflict(err) {
@@ -596,6 +604,57 @@ func (r *Runner) Reap(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// FindAttempt returns the service of attempt n of job jobID, found by the batch labels the
+// service carries whatever process (runner id, pid) made it, or "" when there is none (it
+// was removed while no sfnlocal ran). Its task, running or ended, is followed from then on
+// as this Runner's own are (Wait, Logs, Stop, Remove): a task that ended while sfnlocal was
+// down gives its exit code.
+func (r *Runner) FindAttempt(ctx context.Context, jobID string, attempt int) (string, error) {
+	list, err := r.api.ServiceList(ctx, swarm.ServiceListOptions{Filters: filters.NewArgs(
+		filters.Arg("label", LabelManaged+"=true"),
+		filters.Arg("label", batch.LabelJobID+"="+jobID),
+		filters.Arg("label", batch.LabelAttempt+"="+strconv.Itoa(attempt)),
+	)})
+	if err != nil {
+		return "", fmt.Errorf("list services: %w", err)
+	}
+	if len(list) == 0 {
+		return "", nil
+	}
+	// One service per attempt; should a retried create have left two, the newer one ran.
+	s := slices.MaxFunc(list, func(a, b swarm.Service) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	tasks, err := r.api.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", s.ID))})
+	if cerrdefs.IsNotFound(err) {
+		return "", nil // removed in between
+	}
+	if err != nil {
+		return "", fmt.Errorf("list tasks: %w", err)
+	}
+	r.tasks.adopt(s.ID, adoptLabel(s.Spec.Labels), newestTask(tasks))
+	return s.ID, nil
+}
+
+// adoptLabel is the label filter (key=value) that lists the tasks of a service with labels
+// l: that of the runner that made it, so that one TaskList covers all its services, or the
+// service's own job label for a service without one.
+func adoptLabel(l map[string]string) string {
+	if id := l[LabelRunner]; id != "" {
+		return LabelRunner + "=" + id
+	}
+	return batch.LabelJobID + "=" + l[batch.LabelJobID]
+}
+
+// newestTask returns the newest of tasks, nil when there is none.
+func newestTask(tasks []swarm.Task) *swarm.Task {
+	var out *swarm.Task
+	for i := range tasks {
+		if out == nil || tasks[i].CreatedAt.After(out.CreatedAt) {
+			out = &tasks[i]
+		}
+	}
+	return out
 }
 
 // leftover tells whether labels are this package's, on this host, by a process that is gone.
