@@ -34,7 +34,7 @@ func newTestRunner(f *fakeEngine) *Runner {
 }
 
 // TestFindAttempt finds the service of a job attempt by its labels, whatever runner made
-// it, and nothing for an attempt without one.
+// it, and nothing for an attempt without one, removing the container a removed service left.
 func TestFindAttempt(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -42,6 +42,8 @@ func TestFindAttempt(t *testing.T) {
 		jobID   string
 		attempt int
 		want    string
+		// wantRemoved are the containers FindAttempt removes: those of a lost attempt.
+		wantRemoved []string
 	}{
 		{name: "first attempt", jobID: "job-1", attempt: 1, want: "old-1"},
 		{name: "second attempt", jobID: "job-1", attempt: 2, want: "old-2"},
@@ -49,7 +51,7 @@ func TestFindAttempt(t *testing.T) {
 		{name: "made without a runner label", jobID: "job-3", attempt: 1, want: "bare-1"},
 		{name: "attempt without a service", jobID: "job-1", attempt: 3, want: ""},
 		{name: "unknown job", jobID: "job-9", attempt: 1, want: ""},
-		{name: "service removed", jobID: "job-4", attempt: 1, want: ""},
+		{name: "service removed, its container left", jobID: "job-4", attempt: 1, want: "", wantRemoved: []string{"ctr-gone-1"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,6 +75,9 @@ func TestFindAttempt(t *testing.T) {
 			if known {
 				require.Equal(t, "task-"+tc.want, task.ID)
 			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			require.Equal(t, tc.wantRemoved, f.ctrRemoved)
 		})
 	}
 }

@@ -610,30 +610,44 @@ func (r *Runner) ReapKeep(ctx context.Context, keep func(labels map[string]strin
 // service carries whatever process (runner id, pid) made it, or "" when there is none (it
 // was removed while no sfnlocal ran). Its task, running or ended, is followed from then on
 // as this Runner's own are (Wait, Logs, Stop, Remove): a task that ended while sfnlocal was
-// down gives its exit code.
+// down gives its exit code. Without a service, the attempt's task container, which Docker
+// 20.10 leaves behind (running on, even) when a job's service is removed, is removed when
+// it is on the daemon the runner talks to: the attempt is lost, and the start-up reaper
+// spares that container.
 func (r *Runner) FindAttempt(ctx context.Context, jobID string, attempt int) (string, error) {
-	list, err := r.api.ServiceList(ctx, swarm.ServiceListOptions{Filters: filters.NewArgs(
+	attemptOf := filters.NewArgs(
 		filters.Arg("label", LabelManaged+"=true"),
 		filters.Arg("label", batch.LabelJobID+"="+jobID),
 		filters.Arg("label", batch.LabelAttempt+"="+strconv.Itoa(attempt)),
-	)})
+	)
+	list, err := r.api.ServiceList(ctx, swarm.ServiceListOptions{Filters: attemptOf})
 	if err != nil {
 		return "", fmt.Errorf("list services: %w", err)
 	}
-	if len(list) == 0 {
+	if len(list) > 0 {
+		// One service per attempt; should a retried create have left two, the newer one ran.
+		s := slices.MaxFunc(list, func(a, b swarm.Service) int { return a.CreatedAt.Compare(b.CreatedAt) })
+		tasks, err := r.api.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", s.ID))})
+		if err != nil && !cerrdefs.IsNotFound(err) {
+			return "", fmt.Errorf("list tasks: %w", err)
+		}
+		if err == nil {
+			r.tasks.adopt(s.ID, adoptLabel(s.Spec.Labels), newestTask(tasks))
+			return s.ID, nil
+		}
+		// Removed in between.
+	}
+	ctrs, err := r.api.ContainerList(ctx, container.ListOptions{All: true, Filters: attemptOf})
+	if err != nil {
+		r.log.Debug("listing the containers of a lost attempt failed", zap.String("job_id", jobID), zap.Error(err))
 		return "", nil
 	}
-	// One service per attempt; should a retried create have left two, the newer one ran.
-	s := slices.MaxFunc(list, func(a, b swarm.Service) int { return a.CreatedAt.Compare(b.CreatedAt) })
-	tasks, err := r.api.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", s.ID))})
-	if cerrdefs.IsNotFound(err) {
-		return "", nil // removed in between
+	for _, c := range ctrs {
+		if err := r.api.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !cerrdefs.IsNotFound(err) && !cerrdefs.IsConflict(err) {
+			r.log.Warn("removing the container of a lost attempt failed", zap.String("container_id", c.ID), zap.Error(err))
+		}
 	}
-	if err != nil {
-		return "", fmt.Errorf("list tasks: %w", err)
-	}
-	r.tasks.adopt(s.ID, adoptLabel(s.Spec.Labels), newestTask(tasks))
-	return s.ID, nil
+	return "", nil
 }
 
 // adoptLabel is the label filter (key=value) that lists the tasks of a service with labels
