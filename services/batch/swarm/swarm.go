@@ -12,10 +12,18 @@
 // 20.10 speaks API 1.41).
 //
 // The task's state is polled by one loop per runner (one TaskList call per tick, filtered by
-// the runner's label, whatever the number of jobs, and a NodeList every tenth tick while a
-// placed task runs); logs come from the service logs API, followed while the task runs and
-// completed from a final read once it has ended, since a followed service log never ends by
-// itself.
+// the runner's label, whatever the number of jobs, one more per earlier runner whose services
+// it reattached, and a NodeList every tenth tick while a placed task runs); logs come from
+// the service logs API, followed while the task runs and completed from a final read once it
+// has ended, since a followed service log never ends by itself.
+//
+// With --data-dir (a batch.Service with a store), jobs survive a restart of sfnlocal: a
+// service carries its job's labels (batch.LabelJobID, batch.LabelAttempt), so that the next
+// process finds the service of each job that was STARTING or RUNNING (FindAttempt, whatever
+// runner id and pid made it), follows its task and logs as its own, and gets its exit code
+// even when the task ended while no sfnlocal ran; the start-up reaper (ReapKeep) spares those
+// services and their containers. A service removed in the meantime fails its attempt with
+// "Host EC2 (instance i-…) terminated." (the container it left on this daemon is removed).
 //
 // How Batch's job states map onto the swarm's task states (the Runner is a batch.Placer):
 //
