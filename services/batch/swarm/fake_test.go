@@ -3,6 +3,7 @@ package swarm
 import (
 	"context"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,15 +22,18 @@ import (
 )
 
 // fakeEngine is a hand fake of the Docker API a Runner uses: services have one task each,
-// whose state the test sets, on nodes the test lists.
+// whose state the test sets, on nodes the test lists. Service and task lists honour the
+// label filters (a task has its service's labels, as in swarmkit) and the service filter.
 type fakeEngine struct {
-	mu       sync.Mutex
-	seq      int
-	services map[string]swarm.ServiceSpec
-	tasks    map[string]swarm.Task // by service id
-	nodes    []swarm.Node
-	removed  []string
-	created  chan string
+	mu         sync.Mutex
+	seq        int
+	services   map[string]swarm.ServiceSpec
+	tasks      map[string]swarm.Task // by service id
+	nodes      []swarm.Node
+	containers []container.Summary
+	removed    []string // services, in removal order
+	ctrRemoved []string // containers, in removal order
+	created    chan string
 }
 
 func newFakeEngine(nodes ...swarm.Node) *fakeEngine {
@@ -56,6 +60,30 @@ func (f *fakeEngine) setTask(id string, state swarm.TaskState, nodeID, errText s
 		t.Status.ContainerStatus = &swarm.ContainerStatus{ContainerID: "ctr-" + id, ExitCode: exit}
 	}
 	f.tasks[id] = t
+}
+
+// addService adds a service as an earlier sfnlocal process would have left it: made by
+// another runner, with labels, and one task in state on node n1 (with exit code exit once
+// ended), and its task container on this daemon labelled the same way.
+func (f *fakeEngine) addService(id string, labels map[string]string, state swarm.TaskState, exit int) {
+	f.mu.Lock()
+	f.services[id] = swarm.ServiceSpec{Annotations: swarm.Annotations{Labels: labels}}
+	f.tasks[id] = swarm.Task{ID: "task-" + id, ServiceID: id}
+	f.containers = append(f.containers, container.Summary{ID: "ctr-" + id, Labels: labels})
+	f.mu.Unlock()
+	f.setTask(id, state, "n1", "", exit)
+}
+
+// matchLabels tells whether labels l have every key=value (or key) of want.
+func matchLabels(l map[string]string, want []string) bool {
+	for _, w := range want {
+		k, v, hasValue := strings.Cut(w, "=")
+		got, ok := l[k]
+		if !ok || (hasValue && got != v) {
+			return false
+		}
+	}
+	return true
 }
 
 func (f *fakeEngine) setNodes(nodes ...swarm.Node) {
@@ -89,20 +117,40 @@ func (f *fakeEngine) ServiceRemove(_ context.Context, id string) error {
 	return nil
 }
 
-func (f *fakeEngine) ServiceList(context.Context, swarm.ServiceListOptions) ([]swarm.Service, error) {
-	return nil, nil
+func (f *fakeEngine) ServiceList(_ context.Context, opts swarm.ServiceListOptions) ([]swarm.Service, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []swarm.Service
+	for id, spec := range f.services {
+		if matchLabels(spec.Labels, opts.Filters.Get("label")) {
+			out = append(out, swarm.Service{ID: id, Spec: spec})
+		}
+	}
+	return out, nil
 }
 
 func (f *fakeEngine) ServiceLogs(context.Context, string, container.LogsOptions) (io.ReadCloser, error) {
 	return io.NopCloser(strings.NewReader("")), nil
 }
 
-func (f *fakeEngine) TaskList(context.Context, swarm.TaskListOptions) ([]swarm.Task, error) {
+func (f *fakeEngine) TaskList(_ context.Context, opts swarm.TaskListOptions) ([]swarm.Task, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	services := opts.Filters.Get("service")
+	for _, id := range services {
+		if _, ok := f.services[id]; !ok {
+			// The daemon resolves the service filter first and fails on a missing one.
+			return nil, cerrdefs.ErrNotFound
+		}
+	}
 	var out []swarm.Task
 	for _, t := range f.tasks {
-		out = append(out, t)
+		if len(services) > 0 && !slices.Contains(services, t.ServiceID) {
+			continue
+		}
+		if matchLabels(f.services[t.ServiceID].Labels, opts.Filters.Get("label")) {
+			out = append(out, t)
+		}
 	}
 	return out, nil
 }
@@ -121,12 +169,28 @@ func (f *fakeEngine) ContainerStop(context.Context, string, container.StopOption
 	return cerrdefs.ErrNotFound
 }
 
-func (f *fakeEngine) ContainerRemove(context.Context, string, container.RemoveOptions) error {
-	return cerrdefs.ErrNotFound
+func (f *fakeEngine) ContainerRemove(_ context.Context, id string, _ container.RemoveOptions) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i := slices.IndexFunc(f.containers, func(c container.Summary) bool { return c.ID == id })
+	if i < 0 {
+		return cerrdefs.ErrNotFound
+	}
+	f.containers = slices.Delete(f.containers, i, i+1)
+	f.ctrRemoved = append(f.ctrRemoved, id)
+	return nil
 }
 
-func (f *fakeEngine) ContainerList(context.Context, container.ListOptions) ([]container.Summary, error) {
-	return nil, nil
+func (f *fakeEngine) ContainerList(_ context.Context, opts container.ListOptions) ([]container.Summary, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []container.Summary
+	for _, c := range f.containers {
+		if matchLabels(c.Labels, opts.Filters.Get("label")) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 func (f *fakeEngine) ContainerLogs(context.Context, string, container.LogsOptions) (io.ReadCloser, error) {

@@ -3,6 +3,7 @@ package swarm
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 
 	"github.com/docker/docker/api/types/filters"
@@ -23,12 +24,15 @@ const goneAfter = 3
 const forgetAfter = 100
 
 // poller lists the tasks of the runner's services while anyone waits for one, and wakes the
-// waiters after each list.
+// waiters after each list. Its own services are listed by the runner's label; services that
+// an earlier sfnlocal process made, which the runner adopted (FindAttempt), by the label of
+// the runner that made them, keeping only the adopted ones: one more TaskList per tick for
+// each earlier runner, whatever the number of its services.
 type poller struct {
 	api   engine
 	log   *zap.Logger
 	clk   clock.Clock
-	label string
+	label string // the runner's own label filter (LabelRunner=<id>)
 
 	mu      sync.Mutex
 	waiters int
@@ -40,14 +44,74 @@ type poller struct {
 	// lost holds the nodes found down, disconnected or gone from the swarm in the last node
 	// list; a task on one of them that has not ended is lost with its node.
 	lost map[string]bool
+	// adopted maps each adopted service to the label filter that lists its tasks.
+	adopted map[string]string
 }
 
 func newPoller(api engine, log *zap.Logger, clk clock.Clock, runnerID string) *poller {
 	return &poller{
 		api: api, log: log, clk: clk, label: LabelRunner + "=" + runnerID,
 		tasks: map[string]swarm.Task{}, seen: map[string]bool{}, missed: map[string]int{},
-		changed: make(chan struct{}), lost: map[string]bool{},
+		changed: make(chan struct{}), lost: map[string]bool{}, adopted: map[string]string{},
 	}
+}
+
+// adopt makes the poller follow service id, which another runner made: its tasks are listed
+// by label (key=value; that runner's LabelRunner). t, when not nil, is its newest task as
+// the caller just listed it. The service counts as seen, so that it is gone (errGone) if
+// no poll lists it.
+func (p *poller) adopt(id, label string, t *swarm.Task) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if label != p.label {
+		p.adopted[id] = label
+	}
+	if t != nil {
+		p.tasks[id] = *t
+	}
+	p.seen[id] = true
+	delete(p.missed, id)
+}
+
+// labelsLocked returns the label filters of one poll: the runner's own, then those of the
+// adopted services, each once.
+func (p *poller) labelsLocked() []string {
+	out := []string{p.label}
+	for _, l := range p.adopted {
+		if !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// list lists the tasks of the runner's services and of the adopted ones: one TaskList per
+// label filter. It fails when any of them does (a partial list would count services as
+// missing).
+func (p *poller) list(ctx context.Context) ([]swarm.Task, error) {
+	p.mu.Lock()
+	labels := p.labelsLocked()
+	p.mu.Unlock()
+	var out []swarm.Task
+	for i, l := range labels {
+		list, err := p.api.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("label", l))})
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			out = append(out, list...)
+			continue
+		}
+		// Another runner's label: its other services are not this runner's business.
+		p.mu.Lock()
+		for _, t := range list {
+			if p.adopted[t.ServiceID] == l {
+				out = append(out, t)
+			}
+		}
+		p.mu.Unlock()
+	}
+	return out, nil
 }
 
 // wait blocks until the task of service id satisfies done, the service is gone (errGone),
@@ -113,6 +177,7 @@ func (p *poller) forget(id string) {
 	delete(p.tasks, id)
 	delete(p.seen, id)
 	delete(p.missed, id)
+	delete(p.adopted, id)
 }
 
 func (p *poller) loop() {
@@ -136,7 +201,7 @@ func (p *poller) loop() {
 				p.log.Debug("listing swarm nodes failed", zap.Error(err))
 			}
 		}
-		list, err := p.api.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("label", p.label))})
+		list, err := p.list(ctx)
 		switch {
 		case err != nil && !failing:
 			p.log.Warn("listing swarm tasks failed", zap.Error(err))
@@ -198,6 +263,7 @@ func (p *poller) update(list []swarm.Task) {
 			delete(p.tasks, id)
 			delete(p.seen, id)
 			delete(p.missed, id)
+			delete(p.adopted, id)
 		}
 	}
 	for id, t := range newest {

@@ -12,10 +12,18 @@
 // 20.10 speaks API 1.41).
 //
 // The task's state is polled by one loop per runner (one TaskList call per tick, filtered by
-// the runner's label, whatever the number of jobs, and a NodeList every tenth tick while a
-// placed task runs); logs come from the service logs API, followed while the task runs and
-// completed from a final read once it has ended, since a followed service log never ends by
-// itself.
+// the runner's label, whatever the number of jobs, one more per earlier runner whose services
+// it reattached, and a NodeList every tenth tick while a placed task runs); logs come from
+// the service logs API, followed while the task runs and completed from a final read once it
+// has ended, since a followed service log never ends by itself.
+//
+// With --data-dir (a batch.Service with a store), jobs survive a restart of sfnlocal: a
+// service carries its job's labels (batch.LabelJobID, batch.LabelAttempt), so that the next
+// process finds the service of each job that was STARTING or RUNNING (FindAttempt, whatever
+// runner id and pid made it), follows its task and logs as its own, and gets its exit code
+// even when the task ended while no sfnlocal ran; the start-up reaper (ReapKeep) spares those
+// services and their containers. A service removed in the meantime fails its attempt with
+// "Host EC2 (instance i-…) terminated." (the container it left on this daemon is removed).
 //
 // How Batch's job states map onto the swarm's task states (the Runner is a batch.Placer):
 //
@@ -137,6 +145,8 @@ type Runner struct {
 var (
 	_ batch.ContainerRunner = (*Runner)(nil)
 	_ batch.Reaper          = (*Runner)(nil)
+	_ batch.KeepReaper      = (*Runner)(nil)
+	_ batch.Reattacher      = (*Runner)(nil)
 	_ batch.Checker         = (*Runner)(nil)
 	_ batch.Placer          = (*Runner)(nil)
 )
@@ -559,7 +569,12 @@ func (r *Runner) Remove(ctx context.Context, id string) error {
 // Reap removes the services, and their task containers on this daemon, that this package
 // labelled on this host and whose process is gone: the leftovers of a crashed run. A daemon
 // that is not a swarm manager has none.
-func (r *Runner) Reap(ctx context.Context) (int, error) {
+func (r *Runner) Reap(ctx context.Context) (int, error) { return r.ReapKeep(ctx, nil) }
+
+// ReapKeep is Reap sparing the services, and the task containers, whose labels keep accepts
+// (nil keeps none): those of the jobs a server with a store reattaches (FindAttempt). A
+// service carries its job's labels, as its container does.
+func (r *Runner) ReapKeep(ctx context.Context, keep func(labels map[string]string) bool) (int, error) {
 	// A manager that does not answer must not hold up the server's start.
 	ctx, cancel := clock.WithTimeout(ctx, r.clk, reapTimeout, nil)
 	defer cancel()
@@ -567,6 +582,7 @@ func (r *Runner) Reap(ctx context.Context) (int, error) {
 		r.log.Debug("not reaping swarm services: no swarm manager", zap.Error(err))
 		return 0, nil
 	}
+	reap := func(l map[string]string) bool { return r.leftover(l) && (keep == nil || !keep(l)) }
 	managed := filters.NewArgs(filters.Arg("label", LabelManaged+"=true"))
 	list, err := r.api.ServiceList(ctx, swarm.ServiceListOptions{Filters: managed})
 	if err != nil {
@@ -574,7 +590,7 @@ func (r *Runner) Reap(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, s := range list {
-		if !r.leftover(s.Spec.Labels) {
+		if !reap(s.Spec.Labels) {
 			continue
 		}
 		if err := r.api.ServiceRemove(ctx, s.ID); err != nil && !cerrdefs.IsNotFound(err) {
@@ -588,7 +604,7 @@ func (r *Runner) Reap(ctx context.Context) (int, error) {
 		return n, fmt.Errorf("list containers: %w", err)
 	}
 	for _, c := range ctrs {
-		if !r.leftover(c.Labels) {
+		if !reap(c.Labels) {
 			continue
 		}
 		if err := r.api.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !cerrdefs.IsNotFound(err) && !cerrdefs.IsConflict(err) {
@@ -596,6 +612,71 @@ func (r *Runner) Reap(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// FindAttempt returns the service of attempt n of job jobID, found by the batch labels the
+// service carries whatever process (runner id, pid) made it, or "" when there is none (it
+// was removed while no sfnlocal ran). Its task, running or ended, is followed from then on
+// as this Runner's own are (Wait, Logs, Stop, Remove): a task that ended while sfnlocal was
+// down gives its exit code. Without a service, the attempt's task container, which Docker
+// 20.10 leaves behind (running on, even) when a job's service is removed, is removed when
+// it is on the daemon the runner talks to: the attempt is lost, and the start-up reaper
+// spares that container.
+func (r *Runner) FindAttempt(ctx context.Context, jobID string, attempt int) (string, error) {
+	attemptOf := filters.NewArgs(
+		filters.Arg("label", LabelManaged+"=true"),
+		filters.Arg("label", batch.LabelJobID+"="+jobID),
+		filters.Arg("label", batch.LabelAttempt+"="+strconv.Itoa(attempt)),
+	)
+	list, err := r.api.ServiceList(ctx, swarm.ServiceListOptions{Filters: attemptOf})
+	if err != nil {
+		return "", fmt.Errorf("list services: %w", err)
+	}
+	if len(list) > 0 {
+		// One service per attempt; should a retried create have left two, the newer one ran.
+		s := slices.MaxFunc(list, func(a, b swarm.Service) int { return a.CreatedAt.Compare(b.CreatedAt) })
+		tasks, err := r.api.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", s.ID))})
+		if err != nil && !cerrdefs.IsNotFound(err) {
+			return "", fmt.Errorf("list tasks: %w", err)
+		}
+		if err == nil {
+			r.tasks.adopt(s.ID, adoptLabel(s.Spec.Labels), newestTask(tasks))
+			return s.ID, nil
+		}
+		// Removed in between.
+	}
+	ctrs, err := r.api.ContainerList(ctx, container.ListOptions{All: true, Filters: attemptOf})
+	if err != nil {
+		r.log.Debug("listing the containers of a lost attempt failed", zap.String("job_id", jobID), zap.Error(err))
+		return "", nil
+	}
+	for _, c := range ctrs {
+		if err := r.api.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !cerrdefs.IsNotFound(err) && !cerrdefs.IsConflict(err) {
+			r.log.Warn("removing the container of a lost attempt failed", zap.String("container_id", c.ID), zap.Error(err))
+		}
+	}
+	return "", nil
+}
+
+// adoptLabel is the label filter (key=value) that lists the tasks of a service with labels
+// l: that of the runner that made it, so that one TaskList covers all its services, or the
+// service's own job label for a service without one.
+func adoptLabel(l map[string]string) string {
+	if id := l[LabelRunner]; id != "" {
+		return LabelRunner + "=" + id
+	}
+	return batch.LabelJobID + "=" + l[batch.LabelJobID]
+}
+
+// newestTask returns the newest of tasks, nil when there is none.
+func newestTask(tasks []swarm.Task) *swarm.Task {
+	var out *swarm.Task
+	for i := range tasks {
+		if out == nil || tasks[i].CreatedAt.After(out.CreatedAt) {
+			out = &tasks[i]
+		}
+	}
+	return out
 }
 
 // leftover tells whether labels are this package's, on this host, by a process that is gone.
