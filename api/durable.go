@@ -17,12 +17,14 @@ package api
 // many finished executions keep a live handle in memory (the ones that could be redriven).
 //
 // What a restart keeps: state machines, versions, aliases, tags, activities, every execution's
-// record and history, running executions (resumed), task tokens handed out, and the
-// pagination key (a nextToken from before a restart still works). What it does not: a
-// failed execution's redrive state (the live run it needs is gone, so an execution that
-// ended before the restart is NOT_REDRIVABLE after it) and the clientTokens of past
-// redrives; Express executions, which AWS does not record either; the in-memory per-state
-// coverage counters. A clean shutdown leaves running executions RUNNING, as a crash does.
+// record and history, running executions (resumed, redriven ones too), task tokens handed
+// out, the last heartbeat of each waiting task, running Distributed Map Runs with their
+// children, the redrivability of FAILED, TIMED_OUT and ABORTED executions (rebuilt from their
+// journals, interpreter/durable_redrive.go) and the clientTokens of their redrives, and the
+// pagination key (a nextToken from before a restart still works). What it does not: Express
+// executions, which AWS does not record either; the in-memory per-state coverage counters;
+// a redriven run whose checkpoint is inside a Distributed Map (ended ABORTED at the next
+// start). A clean shutdown leaves running executions RUNNING, as a crash does.
 
 import (
 	"context"
@@ -160,8 +162,7 @@ func (s *Service) Recover() error {
 	rs, canResume := s.engine.(Resumer)
 	var launches []func()
 	for _, rec := range running {
-		if !canResume || rec.RedriveCount > 0 {
-			// A redriven attempt is not journaled (interpreter/durable.go): it ends here.
+		if !canResume {
 			s.abandonLocked(d, rec, "sfnlocal stopped while the execution ran, and it cannot be resumed")
 			continue
 		}
@@ -174,7 +175,7 @@ func (s *Service) Recover() error {
 		if err != nil {
 			return fmt.Errorf("api: reading the journal of %s: %w", rec.Arn, err)
 		}
-		ex := &execution{rec: rec}
+		ex := &execution{rec: rec, redriveTokens: rec.RedriveTokens}
 		ex.phase.Store(phaseStarted)
 		run, launch, err := rs.Resume(prog, StartParams{
 			ExecutionArn: rec.Arn, Name: rec.Name, StateMachineArn: rec.StateMachineArn,
@@ -187,6 +188,12 @@ func (s *Service) Recover() error {
 				s.mu.Unlock()
 			},
 		}, rec.StartDate, journal)
+		if err != nil && rec.RedriveCount > 0 {
+			// A redrive from a checkpoint the journal does not hold (a Distributed Map's,
+			// interpreter/durable_redrive.go).
+			s.abandonLocked(d, rec, "sfnlocal stopped while the redriven execution ran, and it cannot be resumed: "+err.Error())
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("api: resuming %s: %w", rec.Arn, err)
 		}
@@ -224,12 +231,12 @@ type Rebuilder interface {
 	Rebuild(p Program, sp StartParams, start time.Time, journal [][]byte) (Run, error)
 }
 
-// rebuild gives a FAILED execution recorded before this process started its live run back,
-// once, so that it can be redriven; nil when it cannot be.
+// rebuild gives a FAILED, TIMED_OUT or ABORTED execution recorded before this process
+// started its live run back, once, so that it can be redriven; nil when it cannot be.
 func (s *Service) rebuild(rec store.Execution) *execution {
 	d, ok := s.store.(*store.Durable)
 	rb, can := s.engine.(Rebuilder)
-	if !ok || !can || rec.Status != "FAILED" || rec.RedriveCount > 0 {
+	if !ok || !can || (rec.Status != "FAILED" && rec.Status != "TIMED_OUT" && rec.Status != "ABORTED") {
 		return nil
 	}
 	if _, tried := s.rebuilt.LoadOrStore(rec.Arn+"\x00"+fmt.Sprint(rec.Seq), true); tried {
@@ -247,7 +254,7 @@ func (s *Service) rebuild(rec store.Execution) *execution {
 		return nil
 	}
 	rec.History = nil
-	ex := &execution{rec: rec}
+	ex := &execution{rec: rec, redriveTokens: rec.RedriveTokens}
 	var live atomic.Bool // the rebuild's own end is not an end to record
 	run, err := rb.Rebuild(prog, StartParams{
 		ExecutionArn: rec.Arn, Name: rec.Name, StateMachineArn: rec.StateMachineArn,

@@ -194,3 +194,96 @@ func waitExecution(t *testing.T, svc *api.Service, arn string) {
 	defer cancel()
 	require.NoError(t, svc.WaitExecution(ctx, arn))
 }
+
+// TestDurableRedriveAcrossRestarts: an execution that ended FAILED, ABORTED or TIMED_OUT
+// before a restart is REDRIVABLE after it; its redrive, stopped by a second restart while it
+// waits for an activity, resumes after it; a repeat of the RedriveExecution call with the
+// same clientToken after that restart answers the first redrive's date and starts nothing;
+// and the execution ends with the redriven run's output, redriveCount 1, ids 1..N.
+func TestDurableRedriveAcrossRestarts(t *testing.T) {
+	tests := []struct {
+		name    string
+		timeout string // the machine's TimeoutSeconds member, if any
+		end     func(t *testing.T, c rawClient, arn, token string)
+		status  string
+	}{
+		{name: "failed", status: "FAILED", end: func(t *testing.T, c rawClient, _, token string) {
+			c.call(t, "SendTaskFailure", `{"taskToken":"`+token+`","error":"Boom"}`)
+		}},
+		{name: "aborted", status: "ABORTED", end: func(t *testing.T, c rawClient, arn, _ string) {
+			c.call(t, "StopExecution", `{"executionArn":"`+arn+`","error":"Stop"}`)
+		}},
+		{name: "timed out", status: "TIMED_OUT", timeout: `"TimeoutSeconds":5,`, end: func(*testing.T, rawClient, string, string) {}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			var svc *api.Service
+			open := func() (rawClient, func()) {
+				db, err := storage.Open(dir, storage.Options{NoSync: true})
+				require.NoError(t, err)
+				svc = durableService(t, db)
+				hs := httptest.NewServer(svc.Handler())
+				return rawClient{url: hs.URL, hc: &http.Client{}}, func() { hs.Close(); svc.Close(); db.Close() }
+			}
+			c, stop := open()
+			act := c.call(t, "CreateActivity", `{"name":"work"}`)["activityArn"].(string)
+			def, _ := json.Marshal(`{` + tc.timeout + `"StartAt":"P","States":{
+				"P":{"Type":"Pass","Result":{"a":1},"Assign":{"v":"kept"},"Next":"T"},
+				"T":{"Type":"Task","Resource":"` + act + `","Parameters":{"step":"t"},"ResultPath":"$.t","Next":"Q"},
+				"Q":{"Type":"Parallel","ResultPath":"$.q","End":true,"Branches":[
+				  {"StartAt":"U","States":{"U":{"Type":"Task","Resource":"` + act + `","Parameters":{"step":"u","v.$":"$v"},"End":true}}},
+				  {"StartAt":"X","States":{"X":{"Type":"Pass","Result":"x","End":true}}}]}}}`)
+			sm := c.call(t, "CreateStateMachine", `{"name":"m","roleArn":"arn:aws:iam::123456789012:role/r","definition":`+string(def)+`}`)["stateMachineArn"].(string)
+			arn := c.call(t, "StartExecution", `{"stateMachineArn":"`+sm+`","name":"e"}`)["executionArn"].(string)
+			token := c.call(t, "GetActivityTask", `{"activityArn":"`+act+`"}`)["taskToken"].(string)
+			tc.end(t, c, arn, token)
+			waitExecution(t, svc, arn)
+			require.Equal(t, tc.status, c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)["status"])
+			stop()
+
+			// Restart 1: the ended execution is redrivable, and redriven.
+			c, stop = open()
+			d := c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)
+			require.Equal(t, tc.status, d["status"])
+			require.Equal(t, "REDRIVABLE", d["redriveStatus"], d)
+			date := c.call(t, "RedriveExecution", `{"executionArn":"`+arn+`","clientToken":"tok-1"}`)["redriveDate"]
+			task := c.call(t, "GetActivityTask", `{"activityArn":"`+act+`"}`)
+			require.JSONEq(t, `{"step":"t"}`, task["input"].(string))
+			c.call(t, "SendTaskSuccess", `{"taskToken":"`+task["taskToken"].(string)+`","output":"{\"ok\":\"t\"}"}`)
+			task = c.call(t, "GetActivityTask", `{"activityArn":"`+act+`"}`)
+			require.JSONEq(t, `{"step":"u","v":"kept"}`, task["input"].(string), "the variables of the checkpoint")
+			token = task["taskToken"].(string)
+			before := c.call(t, "GetExecutionHistory", `{"executionArn":"`+arn+`"}`)["events"].([]any)
+			stop()
+
+			// Restart 2: the redriven run resumes; the token handed out still completes
+			// its task; the clientToken is remembered.
+			c, stop = open()
+			defer stop()
+			require.Equal(t, "RUNNING", c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)["status"])
+			again := c.call(t, "RedriveExecution", `{"executionArn":"`+arn+`","clientToken":"tok-1"}`)["redriveDate"]
+			require.Equal(t, date, again)
+			c.call(t, "SendTaskSuccess", `{"taskToken":"`+token+`","output":"{\"ok\":\"u\"}"}`)
+			waitExecution(t, svc, arn)
+			d = c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)
+			require.Equal(t, "SUCCEEDED", d["status"], d)
+			require.Equal(t, float64(1), d["redriveCount"])
+			require.JSONEq(t, `{"a":1,"t":{"ok":"t"},"q":[{"ok":"u"},"x"]}`, d["output"].(string))
+			events := c.call(t, "GetExecutionHistory", `{"executionArn":"`+arn+`"}`)["events"].([]any)
+			redriven := 0
+			for i, e := range events {
+				ev := e.(map[string]any)
+				require.Equal(t, float64(i+1), ev["id"])
+				if i < len(before) {
+					require.Equal(t, before[i], e, "events from before the restart are kept as they were")
+				}
+				if ev["type"] == "ExecutionRedriven" {
+					redriven++
+				}
+			}
+			require.Equal(t, 1, redriven)
+		})
+	}
+}

@@ -26,8 +26,9 @@ type execution struct {
 	// execution ended first. Whoever loses the race records it.
 	phase atomic.Int32
 	// redriveTokens are the clientTokens of the last successful RedriveExecution calls, for
-	// their idempotent repeats (guarded by Service.mu).
-	redriveTokens []redriveToken
+	// their idempotent repeats (guarded by Service.mu); they go into the records written
+	// after a redrive, so that a restart keeps them.
+	redriveTokens []store.RedriveToken
 	// persisted waits until the execution's record is durable (nil: nothing to wait for).
 	persisted func() error
 }
@@ -324,6 +325,7 @@ func (s *Service) finishLocked(ex *execution) {
 		}
 	}
 	rec := ex.rec
+	rec.RedriveTokens = ex.redriveTokens
 	fillOutcome(&rec, ex.run)
 	if !rec.Express {
 		s.keepFinishedLocked(ex, rec)
@@ -790,18 +792,13 @@ const (
 	redriveTokenTTL  = 15 * time.Minute
 )
 
-type redriveToken struct {
-	token string
-	date  time.Time // the redrive's date, as answered
-	used  time.Time // first use, on the service clock
-}
-
 // redriveRepeat returns the date of the redrive that token already made, if it is still
-// remembered.
+// remembered. The tokens are kept in the execution's record, so that a repeat after a
+// restart is answered the same.
 func (ex *execution) redriveRepeat(token string, now time.Time) (time.Time, bool) {
 	for _, t := range ex.redriveTokens {
-		if t.token == token && now.Sub(t.used) <= redriveTokenTTL {
-			return t.date, true
+		if t.Token == token && now.Sub(t.Used) <= redriveTokenTTL {
+			return t.Date, true
 		}
 	}
 	return time.Time{}, false
@@ -811,10 +808,12 @@ func (ex *execution) rememberRedrive(token string, date, now time.Time) {
 	if token == "" {
 		return
 	}
-	ex.redriveTokens = append(ex.redriveTokens, redriveToken{token: token, date: date, used: now})
-	if n := len(ex.redriveTokens); n > maxRedriveTokens {
-		ex.redriveTokens = append(ex.redriveTokens[:0:0], ex.redriveTokens[n-maxRedriveTokens:]...)
+	old := ex.redriveTokens
+	if len(old) >= maxRedriveTokens {
+		old = old[len(old)-maxRedriveTokens+1:]
 	}
+	// A new slice: records written before share the old one.
+	ex.redriveTokens = append(append([]store.RedriveToken(nil), old...), store.RedriveToken{Token: token, Date: date, Used: now})
 }
 
 // validClientToken is ClientToken's pattern, [!-~]+.
@@ -868,6 +867,7 @@ func (s *Service) RedriveExecution(ctx context.Context, in *RedriveExecutionInpu
 		s.finished-- // running again: its entry in ended is stale now
 	}
 	rec = ex.rec
+	rec.RedriveTokens = ex.redriveTokens
 	fillOutcome(&rec, ex.run)
 	s.store.PutExecution(rec)
 	s.logs.watch(rec, ex.run)

@@ -160,7 +160,7 @@ func (a *interpEngine) Rebuild(p Program, sp StartParams, start time.Time, journ
 	if sp.OnDone != nil {
 		onDone = func(*interpreter.Execution) { sp.OnDone() }
 	}
-	x, err := a.e.Rebuild(ip.sm, interpreter.ResumeParams{
+	rp := interpreter.ResumeParams{
 		StartParams: interpreter.StartParams{
 			ExecutionArn: sp.ExecutionArn, Name: sp.Name, StateMachineArn: sp.StateMachineArn,
 			StateMachineName: sp.StateMachineName, RoleArn: sp.RoleArn,
@@ -168,9 +168,14 @@ func (a *interpEngine) Rebuild(p Program, sp StartParams, start time.Time, journ
 			Input: sp.Input, OnDone: onDone,
 		},
 		Start: start, Journal: journal,
-	})
+	}
+	// From the checkpoint journaled with the end; a first run's failure without one (a
+	// Distributed Map's) by replaying the run.
+	x, err := a.e.Restore(ip.sm, rp)
 	if err != nil {
-		return nil, err
+		if x, err = a.e.Rebuild(ip.sm, rp); err != nil {
+			return nil, err
+		}
 	}
 	return interpRun{x}, nil
 }

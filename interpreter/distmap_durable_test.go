@@ -387,3 +387,176 @@ func journaledEvents(t *testing.T, s *memStore, key string) []Event {
 	}
 	return out
 }
+
+// TestRedriveAcrossRestarts: a run that did not succeed (failed, stopped, timed out) leaves
+// its checkpoint in the journal. After a restart it is restored from the journal without
+// running anything and redriven, ending as a redrive of the original does; and a redriven run
+// that crashes at any of its service calls resumes from the journal (its redrive from the
+// journaled checkpoint, its own events replayed) and ends the same, ids 1..N.
+func TestRedriveAcrossRestarts(t *testing.T) {
+	def := `{"StartAt":"A","QueryLanguage":"JSONPath","States":{
+	 "A":{"Type":"Pass","Result":{"n":7},"ResultPath":"$.a","Assign":{"seen":"a"},"Next":"Par"},
+	 "Par":{"Type":"Parallel","ResultPath":"$.par","Next":"Z","Branches":[
+	  {"StartAt":"T1","States":{"T1":{"Type":"Task","Resource":"arn:aws:states:::work:go","Parameters":{"n":1,"seen.$":"$seen"},"End":true}}},
+	  {"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":1,"End":true,
+	    "ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Task","Resource":"arn:aws:states:::work:go","Parameters":{"n.$":"$","seen.$":"$seen"},"End":true}}}}}}]},
+	 "Z":{"Type":"Task","Resource":"arn:aws:states:::work:go","Parameters":{"n":100,"seen.$":"$seen"},"End":true}}}`
+	sm, err := Parse(def)
+	require.NoError(t, err)
+	p := StartParams{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:sm:run", Name: "run",
+		StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm", StateMachineName: "sm",
+		RoleArn: "arn:aws:iam::123456789012:role/r", Input: `{"items":[1,2,3]}`}
+	ok := func(r *task.Request) (any, error) {
+		m, _ := value.AsMap(r.Parameters)
+		return value.ObjectOf("v", m["n"], "seen", m["seen"]), nil
+	}
+	// The first run's failure: item 2 of the Map fails.
+	failing := func(_ context.Context, r *task.Request) (any, error) {
+		m, _ := value.AsMap(r.Parameters)
+		if fmt.Sprint(m["n"]) == "2" {
+			return nil, &task.Failure{Name: "Bad", Cause: "item 2"}
+		}
+		return ok(r)
+	}
+	// blocked makes the first run wait at item 2 (to stop it there).
+	atItem2 := make(chan struct{}, 1)
+	blocked := func(ctx context.Context, r *task.Request) (any, error) {
+		m, _ := value.AsMap(r.Parameters)
+		if fmt.Sprint(m["n"]) == "2" {
+			atItem2 <- struct{}{}
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return ok(r)
+	}
+	engine := func(base *clock.Fake, h task.HandlerFunc, j Journal) *Engine {
+		e := NewEngine(Config{Clock: func() clock.Clock { return clock.NewInstant(base) }, Tasks: task.Registry{"work": h}, Logger: zaptest.NewLogger(t), Journal: j})
+		t.Cleanup(e.Close)
+		return e
+	}
+	type summary struct {
+		status, out string
+		types       []string
+	}
+	sum := func(x *Execution) summary {
+		s := summary{status: x.Status()}
+		s.out, _ = x.Output()
+		for i, ev := range x.History() {
+			require.Equal(t, int64(i+1), ev.ID)
+			require.Less(t, ev.PreviousEventID, ev.ID)
+			s.types = append(s.types, ev.Type)
+		}
+		return s
+	}
+	tests := []struct {
+		name       string
+		first      task.HandlerFunc
+		end        func(x *Execution) // ends the first run
+		wantStatus string
+	}{
+		{name: "failed", first: failing, end: func(*Execution) {}, wantStatus: StatusFailed},
+		{name: "aborted", first: blocked, end: func(x *Execution) { require.NoError(t, x.Stop("Stopped", "by hand")) }, wantStatus: StatusAborted},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// The first run, on a journal; then its redrive in the same process: the reference.
+			base := clock.NewFake(epoch)
+			j := newMemStore()
+			e1 := engine(base, tc.first, j)
+			x1, err := e1.Start(sm, p)
+			require.NoError(t, err)
+			if tc.wantStatus == StatusAborted {
+				<-atItem2
+			}
+			tc.end(x1)
+			<-x1.Done()
+			require.Equal(t, tc.wantStatus, x1.Status())
+			ended := j.snapshot()
+			firstEvents := len(x1.History())
+
+			refEngine := engine(clock.NewFake(epoch), func(_ context.Context, r *task.Request) (any, error) { return ok(r) }, newMemStore())
+			ref, err := refEngine.Restore(sm, ResumeParams{StartParams: p, Start: x1.StartDate(), Journal: mustJournal(t, ended, p.ExecutionArn)})
+			require.NoError(t, err)
+			require.Equal(t, tc.wantStatus, ref.Status())
+			require.Len(t, ref.History(), firstEvents, "restored without running anything")
+			redrivable, reason := ref.RedriveStatus()
+			require.True(t, redrivable, reason)
+			_, err = ref.Redrive()
+			require.NoError(t, err)
+			<-ref.Done()
+			want := sum(ref)
+			require.Equal(t, StatusSucceeded, want.status)
+			// The redrive re-ran only what had not succeeded, with the variables of the
+			// checkpoint ($seen); T1 and the other items kept their results.
+			require.JSONEq(t, `{"v":100,"seen":"a"}`, want.out)
+			require.Equal(t, 1, countType(want.types, EvExecutionRedriven))
+			// Each of the five Tasks (T1, three items, Z) succeeded once: before the
+			// redrive, or in it.
+			require.Equal(t, 5, countType(want.types, EvTaskSucceeded))
+
+			// The same redrive, crashed at each of its calls in turn and resumed.
+			var calls atomic.Int64
+			counter := engine(clock.NewFake(epoch), func(_ context.Context, r *task.Request) (any, error) { calls.Add(1); return ok(r) }, newMemStore())
+			cx, err := counter.Restore(sm, ResumeParams{StartParams: p, Start: x1.StartDate(), Journal: mustJournal(t, ended, p.ExecutionArn)})
+			require.NoError(t, err)
+			_, err = cx.Redrive()
+			require.NoError(t, err)
+			<-cx.Done()
+			total := int(calls.Load())
+			require.Positive(t, total)
+			for k := 1; k <= total; k++ {
+				t.Run(fmt.Sprint("crash at call ", k), func(t *testing.T) {
+					js := ended.snapshot()
+					var mu sync.Mutex
+					n := 0
+					crashed := make(chan *memStore, 1)
+					e2 := engine(clock.NewFake(epoch), func(ctx context.Context, r *task.Request) (any, error) {
+						mu.Lock()
+						n++
+						me := n
+						mu.Unlock()
+						if me == k {
+							crashed <- js.snapshot()
+						}
+						if me >= k {
+							<-ctx.Done()
+							return nil, ctx.Err()
+						}
+						return ok(r)
+					}, js)
+					x2, err := e2.Restore(sm, ResumeParams{StartParams: p, Start: x1.StartDate(), Journal: mustJournal(t, js, p.ExecutionArn)})
+					require.NoError(t, err)
+					_, err = x2.Redrive()
+					require.NoError(t, err)
+					durable := <-crashed
+					e2.Close()
+
+					e3 := engine(clock.NewFake(epoch), func(_ context.Context, r *task.Request) (any, error) { return ok(r) }, durable)
+					x3, launch, err := e3.Resume(sm, ResumeParams{StartParams: p, Start: x1.StartDate(), Journal: mustJournal(t, durable, p.ExecutionArn)})
+					require.NoError(t, err)
+					launch()
+					<-x3.Done()
+					require.Equal(t, want, sum(x3))
+					require.Equal(t, 1, x3.RedriveCount())
+				})
+			}
+		})
+	}
+}
+
+func mustJournal(t *testing.T, s *memStore, key string) [][]byte {
+	t.Helper()
+	b, err := s.Journal(key)
+	require.NoError(t, err)
+	return b
+}
+
+func countType(types []string, typ string) int {
+	n := 0
+	for _, t := range types {
+		if t == typ {
+			n++
+		}
+	}
+	return n
+}

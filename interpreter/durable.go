@@ -44,15 +44,20 @@ package interpreter
 // scheduler starts at its last recorded instant (clock.Sched.SkipTo), so its pending timers
 // keep their virtual deadlines and fire as soon as nothing else runs, as they would have.
 //
+// Beyond events, the journal keeps marks (JournalStore): a task's last heartbeat, so that
+// a heartbeat timeout runs on from it after a recovery (the time the process was down
+// included), and a Map Run's settings after UpdateMapRun. A Distributed Map's children are
+// journaled under their parent (distmap_durable.go), and a run that did not succeed leaves
+// its checkpoint for a redrive, so that redriven runs resume and ended runs can be
+// redriven after a restart (durable_redrive.go).
+//
 // Limits (what is not kept exactly):
 //   - a replay relies on the definition being the one that ran (the API keeps it with the
 //     execution) and on the path being the same: when a replayed thread records another event
 //     than its journal says (a sibling's failure interrupting it in another order), the
 //     thread goes live there, logged as a divergence; its journaled events stay in the history;
-//   - a heartbeat timeout restarts at recovery;
-//   - a Distributed Map's child executions are not journaled: its Map Run runs again;
-//   - an execution redriven by RedriveExecution is not journaled past its redrive (the API
-//     ends it as ABORTED at the next start if it was running);
+//   - a redrive whose checkpoint holds a Distributed Map's Map Run (live child executions)
+//     is not resumed after a crash (the API ends it as ABORTED);
 //   - a Task in flight runs again; task.Request.ScheduledEventID stays the same, so a
 //     handler can find what the first run started: the API's startExecution integration
 //     names a child without a Name after it and reattaches the child (running or ended)
@@ -136,6 +141,9 @@ type journalBatch struct {
 	// Start is a Distributed Map child's start, in its first batch: a child has no record
 	// of its own to keep it.
 	Start *time.Time `json:"s,omitempty"`
+	// End is the checkpoint of a run that did not succeed, with its last events
+	// (durable_redrive.go).
+	End *endCheckpoint `json:"e,omitempty"`
 }
 
 // wal is an execution's events recorded since the last journal write (guarded by
@@ -145,7 +153,8 @@ type wal struct {
 	events  []Event
 	threads []string
 	tokens  map[int64]string
-	off     atomic.Bool // not journaled (ended, redriven, or a Rebuild)
+	cp      *endCheckpoint // the run's checkpoint, once it ended unsuccessfully
+	off     atomic.Bool    // not journaled (ended, or a Rebuild)
 }
 
 // journaled reports whether the execution's events go to the journal: a Standard
@@ -197,8 +206,8 @@ func (x *Execution) sync() {
 	x.wal.mu.Lock()
 	defer x.wal.mu.Unlock()
 	x.mu.Lock()
-	evs, threads, tokens := x.wal.events, x.wal.threads, x.wal.tokens
-	x.wal.events, x.wal.threads, x.wal.tokens = nil, nil, nil
+	evs, threads, tokens, cp := x.wal.events, x.wal.threads, x.wal.tokens, x.wal.cp
+	x.wal.events, x.wal.threads, x.wal.tokens, x.wal.cp = nil, nil, nil, nil
 	x.mu.Unlock()
 	if len(evs) == 0 {
 		return
@@ -206,7 +215,7 @@ func (x *Execution) sync() {
 	h, err := EncodeHistory(evs)
 	if err == nil {
 		var b []byte
-		jb := journalBatch{History: h, Threads: threads, Tokens: tokens}
+		jb := journalBatch{History: h, Threads: threads, Tokens: tokens, End: cp}
 		if x.p.mapRun != nil && evs[0].ID == 2 {
 			jb.Start = &x.start
 		}
@@ -224,7 +233,7 @@ func (x *Execution) sync() {
 // goes to its record.
 func (x *Execution) dropWAL() {
 	x.mu.Lock()
-	x.wal.events, x.wal.threads, x.wal.tokens = nil, nil, nil
+	x.wal.events, x.wal.threads, x.wal.tokens, x.wal.cp = nil, nil, nil, nil
 	x.wal.off.Store(true)
 	x.mu.Unlock()
 }
@@ -241,6 +250,10 @@ type replayLog struct {
 	// dry marks a Rebuild: the run must end within its journal; going live stops it.
 	dry     bool
 	dryLive atomic.Bool
+	// end is the checkpoint journaled with the last unsuccessful end; redrive is what
+	// the journal says of the redrives (durable_redrive.go).
+	end     *endCheckpoint
+	redrive redriveState
 }
 
 // errDryRun stops a Rebuild whose run would go past its journal.
@@ -532,6 +545,18 @@ batches:
 				break batches
 			}
 			rp.events = append(rp.events, ev)
+			if ev.Type == EvExecutionRedriven {
+				// A redrive: what came before is history; the threads replayed are the
+				// redriven run's, from the checkpoint the last run left.
+				rp.threads = map[string][]int64{}
+				rp.redrive = redriveState{count: int(ev.Index), date: ev.Timestamp, cursor: ev.ID}
+				if rp.end != nil && !rp.end.Missing {
+					cp, err := rp.end.CP.decode()
+					rp.redrive.cp, rp.redrive.ok = cp, err == nil
+				}
+				rp.end = nil
+				continue
+			}
 			rp.threads[jb.Threads[i]] = append(rp.threads[jb.Threads[i]], ev.ID)
 			if t := jb.Tokens[ev.ID]; t != "" {
 				rp.tokens[ev.ID] = t
@@ -540,6 +565,12 @@ batches:
 				last = ev.Timestamp
 			}
 		}
+		if jb.End != nil {
+			rp.end = jb.End
+		}
+	}
+	if rp.redrive.count > 0 && !rp.redrive.ok && !dry {
+		return nil, nil, fmt.Errorf("execution %s was redriven, and its journal does not hold the checkpoint the redrive started from", sp.ExecutionArn)
 	}
 	for name, b := range rp.marks {
 		// A heartbeat is a recorded instant too (on a virtual clock, a virtual one).
@@ -566,6 +597,11 @@ batches:
 	x.execCx = startContext(x, input)
 	x.smCx = value.ObjectOf("Id", sp.StateMachineArn, "Name", sp.StateMachineName)
 	x.ctx, x.cancel = context.WithCancelCause(e.ctx)
+	if r := rp.redrive; r.count > 0 {
+		// The redriven run restarts from its checkpoint (redrive.go, resumeFrame).
+		x.rd.count, x.rd.date, x.rd.cursor, x.rd.cp = r.count, r.date, r.cursor, r.cp
+		x.execCx = x.execCx.With("RedriveCount", jsonInt(int64(r.count))).With("RedriveTime", isoTime(r.date))
+	}
 	for i := range rp.events {
 		x.events.add(rp.events[i])
 	}

@@ -239,8 +239,13 @@ func (x *Execution) run() {
 	}
 	if timeout > 0 {
 		if x.replay != nil {
-			// Resumed: the timeout runs from the recorded start.
-			timeout -= x.clk.Now().Sub(x.start)
+			// Resumed: the timeout runs from the recorded start (of the redrive, for a
+			// redriven run: redrive.go).
+			from := x.start
+			if x.rd.count > 0 {
+				from = x.rd.date
+			}
+			timeout -= x.clk.Now().Sub(from)
 		}
 		var cancel context.CancelFunc
 		ctx, cancel = clock.WithTimeout(ctx, x.clk, timeout, errExecutionTimeout)
@@ -294,6 +299,11 @@ func (x *Execution) run() {
 		f.emit(ev, -1, false)
 	}
 	stop := f.now() // the terminal event's time when it was replayed
+	if status != StatusSucceeded && !shutdown {
+		x.mu.Lock()
+		x.journalCheckpointLocked()
+		x.mu.Unlock()
+	}
 	if (status != StatusSucceeded || x.p.mapRun != nil) && !shutdown {
 		// A run that did not succeed may be redriven, after a restart too: its whole
 		// history goes to the journal, which Rebuild replays (durable.go). A Distributed

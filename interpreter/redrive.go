@@ -298,9 +298,21 @@ func (x *Execution) Redrive() (time.Time, error) {
 	x.done = make(chan struct{})
 	x.ctx, x.cancel = context.WithCancelCause(e.ctx)
 	id := int64(x.events.len()) + 1
-	x.events.add(Event{ID: id, PreviousEventID: id - 1, Timestamp: now, Type: EvExecutionRedriven, Index: x.rd.count})
+	ev := Event{ID: id, PreviousEventID: id - 1, Timestamp: now, Type: EvExecutionRedriven, Index: x.rd.count}
+	x.events.add(ev)
 	x.rd.cursor = id
+	journal := x.jkey != "" && !x.p.Express
+	if journal {
+		// The redriven run is journaled like a first one (durable_redrive.go); its
+		// ExecutionRedriven is durable before RedriveExecution answers.
+		x.wal.off.Store(false)
+		x.wal.events = append(x.wal.events, ev)
+		x.wal.threads = append(x.wal.threads, "")
+	}
 	x.mu.Unlock()
+	if journal {
+		x.sync()
+	}
 	x.launch()
 	return now, nil
 }

@@ -323,7 +323,13 @@ func (d *Durable) PutExecutionAsync(e Execution) (wait func() error) {
 					if old := tx.Get(bExecs, seq); old != nil {
 						var o diskExecution
 						if json.Unmarshal(old, &o) == nil && o.Finished != 0 {
-							return nil // it finished meanwhile
+							if e.RedriveCount <= o.RedriveCount {
+								return nil // it finished meanwhile
+							}
+							// Redriven: running again, no longer among the ended.
+							if err := tx.Delete(bEnded, u64(o.Finished)); err != nil {
+								return err
+							}
 						}
 					}
 				}
@@ -349,9 +355,9 @@ func (d *Durable) PutExecutionAsync(e Execution) (wait func() error) {
 						return err
 					}
 				}
-				if e.Status != "FAILED" || e.RedriveCount > 0 {
-					// A first failure's journal is kept: it rebuilds the run for a redrive
-					// after a restart (api/durable.go).
+				if e.Status == "SUCCEEDED" {
+					// An unsuccessful end's journal is kept: it rebuilds the run for a
+					// redrive after a restart (api/durable.go, interpreter/durable_redrive.go).
 					if err := tx.DeletePrefix(bJournal, e.Arn+"\x00"); err != nil {
 						return err
 					}

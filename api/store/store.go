@@ -78,6 +78,9 @@ type Execution struct {
 	HasError, HasCause         bool
 	RedriveCount               int
 	RedriveDate                time.Time
+	// RedriveTokens are the clientTokens of the last RedriveExecution calls, for their
+	// idempotency.
+	RedriveTokens []RedriveToken `json:",omitempty"`
 	// The state machine revision the execution runs, for DescribeStateMachineForExecution.
 	Definition, RoleArn, Logging, Tracing, Encryption, RevisionID string
 	DefinitionDate                                                time.Time
@@ -90,6 +93,13 @@ type Execution struct {
 	// Finished numbers the execution's end among all ends (0 while it runs): the oldest
 	// finished executions are evicted first.
 	Finished uint64
+}
+
+// RedriveToken is the clientToken of a RedriveExecution call: the redrive's date, as
+// answered, and the token's first use on the service clock.
+type RedriveToken struct {
+	Token      string
+	Date, Used time.Time
 }
 
 // Activity is an activity.
