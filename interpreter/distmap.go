@@ -513,6 +513,7 @@ func (f *frame) runChildren(st *state, run *mapRun) ([]any, *failure) {
 		// journals (distmap_durable.go).
 		var live int
 		var err error
+		run.recovered = false // a redrive of this Map Run later starts its children anew
 		if todo, live, err = f.recoverChildren(sm, run, todo, settle); err != nil {
 			f.abortChildren(run)
 			return nil, canceledFailure

@@ -25,6 +25,7 @@ package interpreter
 import (
 	"encoding/json"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -127,8 +128,16 @@ func (f *frame) recoverChildren(sm *StateMachine, run *mapRun, todo []int, settl
 		}
 		k := kid{i: i, x: cx, launch: launch, rp: cx.replay}
 		if last := cx.replay.events[len(cx.replay.events)-1]; terminal(last.Type) {
-			// Settled below, in order: not through the dispatcher's queue.
-			cx.p.OnDone = nil
+			// Settled below, in order: this end does not go through the dispatcher's
+			// queue (a redrive's later end does).
+			var settled atomic.Bool
+			onDone := cx.p.OnDone
+			cx.p.OnDone = func(c *Execution) {
+				if settled.CompareAndSwap(false, true) {
+					return
+				}
+				onDone(c)
+			}
 			k.end = last.Timestamp
 			ended = append(ended, k)
 		} else {

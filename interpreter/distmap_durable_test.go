@@ -560,3 +560,71 @@ func countType(types []string, typ string) int {
 	}
 	return n
 }
+
+// TestRebuildDistributedMapForRedrive: an execution whose Distributed Map failed before a
+// restart is rebuilt from its journal (its children from theirs, without running anything)
+// and redriven after it: only the failed child runs again, redriven under its ARN, and the
+// Map Run is the same.
+func TestRebuildDistributedMapForRedrive(t *testing.T) {
+	def := distMap(`"ItemsPath":"$.items","MaxConcurrency":1,`,
+		`"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::work:go","Parameters":{"n.$":"$"},"End":true}}`)
+	sm, err := Parse(def)
+	require.NoError(t, err)
+	p := StartParams{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:sm:run", Name: "run",
+		StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm", StateMachineName: "sm",
+		Input: `{"items":[1,2,3]}`}
+	var calls []string
+	var mu sync.Mutex
+	handler := func(fail bool) task.HandlerFunc {
+		return func(_ context.Context, r *task.Request) (any, error) {
+			m, _ := value.AsMap(r.Parameters)
+			n := fmt.Sprint(m["n"])
+			mu.Lock()
+			calls = append(calls, n)
+			mu.Unlock()
+			if fail && n == "2" {
+				return nil, &task.Failure{Name: "Bad", Cause: "item 2"}
+			}
+			return value.ObjectOf("v", m["n"]), nil
+		}
+	}
+	j := newMemStore()
+	e1 := NewEngine(Config{Clock: func() clock.Clock { return clock.NewInstant(clock.NewFake(epoch)) }, Logger: zaptest.NewLogger(t), Journal: j,
+		Tasks: task.Registry{"work": handler(true)}})
+	x1, err := e1.Start(sm, p)
+	require.NoError(t, err)
+	<-x1.Done()
+	require.Equal(t, StatusFailed, x1.Status())
+	runs := e1.MapRuns(p.ExecutionArn)
+	kids1, _ := e1.MapRunExecutions(runs[0].Arn)
+	durable := j.snapshot()
+	e1.Close()
+	require.Equal(t, []string{"1", "2"}, calls)
+
+	calls = nil
+	e2 := NewEngine(Config{Clock: func() clock.Clock { return clock.NewInstant(clock.NewFake(epoch)) }, Logger: zaptest.NewLogger(t), Journal: durable,
+		Tasks: task.Registry{"work": handler(false)}})
+	t.Cleanup(e2.Close)
+	x2, err := e2.Rebuild(sm, ResumeParams{StartParams: p, Start: x1.StartDate(), Journal: mustJournal(t, durable, p.ExecutionArn)})
+	require.NoError(t, err)
+	require.Empty(t, calls, "rebuilt without running anything")
+	require.Equal(t, len(x1.History()), len(x2.History()))
+	_, err = x2.Redrive()
+	require.NoError(t, err)
+	<-x2.Done()
+	e, _ := x2.Error()
+	c, _ := x2.Cause()
+	require.Equal(t, StatusSucceeded, x2.Status(), e+": "+c)
+	out, _ := x2.Output()
+	require.JSONEq(t, `[{"v":1},{"v":2},{"v":3}]`, out)
+	require.Equal(t, []string{"2", "3"}, calls)
+	runs2 := e2.MapRuns(p.ExecutionArn)
+	require.Len(t, runs2, 1)
+	require.Equal(t, runs[0].Arn, runs2[0].Arn)
+	kids2, _ := e2.MapRunExecutions(runs2[0].Arn)
+	require.Len(t, kids2, 3)
+	for i, c := range kids1 {
+		require.Equal(t, c.p.ExecutionArn, kids2[i].p.ExecutionArn)
+	}
+	require.Equal(t, 1, kids2[1].RedriveCount(), "the failed child is redriven")
+}
