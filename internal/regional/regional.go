@@ -2,11 +2,20 @@
 // region; the simulators that keep theirs in one instance of their Service (DynamoDB,
 // EventBridge, ECS, Batch) make one more instance for each other region a request or an
 // execution names, on first use, and find it here.
+//
+// With a store (--data-dir) every region's instance keeps its state in the server's one store:
+// the home region's in the service's buckets as named, each other region's through the view
+// DB(db, region), whose buckets are named base@region (storage.ScopeSep). At start the home
+// instance makes the instances of the regions Stored finds (so their background work resumes
+// at once, as the home region's does); regions without state are still made on first use.
 package regional
 
 import (
+	"slices"
 	"sort"
 	"sync"
+
+	"github.com/sfnlocal/sfnlocal/internal/storage"
 )
 
 // Set is the instances of one simulator by region. The zero Set is ready to use.
@@ -51,4 +60,15 @@ func (s *Set[T]) Each(fn func(region string, v T)) {
 	for _, r := range regions {
 		fn(r, s.m[r])
 	}
+}
+
+// DB is the view of the store that region's instance keeps its state in (nil in memory mode).
+// The caller uses it for the regions other than home, whose instance uses db itself.
+func DB(db *storage.DB, region string) *storage.DB { return db.Scoped(region) }
+
+// Stored lists, in order, the regions other than home that hold state in db's buckets whose
+// names start with prefix (the service's, e.g. "dynamodb."): the instances to make at start.
+func Stored(db *storage.DB, prefix, home string) ([]string, error) {
+	regions, err := db.Scopes(prefix)
+	return slices.DeleteFunc(regions, func(r string) bool { return r == home }), err
 }

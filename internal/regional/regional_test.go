@@ -4,6 +4,8 @@ import (
 	"errors"
 	"sync"
 	"testing"
+
+	"github.com/sfnlocal/sfnlocal/internal/storage"
 )
 
 type svc struct{ region string }
@@ -57,5 +59,31 @@ func TestInConcurrentMakesOnce(t *testing.T) {
 	wg.Wait()
 	if made != 1 {
 		t.Fatalf("made %d, want 1", made)
+	}
+}
+
+func TestStored(t *testing.T) {
+	db, err := storage.Open(t.TempDir(), storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, region := range []string{"us-east-1", "eu-west-1", "ap-south-1"} {
+		if err := DB(db, region).Bucket("dynamodb.tables").Put("t", []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Bucket("dynamodb.tables").Put("home", []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	if err := DB(db, "us-west-2").Bucket("ecs.clusters").Put("c", []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Stored(db, "dynamodb.", "us-east-1")
+	if err != nil || len(got) != 2 || got[0] != "ap-south-1" || got[1] != "eu-west-1" {
+		t.Fatalf("Stored = %v, %v", got, err)
+	}
+	if got, _ := Stored(nil, "dynamodb.", "us-east-1"); len(got) != 0 {
+		t.Fatalf("Stored in memory mode = %v", got)
 	}
 }
