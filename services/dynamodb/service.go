@@ -55,7 +55,7 @@ func (s *Service) In(region string) *Service {
 	}
 	return s.regions.In(region, s.cfg.Region, s, func(region string) (*Service, error) {
 		cfg := s.cfg
-		cfg.Region, cfg.DB = region, regional.DB(s.cfg.DB, region) // its buckets in the store (persist.go)
+		cfg.Region, cfg.DB = region, regional.DB(s.cfg.DB, region, s.cfg.Region) // its buckets in the store (persist.go)
 		r := newService(cfg)
 		r.root = s
 		return r, nil

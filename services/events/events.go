@@ -69,7 +69,7 @@ func (s *Service) In(region string) *Service {
 	}
 	return s.regions.In(region, s.cfg.Region, s, func(region string) (*Service, error) {
 		cfg := s.cfg
-		cfg.Region, cfg.DB = region, regional.DB(s.cfg.DB, region) // its buckets in the store (persist.go)
+		cfg.Region, cfg.DB = region, regional.DB(s.cfg.DB, region, s.cfg.Region) // its buckets in the store (persist.go)
 		return newForRegion(cfg, s), nil
 	})
 }
