@@ -106,8 +106,9 @@ type Service struct {
 
 	p persistState // durable mode (Config.DB)
 	// Compute environments, job queues, job definitions and jobs are kept per region, as on
-	// AWS: each other region's are held by a Service of their own (In), made on first use,
-	// sharing the runner (without reaping: root reaps once for all).
+	// AWS: each other region's are held by a Service of their own (In), made at New when the
+	// store holds its state, else on first use, sharing the runner and the store (without
+	// reaping: root reaps once for all, sparing every region's reattached containers).
 	root     *Service
 	regions  regional.Set[*Service]
 	routes   http.Handler

@@ -42,7 +42,8 @@ type Service struct {
 	j       *journal.Journal // nil in memory mode
 	loadErr error
 	// Tables are kept per region, as on AWS: each other region's tables are held by a Service
-	// of their own (In), made on first use; root is the default region's Service.
+	// of their own (In), made at New when the store holds tables of it, else on first use;
+	// root is the default region's Service.
 	root    *Service
 	regions regional.Set[*Service]
 }

@@ -103,7 +103,8 @@ type Service struct {
 
 	p persistState // durable mode (Config.DB)
 	// Clusters, task definitions and tasks are kept per region, as on AWS: each other
-	// region's are held by a Service of their own (In), made on first use, sharing the runner.
+	// region's are held by a Service of their own (In), made at New when the store holds its
+	// state, else on first use, sharing the runner and the store.
 	root    *Service
 	regions regional.Set[*Service]
 }

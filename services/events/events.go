@@ -54,8 +54,8 @@ type Service struct {
 	evSeq   uint64           // the last kept event's record number (durable mode)
 	loadErr error
 	// Buses, rules and connections are kept per region, as on AWS: each other region's are
-	// held by a Service of their own (In), made on first use, which delivers through the
-	// sinks of root, the default region's Service.
+	// held by a Service of their own (In), made at New when the store holds its state, else
+	// on first use, which delivers through the sinks of root, the default region's Service.
 	root    *Service
 	regions regional.Set[*Service]
 }
