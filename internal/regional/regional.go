@@ -8,6 +8,9 @@
 // DB(db, region, home), whose buckets are named base@region (storage.ScopeSep). At start the home
 // instance makes the instances of the regions Stored finds (so their background work resumes
 // at once, as the home region's does); regions without state are still made on first use.
+// The unscoped buckets are whichever region --region names: a store started again with
+// another --region shows the earlier home region's state as the new one's, and ignores the
+// scope named after the new home region (it is left untouched).
 package regional
 
 import (
