@@ -484,3 +484,43 @@ func TestDataDirSurvivesRestart(t *testing.T) {
 	p.sfn(t, "ListExecutions", map[string]any{"stateMachineArn": sm.StateMachineArn, "maxResults": 2, "nextToken": page.NextToken}, &again)
 	require.JSONEq(t, string(page2), string(again), "a page token from before the restart")
 }
+
+// TestDataDirKeepsOtherRegions: a DynamoDB table created and written by requests signed for a
+// region other than --region's survives a restart in that region, and only there.
+func TestDataDirKeepsOtherRegions(t *testing.T) {
+	t.Parallel()
+	args := []string{"--data-dir", t.TempDir()}
+	dynamo := func(p *proc, region, op string, body any) (int, map[string]any) {
+		t.Helper()
+		h := map[string]string{"X-Amz-Target": "DynamoDB_20120810." + op, "Content-Type": "application/x-amz-json-1.0"}
+		if region != "" {
+			h["Authorization"] = "AWS4-HMAC-SHA256 Credential=test/20260101/" + region + "/dynamodb/aws4_request, SignedHeaders=host, Signature=x"
+		}
+		var out map[string]any
+		code := p.call(t, http.MethodPost, "/", h, body, &out)
+		return code, out
+	}
+	key := map[string]any{"id": map[string]any{"S": "k"}}
+	p := startProc(t, nil, args...)
+	code, out := dynamo(p, "eu-west-1", "CreateTable", map[string]any{"TableName": "regional", "BillingMode": "PAY_PER_REQUEST",
+		"AttributeDefinitions": []any{map[string]any{"AttributeName": "id", "AttributeType": "S"}},
+		"KeySchema":            []any{map[string]any{"AttributeName": "id", "KeyType": "HASH"}}})
+	require.Equal(t, http.StatusOK, code, out)
+	code, out = dynamo(p, "eu-west-1", "PutItem", map[string]any{"TableName": "regional", "Item": map[string]any{"id": map[string]any{"S": "k"}, "v": map[string]any{"S": "eu"}}})
+	require.Equal(t, http.StatusOK, code, out)
+	require.NoError(t, p.cmd.Process.Signal(os.Interrupt))
+	_ = p.cmd.Wait()
+
+	p = startProc(t, nil, args...)
+	for _, tc := range []struct {
+		region string
+		want   []any
+	}{{"eu-west-1", []any{"regional"}}, {"", []any{}}, {"us-east-1", []any{}}, {"ap-south-1", []any{}}} {
+		code, out = dynamo(p, tc.region, "ListTables", map[string]any{})
+		require.Equal(t, http.StatusOK, code, out)
+		require.Equal(t, tc.want, out["TableNames"], "region %q", tc.region)
+	}
+	code, out = dynamo(p, "eu-west-1", "GetItem", map[string]any{"TableName": "regional", "Key": key})
+	require.Equal(t, http.StatusOK, code, out)
+	require.Equal(t, map[string]any{"id": map[string]any{"S": "k"}, "v": map[string]any{"S": "eu"}}, out["Item"])
+}

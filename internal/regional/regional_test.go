@@ -4,6 +4,8 @@ import (
 	"errors"
 	"sync"
 	"testing"
+
+	"github.com/sfnlocal/sfnlocal/internal/storage"
 )
 
 type svc struct{ region string }
@@ -57,5 +59,64 @@ func TestInConcurrentMakesOnce(t *testing.T) {
 	wg.Wait()
 	if made != 1 {
 		t.Fatalf("made %d, want 1", made)
+	}
+}
+
+func TestStored(t *testing.T) {
+	db, err := storage.Open(t.TempDir(), storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, region := range []string{"us-east-1", "eu-west-1", "ap-south-1"} {
+		if err := DB(db, region, "us-east-1").Bucket("dynamodb.tables").Put("t", []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if DB(db, "us-east-1", "us-east-1") != db || DB(db, "", "") != db {
+		t.Fatal("the home region's store is not the store itself")
+	}
+	// A scope named after the home region (a store started with another --region) is the home
+	// instance's to ignore, not another region's.
+	if err := db.Scoped("us-east-1").Bucket("dynamodb.tables").Put("t", []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	if err := DB(db, "us-west-2", "us-east-1").Bucket("ecs.clusters").Put("c", []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Stored(db, "dynamodb.", "us-east-1")
+	if err != nil || len(got) != 2 || got[0] != "ap-south-1" || got[1] != "eu-west-1" {
+		t.Fatalf("Stored = %v, %v", got, err)
+	}
+	if got, _ := Stored(nil, "dynamodb.", "us-east-1"); len(got) != 0 {
+		t.Fatalf("Stored in memory mode = %v", got)
+	}
+}
+
+func TestAdd(t *testing.T) {
+	var set Set[*svc]
+	mk := func(region string) (*svc, error) {
+		if region == "bad-region-1" {
+			return nil, errors.New("unreadable")
+		}
+		return &svc{region}, nil
+	}
+	for _, tc := range []struct {
+		region string
+		err    bool
+	}{{"eu-west-1", false}, {"bad-region-1", true}, {"eu-west-1", false}} {
+		v, err := set.Add(tc.region, mk)
+		if (err != nil) != tc.err || (err == nil && v.region != tc.region) {
+			t.Errorf("Add(%q) = %v, %v", tc.region, v, err)
+		}
+	}
+	first, _ := set.Add("eu-west-1", mk)
+	if got := set.In("eu-west-1", "us-east-1", nil, mk); got != first {
+		t.Error("In made another instance than Add's")
+	}
+	n := 0
+	set.Each(func(string, *svc) { n++ })
+	if n != 1 {
+		t.Errorf("%d instances, want 1 (a failed Add keeps none)", n)
 	}
 }

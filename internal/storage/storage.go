@@ -13,7 +13,9 @@
 //
 //   - A store is one file, DIR/sfnlocal.db, locked against a second process.
 //   - Records live in named buckets ("sfn.executions", "sqs.messages", ...): flat keyspaces of
-//     string keys and byte values, iterated in key order.
+//     string keys and byte values, iterated in key order. A service that keeps one instance
+//     per region gives each other region a view of the store (Scoped) whose buckets are
+//     named "base@region" (see scope.go), so that regions never share a record.
 //   - Update runs a function in a write transaction that is group-committed with the other
 //     writers of the same instant: it returns once the transaction is durable. Because a batch
 //     that fails is retried one function at a time, the function must be idempotent (set
@@ -67,6 +69,9 @@ type Options struct {
 type DB struct {
 	bolt *bolt.DB
 	dir  string
+	// scope is "" for the store itself, else the scope of a view (Scoped): every bucket
+	// name used through the view is suffixed with ScopeSep and scope.
+	scope string
 }
 
 // Open opens (creating if need be) the store in dir.
@@ -208,9 +213,10 @@ func (db *DB) Dir() string {
 	return db.dir
 }
 
-// Close closes the store. Pending group commits finish first.
+// Close closes the store. Pending group commits finish first. Closing a view (Scoped) does
+// nothing: the store stays open for its owner to close.
 func (db *DB) Close() error {
-	if db == nil {
+	if db == nil || db.scope != "" {
 		return nil
 	}
 	return db.bolt.Close()
@@ -223,7 +229,7 @@ func (db *DB) Update(fn func(*Tx) error) error {
 	if db == nil {
 		return nil
 	}
-	return db.bolt.Batch(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+	return db.bolt.Batch(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, scope: db.scope}) })
 }
 
 // UpdateNow is Update without waiting for other writers: for rare, large writes (migrations,
@@ -232,7 +238,7 @@ func (db *DB) UpdateNow(fn func(*Tx) error) error {
 	if db == nil {
 		return nil
 	}
-	return db.bolt.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+	return db.bolt.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, scope: db.scope}) })
 }
 
 // View runs fn in a read transaction, which sees one consistent snapshot.
@@ -240,20 +246,25 @@ func (db *DB) View(fn func(*Tx) error) error {
 	if db == nil {
 		return nil
 	}
-	return db.bolt.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, ro: true}) })
+	return db.bolt.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, ro: true, scope: db.scope}) })
 }
 
 // Tx is a transaction. Values it returns are copies, safe to keep after it ends.
 type Tx struct {
-	tx *bolt.Tx
-	ro bool
+	tx    *bolt.Tx
+	ro    bool
+	scope string // the view's (DB.scope)
 }
 
 func (t *Tx) bucket(name string, create bool) (*bolt.Bucket, error) {
-	if b := t.tx.Bucket([]byte(name)); b != nil || !create {
+	key, err := scopedName(name, t.scope)
+	if err != nil {
+		return nil, err
+	}
+	if b := t.tx.Bucket(key); b != nil || !create {
 		return b, nil
 	}
-	return t.tx.CreateBucket([]byte(name))
+	return t.tx.CreateBucket(key)
 }
 
 // Put sets bucket[key] = val.
@@ -301,7 +312,11 @@ func (t *Tx) DeletePrefix(bucket, prefix string) error {
 
 // DropBucket removes a bucket and everything in it.
 func (t *Tx) DropBucket(bucket string) error {
-	err := t.tx.DeleteBucket([]byte(bucket))
+	key, err := scopedName(bucket, t.scope)
+	if err != nil {
+		return err
+	}
+	err = t.tx.DeleteBucket(key)
 	if errors.Is(err, bolterrors.ErrBucketNotFound) {
 		return nil
 	}

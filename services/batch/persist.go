@@ -49,6 +49,16 @@ const (
 	bucketLogEvents  = "batch.logevents"
 )
 
+// bucketPrefix starts the name of every bucket above. Every region's state is in the one store:
+// the default region's (Config.Region's) in the buckets above, each other region's in the same
+// buckets scoped with its name, "batch.jobs@eu-west-1" and so on (regional.DB; bucket base
+// names never hold the "@", so two regions never share a bucket). New makes the Service of
+// every region the store holds records of (regional.Stored) before it starts the reaper, so
+// that their running jobs are reattached at start as the default region's are and the reaper
+// spares their containers; the other regions' are made on first use (which records their
+// default compute environment and job queue).
+const bucketPrefix = "batch."
+
 // persistState is the durable-mode bookkeeping of a Service (zero in memory mode).
 type persistState struct {
 	j      *journal.Journal
@@ -278,10 +288,22 @@ func (s *Service) load(db *storage.DB) error {
 	return s.logs.load(db)
 }
 
-// keepContainer tells the reaper which leftover containers belong to jobs being reattached.
+// keepContainer tells the reaper which leftover containers belong to jobs being reattached, in
+// s's region or another (job ids are UUIDs: no two regions share one).
 func (s *Service) keepContainer(labels map[string]string) bool {
-	a, ok := s.p.keep[labels[LabelJobID]]
-	return ok && a == labels[LabelAttempt]
+	if a, ok := s.p.keep[labels[LabelJobID]]; ok && a == labels[LabelAttempt] {
+		return true
+	}
+	kept := false
+	s.regions.Each(func(_ string, r *Service) { kept = kept || r.keepContainer(labels) })
+	return kept
+}
+
+// keeping reports whether a job is being reattached in s's region or another.
+func (s *Service) keeping() bool {
+	n := len(s.p.keep)
+	s.regions.Each(func(_ string, r *Service) { n += len(r.p.keep) })
+	return n > 0
 }
 
 // persistLog queues a log record; nil in memory mode (see logStore.persist).

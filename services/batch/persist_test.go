@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -267,4 +268,99 @@ func TestDurableTimeoutAcrossRestart(t *testing.T) {
 	d.clock.Advance(time.Minute)
 	got := d.waitStatus(t, id, StatusFailed)
 	require.Equal(t, reasonTimeout, got.StatusReason)
+}
+
+// keepReaper is the fake runner with a KeepReaper, as the Docker runner is: it reports which of
+// the leftover containers the service spared and forgets the others.
+type keepReaper struct {
+	*fakeRunner
+	kept chan []string // the job ids of the containers spared, once per reaping pass
+}
+
+func (k keepReaper) Reap(ctx context.Context) (int, error) {
+	return k.ReapKeep(ctx, func(map[string]string) bool { return false })
+}
+
+func (k keepReaper) ReapKeep(_ context.Context, keep func(labels map[string]string) bool) (int, error) {
+	k.mu.Lock()
+	var kept []string
+	n := 0
+	for id, c := range k.ctrs {
+		switch {
+		case keep(c.spec.Labels):
+			kept = append(kept, c.spec.Labels[LabelJobID])
+		case c.spec.Labels[LabelJobID] != "":
+			delete(k.ctrs, id)
+			n++
+		}
+	}
+	k.mu.Unlock()
+	slices.Sort(kept)
+	k.kept <- kept
+	return n, nil
+}
+
+// TestDurableRegions: with a store, every region's resources and jobs survive a restart in
+// their region (the lookup requests use, In), apart from each other and from the default
+// region's; the regions with state are made at New, where their RUNNING jobs are reattached
+// and the reaper spares their containers.
+func TestDurableRegions(t *testing.T) {
+	t.Parallel()
+	regions := []struct{ region, def string }{
+		{"us-east-1", "home-def"}, {"eu-west-1", "eu-def"}, {"ap-south-1", "ap-def"},
+	}
+	r := keepReaper{fakeRunner: newFakeRunner(), kept: make(chan []string, 4)}
+	c := clock.NewFake(epoch)
+	db := storagetest.Open(t)
+	start := func(db *storage.DB) *Service {
+		s, err := New(Config{Clock: c, Logger: zaptest.NewLogger(t), Region: "us-east-1", AccountID: "123456789012", Runner: r, DB: db})
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, s.Close()) })
+		return s
+	}
+	s := start(db)
+	require.Empty(t, <-r.kept)
+	running, done := map[string]string{}, map[string]string{}
+	var wantKept []string
+	for _, rg := range regions {
+		f := &fixture{s: s.In(rg.region), r: r.fakeRunner, clock: c}
+		arn := f.register(t, rg.def, ContainerProperties{Image: "img", Command: []string{"block"}})
+		require.Contains(t, arn, ":"+rg.region+":")
+		done[rg.region] = f.submit(t, SubmitJobInput{JobDefinition: rg.def, JobName: "done"})
+		f.waitStatus(t, done[rg.region], StatusRunning)
+		r.release(done[rg.region], 0)
+		f.waitStatus(t, done[rg.region], StatusSucceeded)
+		running[rg.region] = f.submit(t, SubmitJobInput{JobDefinition: rg.def, JobName: "running"})
+		f.waitStatus(t, running[rg.region], StatusRunning)
+		wantKept = append(wantKept, running[rg.region])
+	}
+	slices.Sort(wantKept)
+	require.NoError(t, s.Close()) // the running jobs' containers run on
+
+	s2 := start(storagetest.Reopen(t, db))
+	var made []string
+	s2.regions.Each(func(region string, _ *Service) { made = append(made, region) })
+	require.Equal(t, []string{"ap-south-1", "eu-west-1"}, made, "the regions with state are made at New")
+	require.Equal(t, wantKept, <-r.kept, "the reaper spares the containers of every region's running jobs")
+	for _, rg := range regions {
+		t.Run(rg.region, func(t *testing.T) {
+			f := &fixture{s: s2.In(rg.region), r: r.fakeRunner, clock: c}
+			got := f.waitStatus(t, done[rg.region], StatusSucceeded)
+			require.Contains(t, got.JobArn, ":"+rg.region+":")
+			for _, other := range regions {
+				f.s.mu.Lock()
+				_, hasJob := f.s.jobs[running[other.region]]
+				_, hasDef := f.s.defs[other.def]
+				f.s.mu.Unlock()
+				require.Equal(t, other.region == rg.region, hasJob, "%s's job in %s", other.region, rg.region)
+				require.Equal(t, other.region == rg.region, hasDef, "%s's job definition in %s", other.region, rg.region)
+			}
+			// Reattached: its container's exit decides the job.
+			f.waitStatus(t, running[rg.region], StatusRunning)
+			r.release(running[rg.region], 0)
+			got = f.waitStatus(t, running[rg.region], StatusSucceeded)
+			require.Len(t, got.Attempts, 1)
+			require.Equal(t, reasonExited, got.StatusReason)
+		})
+	}
 }

@@ -106,8 +106,9 @@ type Service struct {
 
 	p persistState // durable mode (Config.DB)
 	// Compute environments, job queues, job definitions and jobs are kept per region, as on
-	// AWS: each other region's are held by a Service of their own (In), made on first use,
-	// sharing the runner (without reaping: root reaps once for all).
+	// AWS: each other region's are held by a Service of their own (In), made at New when the
+	// store holds its state, else on first use, sharing the runner and the store (without
+	// reaping: root reaps once for all, sparing every region's reattached containers).
 	root     *Service
 	regions  regional.Set[*Service]
 	routes   http.Handler
@@ -120,15 +121,36 @@ func (s *Service) In(region string) *Service {
 	if s.root != nil {
 		return s.root.In(region)
 	}
-	return s.regions.In(region, s.cfg.Region, s, func(region string) (*Service, error) {
-		cfg := s.cfg
-		cfg.Region, cfg.DB = region, nil // other regions are kept in memory only (README's known limits)
-		r, err := newService(cfg, false)
-		if err == nil {
-			r.root = s
+	return s.regions.In(region, s.cfg.Region, s, s.newRegion)
+}
+
+// newRegion makes the Service of region, another than s's, with its buckets in s's store
+// (persist.go); it reattaches the region's running jobs, and fails only on a store it cannot
+// read.
+func (s *Service) newRegion(region string) (*Service, error) {
+	cfg := s.cfg
+	cfg.Region, cfg.DB = region, regional.DB(s.cfg.DB, region, s.cfg.Region)
+	r, err := newService(cfg, false)
+	if err != nil {
+		return nil, fmt.Errorf("region %s: %w", region, err)
+	}
+	r.root = s
+	return r, nil
+}
+
+// loadRegions makes the Service of every other region the store holds state of (persist.go),
+// so that their running jobs are reattached at start as the default region's are.
+func (s *Service) loadRegions() error {
+	regions, err := regional.Stored(s.cfg.DB, bucketPrefix, s.cfg.Region)
+	if err != nil {
+		return fmt.Errorf("batch: list the regions in the store: %w", err)
+	}
+	for _, region := range regions {
+		if _, err := s.regions.Add(region, s.newRegion); err != nil {
+			return err
 		}
-		return r, err
-	})
+	}
+	return nil
 }
 
 // partition is the ARN partition of the Service's region.
@@ -164,7 +186,9 @@ type jobQueue struct {
 // containers left by a crashed run when the runner can.
 func New(cfg Config) (*Service, error) { return newService(cfg, true) }
 
-// newService is New; reap starts the reaping of leftover containers (once per process).
+// newService is New for one region; reap (the default region's Service, once per process)
+// also makes the other regions the store holds state of and starts the reaping of leftover
+// containers.
 func newService(cfg Config, reap bool) (*Service, error) {
 	if cfg.Runner == nil {
 		return nil, errors.New("batch: Config.Runner is required")
@@ -224,14 +248,31 @@ func newService(cfg Config, reap bool) (*Service, error) {
 		cancel()
 		return nil, err
 	}
-	runners := []ContainerRunner{cfg.Runner}
-	for _, r := range cfg.Backends {
+	if reap {
+		// Before the reaper, which spares the containers every region reattaches.
+		if err := s.loadRegions(); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+		s.reapLeftovers()
+	}
+	for _, j := range s.p.resume {
+		s.wg.Add(1)
+		go s.reattach(j)
+	}
+	s.p.resume = nil
+	return s, nil
+}
+
+// reapLeftovers removes, in the background (start-up must not wait for a daemon, or for its
+// absence), the containers a crashed earlier run left, but those of the jobs being
+// reattached in any region.
+func (s *Service) reapLeftovers() {
+	runners := []ContainerRunner{s.cfg.Runner}
+	for _, r := range s.cfg.Backends {
 		runners = append(runners, r)
 	}
-	if !reap {
-		return s, nil
-	}
-	// In the background: start-up must not wait for a daemon (or for its absence).
+	ctx := s.ctx
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -241,7 +282,7 @@ func newService(cfg Config, reap bool) (*Service, error) {
 				continue
 			}
 			reap := r.Reap
-			if kr, ok := runner.(KeepReaper); ok && len(s.p.keep) > 0 {
+			if kr, ok := runner.(KeepReaper); ok && s.keeping() {
 				reap = func(ctx context.Context) (int, error) { return kr.ReapKeep(ctx, s.keepContainer) }
 			}
 			n, err := reap(ctx)
@@ -253,12 +294,6 @@ func newService(cfg Config, reap bool) (*Service, error) {
 			}
 		}
 	}()
-	for _, j := range s.p.resume {
-		s.wg.Add(1)
-		go s.reattach(j)
-	}
-	s.p.resume = nil
-	return s, nil
 }
 
 // Close stops the scheduler, force-removes the containers of running jobs and waits for their

@@ -9,7 +9,8 @@
 // It exists because state machines often read and write DynamoDB directly; with this fake they
 // run offline and their tests can seed and inspect tables through the same API.
 //
-// Tables live in memory, written through to sfnlocal's store with Config.DB (persist.go). Items are kept in AWS's typed JSON form ({"S": "x"}, {"N": "1"}, ...),
+// Tables live in memory, kept per region (In), and are written through to sfnlocal's store with
+// Config.DB, every region's (persist.go). Items are kept in AWS's typed JSON form ({"S": "x"}, {"N": "1"}, ...),
 // the form both the wire and Task parameters use, so nothing is converted on the way in or out.
 // Condition, filter, key-condition, update and projection expressions are parsed per request
 // into a small AST (expr.go), with AWS's reserved words, placeholder checks and messages, and

@@ -18,6 +18,12 @@ import (
 //	dynamodb.items   name "/" len(h) ":" h r    → the item, as DynamoDB JSON
 //
 // Item count and size are recomputed from the items on load.
+//
+// Every region's tables are in the one store: the default region's (Config.Region's) in the
+// buckets above, each other region's in the same buckets scoped with its name,
+// "dynamodb.tables@eu-west-1" and "dynamodb.items@eu-west-1" (regional.DB; bucket base names
+// never hold the "@", so two regions never share a bucket). New makes the Service of every
+// region the store holds records of; the other regions' are made on first use.
 const (
 	bucketTables = "dynamodb.tables"
 	bucketItems  = "dynamodb.items"

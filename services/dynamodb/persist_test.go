@@ -149,3 +149,54 @@ func BenchmarkStorePutItem(b *testing.B) {
 		})
 	}
 }
+
+// TestDurableRegions: with a store, every region's tables survive a restart in their region
+// (the lookup requests use, In), apart from each other and from the default region's; the
+// regions the store holds tables of are made at New, the others only on first use.
+func TestDurableRegions(t *testing.T) {
+	t.Parallel()
+	put := func(v string) step {
+		return step{op: "PutItem", in: `{"TableName":"tb1","Item":{"id":{"S":"k"},"v":{"S":"` + v + `"}}}`}
+	}
+	regions := []struct {
+		region string
+		steps  []step
+		tables string // ListTables after the restart
+	}{
+		{"us-east-1", []step{{op: "CreateTable", in: createRange}}, `["tb2"]`},
+		{"eu-west-1", []step{{op: "CreateTable", in: createSimple}, put("eu")}, `["tb1"]`},
+		{"ap-south-1", []step{{op: "CreateTable", in: createSimple}, {op: "CreateTable", in: createRange}, put("ap")}, `["tb1","tb2"]`},
+		{"sa-east-1", []step{{op: "CreateTable", in: createSimple}, put("gone"), {op: "DeleteTable", in: `{"TableName":"tb1"}`}}, `[]`},
+	}
+	db := storagetest.Open(t)
+	s := durableService(t, db)
+	before := map[string]string{}
+	for _, r := range regions {
+		runSteps(t, s.In(r.region), r.steps)
+		before[r.region] = dynamoSnapshot(t, s.In(r.region))
+	}
+
+	s2 := durableService(t, storagetest.Reopen(t, db))
+	var made []string
+	s2.regions.Each(func(region string, _ *Service) { made = append(made, region) })
+	require.Equal(t, []string{"ap-south-1", "eu-west-1"}, made, "the regions with tables are made at New")
+	for _, r := range regions {
+		t.Run(r.region, func(t *testing.T) {
+			in := s2.In(r.region)
+			require.Equal(t, before[r.region], dynamoSnapshot(t, in))
+			list, err := in.Do("ListTables", map[string]any{})
+			require.NoError(t, err)
+			b, err := task.Encode(list["TableNames"])
+			require.NoError(t, err)
+			require.Equal(t, r.tables, string(b))
+		})
+	}
+	runSteps(t, s2.In("eu-west-1"), []step{
+		{op: "GetItem", in: `{"TableName":"tb1","Key":{"id":{"S":"k"}}}`, out: `{"Item":{"id":{"S":"k"},"v":{"S":"eu"}}}`},
+		{op: "DescribeTable", in: `{"TableName":"tb2"}`, errCode: "ResourceNotFoundException"},
+	})
+	runSteps(t, s2, []step{{op: "DescribeTable", in: `{"TableName":"tb1"}`, errCode: "ResourceNotFoundException"}})
+	d, err := s2.In("ap-south-1").Do("DescribeTable", map[string]any{"TableName": "tb1"})
+	require.NoError(t, err)
+	require.Equal(t, "arn:aws:dynamodb:ap-south-1:123456789012:table/tb1", d["Table"].(map[string]any)["TableArn"])
+}

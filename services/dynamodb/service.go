@@ -2,6 +2,7 @@ package dynamodb
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -41,7 +42,8 @@ type Service struct {
 	j       *journal.Journal // nil in memory mode
 	loadErr error
 	// Tables are kept per region, as on AWS: each other region's tables are held by a Service
-	// of their own (In), made on first use; root is the default region's Service.
+	// of their own (In), made at New when the store holds tables of it, else on first use;
+	// root is the default region's Service.
 	root    *Service
 	regions regional.Set[*Service]
 }
@@ -54,11 +56,22 @@ func (s *Service) In(region string) *Service {
 	}
 	return s.regions.In(region, s.cfg.Region, s, func(region string) (*Service, error) {
 		cfg := s.cfg
-		cfg.Region, cfg.DB = region, nil // other regions are kept in memory only (README's known limits)
-		r := New(cfg)
+		cfg.Region, cfg.DB = region, regional.DB(s.cfg.DB, region, s.cfg.Region) // its buckets in the store (persist.go)
+		r := newService(cfg)
 		r.root = s
 		return r, nil
 	})
+}
+
+// loadRegions makes the Service of every other region the store holds tables of (persist.go),
+// and adds their load errors to s's.
+func (s *Service) loadRegions() {
+	regions, err := regional.Stored(s.cfg.DB, "dynamodb.", s.cfg.Region)
+	errs := []error{s.loadErr, err}
+	for _, r := range regions {
+		errs = append(errs, s.In(r).LoadError())
+	}
+	s.loadErr = errors.Join(errs...)
 }
 
 type keyAttr struct{ name, typ string }
@@ -81,8 +94,18 @@ type table struct {
 	j          *journal.Journal // the service's, for put and remove (nil in memory mode)
 }
 
-// New returns a DynamoDB fake without tables.
+// New returns a DynamoDB fake without tables, or, with a store, with the tables it holds in
+// every region.
 func New(cfg Config) *Service {
+	s := newService(cfg)
+	if cfg.DB != nil {
+		s.loadRegions()
+	}
+	return s
+}
+
+// newService is New for one region: the default region's Service, or another region's (In).
+func newService(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}

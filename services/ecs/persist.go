@@ -28,6 +28,15 @@ const (
 	bucketTasks    = "ecs.tasks"
 )
 
+// bucketPrefix starts the name of every bucket above. Every region's state is in the one store:
+// the default region's (Config.Region's) in the buckets above, each other region's in the same
+// buckets scoped with its name, "ecs.tasks@eu-west-1" and so on (regional.DB; bucket base
+// names never hold the "@", so two regions never share a bucket). New makes the Service of
+// every region the store holds records of (regional.Stored), so that its tasks that were
+// running end STOPPED at start as the default region's do; the other regions' are made on
+// first use (which records their default cluster).
+const bucketPrefix = "ecs."
+
 type taskDefRecord struct {
 	Def  TaskDefinition `json:"def"`
 	Tags []Tag          `json:"tags,omitempty"`

@@ -103,7 +103,8 @@ type Service struct {
 
 	p persistState // durable mode (Config.DB)
 	// Clusters, task definitions and tasks are kept per region, as on AWS: each other
-	// region's are held by a Service of their own (In), made on first use, sharing the runner.
+	// region's are held by a Service of their own (In), made at New when the store holds its
+	// state, else on first use, sharing the runner and the store.
 	root    *Service
 	regions regional.Set[*Service]
 }
@@ -114,15 +115,35 @@ func (s *Service) In(region string) *Service {
 	if s.root != nil {
 		return s.root.In(region)
 	}
-	return s.regions.In(region, s.cfg.Region, s, func(region string) (*Service, error) {
-		cfg := s.cfg
-		cfg.Region, cfg.DB = region, nil // other regions are kept in memory only (README's known limits)
-		r, err := New(cfg)               // only fails without a Runner, which s has
-		if err == nil {
-			r.root = s
+	return s.regions.In(region, s.cfg.Region, s, s.newRegion)
+}
+
+// newRegion makes the Service of region, another than s's, with its buckets in s's store
+// (persist.go); it fails only on a store it cannot read.
+func (s *Service) newRegion(region string) (*Service, error) {
+	cfg := s.cfg
+	cfg.Region, cfg.DB = region, regional.DB(s.cfg.DB, region, s.cfg.Region)
+	r, err := newForRegion(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("region %s: %w", region, err)
+	}
+	r.root = s
+	return r, nil
+}
+
+// loadRegions makes the Service of every other region the store holds state of (persist.go),
+// which records its tasks that were running as STOPPED, as New does the default region's.
+func (s *Service) loadRegions() error {
+	regions, err := regional.Stored(s.cfg.DB, bucketPrefix, s.cfg.Region)
+	if err != nil {
+		return fmt.Errorf("ecs: list the regions in the store: %w", err)
+	}
+	for _, region := range regions {
+		if _, err := s.regions.Add(region, s.newRegion); err != nil {
+			return err
 		}
-		return r, err
-	})
+	}
+	return nil
 }
 
 // APIError is an ECS API error: Code is the exception name written as __type.
@@ -146,8 +167,22 @@ func errClusterNotFound() *APIError {
 	return &APIError{Code: "ClusterNotFoundException", Message: "Cluster not found.", Status: http.StatusBadRequest}
 }
 
-// New makes a Service with the default cluster.
+// New makes a Service with the default cluster, or, with a store, with what it holds in every
+// region.
 func New(cfg Config) (*Service, error) {
+	s, err := newForRegion(cfg)
+	if err != nil || cfg.DB == nil {
+		return s, err
+	}
+	if err := s.loadRegions(); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// newForRegion is New for one region: the default region's Service, or another region's (In).
+func newForRegion(cfg Config) (*Service, error) {
 	if cfg.Runner == nil {
 		return nil, errors.New("ecs: Config.Runner is required")
 	}

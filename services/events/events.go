@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -53,8 +54,8 @@ type Service struct {
 	evSeq   uint64           // the last kept event's record number (durable mode)
 	loadErr error
 	// Buses, rules and connections are kept per region, as on AWS: each other region's are
-	// held by a Service of their own (In), made on first use, which delivers through the
-	// sinks of root, the default region's Service.
+	// held by a Service of their own (In), made at New when the store holds its state, else
+	// on first use, which delivers through the sinks of root, the default region's Service.
 	root    *Service
 	regions regional.Set[*Service]
 }
@@ -68,11 +69,20 @@ func (s *Service) In(region string) *Service {
 	}
 	return s.regions.In(region, s.cfg.Region, s, func(region string) (*Service, error) {
 		cfg := s.cfg
-		cfg.Region, cfg.DB = region, nil // other regions are kept in memory only (README's known limits)
-		r := New(cfg)
-		r.root = s
-		return r, nil
+		cfg.Region, cfg.DB = region, regional.DB(s.cfg.DB, region, s.cfg.Region) // its buckets in the store (persist.go)
+		return newForRegion(cfg, s), nil
 	})
+}
+
+// loadRegions makes the Service of every other region the store holds state of (persist.go),
+// which re-arms its schedules, and adds their load errors to s's.
+func (s *Service) loadRegions() {
+	regions, err := regional.Stored(s.cfg.DB, bucketPrefix, s.cfg.Region)
+	errs := []error{s.loadErr, err}
+	for _, r := range regions {
+		errs = append(errs, s.In(r).LoadError())
+	}
+	s.loadErr = errors.Join(errs...)
 }
 
 // ForArn returns the Service of the region an ARN names (the default region's when it names
@@ -149,8 +159,19 @@ func errRuleNotFound(rule, busName string) *Error {
 	return errNotFound(fmt.Sprintf("Rule %s does not exist on EventBus %s.", rule, busName))
 }
 
-// New returns a fake holding only the default event bus.
+// New returns a fake holding only the default event bus, or, with a store, what it holds in
+// every region.
 func New(cfg Config) *Service {
+	s := newForRegion(cfg, nil)
+	if cfg.DB != nil {
+		s.loadRegions()
+	}
+	return s
+}
+
+// newForRegion is New for one region: the default region's Service (root nil), or another
+// region's (In), which delivers through root's sinks.
+func newForRegion(cfg Config, root *Service) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
@@ -163,7 +184,7 @@ func New(cfg Config) *Service {
 	if cfg.AccountID == "" {
 		cfg.AccountID = "123456789012"
 	}
-	s := &Service{cfg: cfg, buses: map[string]*bus{}, sinks: map[string]Sink{}}
+	s := &Service{cfg: cfg, buses: map[string]*bus{}, sinks: map[string]Sink{}, root: root}
 	s.deliveries = dq.New(maxQueuedPerRule, s.attempt)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.j = journal.New(cfg.DB)

@@ -32,6 +32,15 @@ const (
 	bucketConnections = "events.connections"
 )
 
+// bucketPrefix starts the name of every bucket above. Every region's state is in the one store:
+// the default region's (Config.Region's) in the buckets above, each other region's in the same
+// buckets scoped with its name, "events.rules@eu-west-1" and so on (regional.DB; bucket base
+// names never hold the "@", so two regions never share a bucket). New makes the Service of
+// every region the store holds records of (regional.Stored), so that its schedules are
+// re-armed at start as the default region's are; the other regions' are made on first use
+// (which records their default bus).
+const bucketPrefix = "events."
+
 type busRecord struct {
 	Created     time.Time `json:"created"`
 	Description string    `json:"description,omitempty"`

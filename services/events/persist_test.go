@@ -116,3 +116,80 @@ func TestDurableRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestDurableRegions: with a store, every region's buses, rules, targets and events survive a
+// restart in their region (the lookup requests use, In), apart from each other and from the
+// default region's; a region's schedule is re-armed at New (its Service is made then) and
+// keeps its phase.
+func TestDurableRegions(t *testing.T) {
+	t.Parallel()
+	regions := []struct {
+		region, bus string
+		schedule    bool
+	}{
+		{"us-east-1", "home-bus", false},
+		{"eu-west-1", "eu-bus", true},
+		{"ap-south-1", "ap-bus", false},
+	}
+	db := storagetest.Open(t)
+	c := clock.NewFake(persistEpoch)
+	s := durableEvents(t, db, c)
+	for _, r := range regions {
+		in := s.In(r.region)
+		_, err := in.CreateEventBus(r.bus, "the bus of "+r.region)
+		require.NoError(t, err)
+		_, err = in.PutRule(PutRuleInput{Name: "on-" + r.region, EventBusName: r.bus, EventPattern: `{"source":["app"]}`})
+		require.NoError(t, err)
+		_, _, err = in.PutEvents([]Entry{{Source: "app", DetailType: "t", Detail: `{}`, HasDetail: true, EventBusName: r.bus}})
+		require.NoError(t, err)
+		if r.schedule {
+			_, err = in.PutRule(PutRuleInput{Name: "tick", ScheduleExpression: "rate(5 minutes)"})
+			require.NoError(t, err)
+			_, err = in.PutTargets("default", "tick", []map[string]any{{"Id": "q", "Arn": "arn:aws:sqs:" + r.region + ":111111111111:q"}})
+			require.NoError(t, err)
+		}
+	}
+	c.Advance(3 * time.Minute)
+	before := map[string]string{}
+	for _, r := range regions {
+		before[r.region] = eventsSnapshot(t, s.In(r.region))
+	}
+	s.Close()
+
+	c2 := clock.NewFake(c.Now())
+	s2 := durableEvents(t, storagetest.Reopen(t, db), c2)
+	var made []string
+	s2.regions.Each(func(region string, _ *Service) { made = append(made, region) })
+	require.Equal(t, []string{"ap-south-1", "eu-west-1"}, made, "the regions with state are made at New")
+	for _, r := range regions {
+		t.Run(r.region, func(t *testing.T) {
+			in := s2.In(r.region)
+			require.Equal(t, before[r.region], eventsSnapshot(t, in))
+			for _, other := range regions {
+				if other.region != r.region {
+					_, _, err := in.DescribeEventBus(other.bus)
+					require.Error(t, err, "%s's bus in %s", other.region, r.region)
+				}
+			}
+			rules, err := in.Rules("default", "")
+			require.NoError(t, err)
+			require.Len(t, rules, map[bool]int{true: 1, false: 0}[r.schedule])
+		})
+	}
+
+	fired := make(chan Delivery, 10)
+	s2.SetSink("sqs", SinkFunc(func(_ context.Context, d Delivery) error { fired <- d; return nil }))
+	eu := s2.In("eu-west-1")
+	c2.Advance(2*time.Minute - time.Second)
+	eu.Flush()
+	require.Empty(t, fired)
+	c2.Advance(time.Second)
+	eu.Flush()
+	require.Len(t, fired, 1, "fired 5 minutes after the rule's creation, not after the restart")
+	d := <-fired
+	require.Equal(t, "arn:aws:sqs:eu-west-1:111111111111:q", d.Arn)
+	require.Equal(t, "arn:aws:events:eu-west-1:111111111111:rule/tick", d.RuleArn)
+	var ev map[string]any
+	require.NoError(t, json.Unmarshal(d.Input, &ev))
+	require.Equal(t, "eu-west-1", ev["region"])
+}
