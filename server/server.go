@@ -280,6 +280,9 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	// So do the deliveries to SNS subscribers that were queued or waiting to retry, now that
+	// their sinks are installed.
+	s.sns.Resume()
 	return s, nil
 }
 
