@@ -2,7 +2,11 @@ package sns
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -213,4 +217,47 @@ func TestQueuedDeliveriesSurviveACrash(t *testing.T) {
 		bodies = append(bodies, string(d.Body))
 	}
 	require.Equal(t, []string{"first", "second", "third"}, bodies, "in publish order; the one in flight at the crash again (at least once)")
+}
+
+// TestConfirmationSurvivesACrash: the SubscriptionConfirmation of an http subscription whose
+// endpoint failed is posted after the restart, with the subscription's token.
+func TestConfirmationSurvivesACrash(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	up := false
+	var tokens []string
+	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !up {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		var conf map[string]string
+		body, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(body, &conf) // a bad body records an empty token
+		tokens = append(tokens, r.Header.Get("x-amz-sns-message-type")+" "+conf["Token"])
+	}))
+	t.Cleanup(endpoint.Close)
+	db := storagetest.Open(t)
+	c := clock.NewFake(time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC))
+	s := durableDelivering(t, db, c, newEndpointSink())
+	topic, err := s.CreateTopic("hooks", nil)
+	require.NoError(t, err)
+	arn, err := s.Subscribe(topic, "http", endpoint.URL+"/hook", nil, true)
+	require.NoError(t, err)
+	s.Flush() // the first post failed; a retry waits on the clock
+	s.mu.Lock()
+	token := s.subs[arn].token
+	s.mu.Unlock()
+
+	mu.Lock()
+	up = true
+	mu.Unlock()
+	s2 := durableDelivering(t, storagetest.Reopen(t, db), clock.NewFake(c.Now().Add(time.Minute)), newEndpointSink())
+	s2.Flush()
+	mu.Lock()
+	require.Equal(t, []string{"SubscriptionConfirmation " + token}, tokens)
+	mu.Unlock()
+	require.Zero(t, storedDeliveries(t, s2.j.DB()))
 }
