@@ -280,6 +280,10 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	// So do the deliveries to SNS subscribers and EventBridge targets that were queued or
+	// waiting to retry, now that their sinks are installed.
+	s.sns.Resume()
+	s.events.Resume()
 	return s, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -77,6 +78,19 @@ type job struct {
 	maxTries int
 	deadline time.Time
 	hops     int // event bus to event bus forwards so far
+
+	// With a store: key and rec are the job's record (persist.go); resumed marks a job read
+	// back at start, until its first attempt.
+	key     string
+	rec     *jobRecord
+	resumed bool
+}
+
+// durableJobs is what the store adds to deliveries (persist.go); unused in memory mode.
+type durableJobs struct {
+	seq     uint64 // the last job record's number; under Service.mu
+	resumed []*job // read at New, queued by Resume
+	closed  atomic.Bool
 }
 
 // enqueue adds j to the rule's delivery queue without blocking; a full queue drops the job
@@ -84,15 +98,33 @@ type job struct {
 func (s *Service) enqueue(ruleArn string, j *job) {
 	if !s.deliveries.Add(ruleArn, j) {
 		s.cfg.Logger.Warn("event not delivered: the rule's delivery queue is full or closed", zap.String("rule_arn", ruleArn), zap.String("target_arn", j.d.Arn))
+		if !s.jobs.closed.Load() { // after Close the record stays, for the next start
+			s.forgetJob(j)
+		}
 	}
+}
+
+// retryLater queues j again after wait.
+func (s *Service) retryLater(ruleArn string, j *job, wait time.Duration) {
+	s.cfg.Clock.AfterFunc(wait, func() { s.enqueue(ruleArn, j) })
 }
 
 // attempt delivers j once and decides what a failure leads to: a retry later, the dead-letter
 // queue, or nothing.
 func (s *Service) attempt(ruleArn string, j *job) {
+	if j.resumed {
+		j.resumed = false
+		if s.expired(ruleArn, j) {
+			return
+		}
+	}
 	err := s.send(j)
 	if err == nil {
+		s.forgetJob(j)
 		return
+	}
+	if j.key != "" && s.ctx.Err() != nil {
+		return // cut short by Close: the record stays as it was, for the next start
 	}
 	j.attempts++
 	log := s.cfg.Logger.With(zap.String("rule_arn", ruleArn), zap.String("target_arn", j.d.Arn), zap.Int("attempts", j.attempts), zap.Error(err))
@@ -103,7 +135,8 @@ func (s *Service) attempt(ruleArn string, j *job) {
 		wait = min(wait, maxBackoff)
 		if now.Add(wait).Before(j.deadline) {
 			log.Debug("event delivery failed; retrying", zap.Duration("backoff", wait))
-			s.cfg.Clock.AfterFunc(wait, func() { s.enqueue(ruleArn, j) })
+			s.recordAttempt(j, now.Add(wait), err)
+			s.retryLater(ruleArn, j, wait)
 			return
 		}
 	}
@@ -114,6 +147,30 @@ func (s *Service) attempt(ruleArn string, j *job) {
 	case !now.Before(j.deadline):
 		condition = "MaximumEventAgeInSeconds"
 	}
+	s.giveUp(ruleArn, j, err, notFound, condition, log)
+}
+
+// expired gives up a job read back at start whose event is older than its target's
+// MaximumEventAgeInSeconds by the time it comes up (the process was down meanwhile), as
+// EventBridge drops or dead-letters such an event without trying it again.
+func (s *Service) expired(ruleArn string, j *job) bool {
+	if s.cfg.Clock.Now().Before(j.deadline) {
+		return false
+	}
+	why := "the event is older than the target's MaximumEventAgeInSeconds"
+	if j.rec != nil && j.rec.Error != "" {
+		why = j.rec.Error
+	}
+	err := errors.New(why)
+	log := s.cfg.Logger.With(zap.String("rule_arn", ruleArn), zap.String("target_arn", j.d.Arn), zap.Int("attempts", j.attempts), zap.Error(err))
+	s.giveUp(ruleArn, j, err, false, "MaximumEventAgeInSeconds", log)
+	return true
+}
+
+// giveUp ends a job that will not be tried again: its event goes to the dead-letter queue when
+// the target has one, and is dropped otherwise.
+func (s *Service) giveUp(ruleArn string, j *job, err error, notFound bool, condition string, log *zap.Logger) {
+	defer s.forgetJob(j)
 	if j.dlq == "" {
 		log.Warn("event delivery failed; event dropped (no dead-letter queue)")
 		return
@@ -127,7 +184,7 @@ func (s *Service) attempt(ruleArn string, j *job) {
 		"TARGET_ARN":     j.d.Arn,
 		"ERROR_CODE":     code,
 		"ERROR_MESSAGE":  err.Error(),
-		"RETRY_ATTEMPTS": fmt.Sprint(j.attempts - 1),
+		"RETRY_ATTEMPTS": fmt.Sprint(max(j.attempts-1, 0)),
 	}
 	if condition != "" {
 		attrs["EXHAUSTED_RETRY_CONDITION"] = condition
@@ -293,6 +350,7 @@ func (s *Service) dispatchLocked(r *Rule, targets []map[string]any, text []byte,
 			j.dlq, _ = dl["Arn"].(string)
 		}
 		ruleArn := r.Arn
+		s.persistJobLocked(r, j)
 		// enqueue takes dmu, never mu: safe under s.mu.
 		s.enqueue(ruleArn, j)
 	}
@@ -312,13 +370,19 @@ func intOf(v any) (int, bool) {
 }
 
 // Flush waits until every delivery queued so far has been tried (retries scheduled on the
-// clock are not waited for). Tests use it before reading what targets received.
-func (s *Service) Flush() { s.deliveries.Flush() }
+// clock are not waited for) and, with a store, until what the attempts changed is durable.
+// Tests use it before reading what targets received.
+func (s *Service) Flush() {
+	s.deliveries.Flush()
+	s.syncJobs()
+}
 
-// Close stops delivering (queued deliveries are dropped), stops the schedules and waits for
-// deliveries in flight.
+// Close stops delivering (queued deliveries are dropped, but with a store they keep their
+// records and the next start resumes them), stops the schedules and waits for deliveries in
+// flight.
 func (s *Service) Close() {
 	s.regions.Each(func(_ string, r *Service) { r.Close() })
+	s.jobs.closed.Store(true)
 	s.deliveries.Close()
 	s.mu.Lock()
 	for _, b := range s.buses {
@@ -331,6 +395,7 @@ func (s *Service) Close() {
 	s.mu.Unlock()
 	s.cancel()
 	s.deliveries.Wait()
+	s.syncJobs()
 }
 
 func newEventID() string { return uuid.NewString() }

@@ -21,4 +21,11 @@
 // Every event put is also kept (and logged) so that tests can read it back, over HTTP at
 // GET /_sfnlocal/events/events[?EventBusName=NAME] or with Events in Go. As on AWS, events put
 // to a bus that does not exist are accepted.
+//
+// With a store (Config.DB, the server's --data-dir), buses, rules, targets, connections, the
+// kept events and the deliveries still to be made survive a crash or a restart (persist.go):
+// every delivery is recorded before the PutEvents that caused it answers, and one still queued
+// or waiting to retry when the process ends is queued again by Resume at the next start, its
+// attempt count and its MaximumEventAgeInSeconds deadline going on. Delivery is at least once:
+// one in flight at a crash is made again.
 package events

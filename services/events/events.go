@@ -46,6 +46,7 @@ type Service struct {
 
 	// deliveries holds one ordered queue per rule (by ARN).
 	deliveries *dq.Queues[*job]
+	jobs       durableJobs // deliveries' records, with a store (deliver.go)
 	// ctx is the component-lifetime context of deliveries, cancelled by Close.
 	ctx    context.Context
 	cancel context.CancelFunc

@@ -77,6 +77,12 @@ type delivery struct {
 	topicArn string
 	msg      Message
 	attempts int
+
+	// With a store: key is the delivery's record (see persist.go), msgN the message's record
+	// number, next the time of the next attempt (zero: due at once).
+	key  string
+	msgN int
+	next time.Time
 }
 
 // subDelivery is one queued delivery to a subscription.
@@ -85,9 +91,9 @@ type subDelivery struct {
 	d   *delivery
 }
 
-// fanOutLocked queues m for every confirmed subscription of its topic whose filter policy
-// accepts it. s.mu must be held; nothing here blocks.
-func (s *Service) fanOutLocked(m Message) {
+// fanOutLocked queues m, the message of record number n, for every confirmed subscription of
+// its topic whose filter policy accepts it. s.mu must be held; nothing here blocks.
+func (s *Service) fanOutLocked(m Message, n int) {
 	subs := make([]*Subscription, 0)
 	for _, sub := range s.subs {
 		if sub.TopicArn == m.TopicArn && !sub.pending {
@@ -100,7 +106,7 @@ func (s *Service) fanOutLocked(m Message) {
 			s.cfg.Logger.Debug("sns message filtered out", zap.String("subscription_arn", sub.arn), zap.String("message_id", m.MessageID))
 			continue
 		}
-		s.enqueueLocked(sub, &delivery{topicArn: m.TopicArn, msg: m})
+		s.startLocked(sub, &delivery{topicArn: m.TopicArn, msg: m, msgN: n})
 	}
 }
 
@@ -132,11 +138,39 @@ func accepts(sub *Subscription, m Message) bool {
 	return sub.filter.Match(attrs)
 }
 
+// startLocked records a new delivery (with a store) and queues it. s.mu must be held; the
+// caller Syncs before answering, so the delivery is as durable as the call that caused it.
+func (s *Service) startLocked(sub *Subscription, d *delivery) {
+	s.persistDeliveryLocked(sub, d)
+	s.enqueueLocked(sub, d)
+}
+
 func (s *Service) enqueueLocked(sub *Subscription, d *delivery) {
-	// After Close (a retry's timer firing late) the message is dropped quietly: the service is gone.
-	if !s.deliveries.Add(sub.arn, subDelivery{sub, d}) && s.ctx.Err() == nil {
+	if s.deliveries.Add(sub.arn, subDelivery{sub, d}) {
+		return
+	}
+	// After Close (a retry's timer firing late) the message is dropped quietly: the service is
+	// gone, and with a store the delivery's record stays for the next start.
+	if s.ctx.Err() == nil {
 		s.cfg.Logger.Warn("sns message not delivered: the subscription's delivery queue is full or closed", zap.String("subscription_arn", sub.arn))
 	}
+	if !s.closed.Load() {
+		s.forgetDelivery(d)
+	}
+}
+
+// retryLater queues d again after wait, unless its subscription is gone by then (the delivery
+// is then dropped).
+func (s *Service) retryLater(sub *Subscription, d *delivery, wait time.Duration) {
+	s.cfg.Clock.AfterFunc(wait, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.subs[sub.arn] == sub {
+			s.enqueueLocked(sub, d)
+			return
+		}
+		s.forgetDelivery(d)
+	})
 }
 
 func (s *Service) attempt(sub *Subscription, d *delivery) {
@@ -152,21 +186,22 @@ func (s *Service) attempt(sub *Subscription, d *delivery) {
 		err = s.deliver(sub, d.msg, raw)
 	}
 	if err == nil {
+		s.forgetDelivery(d)
 		return
+	}
+	if d.key != "" && s.ctx.Err() != nil {
+		return // cut short by Close: the record stays as it was, for the next start
 	}
 	d.attempts++
 	log := s.cfg.Logger.With(zap.String("subscription_arn", sub.arn), zap.String("endpoint", sub.Endpoint), zap.Int("attempts", d.attempts), zap.Error(err))
 	if !errors.Is(err, ErrEndpointNotFound) && d.attempts <= retries {
 		log.Debug("sns delivery failed; retrying", zap.Duration("delay", retryDelay))
-		s.cfg.Clock.AfterFunc(retryDelay, func() {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if s.subs[sub.arn] == sub {
-				s.enqueueLocked(sub, d)
-			}
-		})
+		s.recordAttempt(sub, d, s.cfg.Clock.Now().Add(retryDelay))
+		s.retryLater(sub, d, retryDelay)
 		return
 	}
+	// Whatever follows (dropped, dead-lettered), the delivery is over.
+	defer s.forgetDelivery(d)
 	dlq := ""
 	if redrive != "" {
 		var rp struct{ DeadLetterTargetArn string }
@@ -578,12 +613,18 @@ func (s *Service) SetSubscriptionAttribute(arn, name, value string) (err error) 
 }
 
 // Flush waits until every delivery queued so far has been tried (retries waiting on the clock
-// are not waited for).
-func (s *Service) Flush() { s.deliveries.Flush() }
+// are not waited for) and, with a store, until what the attempts changed is durable.
+func (s *Service) Flush() {
+	s.deliveries.Flush()
+	s.syncDeliveries()
+}
 
-// Close stops delivering and waits for deliveries in flight.
+// Close stops delivering and waits for deliveries in flight. With a store, the deliveries
+// still queued or waiting to retry keep their records and are resumed by the next start.
 func (s *Service) Close() {
+	s.closed.Store(true)
 	s.deliveries.Close()
 	s.cancel()
 	s.deliveries.Wait()
+	s.syncDeliveries()
 }

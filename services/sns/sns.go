@@ -23,6 +23,12 @@
 //
 // Every published message is also kept (and logged) so that tests can read it back, over HTTP at
 // GET /_sfnlocal/sns/messages[?TopicArn=ARN] or with Messages in Go.
+//
+// With a store (Config.DB, the server's --data-dir), topics, subscriptions, messages and the
+// deliveries still to be made survive a crash or a restart (persist.go): every delivery is
+// recorded before the Publish that caused it answers, and one still queued or waiting to retry
+// when the process ends is queued again by Resume at the next start, its attempts counting on.
+// Delivery is at least once: one in flight at a crash is made again.
 package sns
 
 import (
@@ -32,6 +38,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -56,8 +63,8 @@ type Config struct {
 	Endpoint string
 	// HTTPClient posts to http/https subscribers; nil is http.DefaultClient.
 	HTTPClient *http.Client
-	// DB, when set, keeps topics, subscriptions and published messages durably (see
-	// persist.go); nil keeps them in memory.
+	// DB, when set, keeps topics, subscriptions, published messages and pending deliveries
+	// durably (see persist.go); nil keeps them in memory.
 	DB *storage.DB
 }
 
@@ -80,6 +87,12 @@ type Service struct {
 
 	j       *journal.Journal // nil in memory mode
 	loadErr error
+	// With a store: dseq numbers delivery records (under mu), resumed holds the deliveries read
+	// at New until Resume queues them, closed is set by Close (a delivery refused by the closed
+	// queues keeps its record).
+	dseq    uint64
+	resumed []subDelivery
+	closed  atomic.Bool
 }
 
 type topic struct {
@@ -334,7 +347,7 @@ func (s *Service) Subscribe(topicArn, protocol, endpoint string, attrs map[strin
 		sub.SubscriptionArn = "PendingConfirmation"
 		sub.token = randomToken()
 		s.persistSub(sub)
-		s.enqueueLocked(sub, &delivery{confirm: true, topicArn: topicArn})
+		s.startLocked(sub, &delivery{confirm: true, topicArn: topicArn})
 		if !returnArn {
 			return "pending confirmation", nil
 		}
@@ -433,7 +446,7 @@ func (s *Service) Publish(in PublishInput) (messageID, sequenceNumber string, er
 	}
 	s.messages = append(s.messages, m)
 	s.persistMessage(m)
-	s.fanOutLocked(m)
+	s.fanOutLocked(m, len(s.messages)-1)
 	s.cfg.Logger.Info("sns message published", zap.String("topic_arn", arn), zap.String("message_id", m.MessageID), zap.String("message", m.Message))
 	return m.MessageID, m.SequenceNumber, nil
 }
