@@ -2,6 +2,10 @@ package server
 
 import (
 	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -12,8 +16,9 @@ import (
 	"github.com/sfnlocal/sfnlocal/services/sqs"
 )
 
-// TestDataDirServicesSurviveRestart: with --data-dir, SQS messages, DynamoDB items and S3
-// objects written through one server are there after a restart on the same directory.
+// TestDataDirServicesSurviveRestart: with --data-dir, SQS messages, DynamoDB items, S3
+// objects, IAM roles and KMS keys written through one server are there after a restart on the
+// same directory.
 func TestDataDirServicesSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
 	open := func() *Server {
@@ -36,6 +41,10 @@ func TestDataDirServicesSurviveRestart(t *testing.T) {
 	require.NoError(t, srv.S3().CreateBucket("bkt", ""))
 	_, err = srv.S3().PutObject("bkt", "k", []byte("body"), s3.PutOptions{})
 	require.NoError(t, err)
+	serve(t, srv, "application/x-www-form-urlencoded", "", url.Values{"Action": {"CreateRole"}, "RoleName": {"exec"}, "AssumeRolePolicyDocument": {"{}"}}.Encode())
+	var key struct{ KeyMetadata struct{ KeyId string } }
+	require.NoError(t, json.Unmarshal([]byte(serve(t, srv, "", "TrentService.CreateKey", `{}`)), &key))
+	serve(t, srv, "", "TrentService.CreateAlias", `{"AliasName":"alias/data","TargetKeyId":"`+key.KeyMetadata.KeyId+`"}`)
 	require.NoError(t, srv.Close())
 
 	srv = open()
@@ -50,4 +59,25 @@ func TestDataDirServicesSurviveRestart(t *testing.T) {
 	o, err := srv.S3().GetObject("bkt", "k")
 	require.NoError(t, err)
 	require.Equal(t, "body", string(o.Body))
+	_, ok := srv.IAM().RoleArn("exec")
+	require.True(t, ok, "the IAM role")
+	_, state, ok := srv.KMS().KeyInfo("us-east-1", "alias/data")
+	require.True(t, ok, "the KMS key and its alias")
+	require.Equal(t, "Enabled", state)
+}
+
+// serve sends one unsigned POST to srv's handler and requires a 200.
+func serve(t *testing.T, srv *Server, contentType, target, body string) string {
+	t.Helper()
+	r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+	if contentType != "" {
+		r.Header.Set("Content-Type", contentType)
+	}
+	if target != "" {
+		r.Header.Set("X-Amz-Target", target)
+	}
+	w := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(w, r)
+	require.Equal(t, 200, w.Code, w.Body.String())
+	return w.Body.String()
 }

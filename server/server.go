@@ -125,9 +125,9 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	}
 	s.logs = logs.New(logs.Config{Clock: base, Logger: logger.Named("logs"), Region: cfg.Region, AccountID: cfg.AccountID, DB: s.db})
 	s.logs.CreateLogGroup(cfg.Region, batch.LogGroup)
-	s.iam = iam.New(iam.Config{Clock: base, Logger: logger.Named("iam"), Region: cfg.Region, AccountID: cfg.AccountID})
-	s.sts = sts.New(sts.Config{Clock: base, Logger: logger.Named("sts"), Region: cfg.Region, AccountID: cfg.AccountID})
-	s.kms = kms.New(kms.Config{Clock: base, Logger: logger.Named("kms"), Region: cfg.Region, AccountID: cfg.AccountID})
+	s.iam = iam.New(iam.Config{Clock: base, Logger: logger.Named("iam"), Region: cfg.Region, AccountID: cfg.AccountID, DB: s.db})
+	s.sts = sts.New(sts.Config{Clock: base, Logger: logger.Named("sts"), Region: cfg.Region, AccountID: cfg.AccountID, DB: s.db})
+	s.kms = kms.New(kms.Config{Clock: base, Logger: logger.Named("kms"), Region: cfg.Region, AccountID: cfg.AccountID, DB: s.db})
 	s.memory = newMemoryReleaser(logger)
 	observers := []api.Observer{s.metrics.Observer(), s.memory}
 	if !cfg.NoConsole {

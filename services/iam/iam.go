@@ -7,6 +7,10 @@
 // evaluates a policy, and a Task's Credentials.RoleArn need not name a role created here. IAM
 // is global, so there is one store for every region; ARNs take the partition of the region
 // the request was signed for.
+//
+// With Config.DB (the server's --data-dir) roles, with their inline policies, attached
+// policies and tags, and customer managed policies survive a restart with the same names,
+// ids, paths, documents and creation dates; deleted ones stay deleted (see persist.go).
 package iam
 
 import (
@@ -26,6 +30,8 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/storage"
+	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
 )
 
 // xmlns is IAM's XML namespace.
@@ -37,6 +43,8 @@ type Config struct {
 	Logger    *zap.Logger
 	AccountID string // default 123456789012
 	Region    string // default region, for unsigned requests (its partition is used)
+	// DB, when set, keeps the roles and policies across restarts (nil: memory only).
+	DB *storage.DB
 }
 
 // Service is the IAM fake.
@@ -47,6 +55,9 @@ type Service struct {
 	mu       sync.Mutex
 	roles    map[string]*role   // by name
 	policies map[string]*policy // by ARN
+
+	j       *journal.Journal // nil in memory mode
+	loadErr error
 }
 
 type role struct {
@@ -85,8 +96,17 @@ func New(cfg Config) *Service {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Service{cfg: cfg, log: log, roles: map[string]*role{}, policies: map[string]*policy{}}
+	s := &Service{cfg: cfg, log: log, roles: map[string]*role{}, policies: map[string]*policy{}, j: journal.New(cfg.DB)}
+	if cfg.DB != nil {
+		if s.loadErr = s.load(cfg.DB); s.loadErr != nil {
+			log.Error("iam: cannot read the stored roles and policies", zap.Error(s.loadErr))
+		}
+	}
+	return s
 }
+
+// LoadError reports a failure to read the durable state at New (nil in memory mode).
+func (s *Service) LoadError() error { return s.loadErr }
 
 // Actions is the set of Actions the fake answers, for routing unsigned requests.
 var Actions = map[string]bool{
@@ -116,6 +136,11 @@ func (s *Service) Handler() http.Handler {
 		}
 		action := r.Form.Get("Action")
 		out, err := s.dispatch(action, r.Form, partition)
+		// The change is durable before it is acknowledged (dispatch has unlocked).
+		if serr := s.j.Sync(); serr != nil && err == nil {
+			s.log.Error("iam store write failed", zap.Error(serr))
+			err = &awsproto.QueryError{Status: 500, Type: "Receiver", Code: "ServiceFailure", Message: serr.Error()}
+		}
 		if err != nil {
 			awsproto.WriteQueryError(w, xmlns, err)
 			return
@@ -292,6 +317,7 @@ func (s *Service) dispatch(action string, f url.Values, partition string) (any, 
 		r := &role{Name: name, Path: p, ID: newID("AROA"), Description: f.Get("Description"), AssumeRolePolicy: doc,
 			MaxSessionDuration: maxSession, Created: s.cfg.Clock.Now(), Inline: map[string]string{}, Tags: tags(f)}
 		s.roles[name] = r
+		s.persistRole(r)
 		return struct {
 			Role Role `xml:"Role"`
 		}{s.roleOut(partition, r)}, nil
@@ -316,6 +342,7 @@ func (s *Service) dispatch(action string, f url.Values, partition string) (any, 
 				r.MaxSessionDuration = n
 			}
 		}
+		s.persistRole(r)
 		return struct{}{}, nil
 	case "ListRoles":
 		prefix := f.Get("PathPrefix")
@@ -343,6 +370,7 @@ func (s *Service) dispatch(action string, f url.Values, partition string) (any, 
 			return nil, awsproto.SenderError(409, "DeleteConflict", "Cannot delete entity, must delete policies first.")
 		}
 		delete(s.roles, r.Name)
+		s.forgetRole(r.Name)
 		return nil, nil
 	case "TagRole":
 		r, err := s.role(f)
@@ -352,6 +380,7 @@ func (s *Service) dispatch(action string, f url.Values, partition string) (any, 
 		for _, t := range tags(f) {
 			r.Tags = setTag(r.Tags, t)
 		}
+		s.persistRole(r)
 		return nil, nil
 	case "UntagRole":
 		r, err := s.role(f)
@@ -368,6 +397,7 @@ func (s *Service) dispatch(action string, f url.Values, partition string) (any, 
 			}
 			r.Tags = kept
 		}
+		s.persistRole(r)
 		return nil, nil
 	case "ListRoleTags":
 		r, err := s.role(f)
@@ -392,6 +422,7 @@ func (s *Service) dispatch(action string, f url.Values, partition string) (any, 
 			return nil, awsproto.SenderError(400, "MalformedPolicyDocument", "Syntax errors in policy.")
 		}
 		r.Inline[name] = doc
+		s.persistRole(r)
 		return nil, nil
 	case "GetRolePolicy":
 		r, err := s.role(f)
@@ -418,6 +449,7 @@ func (s *Service) dispatch(action string, f url.Values, partition string) (any, 
 			return nil, noSuchEntity("The role policy with name %s cannot be found.", name)
 		}
 		delete(r.Inline, name)
+		s.persistRole(r)
 		return nil, nil
 	case "ListRolePolicies":
 		r, err := s.role(f)
@@ -449,6 +481,7 @@ func (s *Service) dispatch(action string, f url.Values, partition string) (any, 
 			}
 		}
 		r.Attached = append(r.Attached, arn)
+		s.persistRole(r)
 		if p != nil {
 			p.Attachments++
 		}
@@ -462,6 +495,7 @@ func (s *Service) dispatch(action string, f url.Values, partition string) (any, 
 		for i, a := range r.Attached {
 			if a == arn {
 				r.Attached = append(r.Attached[:i], r.Attached[i+1:]...)
+				s.persistRole(r)
 				if p := s.policies[arn]; p != nil {
 					p.Attachments--
 				}
@@ -505,6 +539,7 @@ func (s *Service) dispatch(action string, f url.Values, partition string) (any, 
 		}
 		pol := &policy{Name: name, Path: p, ID: newID("ANPA"), Description: f.Get("Description"), Document: doc, Arn: arn, Created: s.cfg.Clock.Now()}
 		s.policies[arn] = pol
+		s.persistPolicy(pol)
 		return struct {
 			Policy Policy `xml:"Policy"`
 		}{policyOut(pol)}, nil
@@ -544,6 +579,7 @@ func (s *Service) dispatch(action string, f url.Values, partition string) (any, 
 			return nil, awsproto.SenderError(409, "DeleteConflict", "Cannot delete a policy attached to entities.")
 		}
 		delete(s.policies, arn)
+		s.forgetPolicy(arn)
 		return nil, nil
 	}
 	return nil, awsproto.SenderError(400, "InvalidAction", fmt.Sprintf("Could not find operation %s for version 2010-05-08", action))

@@ -8,6 +8,11 @@
 // (KeyInfo), as AWS does. Encryption is real (AES-256-GCM under a random key per KMS key, the
 // encryption context as additional data), so a Decrypt of another key's or a tampered
 // ciphertext fails as on AWS. Key policies and grants are not enforced.
+//
+// With Config.DB (the server's --data-dir) keys survive a restart with their key material,
+// so a ciphertext made before the restart decrypts after it, together with their state
+// (Enabled, Disabled, PendingDeletion with its deletion date), description, creation date
+// and region, and so do aliases (see persist.go).
 package kms
 
 import (
@@ -29,6 +34,8 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/storage"
+	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
 )
 
 const targetPrefix = "TrentService."
@@ -39,6 +46,8 @@ type Config struct {
 	Logger    *zap.Logger
 	AccountID string // default 123456789012
 	Region    string // default region for unsigned requests
+	// DB, when set, keeps the keys and aliases across restarts (nil: memory only).
+	DB *storage.DB
 }
 
 // Service is the KMS fake.
@@ -49,6 +58,9 @@ type Service struct {
 	mu      sync.Mutex
 	keys    map[string]*key   // by ARN
 	aliases map[string]string // alias ARN → key ARN
+
+	j       *journal.Journal // nil in memory mode
+	loadErr error
 }
 
 type key struct {
@@ -73,8 +85,17 @@ func New(cfg Config) *Service {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Service{cfg: cfg, log: log, keys: map[string]*key{}, aliases: map[string]string{}}
+	s := &Service{cfg: cfg, log: log, keys: map[string]*key{}, aliases: map[string]string{}, j: journal.New(cfg.DB)}
+	if cfg.DB != nil {
+		if s.loadErr = s.load(cfg.DB); s.loadErr != nil {
+			log.Error("kms: cannot read the stored keys and aliases", zap.Error(s.loadErr))
+		}
+	}
+	return s
 }
+
+// LoadError reports a failure to read the durable state at New (nil in memory mode).
+func (s *Service) LoadError() error { return s.loadErr }
 
 // IsKMSRequest reports whether r is an (unsigned) KMS request.
 func IsKMSRequest(r *http.Request) bool {
@@ -163,6 +184,11 @@ func (s *Service) Handler() http.Handler {
 		s.mu.Lock()
 		out, kerr := s.dispatch(op, region, in)
 		s.mu.Unlock()
+		// The change is durable before it is acknowledged.
+		if err := s.j.Sync(); err != nil && kerr == nil {
+			s.log.Error("kms store write failed", zap.Error(err))
+			kerr = &Error{Type: "KMSInternalException", Message: err.Error(), status: http.StatusInternalServerError}
+		}
 		if kerr != nil {
 			write(w, kerr.status, kerr)
 			return
@@ -229,6 +255,7 @@ func (s *Service) dispatch(op, region string, in map[string]any) (any, *Error) {
 		k := &key{region: region, id: id, arn: s.prefix(region) + "key/" + id, description: str(in, "Description"),
 			usage: usage, spec: spec, state: "Enabled", created: s.cfg.Clock.Now(), material: material}
 		s.keys[k.arn] = k
+		s.persistKey(k)
 		return map[string]any{"KeyMetadata": s.metadata(k)}, nil
 	case "DescribeKey":
 		k, err := s.resolveLocked(region, str(in, "KeyId"))
@@ -254,6 +281,7 @@ func (s *Service) dispatch(op, region string, in map[string]any) (any, *Error) {
 			return nil, errf("KMSInvalidStateException", "%s is pending deletion.", k.arn)
 		}
 		k.state = map[string]string{"EnableKey": "Enabled", "DisableKey": "Disabled"}[op]
+		s.persistKey(k)
 		return map[string]any{}, nil
 	case "ScheduleKeyDeletion":
 		k, err := s.resolveLocked(region, str(in, "KeyId"))
@@ -269,6 +297,7 @@ func (s *Service) dispatch(op, region string, in map[string]any) (any, *Error) {
 		}
 		k.state = "PendingDeletion"
 		k.deletion = s.cfg.Clock.Now().Add(time.Duration(days) * 24 * time.Hour)
+		s.persistKey(k)
 		return map[string]any{"KeyId": k.arn, "DeletionDate": epoch(k.deletion), "KeyState": k.state, "PendingWindowInDays": days}, nil
 	case "Encrypt", "GenerateDataKey":
 		k, err := s.resolveLocked(region, str(in, "KeyId"))
@@ -343,6 +372,7 @@ func (s *Service) dispatch(op, region string, in map[string]any) (any, *Error) {
 			return nil, errf("AlreadyExistsException", "An alias with the name %s already exists", arn)
 		}
 		s.aliases[arn] = k.arn
+		s.persistAlias(arn, k.arn)
 		return map[string]any{}, nil
 	case "DeleteAlias":
 		arn := s.prefix(region) + str(in, "AliasName")
@@ -350,6 +380,7 @@ func (s *Service) dispatch(op, region string, in map[string]any) (any, *Error) {
 			return nil, errf("NotFoundException", "Alias %s is not found.", arn)
 		}
 		delete(s.aliases, arn)
+		s.forgetAlias(arn)
 		return map[string]any{}, nil
 	case "ListAliases":
 		out := []map[string]any{}

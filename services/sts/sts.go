@@ -5,6 +5,10 @@
 // assume a role, before anything else. Nothing is enforced: AssumeRole hands out session
 // credentials for any role ARN, and sfnlocal accepts every credential anyway. The caller's
 // identity is the account root, or the assumed role for credentials AssumeRole issued.
+//
+// With Config.DB (the server's --data-dir) the sessions AssumeRole opened survive a restart
+// until their credentials expire, so a client that cached its assumed-role credentials is
+// still that role to GetCallerIdentity (see persist.go).
 package sts
 
 import (
@@ -21,6 +25,8 @@ import (
 
 	"github.com/sfnlocal/sfnlocal/internal/awsproto"
 	"github.com/sfnlocal/sfnlocal/internal/clock"
+	"github.com/sfnlocal/sfnlocal/internal/storage"
+	"github.com/sfnlocal/sfnlocal/internal/storage/journal"
 )
 
 const xmlns = "https://sts.amazonaws.com/doc/2011-06-15/"
@@ -31,6 +37,8 @@ type Config struct {
 	Logger    *zap.Logger
 	AccountID string // default 123456789012
 	Region    string // default region for unsigned requests
+	// DB, when set, keeps the assumed-role sessions across restarts (nil: memory only).
+	DB *storage.DB
 }
 
 // Service is the STS fake.
@@ -40,6 +48,9 @@ type Service struct {
 
 	mu       sync.Mutex
 	sessions map[string]session // by access key id
+
+	j       *journal.Journal // nil in memory mode
+	loadErr error
 }
 
 type session struct {
@@ -64,8 +75,17 @@ func New(cfg Config) *Service {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Service{cfg: cfg, log: log, sessions: map[string]session{}}
+	s := &Service{cfg: cfg, log: log, sessions: map[string]session{}, j: journal.New(cfg.DB)}
+	if cfg.DB != nil {
+		if s.loadErr = s.load(cfg.DB); s.loadErr != nil {
+			log.Error("sts: cannot read the stored sessions", zap.Error(s.loadErr))
+		}
+	}
+	return s
 }
+
+// LoadError reports a failure to read the durable state at New (nil in memory mode).
+func (s *Service) LoadError() error { return s.loadErr }
 
 // validSessionName: 2 to 64 of [\w+=,.@-].
 func validSessionName(s string) bool { return awsproto.NameOK(s, 2, 64, "_+=,.@-") }
@@ -156,9 +176,16 @@ func (s *Service) assumeRole(r *http.Request, partition string) (any, *awsproto.
 	akid := "ASIA" + randomID(16)
 	id := "AROA" + randomID(17) + ":" + name
 	arn := "arn:" + f[1] + ":sts::" + account + ":assumed-role/" + roleName + "/" + name
+	expires := s.cfg.Clock.Now().Add(time.Duration(duration) * time.Second)
 	s.mu.Lock()
 	s.sessions[akid] = session{arn: arn, id: id}
+	s.persistSession(akid, arn, id, expires)
 	s.mu.Unlock()
+	// The session is durable before its credentials are handed out.
+	if err := s.j.Sync(); err != nil {
+		s.log.Error("sts store write failed", zap.Error(err))
+		return nil, &awsproto.QueryError{Status: 500, Type: "Receiver", Code: "ServiceFailure", Message: err.Error()}
+	}
 	type assumed struct {
 		AssumedRoleID string `xml:"AssumedRoleId"`
 		Arn           string `xml:"Arn"`
@@ -170,7 +197,7 @@ func (s *Service) assumeRole(r *http.Request, partition string) (any, *awsproto.
 		SourceIdentity   string      `xml:"SourceIdentity,omitempty"`
 	}{
 		Credentials: Credentials{AccessKeyID: akid, SecretAccessKey: randomToken(30), SessionToken: randomToken(180),
-			Expiration: s.cfg.Clock.Now().Add(time.Duration(duration) * time.Second).UTC().Format("2006-01-02T15:04:05Z")},
+			Expiration: expires.UTC().Format("2006-01-02T15:04:05Z")},
 		AssumedRoleUser: assumed{AssumedRoleID: id, Arn: arn},
 		SourceIdentity:  r.Form.Get("SourceIdentity"),
 	}, nil
