@@ -221,7 +221,7 @@ func New(cfg config.Config, logger *zap.Logger) (*Server, error) {
 	// With a store, records a service cannot read stop the start: serving without them would
 	// lose them at the next write.
 	if err := errors.Join(s.logs.LoadError(), s.sns.LoadError(), s.dynamo.LoadError(), s.sqs.LoadError(),
-		s.events.LoadError(), s.s3.LoadError()); err != nil {
+		s.events.LoadError(), s.s3.LoadError(), s.iam.LoadError(), s.sts.LoadError(), s.kms.LoadError()); err != nil {
 		s.Close()
 		return nil, err
 	}
