@@ -47,13 +47,31 @@ func ScopeOf(r *http.Request) (Scope, bool) {
 	return Scope{}, false
 }
 
-// parseCredential reads AKID/date/region/service/aws4_request.
+// parseCredential reads AKID/date/region/service/aws4_request. A region that is not a
+// region name (validRegion) makes the scope unreadable: services keep resources per region,
+// durably with --data-dir, and a name is not an arbitrary string.
 func parseCredential(c string) (Scope, bool) {
 	parts := strings.Split(c, "/")
-	if len(parts) != 5 || parts[4] != "aws4_request" || parts[2] == "" || parts[3] == "" {
+	if len(parts) != 5 || parts[4] != "aws4_request" || !validRegion(parts[2]) || parts[3] == "" {
 		return Scope{}, false
 	}
 	return Scope{AccessKey: parts[0], Region: parts[2], Service: parts[3]}, true
+}
+
+// validRegion reports whether s can name a region: lower-case letters, digits and hyphens,
+// at most 32 of them (AWS's names, us-east-1 or us-gov-west-1, and local ones a client may
+// be configured with, such as "local").
+func validRegion(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // Partition returns the ARN partition of region: aws-cn for China, aws-us-gov for GovCloud,

@@ -2,6 +2,7 @@ package awsproto
 
 import (
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -24,6 +25,13 @@ func TestScopeOf(t *testing.T) {
 		{name: "sigv2", auth: "AWS AKID:sig"},
 		{name: "short scope", auth: "AWS4-HMAC-SHA256 Credential=K/20260101/us-east-1/aws4_request"},
 		{name: "no credential", auth: "AWS4-HMAC-SHA256 SignedHeaders=host"},
+		{name: "local region name", auth: "AWS4-HMAC-SHA256 Credential=K/20260101/local/sqs/aws4_request",
+			want: Scope{AccessKey: "K", Region: "local", Service: "sqs"}, ok: true},
+		// Regions name per-region state (kept with --data-dir): not any string.
+		{name: "region with a separator", auth: "AWS4-HMAC-SHA256 Credential=K/20260101/us@east/sqs/aws4_request"},
+		{name: "upper-case region", auth: "AWS4-HMAC-SHA256 Credential=K/20260101/US-EAST-1/sqs/aws4_request"},
+		{name: "region too long", auth: "AWS4-HMAC-SHA256 Credential=K/20260101/" + strings.Repeat("a", 33) + "/sqs/aws4_request"},
+		{name: "empty region", auth: "AWS4-HMAC-SHA256 Credential=K/20260101//sqs/aws4_request"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
