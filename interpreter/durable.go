@@ -519,11 +519,6 @@ func (e *Engine) resume(sm *StateMachine, p ResumeParams, dry bool) (x *Executio
 	sp := p.StartParams
 	rp := &replayLog{threads: map[string][]int64{}, tokens: map[int64]string{}, waiters: map[string]*waiter{}, dry: dry}
 	jkey := e.journalKey(sp)
-	if st := e.store(); st != nil && jkey != "" {
-		if rp.marks, err = st.Marks(jkey); err != nil {
-			e.log.Error("cannot read an execution's journal marks", zap.String("execution_arn", sp.ExecutionArn), zap.Error(err))
-		}
-	}
 	rp.events = append(rp.events, Event{ID: 1, Timestamp: p.Start, Type: EvExecutionStarted, Input: RawJSON(text),
 		Details: &Details{RoleArn: sp.RoleArn, StateMachineAliasArn: sp.StateMachineAliasArn, StateMachineVersionArn: sp.StateMachineVersionArn}})
 	last := p.Start
@@ -571,6 +566,11 @@ batches:
 	}
 	if rp.redrive.count > 0 && !rp.redrive.ok && !dry {
 		return nil, nil, fmt.Errorf("execution %s was redriven, and its journal does not hold the checkpoint the redrive started from", sp.ExecutionArn)
+	}
+	if st := e.store(); st != nil && jkey != "" && hasMarks(rp.events) {
+		if rp.marks, err = st.Marks(jkey); err != nil {
+			e.log.Error("cannot read an execution's journal marks", zap.String("execution_arn", sp.ExecutionArn), zap.Error(err))
+		}
 	}
 	for name, b := range rp.marks {
 		// A heartbeat is a recorded instant too (on a virtual clock, a virtual one).
@@ -671,4 +671,16 @@ func (x *Execution) beat(token string) {
 		return
 	}
 	x.mark(markHeartbeat+token, strconv.AppendInt(nil, x.clk.Now().UnixNano(), 10))
+}
+
+// hasMarks reports whether a journal's events may have marks to go with them: a task that
+// may have heartbeats (its token handed out), or a Map Run that may have been updated.
+func hasMarks(events []Event) bool {
+	for i := range events {
+		switch events[i].Type {
+		case EvTaskSubmitted, EvTaskStarted, EvActivityScheduled, EvActivityStarted, EvMapRunStarted:
+			return true
+		}
+	}
+	return false
 }

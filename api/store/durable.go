@@ -51,6 +51,12 @@ type Durable struct {
 	pending map[string]pendingRec // records whose write is in flight
 	defs    map[string]definition // definitions known to be stored, by key
 	arns    map[string]uint64     // every stored execution's Seq by ARN
+	// recent holds the last finished records written (a client reads an execution just
+	// after its end: DescribeExecution, the history), so that those reads need no disk
+	// read and decode; recentQ is their ARNs in the order they came, a ring.
+	recent  map[string]Execution
+	recentQ []string
+	recentN int
 	// OnError hears about failed writes (the Store interface has no errors to return).
 	OnError func(error)
 }
@@ -326,8 +332,12 @@ func (d *Durable) PutExecutionAsync(e Execution) (wait func() error) {
 							if e.RedriveCount <= o.RedriveCount {
 								return nil // it finished meanwhile
 							}
-							// Redriven: running again, no longer among the ended.
+							// Redriven: running again, no longer among the ended, its
+							// history to come at its next end.
 							if err := tx.Delete(bEnded, u64(o.Finished)); err != nil {
+								return err
+							}
+							if err := tx.Delete(bHistory, seq); err != nil {
 								return err
 							}
 						}
@@ -388,6 +398,11 @@ func (d *Durable) PutExecutionAsync(e Execution) (wait func() error) {
 func (d *Durable) written(arn string) {
 	d.mu.Lock()
 	if p := d.pending[arn]; p.n <= 1 {
+		if p.rec.Finished != 0 {
+			d.rememberLocked(p.rec)
+		} else {
+			delete(d.recent, arn)
+		}
 		delete(d.pending, arn)
 		if p.done != nil {
 			close(p.done)
@@ -398,6 +413,25 @@ func (d *Durable) written(arn string) {
 	}
 	d.mu.Unlock()
 	d.writes.Done()
+}
+
+// recentSize bounds Durable.recent.
+const recentSize = 4096
+
+// rememberLocked keeps a finished record just written among the recent ones.
+func (d *Durable) rememberLocked(e Execution) {
+	if d.recent == nil {
+		d.recent = make(map[string]Execution, recentSize)
+		d.recentQ = make([]string, recentSize)
+	}
+	if _, ok := d.recent[e.Arn]; !ok {
+		if old := d.recentQ[d.recentN]; old != "" {
+			delete(d.recent, old)
+		}
+		d.recentQ[d.recentN] = e.Arn
+		d.recentN = (d.recentN + 1) % recentSize
+	}
+	d.recent[e.Arn] = e
 }
 
 // WaitWritten returns once every write of arn's record started so far is durable (or failed):
@@ -436,6 +470,10 @@ func (d *Durable) GetExecution(arn string) (Execution, bool) {
 		d.mu.Unlock()
 		return p.rec, true
 	}
+	if e, ok := d.recent[arn]; ok {
+		d.mu.Unlock()
+		return e, true
+	}
 	seq, ok := d.arns[arn]
 	d.mu.Unlock()
 	if !ok {
@@ -461,6 +499,7 @@ func (d *Durable) DeleteExecution(arn string) {
 	if d.arns[arn] == e.Seq {
 		delete(d.arns, arn)
 	}
+	delete(d.recent, arn)
 	d.mu.Unlock()
 	d.fail(d.db.Update(func(tx *storage.Tx) error {
 		for _, k := range [][2]string{{bExecs, seq}, {bHistory, seq}, {bRunning, seq}, {bBySM, e.StateMachineArn + "\x00" + seq}, {bEnded, u64(e.Finished)}} {
@@ -490,6 +529,7 @@ func (d *Durable) Forget(arns []string) {
 	var list []gone
 	d.mu.Lock()
 	for _, arn := range arns {
+		delete(d.recent, arn)
 		if seq, ok := d.arns[arn]; ok {
 			delete(d.arns, arn)
 			list = append(list, gone{arn, seq})

@@ -127,3 +127,48 @@ func TestDurableJournalKeys(t *testing.T) {
 		require.Empty(t, marks, key)
 	}
 }
+
+// TestDurableRecentRecords: a finished record just written is read back as written (from
+// memory), a redrive's RUNNING record replaces it (on disk too, where its old place among the
+// ended goes), and deleting or forgetting an execution forgets it.
+func TestDurableRecentRecords(t *testing.T) {
+	dir := t.TempDir()
+	d, db := openDurable(t, dir)
+	now := time.Unix(1700000000, 0).UTC()
+	sm := "arn:aws:states:us-east-1:123456789012:stateMachine:m"
+	fin := Execution{Arn: sm + "-r", StateMachineArn: sm, Name: "r", Status: "FAILED", StartDate: now, StopDate: now.Add(time.Second),
+		Definition: "{}", Seq: 1, Input: "{}", Finished: 1, History: []byte{1}}
+	d.PutExecution(fin)
+	got, ok := d.GetExecution(fin.Arn)
+	require.True(t, ok)
+	require.Equal(t, fin, got)
+	again := fin
+	again.Status, again.StopDate, again.Finished, again.History, again.RedriveCount = "RUNNING", time.Time{}, 0, nil, 1
+	again.RedriveTokens = []RedriveToken{{Token: "t", Date: now, Used: now}}
+	d.PutExecution(again)
+	got, ok = d.GetExecution(fin.Arn)
+	require.True(t, ok)
+	require.Equal(t, again, got)
+	require.NoError(t, db.Close())
+
+	d, db = openDurable(t, dir)
+	defer db.Close()
+	got, ok = d.GetExecution(fin.Arn)
+	require.True(t, ok)
+	require.Equal(t, again, got, "the redrive's record replaced the finished one")
+	ended, _, err := d.Ended()
+	require.NoError(t, err)
+	require.Empty(t, ended)
+	running, err := d.Running()
+	require.NoError(t, err)
+	require.Len(t, running, 1)
+
+	end := again
+	end.Status, end.StopDate, end.Finished, end.History = "SUCCEEDED", now.Add(time.Minute), 2, []byte{2}
+	d.PutExecution(end)
+	got, _ = d.GetExecution(fin.Arn)
+	require.Equal(t, end, got)
+	d.Forget([]string{fin.Arn})
+	_, ok = d.GetExecution(fin.Arn)
+	require.False(t, ok)
+}
