@@ -166,8 +166,8 @@ func (x *Execution) journaled() bool {
 // journalKey is the key of an execution's journal ("" when it is not journaled).
 func (e *Engine) journalKey(p StartParams) string {
 	switch {
-	case e.cfg.Journal == nil:
-		return ""
+	case e.cfg.Journal == nil || p.test != nil:
+		return "" // a TestState run is not an execution to resume
 	case p.mapRun != nil:
 		if p.mapRun.jkey == "" || e.store() == nil {
 			return "" // a child's journal is only of use to a journal that reads it back
