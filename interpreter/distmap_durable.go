@@ -152,6 +152,10 @@ func (f *frame) recoverChildren(sm *StateMachine, run *mapRun, todo []int, settl
 		u.x, u.arn, u.status = cx, arn, StatusRunning
 		run.mu.Unlock()
 	}
+	if len(ended)+len(running) > 0 {
+		f.x.e.log.Info("Map Run children resumed", zap.String("map_run_arn", run.arn),
+			zap.Int("ended", len(ended)), zap.Int("running", len(running)), zap.Int("not_started", len(rest)))
+	}
 	sort.SliceStable(rest, func(a, b int) bool { return rest[a] < rest[b] })
 	// The ones that were running go on first, so that an abort by the threshold reaches them.
 	for _, k := range running {

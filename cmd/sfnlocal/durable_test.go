@@ -302,6 +302,11 @@ func TestCrashResume(t *testing.T) {
 			require.NoError(t, p.cmd.Process.Kill())
 		}
 		_ = p.cmd.Wait()
+		for _, l := range p.logLines() {
+			if strings.Contains(l, "Map Run children resumed") {
+				t.Log(l)
+			}
+		}
 		p = startProc(t, nil, args...)
 		f.move(p.addr)
 		t.Logf("stop %d (%s): restarted", k+1, how)

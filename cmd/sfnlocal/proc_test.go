@@ -74,6 +74,13 @@ type proc struct {
 	exited bool
 }
 
+// logLines returns the log lines so far.
+func (p *proc) logLines() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.log...)
+}
+
 // freeAddr returns a loopback address with a free port.
 func freeAddr(t testing.TB) string {
 	t.Helper()
