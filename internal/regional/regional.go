@@ -14,6 +14,7 @@
 package regional
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"sync"
@@ -99,4 +100,20 @@ func DB(db *storage.DB, region, home string) *storage.DB {
 func Stored(db *storage.DB, prefix, home string) ([]string, error) {
 	regions, err := db.Scopes(prefix)
 	return slices.DeleteFunc(regions, func(r string) bool { return r == home }), err
+}
+
+// AddStored makes, with mk, the instance of every region other than home that holds state in
+// db's buckets whose names start with prefix (Stored), so that their background work (jobs,
+// schedules, tasks) resumes at start as home's does. The first error stops it.
+func (s *Set[T]) AddStored(db *storage.DB, prefix, home string, mk func(region string) (T, error)) error {
+	regions, err := Stored(db, prefix, home)
+	if err != nil {
+		return fmt.Errorf("list the regions in the store: %w", err)
+	}
+	for _, region := range regions {
+		if _, err := s.Add(region, mk); err != nil {
+			return err
+		}
+	}
+	return nil
 }

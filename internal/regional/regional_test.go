@@ -2,6 +2,7 @@ package regional
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -118,5 +119,37 @@ func TestAdd(t *testing.T) {
 	set.Each(func(string, *svc) { n++ })
 	if n != 1 {
 		t.Errorf("%d instances, want 1 (a failed Add keeps none)", n)
+	}
+}
+
+// TestAddStored: AddStored makes the instances of the regions holding state, not home's nor
+// those without records, and stops at the first error.
+func TestAddStored(t *testing.T) {
+	db, err := storage.Open(t.TempDir(), storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, region := range []string{"us-east-1", "eu-west-1", "ap-south-1"} {
+		if err := DB(db, region, "us-east-1").Bucket("svc.things").Put("k", []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Scoped("sa-east-1").Bucket("other.things").Put("k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	var set Set[*svc]
+	var made []string
+	mk := func(region string) (*svc, error) {
+		made = append(made, region)
+		return &svc{region}, nil
+	}
+	if err := set.AddStored(db, "svc.", "us-east-1", mk); err != nil || len(made) != 2 || made[0] != "ap-south-1" || made[1] != "eu-west-1" {
+		t.Fatalf("AddStored made %v, %v", made, err)
+	}
+	var failing Set[*svc]
+	err = failing.AddStored(db, "svc.", "us-east-1", func(string) (*svc, error) { return nil, errors.New("unreadable") })
+	if err == nil || !strings.Contains(err.Error(), "unreadable") {
+		t.Fatalf("AddStored = %v, want the instance's error", err)
 	}
 }

@@ -141,14 +141,8 @@ func (s *Service) newRegion(region string) (*Service, error) {
 // loadRegions makes the Service of every other region the store holds state of (persist.go),
 // so that their running jobs are reattached at start as the default region's are.
 func (s *Service) loadRegions() error {
-	regions, err := regional.Stored(s.cfg.DB, bucketPrefix, s.cfg.Region)
-	if err != nil {
-		return fmt.Errorf("batch: list the regions in the store: %w", err)
-	}
-	for _, region := range regions {
-		if _, err := s.regions.Add(region, s.newRegion); err != nil {
-			return err
-		}
+	if err := s.regions.AddStored(s.cfg.DB, bucketPrefix, s.cfg.Region, s.newRegion); err != nil {
+		return fmt.Errorf("batch: %w", err)
 	}
 	return nil
 }

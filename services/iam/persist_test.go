@@ -1,10 +1,7 @@
 package iam
 
 import (
-	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -22,25 +19,6 @@ func durableIAM(t *testing.T, db *storage.DB, c clock.Clock) *Service {
 	s := New(Config{Clock: c, Logger: zaptest.NewLogger(t), DB: db})
 	require.NoError(t, s.LoadError())
 	return s
-}
-
-// crashCopy opens a copy of db's file taken while db is still open and the service still
-// running, as a process killed without closing anything would leave it.
-func crashCopy(t *testing.T, db *storage.DB) *storage.DB {
-	t.Helper()
-	src, err := os.Open(filepath.Join(db.Dir(), storage.FileName))
-	require.NoError(t, err)
-	defer src.Close()
-	dir := t.TempDir()
-	dst, err := os.Create(filepath.Join(dir, storage.FileName))
-	require.NoError(t, err)
-	_, err = io.Copy(dst, src)
-	require.NoError(t, err)
-	require.NoError(t, dst.Close())
-	db2, err := storage.Open(dir, storage.Options{NoSync: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { db2.Close() })
-	return db2
 }
 
 var requestID = regexp.MustCompile(`<RequestId>[^<]*</RequestId>`)
@@ -168,7 +146,7 @@ func TestDurableRestart(t *testing.T) {
 				tc.build(t, s, db, c)
 				before := iamSnapshot(t, s, tc.roles, tc.policies)
 				if crash {
-					db = crashCopy(t, db)
+					db = storagetest.CrashCopy(t, db)
 				} else {
 					db = storagetest.Reopen(t, db)
 				}

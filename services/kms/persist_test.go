@@ -2,9 +2,6 @@ package kms
 
 import (
 	"encoding/base64"
-	"io"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,25 +18,6 @@ func durableKMS(t *testing.T, db *storage.DB, c clock.Clock) *Service {
 	s := New(Config{Clock: c, Logger: zaptest.NewLogger(t), DB: db})
 	require.NoError(t, s.LoadError())
 	return s
-}
-
-// crashCopy opens a copy of db's file taken while db is still open and the service still
-// running, as a process killed without closing anything would leave it.
-func crashCopy(t *testing.T, db *storage.DB) *storage.DB {
-	t.Helper()
-	src, err := os.Open(filepath.Join(db.Dir(), storage.FileName))
-	require.NoError(t, err)
-	defer src.Close()
-	dir := t.TempDir()
-	dst, err := os.Create(filepath.Join(dir, storage.FileName))
-	require.NoError(t, err)
-	_, err = io.Copy(dst, src)
-	require.NoError(t, err)
-	require.NoError(t, dst.Close())
-	db2, err := storage.Open(dir, storage.Options{NoSync: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { db2.Close() })
-	return db2
 }
 
 // kmsOK calls the handler and requires a 200.
@@ -162,7 +140,7 @@ func TestDurableRestart(t *testing.T) {
 				check := tc.build(t, s, db, c)
 				before := kmsSnapshot(t, s)
 				if crash {
-					db = crashCopy(t, db)
+					db = storagetest.CrashCopy(t, db)
 				} else {
 					db = storagetest.Reopen(t, db)
 				}

@@ -1,9 +1,6 @@
 package sts
 
 import (
-	"io"
-	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -21,25 +18,6 @@ func durableSTS(t *testing.T, db *storage.DB, c clock.Clock) *Service {
 	s := New(Config{Clock: c, Logger: zaptest.NewLogger(t), DB: db})
 	require.NoError(t, s.LoadError())
 	return s
-}
-
-// crashCopy opens a copy of db's file taken while db is still open and the service still
-// running, as a process killed without closing anything would leave it.
-func crashCopy(t *testing.T, db *storage.DB) *storage.DB {
-	t.Helper()
-	src, err := os.Open(filepath.Join(db.Dir(), storage.FileName))
-	require.NoError(t, err)
-	defer src.Close()
-	dir := t.TempDir()
-	dst, err := os.Create(filepath.Join(dir, storage.FileName))
-	require.NoError(t, err)
-	_, err = io.Copy(dst, src)
-	require.NoError(t, err)
-	require.NoError(t, dst.Close())
-	db2, err := storage.Open(dir, storage.Options{NoSync: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { db2.Close() })
-	return db2
 }
 
 var accessKey = regexp.MustCompile(`<AccessKeyId>([^<]+)</AccessKeyId>`)
@@ -86,7 +64,7 @@ func TestDurableRestart(t *testing.T) {
 			long := assume(t, s, "exec", "app", "3600")
 			require.Equal(t, "arn:aws:sts::123456789012:assumed-role/exec/app", whoAmI(t, s, long))
 			if tc.crash {
-				db = crashCopy(t, db)
+				db = storagetest.CrashCopy(t, db)
 			} else {
 				db = storagetest.Reopen(t, db)
 			}

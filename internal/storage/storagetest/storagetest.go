@@ -1,9 +1,13 @@
 // Package storagetest opens throw-away stores for the durability tests of the services: Open
 // gives a store in a test's temporary directory, Reopen closes it and opens the same directory
-// again, as a restarted server would.
+// again, as a restarted server would, and CrashCopy opens a copy of a store that is still open,
+// as a killed server leaves it.
 package storagetest
 
 import (
+	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/sfnlocal/sfnlocal/internal/storage"
@@ -26,6 +30,34 @@ func Reopen(t testing.TB, db *storage.DB) *storage.DB {
 	t.Helper()
 	dir := db.Dir()
 	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db2, err := storage.Open(dir, storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db2.Close() })
+	return db2
+}
+
+// CrashCopy opens a copy of db's file taken while db is still open and its services still
+// running, as a process killed without closing anything would leave it.
+func CrashCopy(t testing.TB, db *storage.DB) *storage.DB {
+	t.Helper()
+	src, err := os.Open(filepath.Join(db.Dir(), storage.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dir := t.TempDir()
+	dst, err := os.Create(filepath.Join(dir, storage.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
 		t.Fatal(err)
 	}
 	db2, err := storage.Open(dir, storage.Options{NoSync: true})
