@@ -21,15 +21,8 @@ import (
 // restart of the Service on the same store takes the worker's answer with the token handed
 // out before the restart, and its history goes on from where it was, ids 1..N.
 func TestDurableResumeWaitingActivity(t *testing.T) {
-	dir := t.TempDir()
 	var svc *api.Service
-	open := func() (rawClient, func()) {
-		db, err := storage.Open(dir, storage.Options{NoSync: true})
-		require.NoError(t, err)
-		svc = durableService(t, db)
-		hs := httptest.NewServer(svc.Handler())
-		return rawClient{url: hs.URL, hc: &http.Client{}}, func() { hs.Close(); svc.Close(); db.Close() }
-	}
+	open := restartable(t, &svc)
 	c, stop := open()
 	act := c.call(t, "CreateActivity", `{"name":"work"}`)["activityArn"].(string)
 	def, _ := json.Marshal(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"a":1},"Next":"T"},
@@ -70,15 +63,8 @@ func TestDurableResumeWaitingActivity(t *testing.T) {
 // same after it (REDRIVABLE) and can be redriven: its run is rebuilt from its journal without
 // running anything, and the redrive re-runs only the failed step.
 func TestDurableRedriveAfterRestart(t *testing.T) {
-	dir := t.TempDir()
 	var svc *api.Service
-	open := func() (rawClient, func()) {
-		db, err := storage.Open(dir, storage.Options{NoSync: true})
-		require.NoError(t, err)
-		svc = durableService(t, db)
-		hs := httptest.NewServer(svc.Handler())
-		return rawClient{url: hs.URL, hc: &http.Client{}}, func() { hs.Close(); svc.Close(); db.Close() }
-	}
+	open := restartable(t, &svc)
 	c, stop := open()
 	act := c.call(t, "CreateActivity", `{"name":"work"}`)["activityArn"].(string)
 	def, _ := json.Marshal(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"a":1},"Next":"T"},
@@ -187,6 +173,21 @@ func TestDurableRetention(t *testing.T) {
 	require.Equal(t, []string{"sweeper", "last"}, names())
 }
 
+// restartable returns a function that opens a durable Service on one store directory (a
+// restart, when called again after the last one's stop), sets *svc to it, and returns a
+// client for it and its stop.
+func restartable(t *testing.T, svc **api.Service) func() (rawClient, func()) {
+	dir := t.TempDir()
+	return func() (rawClient, func()) {
+		db, err := storage.Open(dir, storage.Options{NoSync: true})
+		require.NoError(t, err)
+		s := durableService(t, db)
+		*svc = s
+		hs := httptest.NewServer(s.Handler())
+		return rawClient{url: hs.URL, hc: &http.Client{}}, func() { hs.Close(); s.Close(); db.Close() }
+	}
+}
+
 // waitExecution blocks until the execution ends (the Service's own wait, no polling).
 func waitExecution(t *testing.T, svc *api.Service, arn string) {
 	t.Helper()
@@ -218,15 +219,8 @@ func TestDurableRedriveAcrossRestarts(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			dir := t.TempDir()
 			var svc *api.Service
-			open := func() (rawClient, func()) {
-				db, err := storage.Open(dir, storage.Options{NoSync: true})
-				require.NoError(t, err)
-				svc = durableService(t, db)
-				hs := httptest.NewServer(svc.Handler())
-				return rawClient{url: hs.URL, hc: &http.Client{}}, func() { hs.Close(); svc.Close(); db.Close() }
-			}
+			open := restartable(t, &svc)
 			c, stop := open()
 			act := c.call(t, "CreateActivity", `{"name":"work"}`)["activityArn"].(string)
 			def, _ := json.Marshal(`{` + tc.timeout + `"StartAt":"P","States":{

@@ -153,23 +153,8 @@ func TestResumeDistributedMap(t *testing.T) {
 			for k := 1; k <= total; k++ {
 				t.Run(fmt.Sprint("crash at call ", k), func(t *testing.T) {
 					j := newMemStore()
-					var mu sync.Mutex
-					n := 0
-					crashed := make(chan *memStore, 1)
-					e1 := engine(task.HandlerFunc(func(ctx context.Context, r *task.Request) (any, error) {
-						mu.Lock()
-						n++
-						me := n
-						mu.Unlock()
-						if me == k {
-							crashed <- j.snapshot()
-						}
-						if me >= k {
-							<-ctx.Done() // the process is gone: nothing more happens
-							return nil, ctx.Err()
-						}
-						return work(r)
-					}), j)
+					h, crashed := crashAt(k, j.snapshot, work)
+					e1 := engine(h, j)
 					x1, err := e1.Start(sm, p)
 					require.NoError(t, err)
 					durable := <-crashed
@@ -507,23 +492,8 @@ func TestRedriveAcrossRestarts(t *testing.T) {
 			for k := 1; k <= total; k++ {
 				t.Run(fmt.Sprint("crash at call ", k), func(t *testing.T) {
 					js := ended.snapshot()
-					var mu sync.Mutex
-					n := 0
-					crashed := make(chan *memStore, 1)
-					e2 := engine(clock.NewFake(epoch), func(ctx context.Context, r *task.Request) (any, error) {
-						mu.Lock()
-						n++
-						me := n
-						mu.Unlock()
-						if me == k {
-							crashed <- js.snapshot()
-						}
-						if me >= k {
-							<-ctx.Done()
-							return nil, ctx.Err()
-						}
-						return ok(r)
-					}, js)
+					h, crashed := crashAt(k, js.snapshot, ok)
+					e2 := engine(clock.NewFake(epoch), h, js)
 					x2, err := e2.Restore(sm, ResumeParams{StartParams: p, Start: x1.StartDate(), Journal: mustJournal(t, js, p.ExecutionArn)})
 					require.NoError(t, err)
 					_, err = x2.Redrive()

@@ -34,6 +34,29 @@ func (j *memJournal) snapshot() [][]byte {
 	return append([][]byte(nil), j.batches...)
 }
 
+// crashAt returns a handler that does what work does for the first k-1 calls; at call k it
+// sends what snapshot gives (what a crash at that point leaves durable) on the channel, and
+// from call k on it blocks until its context ends, as a dead process does nothing more.
+func crashAt[T any](k int, snapshot func() T, work func(*task.Request) (any, error)) (task.HandlerFunc, <-chan T) {
+	var mu sync.Mutex
+	n := 0
+	crashed := make(chan T, 1)
+	return func(ctx context.Context, r *task.Request) (any, error) {
+		mu.Lock()
+		n++
+		me := n
+		mu.Unlock()
+		if me == k {
+			crashed <- snapshot()
+		}
+		if me >= k {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return work(r)
+	}, crashed
+}
+
 // TestResumeTaskInFlight: a Task whose service call was in flight when the process died runs
 // again after Resume (at least once), except a Lambda invocation, which fails with
 // Lambda.ServiceException so that the state's Retry decides; events before the crash keep
@@ -160,23 +183,8 @@ func TestResumeAtEveryEffect(t *testing.T) {
 	for k := 1; k <= int(calls.Load()); k++ {
 		t.Run(fmt.Sprint("crash at call ", k), func(t *testing.T) {
 			j := &memJournal{}
-			var mu sync.Mutex
-			n := 0
-			crashed := make(chan [][]byte, 1)
-			e1 := engine(task.HandlerFunc(func(ctx context.Context, r *task.Request) (any, error) {
-				mu.Lock()
-				n++
-				me := n
-				mu.Unlock()
-				if me == k {
-					crashed <- j.snapshot()
-				}
-				if me >= k {
-					<-ctx.Done() // the process is gone: nothing more happens
-					return nil, ctx.Err()
-				}
-				return work(r)
-			}), j)
+			h, crashed := crashAt(k, j.snapshot, work)
+			e1 := engine(h, j)
 			x1, err := e1.Start(sm, p)
 			require.NoError(t, err)
 			journal := <-crashed
