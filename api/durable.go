@@ -22,9 +22,8 @@ package api
 // children, the redrivability of FAILED, TIMED_OUT and ABORTED executions (rebuilt from their
 // journals, interpreter/durable_redrive.go) and the clientTokens of their redrives, and the
 // pagination key (a nextToken from before a restart still works). What it does not: Express
-// executions, which AWS does not record either; the in-memory per-state coverage counters;
-// a redriven run whose checkpoint is inside a Distributed Map (ended ABORTED at the next
-// start). A clean shutdown leaves running executions RUNNING, as a crash does.
+// executions, which AWS does not record either; the in-memory per-state coverage counters.
+// A clean shutdown leaves running executions RUNNING, as a crash does.
 
 import (
 	"context"
@@ -189,8 +188,8 @@ func (s *Service) Recover() error {
 			},
 		}, rec.StartDate, journal)
 		if err != nil && rec.RedriveCount > 0 {
-			// A redrive from a checkpoint the journal does not hold (a Distributed Map's,
-			// interpreter/durable_redrive.go).
+			// A redrive from a checkpoint the journal does not hold (one written before
+			// checkpoints were journaled, interpreter/durable_redrive.go).
 			s.abandonLocked(d, rec, "sfnlocal stopped while the redriven execution ran, and it cannot be resumed: "+err.Error())
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -280,4 +281,64 @@ func TestDurableRedriveAcrossRestarts(t *testing.T) {
 			require.Equal(t, 1, redriven)
 		})
 	}
+}
+
+// TestDurableRedriveDistributedMapAfterRestart: an execution whose Distributed Map failed is
+// redriven after a restart: one Map Run throughout, the failed child redriven under its ARN,
+// the succeeded one not run again.
+func TestDurableRedriveDistributedMapAfterRestart(t *testing.T) {
+	t.Parallel()
+	var svc *api.Service
+	open := restartable(t, &svc)
+	c, stop := open()
+	act := c.call(t, "CreateActivity", `{"name":"work"}`)["activityArn"].(string)
+	def, _ := json.Marshal(`{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":1,"End":true,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+		  "StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + act + `","End":true}}}}}}`)
+	sm := c.call(t, "CreateStateMachine", `{"name":"m","roleArn":"arn:aws:iam::123456789012:role/r","definition":`+string(def)+`}`)["stateMachineArn"].(string)
+	arn := c.call(t, "StartExecution", `{"stateMachineArn":"`+sm+`","name":"e","input":"{\"items\":[1,2]}"}`)["executionArn"].(string)
+	work := func(output string) string {
+		task := c.call(t, "GetActivityTask", `{"activityArn":"`+act+`"}`)
+		body := `{"taskToken":"` + task["taskToken"].(string) + `","output":` + strconv.Quote(output) + `}`
+		if output == "" {
+			c.call(t, "SendTaskFailure", `{"taskToken":"`+task["taskToken"].(string)+`","error":"Boom"}`)
+		} else {
+			c.call(t, "SendTaskSuccess", body)
+		}
+		return task["input"].(string)
+	}
+	require.Equal(t, "1", work(`{"ok":1}`))
+	require.Equal(t, "2", work(""))
+	waitExecution(t, svc, arn)
+	require.Equal(t, "FAILED", c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)["status"])
+	runs := c.call(t, "ListMapRuns", `{"executionArn":"`+arn+`"}`)["mapRuns"].([]any)
+	require.Len(t, runs, 1)
+	runArn := runs[0].(map[string]any)["mapRunArn"].(string)
+	kids := c.call(t, "ListExecutions", `{"mapRunArn":"`+runArn+`"}`)["executions"].([]any)
+	stop()
+
+	c, stop = open()
+	defer stop()
+	require.Equal(t, "REDRIVABLE", c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)["redriveStatus"])
+	c.call(t, "RedriveExecution", `{"executionArn":"`+arn+`"}`)
+	require.Equal(t, "2", work(`{"ok":2}`), "only the failed item runs again")
+	waitExecution(t, svc, arn)
+	d := c.call(t, "DescribeExecution", `{"executionArn":"`+arn+`"}`)
+	require.Equal(t, "SUCCEEDED", d["status"], d)
+	require.JSONEq(t, `[{"ok":1},{"ok":2}]`, d["output"].(string))
+	runs = c.call(t, "ListMapRuns", `{"executionArn":"`+arn+`"}`)["mapRuns"].([]any)
+	require.Len(t, runs, 1)
+	require.Equal(t, runArn, runs[0].(map[string]any)["mapRunArn"])
+	after := c.call(t, "ListExecutions", `{"mapRunArn":"`+runArn+`"}`)["executions"].([]any)
+	require.ElementsMatch(t, arnsOf(kids), arnsOf(after), "the same child executions")
+	counts := c.call(t, "DescribeMapRun", `{"mapRunArn":"`+runArn+`"}`)["executionCounts"].(map[string]any)
+	require.Equal(t, float64(2), counts["succeeded"])
+}
+
+func arnsOf(list []any) []string {
+	var out []string
+	for _, e := range list {
+		out = append(out, e.(map[string]any)["executionArn"].(string))
+	}
+	return out
 }

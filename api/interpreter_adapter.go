@@ -170,7 +170,7 @@ func (a *interpEngine) Rebuild(p Program, sp StartParams, start time.Time, journ
 		Start: start, Journal: journal,
 	}
 	// From the checkpoint journaled with the end; a first run's failure without one (a
-	// Distributed Map's) by replaying the run.
+	// journal written before checkpoints were) by replaying the run.
 	x, err := a.e.Restore(ip.sm, rp)
 	if err != nil {
 		if x, err = a.e.Rebuild(ip.sm, rp); err != nil {

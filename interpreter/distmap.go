@@ -596,7 +596,11 @@ func (f *frame) startChild(st *state, sm *StateMachine, run *mapRun, i int) {
 
 // childParams are the StartParams of child i, named arn.
 func (f *frame) childParams(run *mapRun, i int, arn string) StartParams {
-	x := f.x
+	return f.x.childParams(run, i, arn)
+}
+
+// childParams are the StartParams of child i of x's Map Run run, named arn.
+func (x *Execution) childParams(run *mapRun, i int, arn string) StartParams {
 	u := run.units[i]
 	text, err := EncodeValue(u.input)
 	if err != nil {

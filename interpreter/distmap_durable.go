@@ -21,10 +21,20 @@ package interpreter
 //   - the others start as they would have.
 // The parent's own journal ends with MapRunStarted or a little later, so its thread goes live
 // when the Map Run ends, as it would have.
+//
+// A redrive continues a Map Run (distmap.go). When the execution's unsuccessful end is
+// restored from its checkpoint after a restart (durable_redrive.go), the checkpoint holds the
+// Map Run (mapRunJSON: settings, counts, the items and each child's name, status and redrive
+// count); restoreMapRun rebuilds it and its children from their journals: ended ones as
+// ended executions that can be redriven, and, when the redrive was in flight at a crash, the
+// ones it had redriven go on (resumed) or keep the end they reached; recoverChildren then
+// takes those into account instead of redriving them again.
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -104,7 +114,28 @@ func (f *frame) recoverChildren(sm *StateMachine, run *mapRun, todo []int, settl
 		end    time.Time
 	}
 	var ended, running []kid
+	d := f.x.e.dist()
 	for _, i := range todo {
+		if u := run.units[i]; u.x != nil && !run.express {
+			// A Map Run restored from a checkpoint: its children are restored already
+			// (restoreMapRun). One redriven since the checkpoint went on in this redrive
+			// before the crash; the others are redriven now.
+			if u.x.RedriveCount() <= u.cpRedrives {
+				rest = append(rest, i)
+				continue
+			}
+			k := kid{i: i, x: u.x}
+			if u.resumed {
+				running = append(running, k) // its end goes through the dispatcher's queue
+			} else {
+				k.end, _ = u.x.StopDate()
+				ended = append(ended, k)
+			}
+			run.mu.Lock()
+			u.status = StatusRunning
+			run.mu.Unlock()
+			continue
+		}
 		arn := f.childArn(run, i)
 		batches, jerr := js.Journal(JournalKey(run.jkey, arn))
 		if jerr != nil {
@@ -143,7 +174,6 @@ func (f *frame) recoverChildren(sm *StateMachine, run *mapRun, todo []int, settl
 		} else {
 			running = append(running, k)
 		}
-		d := f.x.e.dist()
 		d.mu.Lock()
 		d.children[arn] = cx
 		d.mu.Unlock()
@@ -159,20 +189,172 @@ func (f *frame) recoverChildren(sm *StateMachine, run *mapRun, todo []int, settl
 	sort.SliceStable(rest, func(a, b int) bool { return rest[a] < rest[b] })
 	// The ones that were running go on first, so that an abort by the threshold reaches them.
 	for _, k := range running {
-		k.launch()
+		if k.launch != nil {
+			k.launch()
+		}
 	}
 	sort.SliceStable(ended, func(a, b int) bool { return ended[a].end.Before(ended[b].end) })
 	for _, k := range ended {
-		k.launch()
+		if k.launch != nil {
+			k.launch()
+		}
 	}
 	for _, k := range ended {
 		if err := f.x.sched.Await(f.ctx, k.x.Done()); err != nil {
 			return nil, len(running), err
 		}
-		if k.rp.dryLive.Load() {
+		if k.rp != nil && k.rp.dryLive.Load() {
 			f.x.dryStop() // a Rebuild whose child went past its journal
 		}
 		settle(k.i)
 	}
 	return rest, len(running), nil
+}
+
+// mapRunJSON is a Map Run as a checkpoint keeps it: enough to continue it in a redrive after
+// a restart. Its children are named, not kept: each is restored from its own journal.
+type mapRunJSON struct {
+	Arn         string         `json:"a"`
+	Start       time.Time      `json:"s"`
+	Stop        time.Time      `json:"e,omitzero"`
+	Status      string         `json:"st"`
+	Settings    mapRunSettings `json:"c"`
+	Items       int64          `json:"n"`
+	Written     int64          `json:"w,omitempty"`
+	Redrives    int            `json:"r,omitempty"`
+	RedriveDate time.Time      `json:"rd,omitzero"`
+	Units       []mapUnitJSON  `json:"u"`
+}
+
+type mapUnitJSON struct {
+	Input  json.RawMessage `json:"i"`
+	Items  int             `json:"n"`
+	Arn    string          `json:"a,omitempty"`
+	Status string          `json:"s,omitempty"`
+	// Redrives is the child's redrive count when the checkpoint was taken.
+	Redrives int `json:"r,omitempty"`
+}
+
+// encodeMapRun encodes a Map Run of a checkpoint (it has ended: nothing changes it).
+func encodeMapRun(r *mapRun) (*mapRunJSON, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := &mapRunJSON{Arn: r.arn, Start: r.start, Stop: r.stop, Status: r.status, Settings: r.settingsLocked(),
+		Items: r.items, Written: r.written, Redrives: r.redrives, RedriveDate: r.redriveDate, Units: make([]mapUnitJSON, len(r.units))}
+	for i, u := range r.units {
+		in, err := encodeRaw(u.input)
+		if err != nil {
+			return nil, err
+		}
+		out.Units[i] = mapUnitJSON{Input: in, Items: u.items, Arn: u.arn, Status: u.status}
+		if u.x != nil {
+			out.Units[i].Redrives = u.x.RedriveCount()
+		}
+	}
+	return out, nil
+}
+
+// findDistMap finds the Distributed Map state named name in prog (inside Parallel branches
+// and inline Maps too; a Distributed Map's ItemProcessor is its children's machine).
+func findDistMap(prog *program, name string) *state {
+	if prog == nil {
+		return nil
+	}
+	if st := prog.states[name]; st != nil && st.dist != nil {
+		return st
+	}
+	for _, st := range prog.states {
+		for _, b := range st.branches {
+			if found := findDistMap(b, name); found != nil {
+				return found
+			}
+		}
+		if st.dist == nil {
+			if found := findDistMap(st.processor, name); found != nil {
+				return found
+			}
+		}
+	}
+	return nil
+}
+
+// restoreMapRun rebuilds the Map Run of x's Distributed Map state name from a checkpoint, and
+// its children from their journals: those that had ended as ended executions (without
+// running anything), those that were running (a redrive in flight at a crash) resumed and
+// launched. The Map Run is registered as a live one and marked recovered, so that the redrive
+// that continues it takes the children that had already gone on into account
+// (recoverChildren).
+func (x *Execution) restoreMapRun(name string, m *mapRunJSON) (*mapRun, error) {
+	st := findDistMap(x.sm.top, name)
+	if st == nil {
+		return nil, fmt.Errorf("no Distributed Map state %q", name)
+	}
+	smName := x.p.StateMachineName
+	rest := m.Arn[strings.Index(m.Arn, ":mapRun:")+len(":mapRun:"):]
+	cut := strings.LastIndexByte(rest, ':')
+	label := strings.TrimPrefix(rest[:cut], smName+"/")
+	r := &mapRun{
+		arn: m.Arn, execArn: x.p.ExecutionArn, smArn: x.p.StateMachineArn,
+		childSmArn: x.p.StateMachineArn + "/" + label, childName: smName + "/" + label, label: label, definition: st.dist.definition,
+		idPart: rest[cut+1:], express: st.dist.express, status: m.Status, start: m.Start, stop: m.Stop, notify: make(chan struct{}),
+		jkey: x.jkey, recovered: true,
+		maxConc: m.Settings.MaxConcurrency, tolPct: m.Settings.TolPct, tolPctSet: m.Settings.TolPctSet,
+		tolCount: m.Settings.TolCount, tolCountSet: m.Settings.TolCountSet,
+		items: m.Items, written: m.Written, redrives: m.Redrives, redriveDate: m.RedriveDate,
+		units: make([]*mapUnit, len(m.Units)),
+	}
+	for i, uj := range m.Units {
+		in, err := decodeRaw(uj.Input)
+		if err != nil {
+			return nil, err
+		}
+		r.units[i] = &mapUnit{input: in, items: uj.Items, arn: uj.Arn, status: uj.Status, cpRedrives: uj.Redrives}
+	}
+	d := x.e.dist()
+	js := x.e.store()
+	sm := childMachine(st)
+	var launches []func()
+	for i, u := range r.units {
+		if u.arn == "" || js == nil || r.express {
+			// Express children are not redriven but started anew: only their outcome
+			// counts, as the checkpoint has it.
+			continue
+		}
+		batches, err := js.Journal(JournalKey(x.jkey, u.arn))
+		if err != nil {
+			return nil, err
+		}
+		if len(batches) == 0 {
+			u.arn, u.status = "", "" // never journaled: it starts anew
+			continue
+		}
+		var first journalBatch
+		start := r.start
+		if json.Unmarshal(batches[0], &first) == nil && first.Start != nil {
+			start = *first.Start
+		}
+		rp := ResumeParams{StartParams: x.childParams(r, i, u.arn), Start: start, Journal: batches}
+		cx, err := x.e.restoreEnded(sm, rp, false)
+		if err != nil {
+			// Not ended: its redrive was in flight at the crash; it goes on.
+			var launch func()
+			if cx, launch, err = x.e.resume(sm, rp, false); err != nil {
+				return nil, fmt.Errorf("child %s: %w", u.arn, err)
+			}
+			launches = append(launches, launch)
+			u.resumed = true
+		}
+		u.x = cx
+		d.mu.Lock()
+		d.children[u.arn] = cx
+		d.mu.Unlock()
+	}
+	d.mu.Lock()
+	d.runs[r.arn] = r
+	d.byExec[r.execArn] = append(d.byExec[r.execArn], r)
+	d.mu.Unlock()
+	for _, l := range launches {
+		l()
+	}
+	return r, nil
 }

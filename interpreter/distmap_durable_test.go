@@ -598,3 +598,145 @@ func TestRebuildDistributedMapForRedrive(t *testing.T) {
 	}
 	require.Equal(t, 1, kids2[1].RedriveCount(), "the failed child is redriven")
 }
+
+// TestRedriveDistributedMapAcrossRestarts: a Distributed Map's Map Run is kept in the
+// checkpoint of its execution's end, its children restored from their journals: an
+// execution that failed there twice (its second time in a redrive) is redriven after a
+// restart, re-running only the failed child (redriven under its ARN) and the never-started
+// one; a stopped one likewise; and a redrive that crashes at any of its calls resumes and ends
+// the same.
+func TestRedriveDistributedMapAcrossRestarts(t *testing.T) {
+	def := distMap(`"ItemsPath":"$.items","MaxConcurrency":1,`,
+		`"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::work:go","Parameters":{"n.$":"$"},"End":true}}`)
+	sm, err := Parse(def)
+	require.NoError(t, err)
+	p := StartParams{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:sm:run", Name: "run",
+		StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm", StateMachineName: "sm",
+		Input: `{"items":[1,2,3]}`}
+	ok := func(r *task.Request) (any, error) {
+		m, _ := value.AsMap(r.Parameters)
+		return value.ObjectOf("v", m["n"]), nil
+	}
+	fail2 := func(_ context.Context, r *task.Request) (any, error) {
+		m, _ := value.AsMap(r.Parameters)
+		if fmt.Sprint(m["n"]) == "2" {
+			return nil, &task.Failure{Name: "Bad", Cause: "item 2"}
+		}
+		return ok(r)
+	}
+	engine := func(h task.HandlerFunc, j Journal) *Engine {
+		e := NewEngine(Config{Clock: func() clock.Clock { return clock.NewInstant(clock.NewFake(epoch)) }, Logger: zaptest.NewLogger(t), Journal: j,
+			Tasks: task.Registry{"work": h}})
+		t.Cleanup(e.Close)
+		return e
+	}
+	restore := func(e *Engine, s *memStore, start time.Time) *Execution {
+		x, err := e.Restore(sm, ResumeParams{StartParams: p, Start: start, Journal: mustJournal(t, s, p.ExecutionArn)})
+		require.NoError(t, err)
+		return x
+	}
+	redrive := func(x *Execution) {
+		_, err := x.Redrive()
+		require.NoError(t, err)
+		<-x.Done()
+	}
+	// First run: item 2 fails. A redrive after a restart: it fails again.
+	j := newMemStore()
+	x1, err := engine(fail2, j).Start(sm, p)
+	require.NoError(t, err)
+	<-x1.Done()
+	require.Equal(t, StatusFailed, x1.Status())
+	start := x1.StartDate()
+	x2 := restore(engine(fail2, j), j.snapshot(), start)
+	redrive(x2)
+	require.Equal(t, StatusFailed, x2.Status())
+	require.Equal(t, 1, x2.RedriveCount())
+	twice := j.snapshot()
+
+	var calls []string
+	var mu sync.Mutex
+	record := func(_ context.Context, r *task.Request) (any, error) {
+		m, _ := value.AsMap(r.Parameters)
+		mu.Lock()
+		calls = append(calls, fmt.Sprint(m["n"]))
+		mu.Unlock()
+		return ok(r)
+	}
+	e3 := engine(record, twice.snapshot())
+	x3 := restore(e3, twice, start)
+	require.Equal(t, StatusFailed, x3.Status())
+	runs := e3.MapRuns(p.ExecutionArn)
+	require.Len(t, runs, 1)
+	kids, _ := e3.MapRunExecutions(runs[0].Arn)
+	require.Len(t, kids, 2, "the children that ran: items 1 and 2")
+	require.Equal(t, StatusSucceeded, kids[0].Status())
+	require.Equal(t, StatusFailed, kids[1].Status())
+	require.Equal(t, 1, kids[1].RedriveCount())
+	redrive(x3)
+	require.Equal(t, StatusSucceeded, x3.Status())
+	out, _ := x3.Output()
+	require.JSONEq(t, `[{"v":1},{"v":2},{"v":3}]`, out)
+	require.Equal(t, []string{"2", "3"}, calls, "only the failed and the never-started items run")
+	require.Equal(t, 2, kids[1].RedriveCount(), "the failed child is redriven under its ARN")
+	want := x3.History()
+
+	// The same redrive, crashed at each of its calls and resumed.
+	for k := 1; k <= 2; k++ {
+		t.Run(fmt.Sprint("crash at call ", k), func(t *testing.T) {
+			js := twice.snapshot()
+			h, crashed := crashAt(k, js.snapshot, ok)
+			e4 := engine(h, js)
+			x4 := restore(e4, js, start)
+			_, err := x4.Redrive()
+			require.NoError(t, err)
+			durable := <-crashed
+			e4.Close()
+
+			e5 := engine(func(_ context.Context, r *task.Request) (any, error) { return ok(r) }, durable)
+			x5, launch, err := e5.Resume(sm, ResumeParams{StartParams: p, Start: start, Journal: mustJournal(t, durable, p.ExecutionArn)})
+			require.NoError(t, err)
+			launch()
+			<-x5.Done()
+			require.Equal(t, StatusSucceeded, x5.Status())
+			out, _ := x5.Output()
+			require.JSONEq(t, `[{"v":1},{"v":2},{"v":3}]`, out)
+			got := x5.History()
+			require.Len(t, got, len(want))
+			for i := range want {
+				require.Equal(t, want[i].Type, got[i].Type)
+				require.Equal(t, int64(i+1), got[i].ID)
+			}
+			runs := e5.MapRuns(p.ExecutionArn)
+			require.Len(t, runs, 1)
+			info, _ := e5.MapRun(runs[0].Arn)
+			require.Equal(t, MapRunSucceeded, info.Status)
+			require.Equal(t, int64(3), info.ExecutionCounts.Succeeded)
+		})
+	}
+
+	// A first run stopped while item 2 runs is redriven after a restart.
+	t.Run("aborted", func(t *testing.T) {
+		at2 := make(chan struct{}, 1)
+		j := newMemStore()
+		x, err := engine(func(ctx context.Context, r *task.Request) (any, error) {
+			m, _ := value.AsMap(r.Parameters)
+			if fmt.Sprint(m["n"]) == "2" {
+				at2 <- struct{}{}
+				<-ctx.Done()
+				return nil, ctx.Err()
+			}
+			return ok(r)
+		}, j).Start(sm, p)
+		require.NoError(t, err)
+		<-at2
+		require.NoError(t, x.Stop("", ""))
+		require.Equal(t, StatusAborted, x.Status())
+		s := j.snapshot()
+		xr := restore(engine(func(_ context.Context, r *task.Request) (any, error) { return ok(r) }, s), s, x.StartDate())
+		require.Equal(t, StatusAborted, xr.Status())
+		redrive(xr)
+		require.Equal(t, StatusSucceeded, xr.Status())
+		out, _ := xr.Output()
+		require.JSONEq(t, `[{"v":1},{"v":2},{"v":3}]`, out)
+	})
+}

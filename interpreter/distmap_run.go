@@ -69,6 +69,12 @@ type mapUnit struct {
 	status string // "" until started, then the child's status
 	// counted is set once the dispatcher has taken the child's end into account.
 	counted bool
+	// cpRedrives is the child's redrive count in the checkpoint a restored Map Run came
+	// from (distmap_durable.go).
+	cpRedrives int
+	// resumed marks a child of a restored Map Run that was running at the crash: resumed
+	// and launched by restoreMapRun, its end reaches the dispatcher's queue.
+	resumed bool
 }
 
 // MapRunCounts are DescribeMapRun's itemCounts or executionCounts.

@@ -56,8 +56,6 @@ package interpreter
 //     execution) and on the path being the same: when a replayed thread records another event
 //     than its journal says (a sibling's failure interrupting it in another order), the
 //     thread goes live there, logged as a divergence; its journaled events stay in the history;
-//   - a redrive whose checkpoint holds a Distributed Map's Map Run (live child executions)
-//     is not resumed after a crash (the API ends it as ABORTED);
 //   - a Task in flight runs again; task.Request.ScheduledEventID stays the same, so a
 //     handler can find what the first run started: the API's startExecution integration
 //     names a child without a Name after it and reattaches the child (running or ended)
@@ -546,8 +544,7 @@ batches:
 				rp.threads = map[string][]int64{}
 				rp.redrive = redriveState{count: int(ev.Index), date: ev.Timestamp, cursor: ev.ID}
 				if rp.end != nil && !rp.end.Missing {
-					cp, err := rp.end.CP.decode()
-					rp.redrive.cp, rp.redrive.ok = cp, err == nil
+					rp.redrive.cp = rp.end.CP
 				}
 				rp.end = nil
 				continue
@@ -564,7 +561,7 @@ batches:
 			rp.end = jb.End
 		}
 	}
-	if rp.redrive.count > 0 && !rp.redrive.ok && !dry {
+	if rp.redrive.count > 0 && rp.redrive.cp == nil && !dry {
 		return nil, nil, fmt.Errorf("execution %s was redriven, and its journal does not hold the checkpoint the redrive started from", sp.ExecutionArn)
 	}
 	if st := e.store(); st != nil && jkey != "" && hasMarks(rp.events) {
@@ -599,8 +596,17 @@ batches:
 	x.ctx, x.cancel = context.WithCancelCause(e.ctx)
 	if r := rp.redrive; r.count > 0 {
 		// The redriven run restarts from its checkpoint (redrive.go, resumeFrame).
-		x.rd.count, x.rd.date, x.rd.cursor, x.rd.cp = r.count, r.date, r.cursor, r.cp
+		x.rd.count, x.rd.date, x.rd.cursor = r.count, r.date, r.cursor
 		x.execCx = x.execCx.With("RedriveCount", jsonInt(int64(r.count))).With("RedriveTime", isoTime(r.date))
+		if !dry {
+			cp, err := x.decodeCheckpoint(r.cp)
+			if err != nil {
+				x.cancel(nil)
+				e.wg.Done()
+				return nil, nil, fmt.Errorf("execution %s: the checkpoint its redrive started from: %w", sp.ExecutionArn, err)
+			}
+			x.rd.cp = cp
+		}
 	}
 	for i := range rp.events {
 		x.events.add(rp.events[i])

@@ -14,13 +14,12 @@ package interpreter
 //     after it (Engine.Restore): it is rebuilt from its journal, ended, with its checkpoint,
 //     without running anything.
 //
-// A checkpoint inside a Distributed Map's Map Run holds live child executions and is not
-// encoded: such an execution cannot be restored that way (the API falls back to Rebuild,
-// which replays a first run).
+// A checkpoint inside a Distributed Map's Map Run holds the Map Run (its settings, items and
+// children's names and statuses); the children, journaled under their parent, are restored
+// from their own journals (distmap_durable.go).
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -40,6 +39,8 @@ type checkpointJSON struct {
 type kidLogJSON struct {
 	State string        `json:"s"`
 	Slots []kidSlotJSON `json:"o"`
+	// Run is a Distributed Map's Map Run (distmap_durable.go).
+	Run *mapRunJSON `json:"m,omitempty"`
 }
 
 type kidSlotJSON struct {
@@ -47,9 +48,6 @@ type kidSlotJSON struct {
 	Result json.RawMessage `json:"r,omitempty"`
 	CP     *checkpointJSON `json:"c,omitempty"`
 }
-
-// errNoCheckpoint is the error of encoding a checkpoint that holds a Map Run.
-var errNoCheckpoint = errors.New("the checkpoint holds a Distributed Map run")
 
 func encodeRaw(v any) (json.RawMessage, error) {
 	s, err := EncodeValue(v)
@@ -83,10 +81,12 @@ func encodeCheckpoint(cp *checkpoint) (*checkpointJSON, error) {
 		out.Vars = append(out.Vars, m)
 	}
 	if k := cp.kids; k != nil {
-		if k.run != nil {
-			return nil, errNoCheckpoint
-		}
 		kj := &kidLogJSON{State: k.state, Slots: make([]kidSlotJSON, len(k.slots))}
+		if k.run != nil {
+			if kj.Run, err = encodeMapRun(k.run); err != nil {
+				return nil, err
+			}
+		}
 		for i, s := range k.slots {
 			kj.Slots[i].Done = s.done
 			if s.done {
@@ -103,8 +103,9 @@ func encodeCheckpoint(cp *checkpoint) (*checkpointJSON, error) {
 	return out, nil
 }
 
-// decode rebuilds the checkpoint.
-func (c *checkpointJSON) decode() (*checkpoint, error) {
+// decodeCheckpoint rebuilds a checkpoint of x; a Map Run in it is restored with its
+// children (distmap_durable.go).
+func (x *Execution) decodeCheckpoint(c *checkpointJSON) (*checkpoint, error) {
 	if c == nil {
 		return nil, nil
 	}
@@ -134,7 +135,12 @@ func (c *checkpointJSON) decode() (*checkpoint, error) {
 					return nil, err
 				}
 			}
-			if k.slots[i].cp, err = s.CP.decode(); err != nil {
+			if k.slots[i].cp, err = x.decodeCheckpoint(s.CP); err != nil {
+				return nil, err
+			}
+		}
+		if kj.Run != nil {
+			if k.run, err = x.restoreMapRun(kj.State, kj.Run); err != nil {
 				return nil, err
 			}
 		}
@@ -164,14 +170,13 @@ func (x *Execution) journalCheckpointLocked() {
 }
 
 // redriveState is what a journal says of an execution's redrives: how many, the last
-// ExecutionRedriven event, and the checkpoint it restarted from.
+// ExecutionRedriven event, and the checkpoint it restarted from (nil when the journal does
+// not hold it).
 type redriveState struct {
 	count  int
 	date   time.Time
 	cursor int64
-	cp     *checkpoint
-	// ok is false when the last run's checkpoint is not in the journal.
-	ok bool
+	cp     *checkpointJSON
 }
 
 // Restore rebuilds an execution that ended FAILED, TIMED_OUT or ABORTED before this process
@@ -179,15 +184,30 @@ type redriveState struct {
 // anything, so that it can be redriven. It fails when the journal does not hold the end or
 // its checkpoint.
 func (e *Engine) Restore(sm *StateMachine, p ResumeParams) (*Execution, error) {
+	return e.restoreEnded(sm, p, true)
+}
+
+// restoreEnded rebuilds an ended execution from its journal without running anything: a
+// top-level one (Restore), or a Map Run's child (a SUCCEEDED one too) when its parent's
+// checkpoint is restored. withCP requires the checkpoint of an unsuccessful end.
+func (e *Engine) restoreEnded(sm *StateMachine, p ResumeParams, withCP bool) (*Execution, error) {
 	x, _, err := e.resume(sm, p, true)
 	if err != nil {
 		return nil, err
 	}
 	defer e.wg.Done() // the run is never launched
+	ok := false
+	defer func() {
+		if !ok {
+			x.cancel(nil)
+		}
+	}()
 	rp := x.replay
 	last := rp.events[len(rp.events)-1]
 	var status string
 	switch last.Type {
+	case EvExecutionSucceeded:
+		status = StatusSucceeded
 	case EvExecutionFailed:
 		status = StatusFailed
 	case EvExecutionTimedOut:
@@ -197,21 +217,37 @@ func (e *Engine) Restore(sm *StateMachine, p ResumeParams) (*Execution, error) {
 	default:
 		return nil, fmt.Errorf("execution %s: its journal does not hold its end", p.ExecutionArn)
 	}
-	if rp.end == nil || rp.end.Missing {
-		return nil, fmt.Errorf("execution %s: its journal does not hold its checkpoint", p.ExecutionArn)
+	var cp *checkpoint
+	if status != StatusSucceeded {
+		if rp.end == nil || rp.end.Missing {
+			if withCP {
+				return nil, fmt.Errorf("execution %s: its journal does not hold its checkpoint", p.ExecutionArn)
+			}
+		} else if cp, err = x.decodeCheckpoint(rp.end.CP); err != nil {
+			return nil, fmt.Errorf("execution %s: its checkpoint: %w", p.ExecutionArn, err)
+		}
 	}
-	cp, err := rp.end.CP.decode()
-	if err != nil {
-		return nil, fmt.Errorf("execution %s: its checkpoint: %w", p.ExecutionArn, err)
+	var out any
+	if status == StatusSucceeded {
+		if raw, ok := last.Output.(RawJSON); ok {
+			if out, err = task.Decode([]byte(raw)); err != nil {
+				return nil, fmt.Errorf("execution %s: its output: %w", p.ExecutionArn, err)
+			}
+		} else {
+			out = last.Output
+		}
 	}
 	x.mu.Lock()
 	x.replay = nil
 	x.status, x.stop = status, last.Timestamp
-	if d := last.Details; d != nil {
+	if status == StatusSucceeded {
+		x.outVal, x.hasOut = out, true
+	} else if d := last.Details; d != nil {
 		x.errName, x.hasErr, x.cause, x.hasCause = d.Error, d.HasError, d.Cause, d.HasCause
 	}
 	x.rd.cp = cp
 	x.mu.Unlock()
+	ok = true
 	x.cancel(nil)
 	close(x.done)
 	return x, nil
