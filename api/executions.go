@@ -692,10 +692,12 @@ func (s *Service) GetExecutionHistory(ctx context.Context, in *GetExecutionHisto
 	hc, compacts := s.engine.(HistoryCompactor)
 	switch {
 	case ex != nil:
+		events = ex.run.History()
 		if rec.Status == "RUNNING" {
+			// After the read: every event shown is durable before the answer (a branch
+			// may record one between a sync and the read).
 			syncRun(ex)
 		}
-		events = ex.run.History()
 	case rec.History != nil && compacts:
 		if events, err = hc.ExpandHistory(rec.History); err != nil {
 			return nil, err
