@@ -82,26 +82,27 @@ func (f *frame) newMapRun(st *state, rec *Event) *mapRun {
 	arn := fmt.Sprintf("arn:%s:states:%s:%s:mapRun:%s/%s:%s", x.partition(), x.region(), x.e.cfg.AccountID, smName, label, id)
 	start := f.clk.Now()
 	if rec != nil {
-		// ...:mapRun:<state machine name>/<label>:<id>
 		arn, start = rec.Details.MapRunArn, rec.Timestamp
-		rest := arn[strings.Index(arn, ":mapRun:")+len(":mapRun:"):]
-		cut := strings.LastIndexByte(rest, ':')
-		id = rest[cut+1:]
-		label = strings.TrimPrefix(rest[:cut], smName+"/")
 	}
-	r := &mapRun{
-		arn:     arn,
-		execArn: x.p.ExecutionArn, smArn: x.p.StateMachineArn,
-		childSmArn: x.p.StateMachineArn + "/" + label, childName: smName + "/" + label, label: label, definition: st.dist.definition,
-		idPart: id, express: st.dist.express, status: MapRunRunning, start: start, notify: make(chan struct{}),
-		jkey: x.jkey, recovered: rec != nil,
-	}
-	d := x.e.dist()
-	d.mu.Lock()
-	d.runs[r.arn] = r
-	d.byExec[r.execArn] = append(d.byExec[r.execArn], r)
-	d.mu.Unlock()
+	r := x.mapRunOf(st, arn)
+	r.status, r.start, r.recovered = MapRunRunning, start, rec != nil
+	x.e.dist().addRun(r)
 	return r
+}
+
+// mapRunOf makes the Map Run arn of x's Distributed Map state st, without its status,
+// counts or children.
+func (x *Execution) mapRunOf(st *state, arn string) *mapRun {
+	// ...:mapRun:<state machine name>/<label>:<id>
+	smName := x.p.StateMachineName
+	rest := arn[strings.Index(arn, ":mapRun:")+len(":mapRun:"):]
+	cut := strings.LastIndexByte(rest, ':')
+	label := strings.TrimPrefix(rest[:cut], smName+"/")
+	return &mapRun{
+		arn: arn, execArn: x.p.ExecutionArn, smArn: x.p.StateMachineArn,
+		childSmArn: x.p.StateMachineArn + "/" + label, childName: smName + "/" + label, label: label, definition: st.dist.definition,
+		idPart: rest[cut+1:], express: st.dist.express, notify: make(chan struct{}), jkey: x.jkey,
+	}
 }
 
 // childArn names child i of the Map Run. The name is a UUID drawn from the Map Run's ARN,
@@ -585,13 +586,7 @@ func (f *frame) startChild(st *state, sm *StateMachine, run *mapRun, i int) {
 		run.childDone(i)
 		return
 	}
-	d := x.e.dist()
-	d.mu.Lock()
-	d.children[arn] = cx
-	d.mu.Unlock()
-	run.mu.Lock()
-	u.x, u.arn, u.status = cx, arn, StatusRunning
-	run.mu.Unlock()
+	x.e.dist().addChild(run, i, arn, cx)
 }
 
 // childParams are the StartParams of child i, named arn.

@@ -34,7 +34,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -83,8 +82,27 @@ func (f *frame) recoverSettings(r *mapRun) {
 		return
 	}
 	r.mu.Lock()
-	r.maxConc, r.tolPct, r.tolPctSet, r.tolCount, r.tolCountSet = s.MaxConcurrency, s.TolPct, s.TolPctSet, s.TolCount, s.TolCountSet
+	r.applyLocked(s)
 	r.mu.Unlock()
+}
+
+func (r *mapRun) applyLocked(s mapRunSettings) {
+	r.maxConc, r.tolPct, r.tolPctSet, r.tolCount, r.tolCountSet = s.MaxConcurrency, s.TolPct, s.TolPctSet, s.TolCount, s.TolCountSet
+}
+
+// childJournal returns the ResumeParams of child i of run, named arn, from its journal;
+// false when it has none (it never made anything durable).
+func (x *Execution) childJournal(js JournalStore, run *mapRun, i int, arn string) (ResumeParams, bool, error) {
+	batches, err := js.Journal(JournalKey(run.jkey, arn))
+	if err != nil || len(batches) == 0 {
+		return ResumeParams{}, false, err
+	}
+	start := run.start
+	var first journalBatch
+	if json.Unmarshal(batches[0], &first) == nil && first.Start != nil {
+		start = *first.Start
+	}
+	return ResumeParams{StartParams: x.childParams(run, i, arn), Start: start, Journal: batches}, true, nil
 }
 
 // terminal reports whether an event type ends an execution.
@@ -137,21 +155,15 @@ func (f *frame) recoverChildren(sm *StateMachine, run *mapRun, todo []int, settl
 			continue
 		}
 		arn := f.childArn(run, i)
-		batches, jerr := js.Journal(JournalKey(run.jkey, arn))
+		rp, found, jerr := f.x.childJournal(js, run, i, arn)
 		if jerr != nil {
 			f.x.e.log.Error("cannot read a Map Run child's journal; it starts anew", zap.String("execution_arn", arn), zap.Error(jerr))
 		}
-		if len(batches) == 0 {
+		if !found {
 			rest = append(rest, i)
 			continue
 		}
-		var first journalBatch
-		start := run.start
-		if json.Unmarshal(batches[0], &first) == nil && first.Start != nil {
-			start = *first.Start
-		}
-		p := f.childParams(run, i, arn)
-		cx, launch, rerr := f.x.e.resume(sm, ResumeParams{StartParams: p, Start: start, Journal: batches}, dry)
+		cx, launch, rerr := f.x.e.resume(sm, rp, dry)
 		if rerr != nil {
 			f.x.e.log.Error("cannot resume a Map Run child; it starts anew", zap.String("execution_arn", arn), zap.Error(rerr))
 			rest = append(rest, i)
@@ -174,19 +186,12 @@ func (f *frame) recoverChildren(sm *StateMachine, run *mapRun, todo []int, settl
 		} else {
 			running = append(running, k)
 		}
-		d.mu.Lock()
-		d.children[arn] = cx
-		d.mu.Unlock()
-		run.mu.Lock()
-		u := run.units[i]
-		u.x, u.arn, u.status = cx, arn, StatusRunning
-		run.mu.Unlock()
+		d.addChild(run, i, arn, cx)
 	}
 	if len(ended)+len(running) > 0 {
 		f.x.e.log.Info("Map Run children resumed", zap.String("map_run_arn", run.arn),
 			zap.Int("ended", len(ended)), zap.Int("running", len(running)), zap.Int("not_started", len(rest)))
 	}
-	sort.SliceStable(rest, func(a, b int) bool { return rest[a] < rest[b] })
 	// The ones that were running go on first, so that an abort by the threshold reaches them.
 	for _, k := range running {
 		if k.launch != nil {
@@ -289,20 +294,11 @@ func (x *Execution) restoreMapRun(name string, m *mapRunJSON) (*mapRun, error) {
 	if st == nil {
 		return nil, fmt.Errorf("no Distributed Map state %q", name)
 	}
-	smName := x.p.StateMachineName
-	rest := m.Arn[strings.Index(m.Arn, ":mapRun:")+len(":mapRun:"):]
-	cut := strings.LastIndexByte(rest, ':')
-	label := strings.TrimPrefix(rest[:cut], smName+"/")
-	r := &mapRun{
-		arn: m.Arn, execArn: x.p.ExecutionArn, smArn: x.p.StateMachineArn,
-		childSmArn: x.p.StateMachineArn + "/" + label, childName: smName + "/" + label, label: label, definition: st.dist.definition,
-		idPart: rest[cut+1:], express: st.dist.express, status: m.Status, start: m.Start, stop: m.Stop, notify: make(chan struct{}),
-		jkey: x.jkey, recovered: true,
-		maxConc: m.Settings.MaxConcurrency, tolPct: m.Settings.TolPct, tolPctSet: m.Settings.TolPctSet,
-		tolCount: m.Settings.TolCount, tolCountSet: m.Settings.TolCountSet,
-		items: m.Items, written: m.Written, redrives: m.Redrives, redriveDate: m.RedriveDate,
-		units: make([]*mapUnit, len(m.Units)),
-	}
+	r := x.mapRunOf(st, m.Arn)
+	r.status, r.start, r.stop, r.recovered = m.Status, m.Start, m.Stop, true
+	r.applyLocked(m.Settings) // not shared yet
+	r.items, r.written, r.redrives, r.redriveDate = m.Items, m.Written, m.Redrives, m.RedriveDate
+	r.units = make([]*mapUnit, len(m.Units))
 	for i, uj := range m.Units {
 		in, err := decodeRaw(uj.Input)
 		if err != nil {
@@ -320,20 +316,14 @@ func (x *Execution) restoreMapRun(name string, m *mapRunJSON) (*mapRun, error) {
 			// counts, as the checkpoint has it.
 			continue
 		}
-		batches, err := js.Journal(JournalKey(x.jkey, u.arn))
+		rp, found, err := x.childJournal(js, r, i, u.arn)
 		if err != nil {
 			return nil, err
 		}
-		if len(batches) == 0 {
+		if !found {
 			u.arn, u.status = "", "" // never journaled: it starts anew
 			continue
 		}
-		var first journalBatch
-		start := r.start
-		if json.Unmarshal(batches[0], &first) == nil && first.Start != nil {
-			start = *first.Start
-		}
-		rp := ResumeParams{StartParams: x.childParams(r, i, u.arn), Start: start, Journal: batches}
 		cx, err := x.e.restoreEnded(sm, rp, false)
 		if err != nil {
 			// Not ended: its redrive was in flight at the crash; it goes on.
@@ -349,10 +339,7 @@ func (x *Execution) restoreMapRun(name string, m *mapRunJSON) (*mapRun, error) {
 		d.children[u.arn] = cx
 		d.mu.Unlock()
 	}
-	d.mu.Lock()
-	d.runs[r.arn] = r
-	d.byExec[r.execArn] = append(d.byExec[r.execArn], r)
-	d.mu.Unlock()
+	d.addRun(r)
 	for _, l := range launches {
 		l()
 	}

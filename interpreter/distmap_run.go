@@ -115,6 +115,25 @@ type distRegistry struct {
 	children map[string]*Execution
 }
 
+// addRun registers a Map Run.
+func (d *distRegistry) addRun(r *mapRun) {
+	d.mu.Lock()
+	d.runs[r.arn] = r
+	d.byExec[r.execArn] = append(d.byExec[r.execArn], r)
+	d.mu.Unlock()
+}
+
+// addChild registers cx, named arn, as child i of Map Run r, running.
+func (d *distRegistry) addChild(r *mapRun, i int, arn string, cx *Execution) {
+	d.mu.Lock()
+	d.children[arn] = cx
+	d.mu.Unlock()
+	r.mu.Lock()
+	u := r.units[i]
+	u.x, u.arn, u.status = cx, arn, StatusRunning
+	r.mu.Unlock()
+}
+
 func (e *Engine) dist() *distRegistry {
 	e.distOnce.Do(func() {
 		e.distReg = &distRegistry{runs: map[string]*mapRun{}, byExec: map[string][]*mapRun{}, children: map[string]*Execution{}}

@@ -67,6 +67,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -571,10 +572,8 @@ batches:
 	}
 	for name, b := range rp.marks {
 		// A heartbeat is a recorded instant too (on a virtual clock, a virtual one).
-		if len(name) > len(markHeartbeat) && name[:len(markHeartbeat)] == markHeartbeat {
-			if ns, err := strconv.ParseInt(string(b), 10, 64); err == nil && time.Unix(0, ns).After(last) {
-				last = time.Unix(0, ns).UTC()
-			}
+		if t, ok := beatTime(b); ok && strings.HasPrefix(name, markHeartbeat) && t.After(last) {
+			last = t
 		}
 	}
 	e.mu.Lock()
@@ -628,11 +627,7 @@ batches:
 		for j := len(ids) - 1; j >= 0; j-- {
 			if tok := rp.tokens[ids[j]]; tok != "" {
 				w := &waiter{x: x, results: make(chan callbackResult, 1), heartbeat: make(chan struct{}, 1), started: make(chan string, 1)}
-				if b := rp.marks[markHeartbeat+tok]; b != nil {
-					if ns, err := strconv.ParseInt(string(b), 10, 64); err == nil {
-						w.lastBeat = time.Unix(0, ns).UTC()
-					}
-				}
+				w.lastBeat, _ = beatTime(rp.marks[markHeartbeat+tok])
 				rp.waiters[tok] = w
 				e.registerWaiter(tok, w)
 				break
@@ -673,10 +668,18 @@ func (f *frame) heartbeatLeft(w *waiter, d time.Duration) time.Duration {
 // beat journals a task's heartbeat (its time on the execution's clock), so that a recovery
 // measures the heartbeat timeout from it.
 func (x *Execution) beat(token string) {
-	if !x.journaled() || x.e.store() == nil {
-		return
+	if x.journaled() {
+		x.mark(markHeartbeat+token, strconv.AppendInt(nil, x.clk.Now().UnixNano(), 10))
 	}
-	x.mark(markHeartbeat+token, strconv.AppendInt(nil, x.clk.Now().UnixNano(), 10))
+}
+
+// beatTime reads a heartbeat mark (false when there is none).
+func beatTime(b []byte) (time.Time, bool) {
+	ns, err := strconv.ParseInt(string(b), 10, 64)
+	if b == nil || err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(0, ns).UTC(), true
 }
 
 // hasMarks reports whether a journal's events may have marks to go with them: a task that

@@ -2,13 +2,13 @@ package batch
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sfnlocal/sfnlocal/internal/awsproto/awsprototest"
 	"go.uber.org/zap"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
@@ -25,20 +25,10 @@ func TestResourcesPerRegion(t *testing.T) {
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	do := func(region, op, body string) (int, map[string]any) {
-		req, err := http.NewRequest(http.MethodPost, srv.URL+"/v1/"+op, strings.NewReader(body))
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", "application/json")
-		if region != "" {
-			req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/"+region+"/batch/aws4_request, SignedHeaders=host, Signature=x")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
+		code, b := awsprototest.Call(t, srv.URL+"/v1/"+op, region, "batch", map[string]string{"Content-Type": "application/json"}, body)
 		var m map[string]any
 		_ = json.Unmarshal(b, &m)
-		return resp.StatusCode, m
+		return code, m
 	}
 	const def = `{"jobDefinitionName":"jd","type":"container","containerProperties":{"image":"busybox","resourceRequirements":[{"type":"VCPU","value":"1"},{"type":"MEMORY","value":"512"}]}}`
 	code, out := do("us-west-2", "registerjobdefinition", def)

@@ -3,13 +3,12 @@ package dynamodb
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sfnlocal/sfnlocal/internal/awsproto/awsprototest"
 
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
@@ -24,21 +23,11 @@ func TestTablesPerRegion(t *testing.T) {
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	do := func(region, op, body string) (int, map[string]any) {
-		req, err := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(body))
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-		req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
-		if region != "" {
-			req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/"+region+"/dynamodb/aws4_request, SignedHeaders=host, Signature=x")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
+		code, b := awsprototest.Call(t, srv.URL+"/", region, "dynamodb",
+			map[string]string{"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810." + op}, body)
 		var m map[string]any
 		require.NoError(t, json.Unmarshal(b, &m), string(b))
-		return resp.StatusCode, m
+		return code, m
 	}
 	const create = `{"TableName":"tbl","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}`
 	for region, arn := range map[string]string{

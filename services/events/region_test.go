@@ -3,14 +3,13 @@ package events
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sfnlocal/sfnlocal/internal/awsproto/awsprototest"
 
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
@@ -35,21 +34,11 @@ func TestBusesPerRegion(t *testing.T) {
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	do := func(region, op, body string) (int, map[string]any) {
-		req, err := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(body))
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-		req.Header.Set("X-Amz-Target", "AWSEvents."+op)
-		if region != "" {
-			req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/"+region+"/events/aws4_request, SignedHeaders=host, Signature=x")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
+		code, b := awsprototest.Call(t, srv.URL+"/", region, "events",
+			map[string]string{"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSEvents." + op}, body)
 		var m map[string]any
 		_ = json.Unmarshal(b, &m)
-		return resp.StatusCode, m
+		return code, m
 	}
 	code, out := do("us-west-2", "PutRule", `{"Name":"r","EventPattern":"{\"source\":[\"app\"]}"}`)
 	require.Equal(t, 200, code, out)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sfnlocal/sfnlocal/internal/awsproto/awsprototest"
+
 	"github.com/sfnlocal/sfnlocal/internal/clock"
 )
 
@@ -19,14 +21,8 @@ func do(t *testing.T, h http.Handler, region string, kv ...string) (int, string)
 	for i := 0; i+1 < len(kv); i += 2 {
 		f.Set(kv[i], kv[i+1])
 	}
-	r := httptest.NewRequest("POST", "/", strings.NewReader(f.Encode()))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if region != "" {
-		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/"+region+"/iam/aws4_request, SignedHeaders=host, Signature=x")
-	}
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return w.Code, w.Body.String()
+	code, b := awsprototest.Serve(t, h, region, "iam", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, f.Encode())
+	return code, string(b)
 }
 
 // TestIAM walks roles and policies through IAM's documented errors (IAM API Reference:

@@ -8,20 +8,16 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sfnlocal/sfnlocal/internal/awsproto/awsprototest"
 )
 
 func call(t *testing.T, s *Service, region, op, body string) (int, map[string]any) {
 	t.Helper()
-	r := httptest.NewRequest("POST", "/", strings.NewReader(body))
-	r.Header.Set("X-Amz-Target", "TrentService."+op)
-	if region != "" {
-		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/"+region+"/kms/aws4_request, SignedHeaders=host, Signature=x")
-	}
-	w := httptest.NewRecorder()
-	s.Handler().ServeHTTP(w, r)
+	code, b := awsprototest.Serve(t, s.Handler(), region, "kms", map[string]string{"X-Amz-Target": "TrentService." + op}, body)
 	var out map[string]any
-	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out), w.Body.String())
-	return w.Code, out
+	require.NoError(t, json.Unmarshal(b, &out), string(b))
+	return code, out
 }
 
 // TestKMS covers keys, aliases and encryption with KMS's documented errors (KMS API

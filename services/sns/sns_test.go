@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sfnlocal/sfnlocal/internal/awsproto/awsprototest"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/sfnlocal/sfnlocal/internal/clock"
@@ -181,18 +183,8 @@ func TestRegionFromCredentialScope(t *testing.T) {
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	post := func(region, form string) string {
-		req, err := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(form))
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		if region != "" {
-			req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/"+region+"/sns/aws4_request, SignedHeaders=host, Signature=x")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		require.Equal(t, 200, resp.StatusCode, string(b))
+		code, b := awsprototest.Call(t, srv.URL+"/", region, "sns", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, form)
+		require.Equal(t, 200, code, string(b))
 		return string(b)
 	}
 	cases := []struct{ region, want string }{

@@ -2,13 +2,13 @@ package sqs
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sfnlocal/sfnlocal/internal/awsproto/awsprototest"
 
 	"github.com/sfnlocal/sfnlocal/interpreter/task"
 )
@@ -23,19 +23,9 @@ func TestQueuesPerRegion(t *testing.T) {
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	do := func(region, op, body string) (int, string) {
-		req, err := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(body))
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-		req.Header.Set("X-Amz-Target", "AmazonSQS."+op)
-		if region != "" {
-			req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/"+region+"/sqs/aws4_request, SignedHeaders=host, Signature=x")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		return resp.StatusCode, string(b)
+		code, b := awsprototest.Call(t, srv.URL+"/", region, "sqs",
+			map[string]string{"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS." + op}, body)
+		return code, string(b)
 	}
 	qurl := srv.URL + "/111111111111/q"
 	code, body := do("us-west-2", "CreateQueue", `{"QueueName":"q"}`)
