@@ -38,6 +38,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -366,15 +367,15 @@ func (f *frame) resolveTolerances(st *state, eff any) (int64, float64, *failure)
 		if qe != nil {
 			return 0, 0, f.queryFailure(qe)
 		}
-		tolPct = parseFloat(string(v.(json.Number)))
+		tolPct, _ = strconv.ParseFloat(string(v.(json.Number)), 64)
 	}
 	if st.toleratedPct.path != nil {
 		v, err := f.selectPath(st.toleratedPct.path, eff)
 		if err != nil {
 			return 0, 0, f.runtimeFailure(err)
 		}
-		pf, ok := parseFloatOK(numberText(v))
-		if !ok {
+		pf, err := strconv.ParseFloat(numberText(v), 64)
+		if err != nil {
 			return 0, 0, f.runtimeFailuref("The ToleratedFailurePercentagePath field refers to value \"%s\" which is not a valid float: %s", renderPlain(v), st.toleratedPct.path.String())
 		}
 		tolPct = pf

@@ -2,7 +2,6 @@ package interpreter
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/sfnlocal/sfnlocal/internal/value"
 	"github.com/sfnlocal/sfnlocal/interpreter/itemio"
@@ -232,13 +231,6 @@ func (f *frame) writeResults(st *state, c *ioConfig, eff any, run *mapRun, resul
 	}
 	run.mu.Unlock()
 	return set.Output, nil
-}
-
-func parseFloat(s string) float64 { f, _ := strconv.ParseFloat(s, 64); return f }
-
-func parseFloatOK(s string) (float64, bool) {
-	f, err := strconv.ParseFloat(s, 64)
-	return f, err == nil
 }
 
 // readItems runs an ItemReader: it evaluates its Parameters/Arguments and MaxItems(Path),

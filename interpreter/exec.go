@@ -1334,39 +1334,9 @@ func (f *frame) mapAttempt(st *state, input any) (any, *failure) {
 
 	startedID := f.emit(Event{Type: EvMapStateStarted, Length: len(items)}, -1, true)
 	f.beginKids(st.name, len(items))
-	tolCount, fl := f.resolveCount(st.toleratedCount, eff, "ToleratedFailureCountPath")
+	tolCount, tolPct, fl := f.resolveTolerances(st, eff)
 	if fl != nil {
 		return nil, fl
-	}
-	if tolCount < 0 {
-		return nil, f.runtimeFailuref("ToleratedFailureCount cannot be negative.")
-	}
-	tolPct := st.toleratedPct.val
-	if st.toleratedPct.jx != nil {
-		v, qe := st.toleratedPct.jx.eval(f.newJEnv(eff))
-		if qe == nil {
-			if _, ok := v.(json.Number); !ok {
-				qe = st.toleratedPct.jx.unexpectedType("number", v)
-			}
-		}
-		if qe != nil {
-			return nil, f.queryFailure(qe)
-		}
-		tolPct, _ = strconv.ParseFloat(string(v.(json.Number)), 64)
-	}
-	if st.toleratedPct.path != nil {
-		v, err := f.selectPath(st.toleratedPct.path, eff)
-		if err != nil {
-			return nil, f.runtimeFailure(err)
-		}
-		pf, perr := strconv.ParseFloat(numberText(v), 64)
-		if perr != nil {
-			return nil, f.runtimeFailuref("The ToleratedFailurePercentagePath field refers to value \"%s\" which is not a valid float: %s", renderPlain(v), st.toleratedPct.path.String())
-		}
-		tolPct = pf
-	}
-	if tolPct < 0 || tolPct > 100 {
-		return nil, f.runtimeFailuref("ToleratedFailurePercentage must be between 0 and 100.")
 	}
 	tolerant := st.toleratedCount.set || st.toleratedPct.set
 	var runID int64

@@ -141,15 +141,7 @@ func (s *Service) persistLocked() {
 
 // persist is persistLocked for callers without the lock, followed by Sync; it returns the
 // store's error.
-func (s *Service) persist() error {
-	if !s.p.j.On() {
-		return nil
-	}
-	s.mu.Lock()
-	s.persistLocked()
-	s.mu.Unlock()
-	return s.p.j.Sync()
-}
+func (s *Service) persist() error { return s.p.j.SyncAfter(&s.mu, s.persistLocked) }
 
 // persistInto is persist for a deferred call in a function with a named error result.
 func (s *Service) persistInto(err *error) {

@@ -76,16 +76,9 @@ func (s *Service) persistLocked() {
 	p.mirror.End(p.j)
 }
 
-// persist is persistLocked plus Sync, for callers without the lock.
-func (s *Service) persist() error {
-	if !s.p.j.On() {
-		return nil
-	}
-	s.mu.Lock()
-	s.persistLocked()
-	s.mu.Unlock()
-	return s.p.j.Sync()
-}
+// persist is persistLocked for callers without the lock, followed by Sync; it returns the
+// store's error.
+func (s *Service) persist() error { return s.p.j.SyncAfter(&s.mu, s.persistLocked) }
 
 func (s *Service) persistInto(err *error) {
 	if e := s.persist(); e != nil && *err == nil {

@@ -208,6 +208,18 @@ func (j *Journal) SyncInto(err *error) {
 	}
 }
 
+// SyncAfter queues changes by calling fill with mu held, then Syncs: for a caller that does
+// not hold the service's lock (a background goroutine). A nil Journal does nothing.
+func (j *Journal) SyncAfter(mu sync.Locker, fill func()) error {
+	if j == nil {
+		return nil
+	}
+	mu.Lock()
+	fill()
+	mu.Unlock()
+	return j.Sync()
+}
+
 func (j *Journal) err() error {
 	if p := j.failed.Load(); p != nil {
 		return *p

@@ -24,6 +24,25 @@ func TestNilJournalIsMemoryMode(t *testing.T) {
 	var err error
 	j.SyncInto(&err)
 	require.NoError(t, err)
+	var mu sync.Mutex
+	require.NoError(t, j.SyncAfter(&mu, func() { t.Fatal("memory mode queues nothing") }))
+}
+
+// TestSyncAfter: what fill queues, under the lock, is durable when SyncAfter returns.
+func TestSyncAfter(t *testing.T) {
+	t.Parallel()
+	db := storagetest.Open(t)
+	j := New(db)
+	var mu sync.Mutex
+	require.NoError(t, j.SyncAfter(&mu, func() {
+		require.False(t, mu.TryLock(), "fill runs with the lock held")
+		j.Put("b", "k", []byte("v"))
+	}))
+	require.True(t, mu.TryLock(), "the lock is released")
+	mu.Unlock()
+	v, err := db.Bucket("b").Get("k")
+	require.NoError(t, err)
+	require.Equal(t, []byte("v"), v)
 }
 
 // TestOrder: changes reach the store in the order they were queued, whatever the commits
