@@ -53,10 +53,8 @@ type Durable struct {
 	arns    map[string]uint64     // every stored execution's Seq by ARN
 	// recent holds the last finished records written (a client reads an execution just
 	// after its end: DescribeExecution, the history), so that those reads need no disk
-	// read and decode; recentQ is their ARNs in the order they came, a ring.
-	recent  map[string]Execution
-	recentQ []string
-	recentN int
+	// read and decode.
+	recent recentRecords
 	// OnError hears about failed writes (the Store interface has no errors to return).
 	OnError func(error)
 }
@@ -399,9 +397,9 @@ func (d *Durable) written(arn string) {
 	d.mu.Lock()
 	if p := d.pending[arn]; p.n <= 1 {
 		if p.rec.Finished != 0 {
-			d.rememberLocked(p.rec)
+			d.recent.add(p.rec)
 		} else {
-			delete(d.recent, arn)
+			d.recent.del(arn)
 		}
 		delete(d.pending, arn)
 		if p.done != nil {
@@ -415,23 +413,55 @@ func (d *Durable) written(arn string) {
 	d.writes.Done()
 }
 
-// recentSize bounds Durable.recent.
-const recentSize = 4096
+// recentRecords keeps the last records added, at most recentCount of them and about
+// recentBytes of their texts and histories, the oldest going first.
+type recentRecords struct {
+	m     map[string]Execution
+	q     []string // ARNs in the order they came (an ARN deleted or re-added stays: skipped)
+	head  int
+	bytes int
+}
 
-// rememberLocked keeps a finished record just written among the recent ones.
-func (d *Durable) rememberLocked(e Execution) {
-	if d.recent == nil {
-		d.recent = make(map[string]Execution, recentSize)
-		d.recentQ = make([]string, recentSize)
+const (
+	recentCount = 4096
+	recentBytes = 8 << 20
+)
+
+func recordSize(e *Execution) int {
+	return 256 + len(e.Input) + len(e.Output) + len(e.Error) + len(e.Cause) + len(e.History)
+}
+
+func (r *recentRecords) get(arn string) (Execution, bool) {
+	e, ok := r.m[arn]
+	return e, ok
+}
+
+func (r *recentRecords) del(arn string) {
+	if e, ok := r.m[arn]; ok {
+		r.bytes -= recordSize(&e)
+		delete(r.m, arn)
 	}
-	if _, ok := d.recent[e.Arn]; !ok {
-		if old := d.recentQ[d.recentN]; old != "" {
-			delete(d.recent, old)
+}
+
+func (r *recentRecords) add(e Execution) {
+	if r.m == nil {
+		r.m = map[string]Execution{}
+	}
+	r.del(e.Arn)
+	r.m[e.Arn] = e
+	r.bytes += recordSize(&e)
+	r.q = append(r.q, e.Arn)
+	for (len(r.m) > recentCount || r.bytes > recentBytes) && r.head < len(r.q) {
+		old := r.q[r.head]
+		r.head++
+		if old != e.Arn {
+			r.del(old)
 		}
-		d.recentQ[d.recentN] = e.Arn
-		d.recentN = (d.recentN + 1) % recentSize
 	}
-	d.recent[e.Arn] = e
+	if r.head > len(r.q)/2 {
+		r.q = append(r.q[:0:0], r.q[r.head:]...)
+		r.head = 0
+	}
 }
 
 // WaitWritten returns once every write of arn's record started so far is durable (or failed):
@@ -470,7 +500,7 @@ func (d *Durable) GetExecution(arn string) (Execution, bool) {
 		d.mu.Unlock()
 		return p.rec, true
 	}
-	if e, ok := d.recent[arn]; ok {
+	if e, ok := d.recent.get(arn); ok {
 		d.mu.Unlock()
 		return e, true
 	}
@@ -499,7 +529,7 @@ func (d *Durable) DeleteExecution(arn string) {
 	if d.arns[arn] == e.Seq {
 		delete(d.arns, arn)
 	}
-	delete(d.recent, arn)
+	d.recent.del(arn)
 	d.mu.Unlock()
 	d.fail(d.db.Update(func(tx *storage.Tx) error {
 		for _, k := range [][2]string{{bExecs, seq}, {bHistory, seq}, {bRunning, seq}, {bBySM, e.StateMachineArn + "\x00" + seq}, {bEnded, u64(e.Finished)}} {
@@ -529,7 +559,7 @@ func (d *Durable) Forget(arns []string) {
 	var list []gone
 	d.mu.Lock()
 	for _, arn := range arns {
-		delete(d.recent, arn)
+		d.recent.del(arn)
 		if seq, ok := d.arns[arn]; ok {
 			delete(d.arns, arn)
 			list = append(list, gone{arn, seq})

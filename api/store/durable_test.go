@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -171,4 +172,34 @@ func TestDurableRecentRecords(t *testing.T) {
 	d.Forget([]string{fin.Arn})
 	_, ok = d.GetExecution(fin.Arn)
 	require.False(t, ok)
+}
+
+// TestRecentRecordsBounded: the cache of recent records keeps the newest, within its count
+// and byte bounds, and forgets deleted ones.
+func TestRecentRecordsBounded(t *testing.T) {
+	var r recentRecords
+	for i := range recentCount + 10 {
+		r.add(Execution{Arn: fmt.Sprint("a", i)})
+	}
+	require.Len(t, r.m, recentCount)
+	_, ok := r.get("a9")
+	require.False(t, ok, "the oldest go first")
+	_, ok = r.get(fmt.Sprint("a", recentCount+9))
+	require.True(t, ok)
+
+	var big recentRecords
+	for i := range 20 {
+		big.add(Execution{Arn: fmt.Sprint("b", i), History: make([]byte, 1<<20)})
+	}
+	require.LessOrEqual(t, big.bytes, recentBytes)
+	_, ok = big.get("b19")
+	require.True(t, ok)
+	big.del("b19")
+	_, ok = big.get("b19")
+	require.False(t, ok)
+	total := 0
+	for _, e := range big.m {
+		total += recordSize(&e)
+	}
+	require.Equal(t, total, big.bytes)
 }
