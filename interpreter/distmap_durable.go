@@ -105,13 +105,19 @@ func (x *Execution) childJournal(js JournalStore, run *mapRun, i int, arn string
 	return ResumeParams{StartParams: x.childParams(run, i, arn), Start: start, Journal: batches}, true, nil
 }
 
-// terminal reports whether an event type ends an execution.
-func terminal(t string) bool {
-	switch t {
-	case EvExecutionSucceeded, EvExecutionFailed, EvExecutionAborted, EvExecutionTimedOut:
-		return true
+// endStatus is the status an execution's terminal event gives it ("" for another event).
+func endStatus(eventType string) string {
+	switch eventType {
+	case EvExecutionSucceeded:
+		return StatusSucceeded
+	case EvExecutionFailed:
+		return StatusFailed
+	case EvExecutionTimedOut:
+		return StatusTimedOut
+	case EvExecutionAborted:
+		return StatusAborted
 	}
-	return false
+	return ""
 }
 
 // recoverChildren resumes the children of a recovered Map Run that have a journal (see the
@@ -170,7 +176,7 @@ func (f *frame) recoverChildren(sm *StateMachine, run *mapRun, todo []int, settl
 			continue
 		}
 		k := kid{i: i, x: cx, launch: launch, rp: cx.replay}
-		if last := cx.replay.events[len(cx.replay.events)-1]; terminal(last.Type) {
+		if last := cx.replay.events[len(cx.replay.events)-1]; endStatus(last.Type) != "" {
 			// Settled below, in order: this end does not go through the dispatcher's
 			// queue (a redrive's later end does).
 			var settled atomic.Bool

@@ -221,7 +221,7 @@ func TestResumeDistributedMap(t *testing.T) {
 							require.Equal(t, ev.Type, h2[i+1].Type)
 							require.Equal(t, ev.Timestamp, h2[i+1].Timestamp)
 						}
-						if len(rec) > 0 && terminal(rec[len(rec)-1].Type) {
+						if len(rec) > 0 && endStatus(rec[len(rec)-1].Type) != "" {
 							require.Len(t, h2, len(rec)+1, "a child that had ended has no new events")
 						}
 					}

@@ -204,17 +204,8 @@ func (e *Engine) restoreEnded(sm *StateMachine, p ResumeParams, withCP bool) (*E
 	}()
 	rp := x.replay
 	last := rp.events[len(rp.events)-1]
-	var status string
-	switch last.Type {
-	case EvExecutionSucceeded:
-		status = StatusSucceeded
-	case EvExecutionFailed:
-		status = StatusFailed
-	case EvExecutionTimedOut:
-		status = StatusTimedOut
-	case EvExecutionAborted:
-		status = StatusAborted
-	default:
+	status := endStatus(last.Type)
+	if status == "" {
 		return nil, fmt.Errorf("execution %s: its journal does not hold its end", p.ExecutionArn)
 	}
 	var cp *checkpoint
