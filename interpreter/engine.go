@@ -670,6 +670,12 @@ func (l *eventLog) add(ev Event) {
 
 func (l *eventLog) len() int { return l.n }
 
+// last returns the last event (the log always holds ExecutionStarted).
+func (l *eventLog) last() Event {
+	c := l.chunks[len(l.chunks)-1]
+	return c[len(c)-1]
+}
+
 func (l *eventLog) copyAll() []Event {
 	out := make([]Event, 0, l.n)
 	for _, c := range l.chunks {

@@ -298,7 +298,9 @@ func (x *Execution) run() {
 		ev = Event{Type: EvExecutionSucceeded, Output: out}
 		f.emit(ev, -1, false)
 	}
-	stop := f.now() // the terminal event's time when it was replayed
+	x.mu.Lock()
+	stop := x.events.last().Timestamp // the terminal event's, live or replayed
+	x.mu.Unlock()
 	if status != StatusSucceeded && !shutdown {
 		x.mu.Lock()
 		x.journalCheckpointLocked()
