@@ -15,9 +15,11 @@ import (
 
 // Open opens a new store in a temporary directory, closed when the test ends. It skips fsync:
 // the tests are about what a process keeps across a restart, not about power loss.
-func Open(t testing.TB) *storage.DB {
+func Open(t testing.TB) *storage.DB { return open(t, t.TempDir()) }
+
+func open(t testing.TB, dir string) *storage.DB {
 	t.Helper()
-	db, err := storage.Open(t.TempDir(), storage.Options{NoSync: true})
+	db, err := storage.Open(dir, storage.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,12 +34,7 @@ func Reopen(t testing.TB, db *storage.DB) *storage.DB {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db2, err := storage.Open(dir, storage.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db2.Close() })
-	return db2
+	return open(t, dir)
 }
 
 // CrashCopy opens a copy of db's file taken while db is still open and its services still
@@ -60,10 +57,5 @@ func CrashCopy(t testing.TB, db *storage.DB) *storage.DB {
 	if err := dst.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db2, err := storage.Open(dir, storage.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db2.Close() })
-	return db2
+	return open(t, dir)
 }
